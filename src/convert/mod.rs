@@ -1,0 +1,518 @@
+//! Simplified/Traditional conversion, byte for byte as OpenCC 1.4.2.
+//!
+//! A [`Converter`] is built once from a config (one of the 16 built-in
+//! names, or an OpenCC JSON config file) and then shared by threads. It runs
+//! OpenCC's pipeline: the normalisation stages over the whole text, then
+//! optional segmentation, then every conversion stage on each segment on its
+//! own (see `shared/docs/opencc-compat.md` and the notes in `spec.rs` and
+//! `matcher.rs` for how groups and the matching walk are reproduced).
+//!
+//! The built-in configs are compiled into the binary by `build.rs`; loading
+//! one deserialises its automata and parses no text. Where this converter
+//! and OpenCC's library differ on purpose, zhclean follows the library, not
+//! the `opencc` command-line tool: no 1 MiB window that can split a phrase,
+//! and NUL bytes are kept where they are.
+//!
+//! ```
+//! use zhclean::convert::Converter;
+//!
+//! let conv = Converter::builtin("s2twp").unwrap();
+//! assert_eq!(conv.convert("鼠标和软件"), "滑鼠和軟體");
+//! let mut out = String::from("> ");
+//! conv.convert_to("保存于", &mut out);
+//! assert_eq!(out, "> 保存於");
+//! ```
+
+pub(crate) mod blob;
+mod matcher;
+pub(crate) mod spec;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+pub use matcher::Stage;
+use matcher::{Piece, ids_may_span};
+pub use spec::{ConfigSpec, DictNode, FlatDict, MatchPolicy};
+
+use crate::config::ConvertSpec;
+use crate::error::{Error, Result};
+
+/// A built-in config as `build.rs` compiled it.
+pub(crate) struct BuiltinPlan {
+    pub name: &'static str,
+    pub tofu: bool,
+    pub normalization: &'static [usize],
+    pub segmentation: Option<usize>,
+    pub chain: &'static [usize],
+}
+
+mod builtin {
+    use super::BuiltinPlan;
+    include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
+}
+
+/// The names of the built-in configs.
+pub const BUILTIN_CONFIGS: &[&str] = &[
+    "s2t", "t2s", "s2tw", "tw2s", "s2hk", "hk2s", "s2twp", "tw2sp", "s2hkp", "hk2sp", "t2tw",
+    "tw2t", "t2hk", "hk2t", "t2jp", "jp2t",
+];
+
+impl From<spec::SpecError> for Error {
+    fn from(e: spec::SpecError) -> Error {
+        if e.is_config {
+            Error::Config { path: e.path, message: e.message }
+        } else {
+            Error::Dict { path: e.path, line: e.line, message: e.message }
+        }
+    }
+}
+
+/// Built-in stages, loaded on first use and shared by every converter.
+fn builtin_stage(id: usize) -> Arc<Stage> {
+    static CACHE: OnceLock<Vec<OnceLock<Arc<Stage>>>> = OnceLock::new();
+    let cache =
+        CACHE.get_or_init(|| (0..builtin::STAGE_BLOBS.len()).map(|_| OnceLock::new()).collect());
+    cache[id]
+        .get_or_init(|| {
+            // The blobs were written by build.rs from checked dictionaries; a
+            // failure here is a build defect, not a user error.
+            Arc::new(Stage::from_blob(builtin::STAGE_BLOBS[id]).expect("built-in stage blob"))
+        })
+        .clone()
+}
+
+/// The built-in name `name` stands for (`s2t`, `s2t.json`), if any.
+pub fn builtin_name(name: &str) -> Option<&'static str> {
+    let bare = name.strip_suffix(".json").unwrap_or(name);
+    BUILTIN_CONFIGS.iter().copied().find(|n| *n == bare)
+}
+
+/// Converts text with one OpenCC config.
+///
+/// Cheap to share: the stages are reference-counted and read-only, so a
+/// converter can be cloned or put behind an `Arc` and used from any number
+/// of threads.
+#[derive(Clone, Debug)]
+pub struct Converter {
+    name: String,
+    normalization: Vec<Arc<Stage>>,
+    segmentation: Option<Arc<Stage>>,
+    chain: Vec<Arc<Stage>>,
+    newline_safe: bool,
+}
+
+impl Converter {
+    /// The built-in config `name` (`s2t`, `s2twp.json`, ...), with the
+    /// official CLI's default of leaving tofu-risk dictionaries out.
+    pub fn builtin(name: &str) -> Result<Converter> {
+        Converter::builtin_with(name, false)
+    }
+
+    /// The built-in config `name`, with tofu-risk dictionaries included or
+    /// not (OpenCC's library and Python binding include them).
+    pub fn builtin_with(name: &str, include_tofu_risk: bool) -> Result<Converter> {
+        let bare = builtin_name(name).ok_or_else(|| unknown_config(name))?;
+        let plan = builtin::PLANS
+            .iter()
+            .find(|p| p.name == bare && p.tofu == include_tofu_risk)
+            .ok_or_else(|| unknown_config(name))?;
+        let stages = |ids: &[usize]| ids.iter().map(|&i| builtin_stage(i)).collect::<Vec<_>>();
+        Ok(Converter::assemble(
+            bare.to_string(),
+            stages(plan.normalization),
+            plan.segmentation.map(builtin_stage),
+            stages(plan.chain),
+        ))
+    }
+
+    /// A converter as `spec` describes: a built-in name or a config path,
+    /// with user dictionaries on top.
+    pub fn from_spec(spec: &ConvertSpec) -> Result<Converter> {
+        let builtin = builtin_name(&spec.config);
+        let as_path = Path::new(&spec.config);
+        if spec.user_dicts.is_empty() {
+            if let Some(name) = builtin.filter(|_| !as_path.is_file()) {
+                return Converter::builtin_with(name, spec.include_tofu_risk);
+            }
+        }
+        let mut user = Vec::new();
+        for path in &spec.user_dicts {
+            let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+            user.push(FlatDict::from_entries(spec::parse_text_dict(&bytes, path)?));
+        }
+        let (config, dir) = match builtin.filter(|_| !as_path.is_file()) {
+            Some(name) => {
+                let file = format!("{name}.json");
+                let src = builtin::CONFIG_FILES
+                    .iter()
+                    .find(|(f, _)| *f == file)
+                    .map(|(_, s)| *s)
+                    .ok_or_else(|| unknown_config(name))?;
+                (spec::parse_config(src, Path::new(name))?, None)
+            }
+            None => {
+                let src = fs::read_to_string(as_path).map_err(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => unknown_config(&spec.config),
+                    _ => Error::io(as_path, e),
+                })?;
+                let dir = as_path.parent().map(Path::to_path_buf);
+                (spec::parse_config(&src, as_path)?, dir)
+            }
+        };
+        let plan = config.plan(spec.include_tofu_risk, &user, &mut |file| {
+            load_dict_file(file, dir.as_deref())
+        })?;
+        let name = config.name.clone();
+        let build = |d: FlatDict| -> Result<Arc<Stage>> {
+            let entries = d.into_sorted();
+            Stage::from_entries(&entries)
+                .map(Arc::new)
+                .map_err(|m| Error::config(&spec.config, format!("building automaton: {m}")))
+        };
+        let normalization = plan.normalization.into_iter().map(build).collect::<Result<_>>()?;
+        let segmentation = plan.segmentation.map(build).transpose()?;
+        let chain = plan.chain.into_iter().map(build).collect::<Result<_>>()?;
+        Ok(Converter::assemble(name, normalization, segmentation, chain))
+    }
+
+    /// A converter for the OpenCC JSON config at `path`.
+    pub fn from_config_file(path: impl AsRef<Path>, include_tofu_risk: bool) -> Result<Converter> {
+        let spec = ConvertSpec {
+            config: path.as_ref().to_string_lossy().into_owned(),
+            user_dicts: Vec::new(),
+            include_tofu_risk,
+        };
+        Converter::from_spec(&spec)
+    }
+
+    fn assemble(
+        name: String,
+        normalization: Vec<Arc<Stage>>,
+        segmentation: Option<Arc<Stage>>,
+        chain: Vec<Arc<Stage>>,
+    ) -> Converter {
+        let newline_safe = normalization
+            .iter()
+            .chain(segmentation.iter())
+            .chain(chain.iter())
+            .all(|s| !s.has_newline_key());
+        Converter { name, normalization, segmentation, chain, newline_safe }
+    }
+
+    /// The config's name (the built-in name, or the config's `name` field).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Converts `text`.
+    pub fn convert(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len() + text.len() / 8);
+        self.convert_to(text, &mut out);
+        out
+    }
+
+    /// Converts `text`, appending the result to `out`.
+    pub fn convert_to(&self, text: &str, out: &mut String) {
+        let mut normalized: Option<String> = None;
+        for stage in &self.normalization {
+            let input = normalized.as_deref().unwrap_or(text);
+            if stage.cannot_match(input) {
+                continue;
+            }
+            let mut next = String::with_capacity(input.len());
+            stage.apply(input, &mut next);
+            normalized = Some(next);
+        }
+        let text = normalized.as_deref().unwrap_or(text);
+        let mut scratch = (String::new(), String::new());
+        match &self.segmentation {
+            None => self.convert_segment(text, out, &mut scratch),
+            Some(seg) => {
+                // Unmatched text accumulates into one segment until the next
+                // key; pieces from the walk are contiguous.
+                let mut run: Option<(usize, usize)> = None;
+                seg.walk(text, |p| match p {
+                    Piece::Gap(a, b) => {
+                        run = Some((run.map_or(a, |r| r.0), b));
+                    }
+                    Piece::Match(a, b, _) => {
+                        if let Some((ra, rb)) = run.take() {
+                            self.convert_segment(&text[ra..rb], out, &mut scratch);
+                        }
+                        self.convert_segment(&text[a..b], out, &mut scratch);
+                    }
+                });
+                if let Some((ra, rb)) = run {
+                    self.convert_segment(&text[ra..rb], out, &mut scratch);
+                }
+            }
+        }
+    }
+
+    /// Runs the conversion chain over one segment.
+    fn convert_segment(&self, seg: &str, out: &mut String, scratch: &mut (String, String)) {
+        match self.chain.as_slice() {
+            [] => out.push_str(seg),
+            [only] => only.apply(seg, out),
+            [first, middle @ .., last] => {
+                let (a, b) = scratch;
+                a.clear();
+                first.apply(seg, a);
+                for stage in middle {
+                    b.clear();
+                    stage.apply(a, b);
+                    std::mem::swap(a, b);
+                }
+                last.apply(a, out);
+            }
+        }
+    }
+
+    /// Where `text` may be cut so that converting the two parts apart gives
+    /// the same result as converting it whole: the end of the last line
+    /// within the first `max` bytes, or `None` when there is none. A cut is
+    /// safe after a line feed because no key contains one (checked when the
+    /// dictionaries are built) and no IDS may run across it.
+    pub fn split_point(&self, text: &str, max: usize) -> Option<usize> {
+        if !self.newline_safe {
+            return None;
+        }
+        let bytes = text.as_bytes();
+        let mut end = max.min(bytes.len());
+        while let Some(i) = memchr::memrchr(b'\n', &bytes[..end]) {
+            let cut = i + 1;
+            if !ids_may_span(text, cut) {
+                return Some(cut);
+            }
+            end = i;
+        }
+        None
+    }
+
+    /// Converts a large text in pieces cut at [`Converter::split_point`],
+    /// in parallel on rayon's pool, preserving order.
+    pub fn convert_parallel(&self, text: &str, piece: usize) -> String {
+        use rayon::prelude::*;
+        let mut pieces = Vec::new();
+        let mut rest = text;
+        while rest.len() > piece {
+            match self.split_point(rest, piece) {
+                Some(cut) => {
+                    pieces.push(&rest[..cut]);
+                    rest = &rest[cut..];
+                }
+                None => break,
+            }
+        }
+        pieces.push(rest);
+        let outs: Vec<String> = pieces.par_iter().map(|p| self.convert(p)).collect();
+        outs.concat()
+    }
+}
+
+/// Incremental conversion in bounded memory: feed text in any pieces,
+/// get converted text out as soon as a safe cut is seen.
+///
+/// Memory is bounded by the longest line (plus one read), whatever the size
+/// of the whole input.
+#[derive(Debug)]
+pub struct ConvertStream<'c> {
+    converter: &'c Converter,
+    pending: String,
+}
+
+impl<'c> ConvertStream<'c> {
+    /// A stream through `converter`.
+    pub fn new(converter: &'c Converter) -> ConvertStream<'c> {
+        ConvertStream { converter, pending: String::new() }
+    }
+
+    /// Adds `text`; appends to `out` whatever can already be converted.
+    pub fn push(&mut self, text: &str, out: &mut String) {
+        self.pending.push_str(text);
+        if let Some(cut) = self.converter.split_point(&self.pending, self.pending.len()) {
+            self.converter.convert_to(&self.pending[..cut], out);
+            self.pending.drain(..cut);
+        }
+    }
+
+    /// Converts whatever is left.
+    pub fn finish(&mut self, out: &mut String) {
+        self.converter.convert_to(&self.pending, out);
+        self.pending.clear();
+    }
+}
+
+fn unknown_config(name: &str) -> Error {
+    Error::Unknown {
+        kind: "config",
+        name: name.to_string(),
+        hint: format!(
+            "built-in configs: {}; or give the path of an OpenCC JSON config",
+            BUILTIN_CONFIGS.join(", ")
+        ),
+    }
+}
+
+/// Loads a text dictionary named in a config: next to the config, then in
+/// the current folder, then among the built-in files (as OpenCC looks in
+/// its data folder).
+fn load_dict_file(file: &str, dir: Option<&Path>) -> Result<Vec<spec::Entry>, spec::SpecError> {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Some(d) = dir {
+        candidates.push(d.join(file));
+    }
+    candidates.push(PathBuf::from(file));
+    for path in &candidates {
+        if path.is_file() {
+            let bytes = fs::read(path).map_err(|e| spec::SpecError {
+                path: path.clone(),
+                line: 0,
+                message: e.to_string(),
+                is_config: false,
+            })?;
+            return spec::parse_text_dict(&bytes, path);
+        }
+    }
+    if let Some((_, text)) = builtin::DICT_FILES.iter().find(|(f, _)| *f == file) {
+        return spec::parse_text_dict(text.as_bytes(), Path::new(file));
+    }
+    Err(spec::SpecError {
+        path: candidates.first().cloned().unwrap_or_else(|| PathBuf::from(file)),
+        line: 0,
+        message: format!("dictionary file '{file}' not found"),
+        is_config: true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verified_examples() {
+        // Section 11 of opencc-compat.md, checked with the official binary.
+        let cases = [
+            ("s2t", "头发 发展", "頭髮 發展"),
+            ("s2twp", "鼠标和软件", "滑鼠和軟體"),
+            ("s2twp", "保存于", "保存於"),
+            ("s2twp", "保存", "儲存"),
+            ("s2twp", "也门里", "也門裡"),
+            ("s2twp", "也门", "葉門"),
+            ("tw2sp", "例項鍊墜", "例项链坠"),
+            ("tw2sp", "例項", "实例"),
+            ("s2t", "布雷顿森林体系", "布雷頓森林體系"),
+            ("s2twp", "NoSQL注入", "NoSQL隱碼攻擊"),
+            ("s2twp", "sql注入", "sql注入"),
+            ("s2twp", "硅谷", "矽谷"),
+            ("t2s", "乾燥 乾隆", "干燥 乾隆"),
+            ("jp2t", "弁護士 駅弁当", "辯護士 驛辨當"),
+            ("t2jp", "舊字體 辯護士", "旧字体 弁護士"),
+            ("t2s", "\u{F902}", "车"),
+            ("s2t", "\u{F900}", "\u{8C48}"),
+            ("t2s", "㑮", "㑮"),
+            ("s2t", "⿰头发", "⿰头发"),
+            ("s2t", "头发⿰头发头发", "頭髮⿰头发頭髮"),
+            ("s2twp", "⿰U盘", "⿰U盘"),
+            ("s2t", "⿾头发", "⿾头發"),
+            ("s2t", "⿲头发头发", "⿲头发头發"),
+            ("s2t", "头发\r\n头发\r\n", "頭髮\r\n頭髮\r\n"),
+            ("tw2t", "什么", "什麼"),
+            ("s2twp", "改变量子比特", "改變數子位元"),
+            ("s2twp", "少数组织", "少陣列織"),
+            ("tw2sp", "尤拉鍊條", "尤拉链条"),
+            ("tw2sp", "尤拉", "欧拉"),
+            // OpenCC truncates segments at NUL (`發發頭發`); zhclean keeps it.
+            ("s2tw", "发\0发头发", "發\0發頭發"),
+        ];
+        for (cfg, input, want) in cases {
+            let c = Converter::builtin(cfg).unwrap();
+            assert_eq!(c.convert(input), want, "{cfg}: {input}");
+        }
+        let c = Converter::builtin_with("t2s", true).unwrap();
+        assert_eq!(c.convert("㑮"), "𫝈");
+    }
+
+    #[test]
+    fn names_with_json_suffix_and_unknown() {
+        assert_eq!(Converter::builtin("s2t.json").unwrap().name(), "s2t");
+        let e = Converter::builtin("x2y").unwrap_err();
+        assert!(e.to_string().starts_with("unknown config 'x2y'"), "{e}");
+        for n in BUILTIN_CONFIGS {
+            Converter::builtin(n).unwrap();
+            Converter::builtin_with(n, true).unwrap();
+        }
+    }
+
+    #[test]
+    fn builtin_by_spec_equals_text_rebuild() {
+        // A user dictionary forces the runtime path (parse text, flatten,
+        // build); with an empty one it must agree with the compiled stages.
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.txt");
+        fs::write(&empty, "# nothing\n").unwrap();
+        let text = "鼠标和软件，头发发展。保存于也门里。改变量子比特 NoSQL注入";
+        for name in ["s2t", "s2twp", "tw2sp", "t2s"] {
+            let mut spec = ConvertSpec::new(name);
+            spec.user_dicts.push(empty.clone());
+            let rebuilt = Converter::from_spec(&spec).unwrap();
+            let compiled = Converter::builtin(name).unwrap();
+            assert_eq!(rebuilt.convert(text), compiled.convert(text), "{name}");
+        }
+    }
+
+    #[test]
+    fn user_dict_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let user = dir.path().join("user.txt");
+        fs::write(&user, "头发\tX\n鼠标\t滑鼠鼠\n").unwrap();
+        let mut spec = ConvertSpec::new("s2twp");
+        spec.user_dicts.push(user.clone());
+        let c = Converter::from_spec(&spec).unwrap();
+        assert_eq!(c.convert("头发和鼠标"), "X和滑鼠鼠");
+        let bad = dir.path().join("bad.txt");
+        fs::write(&bad, "ok\tfine\nbroken line\n").unwrap();
+        spec.user_dicts = vec![bad.clone()];
+        let e = Converter::from_spec(&spec).unwrap_err();
+        assert_eq!(e.to_string(), format!("{}:2: no TAB between key and value", bad.display()));
+    }
+
+    #[test]
+    fn config_file_by_path() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("mine.txt"), "你好\t您好\n").unwrap();
+        let cfg = dir.path().join("my.json");
+        fs::write(
+            &cfg,
+            r#"{"name": "mine", // comment
+               "conversion_chain": [{"dict": {"type": "group", "dicts": [
+                 {"type": "text", "file": "mine.txt"},
+                 {"type": "inline", "entries": {"ab": "X Y"}},
+                 {"type": "text", "file": "STCharacters.txt"},
+               ]}}]}"#,
+        )
+        .unwrap();
+        let c = Converter::from_config_file(&cfg, false).unwrap();
+        assert_eq!(c.name(), "mine");
+        assert_eq!(c.convert("你好abc发"), "您好X Yc發");
+        let ocd = dir.path().join("ocd.json");
+        fs::write(
+            &ocd,
+            r#"{"conversion_chain":[{"dict":{"type":"ocd2","file":"STPhrases.ocd2"}}]}"#,
+        )
+        .unwrap();
+        let e = Converter::from_config_file(&ocd, false).unwrap_err();
+        assert!(e.to_string().contains("STPhrases.ocd2"), "{e}");
+    }
+
+    #[test]
+    fn split_point_respects_ids() {
+        let c = Converter::builtin("s2t").unwrap();
+        assert_eq!(c.split_point("ab\ncd", 5), Some(3));
+        assert_eq!(c.split_point("abcd", 4), None);
+        // An IDS operator just before the line end: "⿰\n头" is one IDS.
+        assert_eq!(c.split_point("x\n⿰\n头", 9), Some(2));
+        assert_eq!(c.convert("⿰\n头"), "⿰\n头");
+    }
+}

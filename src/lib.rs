@@ -1,0 +1,41 @@
+//! zhclean turns messy Chinese text dumps into clean, consistent UTF-8 and
+//! converts between Simplified and Traditional Chinese exactly as OpenCC
+//! 1.4.2 does.
+//!
+//! The work is done in stages, one module each, composed by [`Pipeline`]:
+//!
+//! 1. [`decode`]: bytes to text (BOM, UTF-8, detected legacy encodings);
+//! 2. [`repair`]: undo damage done by other software (entities, lost name
+//!    dots, mojibake);
+//! 3. [`normalize`]: one spelling for one thing (width, punctuation, spaces,
+//!    Unicode form);
+//! 4. [`convert`]: optional OpenCC conversion, byte for byte as OpenCC.
+//!
+//! Every change is attributed to a named [`Rule`] and counted in
+//! [`Changes`].
+//!
+//! # Converting
+//!
+//! ```
+//! use zhclean::convert::Converter;
+//!
+//! let s2t = Converter::builtin("s2t").unwrap();
+//! assert_eq!(s2t.convert("头发 发展"), "頭髮 發展");
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod convert;
+pub mod decode;
+pub mod error;
+pub mod html;
+pub mod normalize;
+pub mod pipeline;
+pub mod repair;
+pub mod rules;
+
+pub use config::{Config, ConvertSpec, HtmlMode, QuoteStyle};
+pub use error::{Error, Result};
+pub use pipeline::{Document, Pipeline};
+pub use rules::{Change, Changes, Rule, RuleSet};

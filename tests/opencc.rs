@@ -1,0 +1,1 @@
+//! OpenCC exactness: testcases.json and golden files.

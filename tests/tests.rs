@@ -1,0 +1,3 @@
+//! The one integration test binary: modules per feature.
+
+mod opencc;
