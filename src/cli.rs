@@ -24,6 +24,9 @@ struct Args {
     /// Extra dictionary in OpenCC text format; its entries win.
     #[arg(long = "dict", value_name = "FILE")]
     dicts: Vec<PathBuf>,
+    /// Do not repair or normalise: decode (and convert, with --convert) only.
+    #[arg(long)]
+    no_clean: bool,
     /// Include dictionaries marked may_output_tofu.
     #[arg(long)]
     include_tofu_risk: bool,

@@ -78,6 +78,17 @@ impl Pipeline {
         text
     }
 
+    /// Where decoded `text` may be cut so that processing the parts apart
+    /// gives the same text as processing it whole (as far as the stages
+    /// allow): after a line feed within the first `max` bytes that is also
+    /// a safe cut for the converter. `None` when there is none.
+    pub fn split_point(&self, text: &str, max: usize) -> Option<usize> {
+        match &self.converter {
+            Some(c) => c.split_point(text, max),
+            None => memchr::memrchr(b'\n', &text.as_bytes()[..max.min(text.len())]).map(|i| i + 1),
+        }
+    }
+
     /// Decodes and processes one whole document. `path` is used for hints
     /// (`.html`) and messages only.
     pub fn process_bytes(&self, bytes: &[u8], _path: Option<&Path>) -> Result<Document> {

@@ -25,6 +25,7 @@
 
 pub(crate) mod blob;
 mod matcher;
+mod script;
 pub(crate) mod spec;
 
 use std::fs;
@@ -33,6 +34,7 @@ use std::sync::{Arc, OnceLock};
 
 pub use matcher::Stage;
 use matcher::{Piece, ids_may_span};
+pub use script::{Script, detect_script};
 pub use spec::{ConfigSpec, DictNode, FlatDict, MatchPolicy};
 
 use crate::config::ConvertSpec;

@@ -1,0 +1,103 @@
+//! Which script a text is written in: Simplified, Traditional, both, or
+//! neither, judged from the characters OpenCC's character tables change.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use super::builtin::DICT_FILES;
+
+/// The script of a text, for the report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Script {
+    /// Simplified Chinese (`hans`).
+    Hans,
+    /// Traditional Chinese (`hant`).
+    Hant,
+    /// Both, in comparable amounts (`mixed`).
+    Mixed,
+    /// No character that tells them apart (`none`).
+    None,
+}
+
+impl Script {
+    /// The report's name for it: `hans`, `hant`, `mixed` or `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Script::Hans => "hans",
+            Script::Hant => "hant",
+            Script::Mixed => "mixed",
+            Script::None => "none",
+        }
+    }
+}
+
+struct Tables {
+    simplified_only: HashSet<char>,
+    traditional_only: HashSet<char>,
+}
+
+fn keys(file: &str) -> HashSet<char> {
+    let text = DICT_FILES.iter().find(|(f, _)| *f == file).map_or("", |(_, t)| *t);
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let (k, v) = l.split_once('\t')?;
+            let mut ks = k.chars();
+            let c = ks.next()?;
+            // Identity entries (a character that maps to itself first) do not
+            // tell the scripts apart.
+            (ks.next().is_none() && v.split(' ').next() != Some(k)).then_some(c)
+        })
+        .collect()
+}
+
+fn tables() -> &'static Tables {
+    static T: OnceLock<Tables> = OnceLock::new();
+    T.get_or_init(|| {
+        let st = keys("STCharacters.txt");
+        let ts = keys("TSCharacters.txt");
+        Tables {
+            simplified_only: st.difference(&ts).copied().collect(),
+            traditional_only: ts.difference(&st).copied().collect(),
+        }
+    })
+}
+
+/// Judges the script of `text`: characters that only Simplified text uses
+/// (keys of OpenCC's `STCharacters` that are not keys of `TSCharacters`)
+/// against those only Traditional text uses. One side ten times the other
+/// or more decides; otherwise `Mixed`; none of either gives `None`.
+pub fn detect_script(text: &str) -> Script {
+    let t = tables();
+    let (mut s, mut h) = (0u64, 0u64);
+    for c in text.chars() {
+        if (c as u32) < 0x3400 {
+            continue;
+        }
+        if t.simplified_only.contains(&c) {
+            s += 1;
+        } else if t.traditional_only.contains(&c) {
+            h += 1;
+        }
+    }
+    match (s, h) {
+        (0, 0) => Script::None,
+        (s, h) if s >= 10 * h => Script::Hans,
+        (s, h) if h >= 10 * s => Script::Hant,
+        _ => Script::Mixed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts() {
+        assert_eq!(detect_script("头发发展，经济增长"), Script::Hans);
+        assert_eq!(detect_script("頭髮發展，經濟增長"), Script::Hant);
+        assert_eq!(detect_script("头发 頭髮 经济 經濟"), Script::Mixed);
+        assert_eq!(detect_script("hello 123 中文"), Script::None);
+        assert_eq!(Script::Hant.as_str(), "hant");
+    }
+}
