@@ -61,9 +61,8 @@ fn main() {
     // Distinct stages, by content.
     let mut stage_ids: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut stage_count = 0usize;
-    let mut intern = |d: spec::FlatDict| -> usize {
-        let entries = d.into_sorted();
-        let blob = blob::encode(&entries).expect("automaton");
+    let mut intern = |entries: &Vec<spec::Entry>| -> usize {
+        let blob = blob::encode(entries).expect("stage blob");
         *stage_ids.entry(blob.clone()).or_insert_with(|| {
             let id = stage_count;
             stage_count += 1;
@@ -73,6 +72,7 @@ fn main() {
     };
 
     let mut plans = String::new();
+    let mut seg_maps: Vec<usize> = Vec::new();
     for file in &configs {
         let path = dict.join("config").join(file);
         let src = fs::read_to_string(&path).unwrap();
@@ -80,13 +80,30 @@ fn main() {
         let name = file.trim_end_matches(".json");
         for tofu in [false, true] {
             let plan = config.plan(tofu, &[], &mut load).unwrap_or_else(|e| panic!("{e}"));
-            let norm: Vec<usize> = plan.normalization.into_iter().map(&mut intern).collect();
-            let seg = plan.segmentation.map(&mut intern);
-            let chain: Vec<usize> = plan.chain.into_iter().map(&mut intern).collect();
+            let sorted = |v: Vec<spec::FlatDict>| -> Vec<Vec<spec::Entry>> {
+                v.into_iter().map(spec::FlatDict::into_sorted).collect()
+            };
+            let norm_e = sorted(plan.normalization);
+            let chain_e = sorted(plan.chain);
+            let seg_e = plan.segmentation.map(spec::FlatDict::into_sorted);
+            let norm: Vec<usize> = norm_e.iter().map(&mut intern).collect();
+            let seg = seg_e.as_ref().map(&mut intern);
+            let chain: Vec<usize> = chain_e.iter().map(&mut intern).collect();
+            let seg_map = match (&seg_e, chain_e.first()) {
+                (Some(s), Some(first)) => {
+                    let id = seg_maps.len();
+                    let bytes: Vec<u8> =
+                        blob::segment_map(s, first).iter().flat_map(|x| x.to_le_bytes()).collect();
+                    fs::write(out_dir.join(format!("segmap{id}.bin")), bytes).unwrap();
+                    seg_maps.push(id);
+                    Some(id)
+                }
+                _ => None,
+            };
             writeln!(
                 plans,
                 "    BuiltinPlan {{ name: {name:?}, tofu: {tofu}, normalization: &{norm:?}, \
-                 segmentation: {seg:?}, chain: &{chain:?} }},"
+                 segmentation: {seg:?}, chain: &{chain:?}, seg_map: {seg_map:?} }},"
             )
             .unwrap();
         }
@@ -98,6 +115,12 @@ fn main() {
     code.push_str("pub(crate) static STAGE_BLOBS: &[&[u8]] = &[\n");
     for id in 0..stage_count {
         writeln!(code, "    include_bytes!(concat!(env!(\"OUT_DIR\"), \"/stage{id}.bin\")),")
+            .unwrap();
+    }
+    code.push_str("];\n\n/// Segment maps (see `blob::segment_map`), little-endian `u32`s.\n");
+    code.push_str("pub(crate) static SEG_MAPS: &[&[u8]] = &[\n");
+    for id in &seg_maps {
+        writeln!(code, "    include_bytes!(concat!(env!(\"OUT_DIR\"), \"/segmap{id}.bin\")),")
             .unwrap();
     }
     code.push_str(

@@ -3,18 +3,23 @@
 //! OpenCC converts with greedy forward maximum matching: at each position it
 //! takes the longest key that is a prefix of the rest of the text, and
 //! otherwise copies one character (or one whole ideographic description
-//! sequence) and moves on. A leftmost-longest Aho-Corasick automaton yields
-//! exactly those matches in one pass: the leftmost start at or after the
-//! current position is the first position where the walk would find a key,
-//! and there it picks the longest. The only thing the automaton does not
-//! know about is IDS pass-through (`⿰头发` is copied whole, so a key inside
-//! it must not match), which [`Stage::walk`] handles by restarting the
-//! automaton after each complete IDS that the walk would have reached
-//! unmatched.
+//! sequence, IDS) and moves on. [`Stage::walk`] is that loop.
+//!
+//! Why not a leftmost-longest Aho-Corasick automaton (daachorse), which
+//! yields the same matches? It was the first version: callgrind counted
+//! about 145 instructions per character for `s2t` on People's Daily text,
+//! too slow for the speed this crate promises, and it needed extra logic to
+//! keep keys from matching inside an IDS. The walk here looks the character
+//! at each position up in a table covering the whole BMP (one load says
+//! "begins no key", "is a one-character key with this value", or "begins
+//! longer keys"); only in the last case does it walk a double-array trie
+//! (crawdad, by daachorse's authors) for the longest key. IDS pass-through
+//! becomes one comparison on the unmatched path.
 
-use daachorse::CharwiseDoubleArrayAhoCorasick;
+use std::cell::Cell;
+use std::collections::HashMap;
 
-use super::blob;
+use super::blob::{self, MULTI, PAIR_BITS, pair_filter, pair_hash};
 
 /// A piece of text as the walk sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,14 +32,23 @@ pub enum Piece {
 
 /// One flattened dictionary, ready to match.
 pub struct Stage {
-    automaton: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
+    /// First-character entries for U+0000..U+FFFF (see `blob.rs`).
+    bmp: Box<[u32]>,
+    /// First-character entries beyond the BMP.
+    astral: HashMap<u32, u32>,
+    /// Keys of two or more characters.
+    trie: Option<crawdad::Trie>,
     offsets: Vec<u32>,
     values: String,
     newline_key: bool,
-    /// `lead[b0]` has bit `b1 % 64` of word `b1 / 64` set when some key
-    /// starts with bytes `b0 b1`: a cheap way to see that a text cannot
-    /// match at all (normalisation stages almost never match).
-    lead: Box<blob::LeadTable>,
+    /// Distinct first bytes of keys, for [`Stage::cannot_match`].
+    lead_bytes: Vec<u8>,
+    /// A one-hash Bloom filter over the first two characters of the keys
+    /// of two or more characters. Most positions whose character begins
+    /// some longer key are not followed by a character that continues one;
+    /// the filter answers that from a 128 KiB table instead of a walk into
+    /// the trie's multi-megabyte node array (a cache miss per position).
+    pairs: Box<[u64]>,
 }
 
 impl std::fmt::Debug for Stage {
@@ -43,11 +57,93 @@ impl std::fmt::Debug for Stage {
     }
 }
 
+/// Counts the bytes of the characters handed to the trie search, so that a
+/// match's length in characters becomes a length in bytes.
+struct Counting<'a> {
+    bytes: &'a [u8],
+    end: &'a Cell<usize>,
+}
+
+impl Iterator for Counting<'_> {
+    type Item = char;
+    #[inline(always)]
+    fn next(&mut self) -> Option<char> {
+        let pos = self.end.get();
+        if pos >= self.bytes.len() {
+            return None;
+        }
+        // SAFETY: `bytes` is a `&str`'s bytes and `pos` is always a
+        // character start (it advances by whole characters from one).
+        let (c, l) = unsafe { decode_at(self.bytes, pos) };
+        self.end.set(pos + l);
+        char::from_u32(c)
+    }
+}
+
+/// The code point and length of the UTF-8 character at `p` of valid UTF-8.
+///
+/// This is the innermost operation of conversion (several times per
+/// character), so it reads without bounds checks.
+///
+/// # Safety
+///
+/// `b` must be valid UTF-8 (it always comes from a `&str`) and `p` must be
+/// the start of a character in it: the lead byte then guarantees that its
+/// continuation bytes are in bounds.
+#[inline(always)]
+unsafe fn decode_at(b: &[u8], p: usize) -> (u32, usize) {
+    debug_assert!(p < b.len());
+    // SAFETY: see the function's contract.
+    unsafe {
+        let x = *b.get_unchecked(p) as u32;
+        if x < 0x80 {
+            (x, 1)
+        } else if x < 0xE0 {
+            (((x & 0x1F) << 6) | (*b.get_unchecked(p + 1) as u32 & 0x3F), 2)
+        } else if x < 0xF0 {
+            let c = ((x & 0x0F) << 12)
+                | ((*b.get_unchecked(p + 1) as u32 & 0x3F) << 6)
+                | (*b.get_unchecked(p + 2) as u32 & 0x3F);
+            (c, 3)
+        } else {
+            let c = ((x & 0x07) << 18)
+                | ((*b.get_unchecked(p + 1) as u32 & 0x3F) << 12)
+                | ((*b.get_unchecked(p + 2) as u32 & 0x3F) << 6)
+                | (*b.get_unchecked(p + 3) as u32 & 0x3F);
+            (c, 4)
+        }
+    }
+}
+
 impl Stage {
+    fn assemble(
+        offsets: Vec<u32>,
+        values: String,
+        firsts: &[(char, u32)],
+        trie: Option<crawdad::Trie>,
+        pairs: Box<[u64]>,
+        newline_key: bool,
+    ) -> Stage {
+        let mut bmp = vec![0u32; 0x10000].into_boxed_slice();
+        let mut astral = HashMap::new();
+        let mut lead_bytes = Vec::new();
+        for &(c, e) in firsts {
+            let mut buf = [0u8; 4];
+            let lead = c.encode_utf8(&mut buf).as_bytes()[0];
+            if !lead_bytes.contains(&lead) {
+                lead_bytes.push(lead);
+            }
+            if (c as u32) < 0x10000 {
+                bmp[c as usize] = e;
+            } else {
+                astral.insert(c as u32, e);
+            }
+        }
+        Stage { bmp, astral, trie, offsets, values, newline_key, lead_bytes, pairs }
+    }
+
     /// Builds a stage from sorted entries with unique, non-empty keys.
     pub fn from_entries(entries: &[(String, String)]) -> Result<Stage, String> {
-        let automaton =
-            if entries.is_empty() { None } else { Some(blob::build_automaton(entries)?) };
         let mut offsets = Vec::with_capacity(entries.len() + 1);
         let mut values = String::new();
         offsets.push(0);
@@ -55,9 +151,11 @@ impl Stage {
             values.push_str(v);
             offsets.push(values.len() as u32);
         }
-        let lead = blob::lead_table(entries.iter().map(|(k, _)| k.as_str()));
+        let firsts = blob::first_entries(entries.iter().map(|(k, _)| k.as_str()));
+        let trie = blob::build_trie(entries)?;
         let newline_key = entries.iter().any(|(k, _)| k.contains('\n'));
-        Ok(Stage { automaton, offsets, values, newline_key, lead })
+        let pairs = pair_filter(entries.iter().map(|(k, _)| k.as_str()));
+        Ok(Stage::assemble(offsets, values, &firsts, trie, pairs, newline_key))
     }
 
     /// Reads a stage written by [`blob::encode`].
@@ -83,24 +181,30 @@ impl Stage {
         }
         let vlen = *offsets.last().unwrap_or(&0) as usize;
         let vbytes = bytes.get(pos..pos + vlen).ok_or("truncated stage blob")?;
-        let values = String::from_utf8(vbytes.to_vec()).map_err(|e| e.to_string())?;
+        let values = std::str::from_utf8(vbytes).map_err(|e| e.to_string())?.to_string();
         pos += vlen;
-        let mut lead = Box::new([[0u64; 4]; 256]);
-        for row in lead.iter_mut() {
-            for w in row.iter_mut() {
-                let b = bytes.get(pos..pos + 8).ok_or("truncated stage blob")?;
-                *w = u64::from_le_bytes(b.try_into().map_err(|_| "truncated stage blob")?);
-                pos += 8;
+        let m = u32_at(&mut pos)? as usize;
+        let mut firsts = Vec::with_capacity(m);
+        for _ in 0..m {
+            let c = char::from_u32(u32_at(&mut pos)?).ok_or("bad character in stage blob")?;
+            let e = u32_at(&mut pos)?;
+            if (e & !MULTI) as usize > n {
+                return Err("bad entry in stage blob".into());
             }
+            firsts.push((c, e));
         }
-        let automaton = if n == 0 {
-            None
-        } else {
-            let (a, _) = CharwiseDoubleArrayAhoCorasick::<u32>::deserialize(&bytes[pos..])
-                .map_err(|e| e.to_string())?;
-            Some(a)
-        };
-        Ok(Stage { automaton, offsets, values, newline_key: flags & 1 != 0, lead })
+        let tlen = u32_at(&mut pos)? as usize;
+        let tbytes = bytes.get(pos..pos + tlen).ok_or("truncated stage blob")?;
+        pos += tlen;
+        let trie = (tlen > 0).then(|| crawdad::Trie::deserialize_from_slice(tbytes).0);
+        let words = u32_at(&mut pos)? as usize;
+        let pbytes = bytes.get(pos..pos + 8 * words).ok_or("truncated stage blob")?;
+        let pairs: Box<[u64]> =
+            pbytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect();
+        if pairs.len() != 1 << (PAIR_BITS - 6) {
+            return Err("bad pair filter in stage blob".into());
+        }
+        Ok(Stage::assemble(offsets, values, &firsts, trie, pairs, flags & 1 != 0))
     }
 
     /// The number of keys.
@@ -122,108 +226,130 @@ impl Stage {
     #[inline]
     pub fn value(&self, i: u32) -> &str {
         let i = i as usize;
-        // The offsets come from the same blob or entries as the automaton,
-        // so every index it yields is in range.
         &self.values[self.offsets[i] as usize..self.offsets[i + 1] as usize]
     }
 
-    /// Whether no key can match anywhere in `text` (a quick, conservative
-    /// check on the first two bytes of keys).
+    #[inline(always)]
+    fn entry(&self, c: u32) -> u32 {
+        match self.bmp.get(c as usize) {
+            Some(&e) => e,
+            None => self.astral.get(&c).copied().unwrap_or(0),
+        }
+    }
+
+    /// Whether no key can match anywhere in `text`: no character of it
+    /// begins a key. Fast when keys begin with few distinct bytes (the
+    /// normalisation stage: compatibility ideographs).
     pub fn cannot_match(&self, text: &str) -> bool {
         let b = text.as_bytes();
-        if b.len() < 2 {
-            return self
-                .automaton
-                .as_ref()
-                .is_none_or(|a| a.leftmost_find_iter(text).next().is_none());
+        // SAFETY: `b` is a `&str`'s bytes; every `i` below is a character
+        // start (a byte that can begin a key is never a continuation byte).
+        let hit = |i: usize| self.entry(unsafe { decode_at(b, i) }.0) != 0;
+        match self.lead_bytes.as_slice() {
+            [] => true,
+            [x] => !memchr::memchr_iter(*x, b).any(hit),
+            [x, y] => !memchr::memchr2_iter(*x, *y, b).any(hit),
+            [x, y, z] => !memchr::memchr3_iter(*x, *y, *z, b).any(hit),
+            _ => !text.char_indices().any(|(i, _)| hit(i)),
         }
-        let last = self.lead[b[b.len() - 1] as usize];
-        last == [0; 4]
-            && !b
-                .windows(2)
-                .any(|w| self.lead[w[0] as usize][(w[1] >> 6) as usize] & (1 << (w[1] & 63)) != 0)
     }
 
     /// Converts `text` with this stage, appending to `out`.
     pub fn apply(&self, text: &str, out: &mut String) {
+        // SAFETY: only whole pieces of `text` (valid UTF-8, cut at
+        // character boundaries by the walk) and whole values (`&str`) are
+        // appended, so `out` stays valid UTF-8. Appending bytes avoids the
+        // char-boundary checks of `str` slicing in the hottest loop.
+        let buf = unsafe { out.as_mut_vec() };
+        let bytes = text.as_bytes();
         self.walk(text, |p| match p {
-            Piece::Gap(a, b) => out.push_str(&text[a..b]),
-            Piece::Match(_, _, v) => out.push_str(self.value(v)),
+            Piece::Gap(a, b) => buf.extend_from_slice(&bytes[a..b]),
+            Piece::Match(_, _, v) => buf.extend_from_slice(self.value(v).as_bytes()),
         });
+    }
+
+    /// The end of the longest key of two or more characters at byte `p`
+    /// of `text`, and its index.
+    #[inline]
+    fn trie_longest(&self, text: &[u8], p: usize) -> Option<(usize, u32)> {
+        let trie = self.trie.as_ref()?;
+        let end = Cell::new(p);
+        let mut best = None;
+        // The search pulls one character per step and yields at each key
+        // end, so `end` is then the byte end of that key.
+        for (v, _) in trie.common_prefix_search(Counting { bytes: text, end: &end }) {
+            best = Some((end.get(), v));
+        }
+        best
     }
 
     /// Walks `text` as OpenCC does, reporting gaps and matches in order.
     /// Consecutive gaps may be reported separately; together the pieces
     /// cover `text` exactly.
     pub fn walk(&self, text: &str, mut f: impl FnMut(Piece)) {
-        let Some(ac) = &self.automaton else {
-            if !text.is_empty() {
-                f(Piece::Gap(0, text.len()));
-            }
-            return;
-        };
-        let bytes = text.as_bytes();
-        let Some(first_op) = find_ids_operator(bytes, 0, bytes.len()) else {
-            // No IDS operator anywhere: the automaton alone is the walk.
-            let mut pos = 0;
-            for m in ac.leftmost_find_iter(text) {
-                if m.start() > pos {
-                    f(Piece::Gap(pos, m.start()));
+        let b = text.as_bytes();
+        let n = b.len();
+        let mut p = 0;
+        let mut gap = 0;
+        // The character at `p`, decoded once: the look-ahead for the pair
+        // filter decodes the next one, which the next step reuses.
+        // SAFETY (every `decode_at` below): `b` is a `&str`'s bytes and the
+        // positions advance by whole characters (or whole keys or IDS).
+        let mut cur = if n > 0 { unsafe { decode_at(b, 0) } } else { (0, 0) };
+        while p < n {
+            let (c, l) = cur;
+            let e = self.entry(c);
+            let next = p + l;
+            let mut ahead = None;
+            if e != 0 {
+                let single = e & !MULTI;
+                let mut best = (single != 0).then(|| (next, single - 1));
+                if e & MULTI != 0 && next < n {
+                    let d = unsafe { decode_at(b, next) };
+                    ahead = Some(d);
+                    let h = pair_hash(c, d.0);
+                    if self.pairs[h >> 6] & (1 << (h & 63)) != 0 {
+                        // Trie keys have two or more characters: longer
+                        // than `single` when found.
+                        if let Some(m) = self.trie_longest(b, p) {
+                            best = Some(m);
+                        }
+                    }
                 }
-                f(Piece::Match(m.start(), m.end(), m.value()));
-                pos = m.end();
-            }
-            if pos < text.len() {
-                f(Piece::Gap(pos, text.len()));
-            }
-            return;
-        };
-
-        let mut pos = 0; // everything before `pos` has been reported
-        let mut base = 0; // where the current automaton run started
-        let mut next_op = Some(first_op);
-        let mut iter = ac.leftmost_find_iter(text);
-        loop {
-            let m = iter.next().map(|m| (base + m.start(), base + m.end(), m.value()));
-            let gap_end = m.map_or(text.len(), |m| m.0);
-            // The walk reaches every operator in the gap unmatched; a
-            // complete IDS there is copied whole.
-            let mut restart = false;
-            while let Some(q) = next_op.filter(|&q| q < gap_end) {
-                if q < pos {
-                    next_op = find_ids_operator(bytes, pos, bytes.len());
+                if let Some((end, v)) = best {
+                    if gap < p {
+                        f(Piece::Gap(gap, p));
+                    }
+                    f(Piece::Match(p, end, v));
+                    p = end;
+                    gap = end;
+                    cur = match ahead {
+                        Some(d) if end == next => d,
+                        _ if end < n => unsafe { decode_at(b, end) },
+                        _ => (0, 0),
+                    };
                     continue;
                 }
-                let len = ids_len(&text[q..]);
-                if len == 0 {
-                    next_op = find_ids_operator(bytes, q + 3, bytes.len());
+            }
+            // Unmatched: an IDS operator starting a complete sequence
+            // carries the whole sequence into the gap.
+            if (0x2FF0..=0x2FFF).contains(&c) {
+                let ids = ids_len(&text[p..]);
+                if ids > 0 {
+                    p += ids;
+                    cur = if p < n { unsafe { decode_at(b, p) } } else { (0, 0) };
                     continue;
                 }
-                f(Piece::Gap(pos, q + len));
-                pos = q + len;
-                next_op = find_ids_operator(bytes, pos, bytes.len());
-                if pos > gap_end {
-                    // The match found starts inside the IDS: search again
-                    // from the end of the IDS.
-                    restart = true;
-                    break;
-                }
             }
-            if restart {
-                base = pos;
-                iter = ac.leftmost_find_iter(&text[pos..]);
-                continue;
-            }
-            if pos < gap_end {
-                f(Piece::Gap(pos, gap_end));
-            }
-            match m {
-                Some((s, e, v)) => {
-                    f(Piece::Match(s, e, v));
-                    pos = e;
-                }
-                None => break,
-            }
+            p = next;
+            cur = match ahead {
+                Some(d) => d,
+                None if p < n => unsafe { decode_at(b, p) },
+                None => (0, 0),
+            };
+        }
+        if gap < n {
+            f(Piece::Gap(gap, n));
         }
     }
 }

@@ -47,6 +47,7 @@ pub(crate) struct BuiltinPlan {
     pub normalization: &'static [usize],
     pub segmentation: Option<usize>,
     pub chain: &'static [usize],
+    pub seg_map: Option<usize>,
 }
 
 mod builtin {
@@ -101,6 +102,8 @@ pub struct Converter {
     normalization: Vec<Arc<Stage>>,
     segmentation: Option<Arc<Stage>>,
     chain: Vec<Arc<Stage>>,
+    /// Segmentation key index to first-stage key index + 1 (0: none).
+    seg_map: Option<Arc<Vec<u32>>>,
     newline_safe: bool,
 }
 
@@ -120,11 +123,18 @@ impl Converter {
             .find(|p| p.name == bare && p.tofu == include_tofu_risk)
             .ok_or_else(|| unknown_config(name))?;
         let stages = |ids: &[usize]| ids.iter().map(|&i| builtin_stage(i)).collect::<Vec<_>>();
+        let seg_map = plan.seg_map.map(|i| {
+            let b = builtin::SEG_MAPS[i];
+            Arc::new(
+                b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+            )
+        });
         Ok(Converter::assemble(
             bare.to_string(),
             stages(plan.normalization),
             plan.segmentation.map(builtin_stage),
             stages(plan.chain),
+            seg_map,
         ))
     }
 
@@ -166,16 +176,23 @@ impl Converter {
             load_dict_file(file, dir.as_deref())
         })?;
         let name = config.name.clone();
-        let build = |d: FlatDict| -> Result<Arc<Stage>> {
-            let entries = d.into_sorted();
-            Stage::from_entries(&entries)
+        let build = |entries: &Vec<spec::Entry>| -> Result<Arc<Stage>> {
+            Stage::from_entries(entries)
                 .map(Arc::new)
                 .map_err(|m| Error::config(&spec.config, format!("building automaton: {m}")))
         };
-        let normalization = plan.normalization.into_iter().map(build).collect::<Result<_>>()?;
-        let segmentation = plan.segmentation.map(build).transpose()?;
-        let chain = plan.chain.into_iter().map(build).collect::<Result<_>>()?;
-        Ok(Converter::assemble(name, normalization, segmentation, chain))
+        let sorted =
+            |v: Vec<FlatDict>| v.into_iter().map(FlatDict::into_sorted).collect::<Vec<_>>();
+        let chain_e = sorted(plan.chain);
+        let seg_e = plan.segmentation.map(FlatDict::into_sorted);
+        let seg_map = match (&seg_e, chain_e.first()) {
+            (Some(s), Some(first)) => Some(Arc::new(blob::segment_map(s, first))),
+            _ => None,
+        };
+        let normalization = sorted(plan.normalization).iter().map(build).collect::<Result<_>>()?;
+        let segmentation = seg_e.as_ref().map(build).transpose()?;
+        let chain = chain_e.iter().map(build).collect::<Result<_>>()?;
+        Ok(Converter::assemble(name, normalization, segmentation, chain, seg_map))
     }
 
     /// A converter for the OpenCC JSON config at `path`.
@@ -193,13 +210,14 @@ impl Converter {
         normalization: Vec<Arc<Stage>>,
         segmentation: Option<Arc<Stage>>,
         chain: Vec<Arc<Stage>>,
+        seg_map: Option<Arc<Vec<u32>>>,
     ) -> Converter {
         let newline_safe = normalization
             .iter()
             .chain(segmentation.iter())
             .chain(chain.iter())
             .all(|s| !s.has_newline_key());
-        Converter { name, normalization, segmentation, chain, newline_safe }
+        Converter { name, normalization, segmentation, chain, seg_map, newline_safe }
     }
 
     /// The config's name (the built-in name, or the config's `name` field).
@@ -238,16 +256,42 @@ impl Converter {
                     Piece::Gap(a, b) => {
                         run = Some((run.map_or(a, |r| r.0), b));
                     }
-                    Piece::Match(a, b, _) => {
+                    Piece::Match(a, b, k) => {
                         if let Some((ra, rb)) = run.take() {
                             self.convert_segment(&text[ra..rb], out, &mut scratch);
                         }
-                        self.convert_segment(&text[a..b], out, &mut scratch);
+                        let first = self.seg_map.as_ref().map_or(0, |m| m[k as usize]);
+                        if first == 0 {
+                            self.convert_segment(&text[a..b], out, &mut scratch);
+                        } else {
+                            let value = self.chain[0].value(first - 1);
+                            self.convert_rest(value, out, &mut scratch);
+                        }
                     }
                 });
                 if let Some((ra, rb)) = run {
                     self.convert_segment(&text[ra..rb], out, &mut scratch);
                 }
+            }
+        }
+    }
+
+    /// Runs the conversion chain after its first stage over `text`, the
+    /// first stage's output for one segment.
+    fn convert_rest(&self, text: &str, out: &mut String, scratch: &mut (String, String)) {
+        match &self.chain[1..] {
+            [] => out.push_str(text),
+            [only] => only.apply(text, out),
+            [middle @ .., last] => {
+                let (a, b) = scratch;
+                a.clear();
+                a.push_str(text);
+                for stage in middle {
+                    b.clear();
+                    stage.apply(a, b);
+                    std::mem::swap(a, b);
+                }
+                last.apply(a, out);
             }
         }
     }
