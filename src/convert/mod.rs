@@ -561,4 +561,40 @@ mod tests {
         assert_eq!(c.split_point("x\n⿰\n头", 9), Some(2));
         assert_eq!(c.convert("⿰\n头"), "⿰\n头");
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+        /// Converting in pieces cut at `split_point` (any budget), or
+        /// through `ConvertStream` fed in arbitrary chunks, gives exactly
+        /// the whole conversion: no key and no IDS is ever cut.
+        #[test]
+        fn chunked_equals_whole(
+            text in "[头发展鼠标软件保存于也门里⿰⿱⿾U盘ab \n\r]{0,60}",
+            budget in 1usize..40,
+            feed in 1usize..13,
+            cfg in proptest::sample::select(vec!["s2t", "s2twp", "t2s", "tw2sp"]),
+        ) {
+            let c = Converter::builtin(cfg).unwrap();
+            let whole = c.convert(&text);
+            let mut pieces = String::new();
+            let mut rest = text.as_str();
+            while let Some(cut) = c.split_point(rest, budget).filter(|&n| n > 0) {
+                c.convert_to(&rest[..cut], &mut pieces);
+                rest = &rest[cut..];
+            }
+            c.convert_to(rest, &mut pieces);
+            proptest::prop_assert_eq!(&pieces, &whole);
+
+            let mut streamed = String::new();
+            let mut stream = ConvertStream::new(&c);
+            let chars: Vec<char> = text.chars().collect();
+            for chunk in chars.chunks(feed) {
+                stream.push(&chunk.iter().collect::<String>(), &mut streamed);
+            }
+            stream.finish(&mut streamed);
+            proptest::prop_assert_eq!(&streamed, &whole);
+            proptest::prop_assert_eq!(c.convert_parallel(&text, budget), whole);
+        }
+    }
 }
