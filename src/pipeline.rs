@@ -69,9 +69,10 @@ impl Pipeline {
             text = map_cow(text, |t| self.normalizer.normalize(t, changes));
         }
         if let Some(conv) = &self.converter {
-            let out = conv.convert(&text);
-            if out != *text {
-                changes.add(Rule::Convert, 1);
+            let mut out = String::with_capacity(text.len() + text.len() / 8);
+            let replaced = conv.convert_counted(&text, &mut out);
+            if replaced > 0 {
+                changes.add(Rule::Convert, replaced);
                 text = Cow::Owned(out);
             }
         }

@@ -254,18 +254,25 @@ impl Stage {
         }
     }
 
-    /// Converts `text` with this stage, appending to `out`.
-    pub fn apply(&self, text: &str, out: &mut String) {
+    /// Converts `text` with this stage, appending to `out`. Returns how many
+    /// keys were replaced by a different text.
+    pub fn apply(&self, text: &str, out: &mut String) -> u64 {
         // SAFETY: only whole pieces of `text` (valid UTF-8, cut at
         // character boundaries by the walk) and whole values (`&str`) are
         // appended, so `out` stays valid UTF-8. Appending bytes avoids the
         // char-boundary checks of `str` slicing in the hottest loop.
         let buf = unsafe { out.as_mut_vec() };
         let bytes = text.as_bytes();
+        let mut replaced = 0;
         self.walk(text, |p| match p {
             Piece::Gap(a, b) => buf.extend_from_slice(&bytes[a..b]),
-            Piece::Match(_, _, v) => buf.extend_from_slice(self.value(v).as_bytes()),
+            Piece::Match(a, b, v) => {
+                let value = self.value(v).as_bytes();
+                replaced += u64::from(value != &bytes[a..b]);
+                buf.extend_from_slice(value);
+            }
         });
+        replaced
     }
 
     /// The end of the longest key of two or more characters at byte `p`

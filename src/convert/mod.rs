@@ -234,6 +234,14 @@ impl Converter {
 
     /// Converts `text`, appending the result to `out`.
     pub fn convert_to(&self, text: &str, out: &mut String) {
+        self.convert_counted(text, out);
+    }
+
+    /// Converts `text`, appending the result to `out`, and returns how many
+    /// dictionary keys were replaced by a different text, over all stages
+    /// (what the report counts under the `convert` rule).
+    pub fn convert_counted(&self, text: &str, out: &mut String) -> u64 {
+        let mut replaced = 0;
         let mut normalized: Option<String> = None;
         for stage in &self.normalization {
             let input = normalized.as_deref().unwrap_or(text);
@@ -241,13 +249,13 @@ impl Converter {
                 continue;
             }
             let mut next = String::with_capacity(input.len());
-            stage.apply(input, &mut next);
+            replaced += stage.apply(input, &mut next);
             normalized = Some(next);
         }
         let text = normalized.as_deref().unwrap_or(text);
         let mut scratch = (String::new(), String::new());
         match &self.segmentation {
-            None => self.convert_segment(text, out, &mut scratch),
+            None => replaced += self.convert_segment(text, out, &mut scratch),
             Some(seg) => {
                 // Unmatched text accumulates into one segment until the next
                 // key; pieces from the walk are contiguous.
@@ -258,59 +266,68 @@ impl Converter {
                     }
                     Piece::Match(a, b, k) => {
                         if let Some((ra, rb)) = run.take() {
-                            self.convert_segment(&text[ra..rb], out, &mut scratch);
+                            replaced += self.convert_segment(&text[ra..rb], out, &mut scratch);
                         }
                         let first = self.seg_map.as_ref().map_or(0, |m| m[k as usize]);
                         if first == 0 {
-                            self.convert_segment(&text[a..b], out, &mut scratch);
+                            replaced += self.convert_segment(&text[a..b], out, &mut scratch);
                         } else {
                             let value = self.chain[0].value(first - 1);
-                            self.convert_rest(value, out, &mut scratch);
+                            replaced += u64::from(value != &text[a..b]);
+                            replaced += self.convert_rest(value, out, &mut scratch);
                         }
                     }
                 });
                 if let Some((ra, rb)) = run {
-                    self.convert_segment(&text[ra..rb], out, &mut scratch);
+                    replaced += self.convert_segment(&text[ra..rb], out, &mut scratch);
                 }
             }
         }
+        replaced
     }
 
     /// Runs the conversion chain after its first stage over `text`, the
     /// first stage's output for one segment.
-    fn convert_rest(&self, text: &str, out: &mut String, scratch: &mut (String, String)) {
+    fn convert_rest(&self, text: &str, out: &mut String, scratch: &mut (String, String)) -> u64 {
         match &self.chain[1..] {
-            [] => out.push_str(text),
+            [] => {
+                out.push_str(text);
+                0
+            }
             [only] => only.apply(text, out),
             [middle @ .., last] => {
                 let (a, b) = scratch;
                 a.clear();
                 a.push_str(text);
+                let mut n = 0;
                 for stage in middle {
                     b.clear();
-                    stage.apply(a, b);
+                    n += stage.apply(a, b);
                     std::mem::swap(a, b);
                 }
-                last.apply(a, out);
+                n + last.apply(a, out)
             }
         }
     }
 
     /// Runs the conversion chain over one segment.
-    fn convert_segment(&self, seg: &str, out: &mut String, scratch: &mut (String, String)) {
+    fn convert_segment(&self, seg: &str, out: &mut String, scratch: &mut (String, String)) -> u64 {
         match self.chain.as_slice() {
-            [] => out.push_str(seg),
+            [] => {
+                out.push_str(seg);
+                0
+            }
             [only] => only.apply(seg, out),
             [first, middle @ .., last] => {
                 let (a, b) = scratch;
                 a.clear();
-                first.apply(seg, a);
+                let mut n = first.apply(seg, a);
                 for stage in middle {
                     b.clear();
-                    stage.apply(a, b);
+                    n += stage.apply(a, b);
                     std::mem::swap(a, b);
                 }
-                last.apply(a, out);
+                n + last.apply(a, out)
             }
         }
     }
@@ -478,6 +495,21 @@ mod tests {
         }
         let c = Converter::builtin_with("t2s", true).unwrap();
         assert_eq!(c.convert("㑮"), "𫝈");
+    }
+
+    #[test]
+    fn counts_replacements_not_identities() {
+        let c = Converter::builtin("s2t").unwrap();
+        let mut out = String::new();
+        assert_eq!(c.convert_counted("hello 一干", &mut out), 0, "identity entries change nothing");
+        assert_eq!(out, "hello 一干");
+        out.clear();
+        assert_eq!(c.convert_counted("头发和头发", &mut out), 2);
+        let c = Converter::builtin("s2twp").unwrap();
+        out.clear();
+        // 鼠标 -> 鼠標 (stage 1) -> 滑鼠 (stage 2); 软件 -> 軟件 -> 軟體.
+        assert_eq!(c.convert_counted("鼠标和软件", &mut out), 4);
+        assert_eq!(out, "滑鼠和軟體");
     }
 
     #[test]
