@@ -186,6 +186,10 @@ pub fn strip_json_extras(src: &str) -> String {
                 out.push_str(&src[last..i]);
                 i += 2;
                 while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
+                    // Keep line breaks so that JSON errors name the right line.
+                    if b[i] == b'\n' {
+                        out.push('\n');
+                    }
                     i += 1;
                 }
                 i = (i + 2).min(b.len());
@@ -609,6 +613,8 @@ mod tests {
         assert!(e.message.contains("X.ocd2"), "{e}");
         let e = parse_config("{", p()).unwrap_err();
         assert!(e.message.starts_with("invalid JSON"), "{e}");
+        let e = parse_config("{ /* a\n b */ \"x\": 1,\n\"y\": }", p()).unwrap_err();
+        assert!(e.message.contains("line 3"), "{e}");
     }
 
     #[test]
