@@ -53,10 +53,8 @@ pub(crate) fn sniff(prefix: &[u8], complete: bool) -> Verdict {
         return Verdict::Binary(reason);
     }
     let has_nul = memchr::memchr(0, prefix).is_some();
-    if !has_nul && utf8_valid(prefix, complete) {
-        if too_many_controls(prefix) {
-            return Verdict::Binary("control bytes".into());
-        }
+    let controls = too_many_controls(prefix);
+    if !has_nul && !controls && utf8_valid(prefix, complete) {
         let non_ascii = prefix.iter().filter(|&&b| b >= 0x80).count();
         let confidence = if non_ascii == 0 || non_ascii >= STRONG_UTF8 {
             1.0
@@ -65,20 +63,19 @@ pub(crate) fn sniff(prefix: &[u8], complete: bool) -> Verdict {
         };
         return Verdict::Utf8 { confidence, fallback: None };
     }
-    if has_nul {
-        // Text never holds NUL bytes, except UTF-16 where every ASCII
-        // character brings one.
+    if has_nul || controls {
+        // Text never holds NUL bytes or many control bytes, except UTF-16,
+        // where every ASCII character brings a NUL and many CJK characters
+        // a byte below 0x20.
         let best = [UTF_16LE, UTF_16BE]
             .into_iter()
             .filter_map(|e| utf16_plausible(prefix, complete, e).map(|c| (c, e)))
             .min_by_key(|&(c, _)| c);
         return match best {
             Some((_, encoding)) => Verdict::Legacy { encoding, confidence: 0.9 },
-            None => Verdict::Binary("NUL bytes".into()),
+            None if has_nul => Verdict::Binary("NUL bytes".into()),
+            None => Verdict::Binary("control bytes".into()),
         };
-    }
-    if too_many_controls(prefix) {
-        return Verdict::Binary("control bytes".into());
     }
     if let Some(fallback) = mixed_fallback(prefix, complete) {
         return Verdict::Utf8 { confidence: 0.9, fallback: Some(fallback) };

@@ -21,6 +21,8 @@ const UNKNOWN_HAN: u16 = 54;
 /// Cost of common CJK and general punctuation (`，。、“”《》…—`): about as
 /// common as a frequent hanzi, which the table (words only) does not know.
 const PUNCT: u16 = 14;
+/// Cost of a printable ASCII character (about 3 bits).
+const ASCII: u16 = 6;
 /// Cost of a letter from another script (kana, hangul, Latin with
 /// diacritics, Greek, Cyrillic): possible in Chinese text, but unusual.
 const FOREIGN: u16 = 34;
@@ -71,12 +73,16 @@ fn freq() -> &'static Freq {
     })
 }
 
-/// The cost of one character (0 for ASCII text characters).
+/// The cost of one character.
 #[inline]
 pub(crate) fn char_cost(c: char) -> u16 {
     let u = c as u32;
     match u {
-        0x09 | 0x0A | 0x0D | 0x20..=0x7E => 0,
+        // ASCII is not free: a wrong reading as UTF-16 or a single-byte
+        // encoding makes more characters of the same bytes than a right
+        // reading, and would otherwise win on its stray ASCII letters.
+        0x09 | 0x0A | 0x0D | 0x20 => 4,
+        0x21..=0x7E => ASCII,
         0x00..=0x1F | 0x7F..=0x9F => JUNK,
         HAN_START..=HAN_END => u16::from(freq().han[(u - HAN_START) as usize]),
         0xFFFD => MALFORMED,
@@ -109,7 +115,7 @@ mod tests {
         assert!(char_cost('的') < char_cost('鬯'));
         assert!(char_cost('國') < UNKNOWN_HAN, "Traditional forms are in the table");
         assert!(char_cost('发') < 30 && char_cost('髮') < UNKNOWN_HAN);
-        assert_eq!(char_cost('a'), 0);
+        assert!(char_cost('a') < char_cost('的'));
         assert_eq!(char_cost('\u{E000}'), JUNK);
     }
 
