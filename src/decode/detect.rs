@@ -55,6 +55,14 @@ pub(crate) fn sniff(prefix: &[u8], complete: bool) -> Verdict {
     let has_nul = memchr::memchr(0, prefix).is_some();
     let controls = too_many_controls(prefix);
     if !has_nul && !controls && utf8_valid(prefix, complete) {
+        if has_stray_control(prefix) {
+            // Valid UTF-8 with a control byte in it: short UTF-16 of CJK
+            // text can look like that (`天師百歲少` in UTF-16LE is ASCII
+            // and 0x11), so let the better reading win.
+            if let Some(encoding) = utf16_beats_utf8(prefix, complete) {
+                return Verdict::Legacy { encoding, confidence: 0.6 };
+            }
+        }
         let non_ascii = prefix.iter().filter(|&&b| b >= 0x80).count();
         let confidence = if non_ascii == 0 || non_ascii >= STRONG_UTF8 {
             1.0
@@ -176,6 +184,25 @@ fn too_many_controls(prefix: &[u8]) -> bool {
         .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | 0x1B))
         .count();
     n > 0 && n * CONTROL_RATIO > prefix.len()
+}
+
+/// Whether `prefix` has a C0 control byte that text does not use.
+fn has_stray_control(prefix: &[u8]) -> bool {
+    prefix.iter().any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | 0x1B))
+}
+
+/// The UTF-16 reading of valid UTF-8 `prefix`, when one is plausible and
+/// costs less than the UTF-8 reading.
+fn utf16_beats_utf8(prefix: &[u8], complete: bool) -> Option<&'static Encoding> {
+    let window = &prefix[..prefix.len().min(SCORE_WINDOW)];
+    let (utf8, _) = decode_all(encoding_rs::UTF_8, window, complete && window.len() == prefix.len());
+    let utf8_cost = freq::cost(&utf8);
+    [UTF_16LE, UTF_16BE]
+        .into_iter()
+        .filter_map(|e| utf16_plausible(prefix, complete, e).map(|c| (c, e)))
+        .filter(|&(c, _)| c < utf8_cost)
+        .min_by_key(|&(c, _)| c)
+        .map(|(_, e)| e)
 }
 
 /// Whether `bytes` is valid UTF-8, allowing a character cut at the end

@@ -132,6 +132,18 @@ pub fn decode<'a>(
     (Cow::Owned(out), decoder.into_info())
 }
 
+/// What [`decode`] would decide for an input that starts with `bytes`
+/// (encoding, confidence, BOM, binary reason), looking at no more than
+/// [`SNIFF_LEN`] bytes and decoding nothing: its cost does not grow with
+/// the input. Counts (`replacements`, `mixed_lines`) are zero, since they
+/// are only known after decoding.
+pub fn detect(bytes: &[u8], forced: Option<&'static Encoding>) -> DecodeInfo {
+    let prefix = &bytes[..bytes.len().min(SNIFF_LEN)];
+    let mut decoder = StreamDecoder::new(forced);
+    decoder.decide(prefix, prefix.len() == bytes.len(), &mut Changes::new());
+    decoder.info
+}
+
 /// A decoder that takes the input in chunks of any size and appends text
 /// to the caller's `String`, in bounded memory.
 ///

@@ -170,6 +170,20 @@ fn binary_inputs_are_recognised() {
 }
 
 #[test]
+fn utf16_that_is_valid_utf8_with_a_control_byte() {
+    // `天師百歲少` in UTF-16LE: every byte is ASCII, one is 0x11.
+    let bytes: Vec<u8> = "天師百歲少".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    assert!(std::str::from_utf8(&bytes).is_ok());
+    let (text, info, _) = dec(&bytes);
+    assert_eq!(text, "天師百歲少");
+    assert_eq!(info.encoding, "UTF-16LE");
+    // English with a stray control byte stays UTF-8.
+    let (text, info, _) = dec(b"Hello world, this is text with a control");
+    assert_eq!(info.encoding, "UTF-8");
+    assert_eq!(text, "Hello world, this is text\u{11} with a control");
+}
+
+#[test]
 fn utf16_ascii_without_bom_is_text_not_binary() {
     let bytes: Vec<u8> = "Hello, 世界! plain text\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
     let (text, info, _) = dec(&bytes);
