@@ -63,12 +63,33 @@ fn bench_decode(c: &mut Criterion) {
     }
     g.finish();
 
+    // What the libraries underneath manage on this machine, for scale.
+    let mut g = c.benchmark_group("baseline");
+    g.sample_size(10).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+    g.throughput(Throughput::Bytes(utf8.len() as u64));
+    g.bench_function("std_from_utf8", |b| b.iter(|| black_box(std::str::from_utf8(black_box(&utf8)).is_ok())));
+    g.bench_function("encoding_rs_utf8_valid_up_to", |b| {
+        b.iter(|| black_box(encoding_rs::Encoding::utf8_valid_up_to(black_box(&utf8))))
+    });
+    for (name, bytes, enc) in [("gbk", &gbk, encoding_rs::GBK), ("big5", &big5, encoding_rs::BIG5)] {
+        g.throughput(Throughput::Bytes(bytes.len() as u64));
+        g.bench_function(format!("encoding_rs_{name}"), |b| {
+            b.iter(|| black_box(enc.decode_without_bom_handling(black_box(bytes)).0.len()))
+        });
+    }
+    g.finish();
+
     let mut g = c.benchmark_group("detect");
     g.sample_size(20).measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
-    for (name, bytes) in [("gbk", &gbk), ("big5", &big5), ("utf8", &utf8)] {
-        for len in [64 * 1024, 16 * MIB] {
-            let input = &bytes[..len.min(bytes.len())];
-            g.bench_function(format!("{name}/{}KiB", len / 1024), |b| {
+    // Inputs of 64 KiB and 16 MiB, each whole (no character cut at the end).
+    let inputs = [
+        ("gbk", encoding_rs::GBK.encode(&repeat_to(SIMP, 64 * 1024)).0.into_owned(), gbk.clone()),
+        ("big5", encoding_rs::BIG5.encode(&repeat_to(TRAD, 64 * 1024)).0.into_owned(), big5.clone()),
+        ("utf8", repeat_to(SIMP, 64 * 1024).into_bytes(), utf8.clone()),
+    ];
+    for (name, small, large) in &inputs {
+        for input in [small, large] {
+            g.bench_function(format!("{name}/{}KiB", input.len() / 1024), |b| {
                 b.iter(|| black_box(decode::detect(black_box(input), None).encoding))
             });
         }

@@ -16,6 +16,9 @@ use super::freq;
 /// the prefix size.
 const SCORE_WINDOW: usize = 8 * 1024;
 
+/// How many bytes chardetng sees.
+const DETECTOR_WINDOW: usize = 16 * 1024;
+
 /// Below this many non-ASCII bytes valid UTF-8 is weak evidence (catalogue
 /// §A1): GBK text forms valid UTF-8 by chance up to about four hanzi.
 const STRONG_UTF8: usize = 8;
@@ -208,10 +211,14 @@ fn utf16_beats_utf8(prefix: &[u8], complete: bool) -> Option<&'static Encoding> 
 /// Whether `bytes` is valid UTF-8, allowing a character cut at the end
 /// when the input goes on.
 pub(crate) fn utf8_valid(bytes: &[u8], complete: bool) -> bool {
-    match std::str::from_utf8(bytes) {
-        Ok(_) => true,
-        Err(e) => !complete && e.error_len().is_none(),
+    let valid = Encoding::utf8_valid_up_to(bytes);
+    if valid == bytes.len() {
+        return true;
     }
+    // Only a character cut at the very end is allowed.
+    !complete
+        && bytes.len() - valid < 4
+        && matches!(std::str::from_utf8(&bytes[valid..]), Err(e) if e.error_len().is_none())
 }
 
 /// The cost of reading `bytes` as UTF-16 (`encoding` is LE or BE) when that
@@ -313,8 +320,11 @@ pub(crate) fn guess_legacy(
     complete: bool,
     with_utf16: bool,
 ) -> (&'static Encoding, f32) {
+    // chardetng is the slow part of detection (a few MB/s); 16 KiB is far
+    // more than it needs to decide.
+    let fed = &bytes[..bytes.len().min(DETECTOR_WINDOW)];
     let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
-    detector.feed(bytes, complete);
+    detector.feed(fed, complete && fed.len() == bytes.len());
     let proposed = canonical(detector.guess(None, Utf8Detection::Deny));
 
     let window_len = bytes.len().min(SCORE_WINDOW);

@@ -2,6 +2,7 @@
 //! files, mixed files, and chunked-equals-whole at every split point.
 
 use super::*;
+use encoding_rs::{GB18030, GBK};
 use proptest::prelude::*;
 
 fn dec(bytes: &[u8]) -> (String, DecodeInfo, Changes) {
@@ -303,4 +304,23 @@ proptest! {
         prop_assert_eq!(info.encoding, "UTF-8");
         prop_assert_eq!(text.as_str(), s.as_str());
     }
+}
+
+#[test]
+fn pipeline_refuses_binary_and_unknown_labels() {
+    use crate::{Config, Pipeline};
+    let p = Pipeline::new(Config::default()).unwrap();
+    match p.process_bytes(b"\x89PNG\r\n\x1A\n\x00\x00", Some(std::path::Path::new("a.png"))) {
+        Err(Error::Binary { path, reason }) => {
+            assert_eq!(path, std::path::Path::new("a.png"));
+            assert_eq!(reason, "PNG image");
+        }
+        other => panic!("{other:?}"),
+    }
+    let config = Config { encoding: Some("nope".into()), ..Config::default() };
+    assert!(matches!(Pipeline::new(config), Err(Error::Unknown { kind: "encoding", .. })));
+    let config = Config { encoding: Some("big5".into()), clean: false, ..Config::default() };
+    let doc = Pipeline::new(config).unwrap().process_bytes(b"\xB3\x5C\xA5\x5C", None).unwrap();
+    assert_eq!(doc.text, "許功");
+    assert_eq!(doc.decode.encoding, "Big5");
 }
