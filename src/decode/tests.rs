@@ -1,0 +1,326 @@
+//! Unit tests of the decode stage: catalogue §A1 examples, BOMs, binary
+//! files, mixed files, and chunked-equals-whole at every split point.
+
+use super::*;
+use encoding_rs::{GB18030, GBK};
+use proptest::prelude::*;
+
+fn dec(bytes: &[u8]) -> (String, DecodeInfo, Changes) {
+    let mut changes = Changes::new();
+    let (text, info) = decode(bytes, None, &mut changes);
+    (text.into_owned(), info, changes)
+}
+
+/// Decodes `bytes` fed in the given chunk sizes (cycled).
+fn dec_chunked(bytes: &[u8], sizes: &[usize], sniff_len: usize) -> (String, DecodeInfo) {
+    let mut d = StreamDecoder::with_sniff_len(None, sniff_len);
+    let (mut out, mut changes) = (String::new(), Changes::new());
+    let mut rest = bytes;
+    let mut i = 0;
+    while !rest.is_empty() {
+        let n = sizes[i % sizes.len()].min(rest.len());
+        d.feed(&rest[..n], false, &mut out, &mut changes);
+        rest = &rest[n..];
+        i += 1;
+    }
+    d.feed(b"", true, &mut out, &mut changes);
+    (out, d.into_info())
+}
+
+/// encoding_rs's habit: the input split in two at every position, and
+/// byte by byte, gives the same text and findings as the whole.
+fn check_every_split(bytes: &[u8], sniff_len: usize) {
+    let mut d = StreamDecoder::with_sniff_len(None, sniff_len);
+    let (mut whole, mut changes) = (String::new(), Changes::new());
+    d.feed(bytes, true, &mut whole, &mut changes);
+    let info = d.into_info();
+    for cut in 0..=bytes.len() {
+        let mut d = StreamDecoder::with_sniff_len(None, sniff_len);
+        let (mut out, mut ch) = (String::new(), Changes::new());
+        d.feed(&bytes[..cut], false, &mut out, &mut ch);
+        d.feed(&bytes[cut..], true, &mut out, &mut ch);
+        assert_eq!(out, whole, "split at {cut}");
+        assert_eq!(d.info(), &info, "split at {cut}");
+        assert_eq!(ch, changes, "split at {cut}");
+    }
+    let (out, i) = dec_chunked(bytes, &[1], sniff_len);
+    assert_eq!(out, whole, "byte by byte");
+    assert_eq!(i, info, "byte by byte");
+}
+
+#[test]
+fn catalogue_a1_gbk() {
+    let (text, info, changes) = dec(b"\xCF\xD4\xD6\xF8\xCF\xC2\xBD\xB5");
+    assert_eq!(text, "显著下降");
+    assert_eq!(info.encoding, "GB18030");
+    assert_eq!(changes.count(Rule::Legacy), 1);
+}
+
+#[test]
+fn catalogue_a1_big5_with_5c_trail_bytes() {
+    let (text, info, _) = dec(b"\xB3\x5C\xA5\x5C\xBB\x5C");
+    assert_eq!(text, "許功蓋");
+    assert_eq!(info.encoding, "Big5");
+}
+
+#[test]
+fn catalogue_a1_utf16le_without_bom() {
+    let bytes = b"\x00\x7A\x1F\x57\x38\x8D\x13\x66\x4F\x53\xAE\x8B";
+    let (text, info, _) = dec(bytes);
+    assert_eq!(text, "稀土贸易协议");
+    assert_eq!(info.encoding, "UTF-16LE");
+    assert!(!info.bom);
+    let be: Vec<u8> = bytes.chunks(2).flat_map(|p| [p[1], p[0]]).collect();
+    let (text, info, _) = dec(&be);
+    assert_eq!(text, "稀土贸易协议");
+    assert_eq!(info.encoding, "UTF-16BE");
+}
+
+#[test]
+fn catalogue_a1_gb2312_label_gives_middle_dot() {
+    let mut changes = Changes::new();
+    let gb2312 = encoding_for_label("gb2312").unwrap();
+    let (text, info) = decode(b"\xA1\xA4", Some(gb2312), &mut changes);
+    assert_eq!(text, "\u{B7}");
+    assert_eq!(info.confidence, 1.0);
+    assert_eq!(changes.count(Rule::Legacy), 1);
+}
+
+#[test]
+fn unknown_label_is_an_unknown_encoding_error() {
+    match encoding_for_label("klingon") {
+        Err(Error::Unknown { kind: "encoding", name, .. }) => assert_eq!(name, "klingon"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(encoding_for_label(" GBK ").unwrap(), GBK);
+}
+
+#[test]
+fn gb18030_four_byte_sequences() {
+    // 𠀀 (U+20000) and € in GB18030, with ordinary hanzi around them.
+    let (bytes, _, bad) = GB18030.encode("中文𠀀字符€测试一下这个");
+    assert!(!bad);
+    let (text, info, _) = dec(&bytes);
+    assert_eq!(text, "中文𠀀字符€测试一下这个");
+    assert_eq!(info.encoding, "GB18030");
+}
+
+#[test]
+fn boms_decide_and_are_dropped() {
+    let cases: &[(&[u8], &str)] = &[
+        (b"\xEF\xBB\xBF\xE4\xB8\xAD", "UTF-8"),
+        (b"\xFF\xFE\x2D\x4E", "UTF-16LE"),
+        (b"\xFE\xFF\x4E\x2D", "UTF-16BE"),
+    ];
+    for &(bytes, name) in cases {
+        let (text, info, changes) = dec(bytes);
+        assert_eq!(text, "中", "{name}");
+        assert_eq!(info.encoding, name);
+        assert!(info.bom);
+        assert_eq!(info.confidence, 1.0);
+        assert_eq!(changes.count(Rule::Bom), 1);
+    }
+}
+
+#[test]
+fn valid_utf8_is_borrowed_and_counted() {
+    let mut changes = Changes::new();
+    let (text, info) = decode("第一章 开始\n".as_bytes(), None, &mut changes);
+    assert!(matches!(text, Cow::Borrowed(_)));
+    assert_eq!(info.encoding, "UTF-8");
+    assert_eq!(info.confidence, 1.0);
+    assert_eq!(changes.count(Rule::Utf8), 1);
+    // Two hanzi: weak evidence, still UTF-8, less sure.
+    let (_, info, _) = dec("中文".as_bytes());
+    assert_eq!(info.encoding, "UTF-8");
+    assert!(info.confidence < 1.0);
+}
+
+#[test]
+fn malformed_bytes_become_counted_replacements() {
+    let mut changes = Changes::new();
+    let gbk = encoding_for_label("gbk").unwrap();
+    let (text, info) = decode(b"\xD6\xD0\xFF\xCE\xC4", Some(gbk), &mut changes);
+    assert_eq!(text, "中\u{FFFD}文");
+    assert_eq!(info.replacements, 1);
+    assert_eq!(changes.count(Rule::Malformed), 1);
+}
+
+#[test]
+fn binary_inputs_are_recognised() {
+    let png = b"\x89PNG\r\n\x1A\n\x00\x00\x00\rIHDR";
+    let (text, info, changes) = dec(png);
+    assert_eq!(text, "");
+    assert_eq!(info.binary.as_deref(), Some("PNG image"));
+    assert_eq!(changes.count(Rule::Binary), 1);
+    let (_, info, _) = dec(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n");
+    assert_eq!(info.binary.as_deref(), Some("PDF document"));
+    let (_, info, _) = dec(b"\x7FELF\x02\x01\x01\x00");
+    assert!(info.binary.is_some());
+    let (_, info, _) = dec(b"abc\x00\x01\x02\x03\x04\xC8\x99def\x00\x00\x00");
+    assert_eq!(info.binary.as_deref(), Some("NUL bytes"));
+    // Text that merely starts like a signature is text.
+    let (_, info, _) = dec(b"BZh is not bzip2\n");
+    assert_eq!(info.binary, None);
+    let (_, info, _) = dec(b"MZ notes\n");
+    assert_eq!(info.binary, None);
+    // A forced encoding does not make a PNG text.
+    let mut changes = Changes::new();
+    let (_, info) = decode(png, Some(GBK), &mut changes);
+    assert!(info.binary.is_some());
+}
+
+#[test]
+fn utf16_that_is_valid_utf8_with_a_control_byte() {
+    // `天師百歲少` in UTF-16LE: every byte is ASCII, one is 0x11.
+    let bytes: Vec<u8> = "天師百歲少".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    assert!(std::str::from_utf8(&bytes).is_ok());
+    let (text, info, _) = dec(&bytes);
+    assert_eq!(text, "天師百歲少");
+    assert_eq!(info.encoding, "UTF-16LE");
+    // English with a stray control byte stays UTF-8.
+    let (text, info, _) = dec(b"Hello world, this is text with a control");
+    assert_eq!(info.encoding, "UTF-8");
+    assert_eq!(text, "Hello world, this is text\u{11} with a control");
+}
+
+#[test]
+fn utf16_ascii_without_bom_is_text_not_binary() {
+    let bytes: Vec<u8> = "Hello, 世界! plain text\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let (text, info, _) = dec(&bytes);
+    assert_eq!(info.encoding, "UTF-16LE");
+    assert_eq!(text, "Hello, 世界! plain text\n");
+}
+
+fn mixed_sample() -> Vec<u8> {
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice("第一行是正常的UTF-8文本，内容很多。\n".as_bytes());
+    bytes.extend_from_slice(&GBK.encode("这一行却是用GBK保存的旧文本。\n").0);
+    bytes.extend_from_slice("第三行又回到了UTF-8编码。\n".as_bytes());
+    bytes.extend_from_slice(&GBK.encode("最后一行还是GBK").0);
+    bytes
+}
+
+#[test]
+fn mixed_files_are_decoded_line_by_line() {
+    let (text, info, changes) = dec(&mixed_sample());
+    assert_eq!(
+        text,
+        "第一行是正常的UTF-8文本，内容很多。\n这一行却是用GBK保存的旧文本。\n\
+         第三行又回到了UTF-8编码。\n最后一行还是GBK"
+    );
+    assert_eq!(info.encoding, "UTF-8");
+    assert_eq!(info.mixed_lines, 2);
+    assert_eq!(info.mixed_encoding, Some("GB18030"));
+    assert_eq!(info.replacements, 0);
+    assert_eq!(changes.count(Rule::Legacy), 2);
+}
+
+#[test]
+fn a_legacy_line_after_the_sniffed_prefix_is_still_decoded() {
+    let mut bytes = "纯UTF-8的开头。\n".repeat(20).into_bytes();
+    bytes.extend_from_slice(&GBK.encode("后面来了一行GBK文字，不能丢。\n").0);
+    let (text, info) = dec_chunked(&bytes, &[7], 64);
+    assert!(text.ends_with("后面来了一行GBK文字，不能丢。\n"), "{text}");
+    assert_eq!(info.mixed_lines, 1);
+    assert_eq!(info.replacements, 0);
+}
+
+#[test]
+fn a_corrupt_byte_in_utf8_is_one_replacement_not_a_legacy_line() {
+    let mut bytes = "这是一行正常的中文句子，".as_bytes().to_vec();
+    bytes.push(0xFF);
+    bytes.extend_from_slice("后面也很正常。\n".as_bytes());
+    let (text, info, _) = dec(&bytes);
+    assert_eq!(text, "这是一行正常的中文句子，\u{FFFD}后面也很正常。\n");
+    assert_eq!(info.replacements, 1);
+    assert_eq!(info.mixed_lines, 0);
+}
+
+#[test]
+fn every_split_gives_the_same_text() {
+    let samples: Vec<Vec<u8>> = vec![
+        "UTF-8 文本：中文，English。\n第二行".as_bytes().to_vec(),
+        GBK.encode("简体中文的GBK文本，用来测试。\n第二行").0.into_owned(),
+        GB18030.encode("四字节𠀀字符€和普通汉字").0.into_owned(),
+        encoding_rs::BIG5.encode("繁體中文的Big5文本，許功蓋。\n").0.into_owned(),
+        b"\xFF\xFE".iter().copied().chain("带BOM的UTF-16".encode_utf16().flat_map(u16::to_le_bytes)).collect(),
+        "没有BOM的大端序文本".encode_utf16().flat_map(u16::to_be_bytes).collect(),
+        b"\xEF\xBB\xBF".iter().copied().chain("带BOM的UTF-8".bytes()).collect(),
+        mixed_sample(),
+    ];
+    for s in &samples {
+        // Decided on the whole input, and on a 64-byte prefix.
+        check_every_split(s, SNIFF_LEN);
+        check_every_split(s, 64);
+    }
+}
+
+#[test]
+fn long_lines_are_cut_at_character_boundaries() {
+    let line = "长".repeat(LINE_CAP / 3 + 10);
+    let mut bytes = line.clone().into_bytes();
+    bytes.push(b'\n');
+    let (text, _) = dec_chunked(&bytes, &[4093, 65536], 64);
+    assert_eq!(text.as_bytes(), &bytes[..]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn gbk_encodable_text_survives(s in "[\\u{4E00}-\\u{9FA5}，。、：]{8,40}") {
+        let (bytes, _, bad) = GBK.encode(&s);
+        prop_assume!(!bad);
+        let mut changes = Changes::new();
+        let (text, _) = decode(&bytes, Some(GBK), &mut changes);
+        prop_assert_eq!(text.as_ref(), s.as_str());
+    }
+
+    #[test]
+    fn output_is_text_and_chunked_equals_whole(
+        bytes in proptest::collection::vec(any::<u8>(), 0..300),
+        sizes in proptest::collection::vec(1usize..40, 1..5),
+    ) {
+        let (whole, info, _) = dec(&bytes);
+        // Valid UTF-8 by construction (a String); nothing dropped silently:
+        // either binary, or every byte is accounted for in the text.
+        prop_assert!(std::str::from_utf8(whole.as_bytes()).is_ok());
+        if info.binary.is_none() {
+            prop_assert!(!bytes.is_empty() || whole.is_empty());
+        }
+        let (chunked, cinfo) = dec_chunked(&bytes, &sizes, 64);
+        let mut d = StreamDecoder::with_sniff_len(None, 64);
+        let (mut one, mut ch) = (String::new(), Changes::new());
+        d.feed(&bytes, true, &mut one, &mut ch);
+        prop_assert_eq!(&chunked, &one);
+        prop_assert_eq!(&cinfo, d.info());
+    }
+
+    #[test]
+    fn valid_utf8_is_always_utf8(s in "\\PC{0,60}") {
+        prop_assume!(!s.contains('\0') && !s.chars().any(|c| c.is_control() && !c.is_whitespace()));
+        let (text, info, _) = dec(s.as_bytes());
+        prop_assert_eq!(info.encoding, "UTF-8");
+        prop_assert_eq!(text.as_str(), s.as_str());
+    }
+}
+
+#[test]
+fn pipeline_refuses_binary_and_unknown_labels() {
+    use crate::{Config, Pipeline};
+    let p = Pipeline::new(Config::default()).unwrap();
+    match p.process_bytes(b"\x89PNG\r\n\x1A\n\x00\x00", Some(std::path::Path::new("a.png"))) {
+        Err(Error::Binary { path, reason }) => {
+            assert_eq!(path, std::path::Path::new("a.png"));
+            assert_eq!(reason, "PNG image");
+        }
+        other => panic!("{other:?}"),
+    }
+    let config = Config { encoding: Some("nope".into()), ..Config::default() };
+    assert!(matches!(Pipeline::new(config), Err(Error::Unknown { kind: "encoding", .. })));
+    let config = Config { encoding: Some("big5".into()), clean: false, ..Config::default() };
+    let doc = Pipeline::new(config).unwrap().process_bytes(b"\xB3\x5C\xA5\x5C", None).unwrap();
+    assert_eq!(doc.text, "許功");
+    assert_eq!(doc.decode.encoding, "Big5");
+}
