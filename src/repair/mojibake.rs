@@ -103,6 +103,16 @@ impl DbcsTable {
                 reverse.entry(c).or_insert([lead, trail]);
             }
         }
+        // Where a character has several codes (Big5 duplicates, HKSCS
+        // compatibility codes), the encoder's choice is the one ordinary
+        // text was written with, so it wins over the first code found.
+        let mut buf = [0u8; 4];
+        for (c, code) in reverse.iter_mut() {
+            let (bytes, _, bad) = enc.encode(c.encode_utf8(&mut buf));
+            if !bad && bytes.len() == 2 {
+                *code = [bytes[0], bytes[1]];
+            }
+        }
         DbcsTable { forward, reverse }
     }
 
@@ -155,17 +165,23 @@ const ROUTES: [Route; 5] = [
     Route { wrong: Wrong::Latin1, right: Right::Dbcs(Dbcs::Gbk), max_source: 0.3 },
     // B1: UTF-8 read as GBK.
     Route { wrong: Wrong::Dbcs(Dbcs::Gbk), right: Right::Utf8, max_source: 0.5 },
-    // B4b: GBK read as Big5.
-    Route { wrong: Wrong::Dbcs(Dbcs::Big5), right: Right::Dbcs(Dbcs::Gbk), max_source: 0.5 },
+    // B4b: GBK read as Big5. Big5 decodes GBK's common codes into common
+    // Traditional characters, so the damaged text can look half plausible.
+    Route { wrong: Wrong::Dbcs(Dbcs::Big5), right: Right::Dbcs(Dbcs::Gbk), max_source: 0.6 },
     // B4a: Big5 read as GBK.
-    Route { wrong: Wrong::Dbcs(Dbcs::Gbk), right: Right::Dbcs(Dbcs::Big5), max_source: 0.5 },
+    Route { wrong: Wrong::Dbcs(Dbcs::Gbk), right: Right::Dbcs(Dbcs::Big5), max_source: 0.6 },
 ];
 
 impl Route {
     /// The bytes the wrong decoder read to produce `c` (non-ASCII `c` only).
     fn encode(self, c: char, buf: &mut Vec<u8>) -> bool {
         if c == '\u{FFFD}' {
-            buf.push(0xFF);
+            // Between two double-byte encodings a lost character stands for a
+            // lost pair: two gap bytes keep the pairs aligned.
+            match (self.wrong, self.right) {
+                (Wrong::Dbcs(_), Right::Dbcs(_)) => buf.extend_from_slice(&[0xFF, 0xFF]),
+                _ => buf.push(0xFF),
+            }
             return true;
         }
         match self.wrong {
@@ -208,7 +224,7 @@ pub(crate) fn suspect(text: &str) -> bool {
         if k & class::LATIN1 != 0 {
             return true;
         }
-        if k & (class::COMMON | class::CJK_PUNCT) == 0 && !c.is_whitespace() {
+        if !t.is_good(c) && !c.is_whitespace() {
             // Double-byte mojibake has rare characters close together
             // (`斕疑岍賜` alternates); clean text has them far apart.
             if n.wrapping_sub(last_rare) <= 2 {
@@ -242,18 +258,7 @@ pub(crate) fn repair(text: &str, changes: &mut Changes) -> Option<String> {
 fn repair_line(line: &str, whole: &str, base: usize, changes: &mut Changes) -> Option<String> {
     let mut cur = line.to_string();
     let mut changed = false;
-    // Japanese lines have many kana; double-byte mojibake has a few at most.
-    // Kana cross-read as Big5 or GBK give plausible-looking hanzi, so such
-    // lines only get the single-byte routes.
-    let t = tables::tables();
-    let (kana, wide) = line.chars().filter(|c| !c.is_ascii()).fold((0, 0), |(k, w), c| {
-        (k + usize::from(t.class(c) & class::KANA != 0), w + 1)
-    });
-    let japanese = kana * 5 >= wide && kana >= 2;
     for route in ROUTES {
-        if japanese && matches!(route.wrong, Wrong::Dbcs(_)) {
-            continue;
-        }
         if let Some(next) = repair_route(&cur, route, whole, base, changes) {
             cur = next;
             changed = true;
@@ -262,45 +267,61 @@ fn repair_line(line: &str, whole: &str, base: usize, changes: &mut Changes) -> O
     changed.then_some(cur)
 }
 
-/// Applies one route to one line.
-fn line_chars(line: &str) -> Vec<(usize, char)> {
-    line.char_indices().collect()
+/// One line encoded back with a route's wrong encoding: the bytes of every
+/// character, and for each character the end of the run of encodable
+/// non-ASCII characters it belongs to.
+struct Encoded {
+    chars: Vec<(usize, char)>,
+    bytes: Vec<u8>,
+    /// Byte offset in `bytes` of each character, plus one past the last.
+    starts: Vec<usize>,
+    /// Index of the first character after the run (the character itself
+    /// when it cannot be encoded).
+    run_end: Vec<usize>,
 }
 
-/// The longest decodable segment starting at char `i` of a run: returns the
-/// end char index and the decoded text.
-fn segment(route: Route, chars: &[(usize, char)], i: usize, bytes: &mut Vec<u8>) -> Option<(usize, String)> {
-    // Byte offset in `bytes` at which each char of the run starts.
-    bytes.clear();
-    let mut starts = Vec::new();
-    const MAX_CHARS: usize = 1024;
-    let mut end = i;
-    while end < chars.len() && end - i < MAX_CHARS {
-        let c = chars[end].1;
-        if c.is_ascii() {
-            break;
+impl Encoded {
+    fn new(line: &str, route: Route) -> Encoded {
+        let chars: Vec<(usize, char)> = line.char_indices().collect();
+        let mut bytes = Vec::with_capacity(line.len());
+        let mut starts = Vec::with_capacity(chars.len() + 1);
+        let mut ok = Vec::with_capacity(chars.len());
+        for &(_, c) in &chars {
+            starts.push(bytes.len());
+            ok.push(!c.is_ascii() && route.encode(c, &mut bytes));
         }
-        let before = bytes.len();
-        if !route.encode(c, bytes) {
-            break;
+        starts.push(bytes.len());
+        let mut run_end = vec![0; chars.len()];
+        let mut next = chars.len();
+        for k in (0..chars.len()).rev() {
+            if !ok[k] {
+                next = k;
+            }
+            run_end[k] = next;
         }
-        starts.push(before);
-        end += 1;
+        Encoded { chars, bytes, starts, run_end }
     }
-    if end - i < 1 {
-        return None;
+
+    /// The longest decodable segment starting at character `i`: its end
+    /// (character index) and decoded text.
+    fn segment(&self, route: Route, i: usize) -> Option<(usize, String)> {
+        let end = self.run_end[i];
+        if end <= i {
+            return None;
+        }
+        let from = self.starts[i];
+        let slice = &self.bytes[from..self.starts[end]];
+        // Decode as far as possible, stopping at the first error that is
+        // not a gap byte, then cut back to the last character boundary.
+        let (decoded, used) = decode_prefix(route.right, slice);
+        let boundary = self.starts[i..=end].partition_point(|&s| s - from <= used) - 1;
+        if boundary == 0 {
+            return None;
+        }
+        let cut = self.starts[i + boundary] - from;
+        let text = if cut == used { decoded } else { decode_prefix(route.right, &slice[..cut]).0 };
+        Some((i + boundary, text))
     }
-    starts.push(bytes.len());
-    // Decode as far as possible, stopping at the first error that is not a
-    // gap byte, then cut back to the last character boundary.
-    let (decoded, used) = decode_prefix(route.right, bytes);
-    let boundary = starts.iter().rposition(|&s| s <= used)?;
-    if boundary == 0 {
-        return None;
-    }
-    let cut = starts[boundary];
-    let text = if cut == used { decoded } else { decode_prefix(route.right, &bytes[..cut]).0 };
-    Some((i + boundary, text))
 }
 
 /// Decodes the longest prefix of `bytes` under `right` that has no error
@@ -378,24 +399,31 @@ fn decode_prefix(right: Right, bytes: &[u8]) -> (String, usize) {
 }
 
 fn repair_route(line: &str, route: Route, whole: &str, base: usize, changes: &mut Changes) -> Option<String> {
-    let chars = line_chars(line);
-    let t = tables::tables();
+    let enc = Encoded::new(line, route);
+    let chars = &enc.chars;
     let mut out = String::new();
     let mut copied = 0; // byte offset in `line`
-    let mut bytes = Vec::new();
     let mut i = 0;
     while i < chars.len() {
-        let c = chars[i].1;
-        // A segment starts at a character the wrong decoder could have
-        // produced and that does not already look right.
-        if c.is_ascii() || t.is_good(c) && !matches!(route.wrong, Wrong::Latin1) {
-            i += 1;
-            continue;
-        }
-        let Some((end, decoded)) = segment(route, &chars, i, &mut bytes) else {
+        let Some((mut end, mut decoded)) = enc.segment(route, i) else {
             i += 1;
             continue;
         };
+        if let (Wrong::Dbcs(_), Right::Dbcs(_)) = (route.wrong, route.right) {
+            // One character for one character: keep the first stretch that
+            // decodes without junk; clean text next to the damage does not.
+            match trim_pairs(&chars[i..end], &decoded) {
+                Some((skip, keep, text)) => {
+                    i += skip;
+                    end = i + keep;
+                    decoded = text;
+                }
+                None => {
+                    i += 1;
+                    continue;
+                }
+            }
+        }
         let from = chars[i].0;
         let to = chars.get(end).map_or(line.len(), |x| x.0);
         let source = &line[from..to];
@@ -414,6 +442,23 @@ fn repair_route(line: &str, route: Route, whole: &str, base: usize, changes: &mu
     }
     out.push_str(&line[copied..]);
     Some(out)
+}
+
+/// For a double-byte to double-byte route, where character `k` of the
+/// source became character `k` of `decoded`: the first stretch of decoded
+/// text without junk, as (characters skipped at the start, characters kept,
+/// text). Clean text next to the damage decodes to junk somewhere, so a
+/// stretch ends there.
+fn trim_pairs(source: &[(usize, char)], decoded: &str) -> Option<(usize, usize, String)> {
+    let d: Vec<char> = decoded.chars().collect();
+    if d.len() != source.len() {
+        return None;
+    }
+    let t = tables::tables();
+    let ok = |c: char| c == '\u{FFFD}' || t.plausibility(c) > 0.0;
+    let start = d.iter().position(|&c| ok(c))?;
+    let end = d[start..].iter().position(|&c| !ok(c)).map_or(d.len(), |n| start + n);
+    Some((start, end - start, d[start..end].iter().collect()))
 }
 
 /// Plausibility of `s` as Chinese: `(sum, total, lost)` over its non-ASCII
@@ -435,8 +480,8 @@ fn score(s: &str) -> (f32, usize, usize) {
 
 /// Whether replacing `source` by `decoded` is a repair we can justify: the
 /// decoded text reads as Chinese (mean plausibility at least 0.85, at most
-/// one lost character per three recovered, at least two characters, or one
-/// recovered from two rare ones), and the source is far less plausible.
+/// one lost character per three recovered, at least two characters), and
+/// the source is far less plausible.
 fn plausible_repair(route: Route, source: &str, decoded: &str) -> bool {
     let (dsum, dt, dl) = score(decoded);
     let (ssum, st, _) = score(source);
@@ -452,17 +497,45 @@ fn plausible_repair(route: Route, source: &str, decoded: &str) -> bool {
     if d < 0.85 || dl * 3 > dt || s > route.max_source || s + 0.4 > d {
         return false;
     }
-    if dt >= 2 {
-        return true;
+    // Real Japanese has runs of kana (`スミス`, `ました`); double-byte
+    // mojibake scatters single kana among rare hanzi. Kana cross-read as
+    // Big5 or GBK give plausible-looking hanzi, so kana words are kept.
+    if let Wrong::Dbcs(_) = route.wrong {
+        let t = tables::tables();
+        let (mut kana, mut run, mut longest) = (0, 0, 0);
+        for c in source.chars() {
+            if t.class(c) & class::KANA != 0 || c == '・' || c == 'ー' {
+                kana += 1;
+                run += 1;
+                longest = longest.max(run);
+            } else {
+                run = 0;
+            }
+        }
+        if longest >= 3 || kana * 2 > st {
+            return false;
+        }
     }
-    // A single recovered character: only from at least two junk source
-    // characters (`涓璦` → `中a`), or the classic single-byte punctuation
-    // pairs (`£¬` → `，`).
-    let c = decoded.chars().find(|c| !c.is_ascii()).unwrap_or(' ');
-    match route.wrong {
-        Wrong::Latin1 => st >= 2 && tables::tables().class(c) & class::CJK_PUNCT != 0 && c != '·',
-        Wrong::Dbcs(_) => st >= 2 && s <= 0.25 && dl == 0 && d == 1.0,
+    // Between two double-byte encodings every code is valid in both more
+    // often than not, and common codes of one are common characters of the
+    // other, so character frequency alone cannot tell classical or rare
+    // Traditional text from cross-read text (`惆悵復惆悵` reads as GBK
+    // `报保確报保`). Ask for four characters and for symbols in the source:
+    // GBK punctuation read as Big5 gives bopomofo and symbols (`，` → `ㄛ`),
+    // Big5 text read as GBK gives kana; real Chinese has neither.
+    if let (Wrong::Dbcs(_), Right::Dbcs(_)) = (route.wrong, route.right) {
+        let t = tables::tables();
+        let junk_symbols = source
+            .chars()
+            .filter(|&c| !c.is_ascii() && !tables::is_han(c) && c != '\u{FFFD}' && t.plausibility(c) == 0.0)
+            .count();
+        let punct = decoded.chars().any(|c| t.class(c) & class::CJK_PUNCT != 0);
+        return dt >= 4 && (junk_symbols >= 2 || (junk_symbols >= 1 && punct));
     }
+    // Elsewhere two recovered characters are enough: one alone (`涓璦` →
+    // `中a`) is too often a chance decode of two rare characters of real
+    // text (`璇璣` would become `语^`).
+    dt >= 2
 }
 
 #[cfg(test)]
@@ -478,7 +551,10 @@ mod tests {
     fn utf8_as_gbk() {
         assert_eq!(fix("浣犲ソ涓栫晫"), "你好世界");
         assert_eq!(fix("鏄捐憲涓嬮檷"), "显著下降");
-        assert_eq!(fix("涓璦"), "中a");
+        // One character from two is not enough evidence (see
+        // `plausible_repair`): a documented miss.
+        assert_eq!(fix("涓璦"), "涓璦");
+        assert_eq!(fix("璇璣"), "璇璣");
         assert_eq!(fix("标题：浣犲ソ涓栫晫。"), "标题：你好世界。");
     }
 
@@ -505,9 +581,10 @@ mod tests {
 
     #[test]
     fn big5_gbk() {
-        assert_eq!(fix("斕疑岍賜"), "你好世界");
-        assert_eq!(fix("珆翍狟蔥"), "显著下降");
         assert_eq!(fix("※斕疑§ㄛ岍賜ㄐ"), "“你好”，世界！");
+        // Four hanzi with no symbol: indistinguishable from rare Traditional
+        // text by character frequency, so left (a documented miss).
+        assert_eq!(fix("斕疑岍賜"), "斕疑岍賜");
     }
 
     #[test]
@@ -523,6 +600,9 @@ mod tests {
             "魑魅魍魉",
             "饕餮",
             "Façade São Paulo ação",
+            "惆悵復惆悵，幾迴新月出。",
+            "磕磕绊绊",
+            "嗷嗷鳴雁鳴且飛",
             "¿Qué? ¡Sí!",
             "½ ¼ ¾ © ® ±",
         ] {
