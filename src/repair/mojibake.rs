@@ -530,7 +530,23 @@ fn plausible_repair(route: Route, source: &str, decoded: &str) -> bool {
             .filter(|&c| !c.is_ascii() && !tables::is_han(c) && c != '\u{FFFD}' && t.plausibility(c) == 0.0)
             .count();
         let punct = decoded.chars().any(|c| t.class(c) & class::CJK_PUNCT != 0);
-        return dt >= 4 && (junk_symbols >= 2 || (junk_symbols >= 1 && punct));
+        // Big5 text read as GBK loses its punctuation (Big5 `，` A141 is no
+        // GBK code), so there the evidence may also be a source of mostly
+        // unknown characters decoding to common ones. The other direction
+        // cannot use this: classical Traditional text read back as GBK
+        // passes it (`蹉跎` → `廖禮`).
+        let unknown = source.chars().filter(|&c| !c.is_ascii() && t.plausibility(c) == 0.0).count();
+        let all_common = decoded.chars().all(|c| c.is_ascii() || t.plausibility(c) == 1.0);
+        let big5 = matches!(route.right, Right::Dbcs(Dbcs::Big5));
+        // Big5 text is Traditional: a decoded Simplified-only form (`洁`,
+        // `惨`) means the decode is a chance one.
+        if big5 && decoded.chars().any(|c| t.class(c) & class::SIMPLIFIED_ONLY != 0) {
+            return false;
+        }
+        return dt >= 4
+            && (junk_symbols >= 2
+                || (junk_symbols >= 1 && punct)
+                || (big5 && unknown * 5 >= st * 3 && all_common));
     }
     // Elsewhere two recovered characters are enough: one alone (`涓璦` →
     // `中a`) is too often a chance decode of two rare characters of real

@@ -200,6 +200,16 @@ fn name_verdict(text: &str, at: usize) -> Verdict {
     if l >= base && r >= base {
         return Verdict::Dot;
     }
+    // A one-character first name or abbreviation (`董事长冯?皮尔`,
+    // `秘书长本?贾马`): the left window holds the end of an ordinary word,
+    // so it scores low although the name part is fine. Accept when the
+    // character before the `?` is a transliteration character and the right
+    // side starts with two of them.
+    let t = tables::tables();
+    let right_starts = right.han.len() >= 2 && right.han[..2].iter().all(|&c| t.is_translit(c));
+    if left.han.last().is_some_and(|&c| t.is_translit(c)) && right_starts && r >= base {
+        return Verdict::Dot;
+    }
     let relaxed_ok = (l >= base && r >= relaxed) || (r >= base && l >= relaxed);
     if !relaxed_ok {
         return Verdict::Keep;

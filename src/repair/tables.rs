@@ -16,6 +16,9 @@ const HANZI_FREQ: &str = include_str!("../../data/repair/hanzi-freq.txt");
 /// Character counts in transliterated foreign names (HanLP `nrf.txt` plus
 /// dot-joined names in People's Daily).
 const TRANSLIT: &str = include_str!("../../data/repair/translit.txt");
+/// OpenCC's Simplified-to-Traditional character table: its keys that map
+/// to another character are Simplified-only forms.
+const ST_CHARACTERS: &str = include_str!("../../dict/STCharacters.txt");
 
 /// A Han character counts as common (plausible anywhere in real text) from
 /// this many occurrences in the frequency table on: about 3,500 characters
@@ -31,28 +34,30 @@ const TRANSLIT_MIN: u32 = 3;
 /// Class bits of a BMP code point.
 pub(crate) mod class {
     /// A common Han character (frequency table).
-    pub const COMMON: u8 = 1;
+    pub const COMMON: u16 = 1;
     /// In the transliteration character set.
-    pub const TRANSLIT: u8 = 2;
+    pub const TRANSLIT: u16 = 2;
     /// Ordinary CJK punctuation or full-width form: plausible in Chinese.
-    pub const CJK_PUNCT: u8 = 4;
+    pub const CJK_PUNCT: u16 = 4;
     /// A character a Latin-1 or Windows-1252 decoder produces from a byte
     /// 0x80-0xFF: the material of single-byte mojibake.
-    pub const LATIN1: u8 = 8;
+    pub const LATIN1: u16 = 8;
     /// A character that starts a loss marker (U+FFFD, `锟`, `烫`, `屯`).
-    pub const MARKER: u8 = 16;
+    pub const MARKER: u16 = 16;
     /// A Han character (any block in the BMP).
-    pub const HAN: u8 = 32;
+    pub const HAN: u16 = 32;
     /// A Han character that occurs in real text, if not commonly.
-    pub const KNOWN: u8 = 64;
+    pub const KNOWN: u16 = 64;
     /// Hiragana or katakana.
-    pub const KANA: u8 = 128;
+    pub const KANA: u16 = 128;
+    /// A Simplified form that Traditional text does not use (`洁`, `惨`).
+    pub const SIMPLIFIED_ONLY: u16 = 256;
 }
 
 /// The class table for the BMP, plus nothing for the supplementary planes
 /// (every supplementary character is treated as rare and unclassified).
 pub(crate) struct Tables {
-    class: Vec<u8>,
+    class: Vec<u16>,
 }
 
 /// The shared tables, built on first use.
@@ -67,7 +72,7 @@ const CJK_PUNCTUATION: &str = "，。、：；？！（）《》〈〉“”‘�
 
 impl Tables {
     fn build() -> Tables {
-        let mut class = vec![0u8; 0x10000];
+        let mut class = vec![0u16; 0x10000];
         for c in (0x3400..=0x4DBF).chain(0x4E00..=0x9FFF).chain(0xF900..=0xFAFF) {
             class[c] |= class::HAN;
         }
@@ -84,6 +89,16 @@ impl Tables {
         for (ch, n) in parse_counts(TRANSLIT) {
             if n >= TRANSLIT_MIN && (ch as u32) < 0x10000 {
                 class[ch as usize] |= class::TRANSLIT;
+            }
+        }
+        for line in ST_CHARACTERS.lines() {
+            let Some((from, to)) = line.split_once('\t') else { continue };
+            let mut chars = from.chars();
+            if let (Some(c), None) = (chars.next(), chars.next())
+                && (c as u32) < 0x10000
+                && !to.split(' ').any(|t| t == from)
+            {
+                class[c as usize] |= class::SIMPLIFIED_ONLY;
             }
         }
         for c in (0x3041..=0x30FF).chain(0x31F0..=0x31FF).chain(0xFF66..=0xFF9F) {
@@ -109,7 +124,7 @@ impl Tables {
 
     /// The class bits of `c` (0 for supplementary-plane characters).
     #[inline]
-    pub(crate) fn class(&self, c: char) -> u8 {
+    pub(crate) fn class(&self, c: char) -> u16 {
         let i = c as usize;
         if i < 0x10000 { self.class[i] } else { 0 }
     }
