@@ -515,6 +515,22 @@ fn plausible_repair(route: Route, source: &str, decoded: &str) -> bool {
         if longest >= 3 || kana * 2 > st {
             return false;
         }
+        // Bopomofo likewise: real Taiwanese text has runs of it (`ㄅㄆㄇ`)
+        // that would decode to hanzi; GBK read as Big5 gives it for
+        // full-width digits and punctuation (`２１，` → `ㄠㄟㄛ`).
+        if let Right::Dbcs(_) = route.right {
+            let mut run = 0;
+            for (c, d) in source.chars().zip(decoded.chars()) {
+                if matches!(c, '\u{3100}'..='\u{312F}' | '\u{31A0}'..='\u{31BF}') && tables::is_han(d) {
+                    run += 1;
+                    if run >= 3 {
+                        return false;
+                    }
+                } else {
+                    run = 0;
+                }
+            }
+        }
     }
     // Between two double-byte encodings every code is valid in both more
     // often than not, and common codes of one are common characters of the
@@ -619,6 +635,7 @@ mod tests {
             "惆悵復惆悵，幾迴新月出。",
             "磕磕绊绊",
             "嗷嗷鳴雁鳴且飛",
+            "ㄅㄆㄇㄈ注音",
             "¿Qué? ¡Sí!",
             "½ ¼ ¾ © ® ±",
         ] {
