@@ -1,0 +1,166 @@
+//! Repair: undo damage done by other software (stage 2 of the cleaning
+//! policy). The stage sees decoded text *before* normalisation, because its
+//! evidence is fragile: mojibake needs the raw characters (C1 controls,
+//! no-break spaces), and a lost name dot is only recognisable while it is
+//! still an ASCII `?` (the normaliser later widens real questions to `？`).
+//!
+//! The rules run in this order, each on the output of the one before:
+//!
+//! 1. `entities`, `entities-double` ([`entities`]): HTML character references;
+//! 2. `mojibake` ([`mojibake`]): runs decoded with the wrong encoding;
+//! 3. `name-separator`, `lost-space` ([`names`]): `?` that stood for `·` or
+//!    a no-break space;
+//! 4. `loss-markers` ([`markers`]): counted, never changed.
+//!
+//! Entities go first because a reference can hide any of the later damage
+//! (`&#63;` is a `?`); mojibake goes before the `?` rules because a repaired
+//! run may contain names. Every rule can be switched off in
+//! [`Config::rules`], and every change is recorded in [`Changes`].
+//!
+//! Clean text is the common case and must cost little: each rule first asks
+//! a cheap question (is there an `&`? a `?`? a Latin-1 character or two rare
+//! characters close together?) and returns the input borrowed when the
+//! answer is no.
+
+mod entities;
+mod markers;
+mod mojibake;
+mod names;
+mod spans;
+mod tables;
+
+use std::borrow::Cow;
+
+use crate::config::Config;
+use crate::rules::{Changes, Rule, RuleSet};
+
+use spans::{Kinds, Protected};
+
+/// How many times entity decoding is repeated when a decode forms a new
+/// reference from its neighbours (`&am&#112;;` → `&amp;` → `&`). Each round
+/// shortens the text, so this is only a bound on pathological input.
+const ENTITY_ROUNDS: usize = 8;
+
+/// Applies the repair rules that are on. Built once, shared by threads.
+#[derive(Clone, Debug)]
+pub struct Repairer {
+    rules: RuleSet,
+}
+
+impl Repairer {
+    /// A repairer for the rules switched on in `config`.
+    pub fn new(config: &Config) -> Repairer {
+        Repairer { rules: config.rules }
+    }
+
+    /// Repairs `text`, counting every change into `changes`. Returns the
+    /// input borrowed when nothing changed.
+    ///
+    /// ```
+    /// use zhclean::{Changes, Config, Rule};
+    /// use zhclean::repair::Repairer;
+    ///
+    /// let r = Repairer::new(&Config::default());
+    /// let mut changes = Changes::new();
+    /// let out = r.repair("斯科特?丹恩（Scott Dunn）说，显&#33879;下降", &mut changes);
+    /// assert_eq!(out, "斯科特·丹恩（Scott Dunn）说，显著下降");
+    /// assert_eq!(changes.count(Rule::NameSeparator), 1);
+    /// assert_eq!(changes.count(Rule::Entities), 1);
+    /// ```
+    pub fn repair<'a>(&self, text: &'a str, changes: &mut Changes) -> Cow<'a, str> {
+        let on = |r: Rule| self.rules.contains(r);
+        let mut cur = Cow::Borrowed(text);
+
+        let ent = entities::EntityRules { single: on(Rule::Entities), double: on(Rule::EntitiesDouble) };
+        if (ent.single || ent.double) && memchr::memchr(b'&', cur.as_bytes()).is_some() {
+            for _ in 0..ENTITY_ROUNDS {
+                let protected = Protected::scan(&cur, Kinds { markup: true, urls: false });
+                match entities::decode(&cur, &protected, ent, changes) {
+                    Some(next) => cur = Cow::Owned(next),
+                    None => break,
+                }
+            }
+        }
+
+        if on(Rule::Mojibake)
+            && mojibake::suspect(&cur)
+            && let Some(next) = mojibake::repair(&cur, changes)
+        {
+            cur = Cow::Owned(next);
+        }
+
+        let names = names::NameRules { separator: on(Rule::NameSeparator), space: on(Rule::LostSpace) };
+        if (names.separator || names.space) && memchr::memchr(b'?', cur.as_bytes()).is_some() {
+            let protected = Protected::scan(&cur, Kinds { markup: true, urls: true });
+            if let Some(next) = names::repair(&cur, &protected, names, changes) {
+                cur = Cow::Owned(next);
+            }
+        }
+
+        if on(Rule::LossMarkers) && markers::suspect(&cur) {
+            markers::count(&cur, changes);
+        }
+        cur
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repair_with(rules: RuleSet, text: &str) -> (String, Changes) {
+        let cfg = Config { rules, ..Config::default() };
+        let mut ch = Changes::new();
+        let out = Repairer::new(&cfg).repair(text, &mut ch).into_owned();
+        (out, ch)
+    }
+
+    #[test]
+    fn clean_text_is_borrowed() {
+        let r = Repairer::new(&Config::default());
+        let text = "中共中央总书记、国家主席江泽民发表1998年新年讲话。";
+        assert!(matches!(r.repair(text, &mut Changes::new()), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn each_rule_can_be_switched_off() {
+        let text = "斯科特?丹恩（Scott Dunn）&#33879;（rare?earth）浣犲ソ涓栫晫";
+        let (all, _) = repair_with(RuleSet::all(), text);
+        assert_eq!(all, "斯科特·丹恩（Scott Dunn）著（rare earth）你好世界");
+        for (rule, expect) in [
+            (Rule::NameSeparator, "斯科特?丹恩（Scott Dunn）著（rare earth）你好世界"),
+            (Rule::Entities, "斯科特·丹恩（Scott Dunn）&#33879;（rare earth）你好世界"),
+            (Rule::LostSpace, "斯科特·丹恩（Scott Dunn）著（rare?earth）你好世界"),
+            (Rule::Mojibake, "斯科特·丹恩（Scott Dunn）著（rare earth）浣犲ソ涓栫晫"),
+        ] {
+            let mut rules = RuleSet::all();
+            rules.remove(rule);
+            let (out, ch) = repair_with(rules, text);
+            assert_eq!(out, expect, "without {rule}");
+            assert_eq!(ch.count(rule), 0);
+        }
+    }
+
+    #[test]
+    fn entity_decoded_question_mark_is_a_name_dot() {
+        let (out, ch) = repair_with(RuleSet::all(), "斯科特&#63;丹恩（Scott Dunn）");
+        assert_eq!(out, "斯科特·丹恩（Scott Dunn）");
+        assert_eq!(ch.count(Rule::Entities), 1);
+        assert_eq!(ch.count(Rule::NameSeparator), 1);
+    }
+
+    #[test]
+    fn reformed_reference_is_decoded_to_a_fixed_point() {
+        let (once, _) = repair_with(RuleSet::all(), "&am&#112;;");
+        assert_eq!(once, "&");
+        let (twice, _) = repair_with(RuleSet::all(), &once);
+        assert_eq!(twice, once);
+    }
+
+    #[test]
+    fn loss_markers_are_counted_not_changed() {
+        let (out, ch) = repair_with(RuleSet::all(), "价格：锟斤拷元，烫烫烫，一斤苹果");
+        assert_eq!(out, "价格：锟斤拷元，烫烫烫，一斤苹果");
+        assert_eq!(ch.count(Rule::LossMarkers), 2);
+    }
+}

@@ -1,0 +1,645 @@
+//! Rule `mojibake`: runs of text that were decoded with the wrong encoding
+//! and saved again (catalogue §B1–B4), reversed when the round trip is exact
+//! and the result is far more plausible Chinese than the input.
+//!
+//! A *route* is one way the damage happens: bytes in encoding R were decoded
+//! as encoding W. Reversing it means encoding the damaged run back with W
+//! (exactly as the damaging decoder would have produced it) and decoding the
+//! bytes with R. The routes we reverse:
+//!
+//! | route | W (wrong)            | R (right) | looks like   |
+//! |-------|----------------------|-----------|--------------|
+//! | B2    | Latin-1/Windows-1252 | UTF-8     | `ä½ å¥½`      |
+//! | B3    | Latin-1/Windows-1252 | GBK       | `ÄãºÃ`       |
+//! | B1    | GBK/GB18030          | UTF-8     | `浣犲ソ`      |
+//! | B4a   | GBK                  | Big5      | (Big5 read as GBK) |
+//! | B4b   | Big5                 | GBK       | `斕疑岍賜`    |
+//!
+//! Work is per line, and within a line per *segment*: starting at each
+//! character, the longest stretch whose W-bytes decode under R without error
+//! and end on a character boundary. A segment is replaced only when the
+//! decoded text is made of common Han characters and CJK punctuation and the
+//! damaged text is not (see [`plausible_repair`]); otherwise the scan moves
+//! on by one character. So a line may mix clean and damaged text, and real
+//! Latin-1 words (`café`: `é` alone is not valid UTF-8 or GBK), real rare
+//! Chinese and Japanese (the round trip fails or gives no common text) stay.
+//!
+//! U+FFFD inside a damaged run marks bytes the first decoder already lost.
+//! Following the catalogue, each is turned into one invalid byte (0xFF)
+//! before decoding, so that it comes back as one U+FFFD instead of letting
+//! the codec encode U+FFFD as new garbage; runs of U+FFFD are collapsed.
+//!
+//! The codecs are encoding_rs's. Two things are hand-written, on purpose:
+//! the Latin-1/Windows-1252 *encoder* (encoding_rs has no Latin-1 encoder,
+//! and its windows-1252 follows WHATWG, which decodes 0x81, 0x8D, 0x8F, 0x90,
+//! 0x9D to C1 controls; damaged text holds C1 controls from Latin-1 and from
+//! sloppy 1252 decoders alike, so our mapper takes both back to the byte),
+//! and the per-character GBK/Big5 tables, which are built once by asking
+//! encoding_rs to decode every double-byte code, so that we can encode one
+//! character at a time and know exactly which bytes came from which
+//! character.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::rules::{Changes, Rule};
+
+use super::tables::{self, class};
+
+/// The Windows-1252 characters for bytes 0x80-0x9F (WHATWG table); the five
+/// bytes 1252 leaves undefined map to the C1 control of the same value.
+const W1252_HIGH: [char; 32] = [
+    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž', '\u{8F}',
+    '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}', 'ž', 'Ÿ',
+];
+
+/// The character a lenient Windows-1252 decoder gives for byte `b` ≥ 0x80.
+pub(crate) fn latin1_char(b: u8) -> char {
+    if (0x80..0xA0).contains(&b) { W1252_HIGH[(b - 0x80) as usize] } else { b as char }
+}
+
+/// The byte a Latin-1 or Windows-1252 decoder read to produce `c`, if any
+/// (non-ASCII only; U+FFFD gives the gap byte 0xFF, see the module doc).
+fn latin1_byte(c: char) -> Option<u8> {
+    match c as u32 {
+        0x80..=0xFF => Some(c as u32 as u8),
+        0xFFFD => Some(0xFF),
+        _ => W1252_HIGH.iter().position(|&x| x == c).map(|i| 0x80 + i as u8),
+    }
+}
+
+/// A double-byte legacy encoding, as encoding_rs decodes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Dbcs {
+    Gbk,
+    Big5,
+}
+
+/// Forward (bytes to char) and reverse (char to bytes) tables of one
+/// double-byte encoding, for two-byte codes only.
+struct DbcsTable {
+    /// Indexed by `(lead - 0x81) * 256 + trail`; `'\0'` where undefined.
+    forward: Vec<char>,
+    reverse: HashMap<char, [u8; 2]>,
+}
+
+impl DbcsTable {
+    fn build(enc: &'static encoding_rs::Encoding) -> DbcsTable {
+        let mut forward = vec!['\0'; 126 * 256];
+        let mut reverse = HashMap::new();
+        for lead in 0x81..=0xFEu8 {
+            for trail in 0x40..=0xFEu8 {
+                if trail == 0x7F {
+                    continue;
+                }
+                let pair = [lead, trail];
+                let (text, bad) = enc.decode_without_bom_handling(&pair);
+                let mut chars = text.chars();
+                let (Some(c), None) = (chars.next(), chars.next()) else { continue };
+                if bad || c == '\u{FFFD}' || c.is_ascii() {
+                    continue;
+                }
+                forward[(lead as usize - 0x81) * 256 + trail as usize] = c;
+                reverse.entry(c).or_insert([lead, trail]);
+            }
+        }
+        // Where a character has several codes (Big5 duplicates, HKSCS
+        // compatibility codes), the encoder's choice is the one ordinary
+        // text was written with, so it wins over the first code found.
+        let mut buf = [0u8; 4];
+        for (c, code) in reverse.iter_mut() {
+            let (bytes, _, bad) = enc.encode(c.encode_utf8(&mut buf));
+            if !bad && bytes.len() == 2 {
+                *code = [bytes[0], bytes[1]];
+            }
+        }
+        DbcsTable { forward, reverse }
+    }
+
+    fn get(&self, lead: u8, trail: u8) -> Option<char> {
+        if !(0x81..=0xFE).contains(&lead) {
+            return None;
+        }
+        let c = self.forward[(lead as usize - 0x81) * 256 + trail as usize];
+        (c != '\0').then_some(c)
+    }
+}
+
+fn dbcs(which: Dbcs) -> &'static DbcsTable {
+    static GBK: OnceLock<DbcsTable> = OnceLock::new();
+    static BIG5: OnceLock<DbcsTable> = OnceLock::new();
+    match which {
+        Dbcs::Gbk => GBK.get_or_init(|| DbcsTable::build(encoding_rs::GBK)),
+        Dbcs::Big5 => BIG5.get_or_init(|| DbcsTable::build(encoding_rs::BIG5)),
+    }
+}
+
+/// The encoding a damaged run was wrongly decoded with.
+#[derive(Clone, Copy, Debug)]
+enum Wrong {
+    Latin1,
+    Dbcs(Dbcs),
+}
+
+/// The encoding the bytes really were in.
+#[derive(Clone, Copy, Debug)]
+enum Right {
+    Utf8,
+    Dbcs(Dbcs),
+}
+
+/// One way text gets damaged, and so one way back.
+#[derive(Clone, Copy, Debug)]
+struct Route {
+    wrong: Wrong,
+    right: Right,
+    /// How implausible the damaged segment must be: the largest mean
+    /// plausibility it may have.
+    max_source: f32,
+}
+
+const ROUTES: [Route; 5] = [
+    // B2: UTF-8 read as Latin-1/1252.
+    Route { wrong: Wrong::Latin1, right: Right::Utf8, max_source: 0.3 },
+    // B3: GBK read as Latin-1/1252.
+    Route { wrong: Wrong::Latin1, right: Right::Dbcs(Dbcs::Gbk), max_source: 0.3 },
+    // B1: UTF-8 read as GBK.
+    Route { wrong: Wrong::Dbcs(Dbcs::Gbk), right: Right::Utf8, max_source: 0.5 },
+    // B4b: GBK read as Big5. Big5 decodes GBK's common codes into common
+    // Traditional characters, so the damaged text can look half plausible.
+    Route { wrong: Wrong::Dbcs(Dbcs::Big5), right: Right::Dbcs(Dbcs::Gbk), max_source: 0.6 },
+    // B4a: Big5 read as GBK.
+    Route { wrong: Wrong::Dbcs(Dbcs::Gbk), right: Right::Dbcs(Dbcs::Big5), max_source: 0.6 },
+];
+
+impl Route {
+    /// The bytes the wrong decoder read to produce `c` (non-ASCII `c` only).
+    fn encode(self, c: char, buf: &mut Vec<u8>) -> bool {
+        if c == '\u{FFFD}' {
+            // Between two double-byte encodings a lost character stands for a
+            // lost pair: two gap bytes keep the pairs aligned.
+            match (self.wrong, self.right) {
+                (Wrong::Dbcs(_), Right::Dbcs(_)) => buf.extend_from_slice(&[0xFF, 0xFF]),
+                _ => buf.push(0xFF),
+            }
+            return true;
+        }
+        match self.wrong {
+            Wrong::Latin1 => match latin1_byte(c) {
+                Some(b) => {
+                    buf.push(b);
+                    true
+                }
+                None => false,
+            },
+            Wrong::Dbcs(d) => match dbcs(d).reverse.get(&c) {
+                Some(bytes) => {
+                    buf.extend_from_slice(bytes);
+                    true
+                }
+                // GBK reads a lone 0x80 as the euro sign.
+                None if c == '€' && matches!(d, Dbcs::Gbk) => {
+                    buf.push(0x80);
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+}
+
+/// Whether `text` has anything a mojibake route could act on: a character
+/// from the Latin-1 range (single-byte routes), or two rare non-ASCII
+/// characters in a row (double-byte routes). Clean Chinese has neither, so
+/// this one pass is the whole cost of the rule on clean text.
+pub(crate) fn suspect(text: &str) -> bool {
+    let t = tables::tables();
+    // Index (in characters) of the last rare character seen.
+    let mut last_rare = usize::MAX - 8;
+    for (n, c) in text.chars().enumerate() {
+        if c.is_ascii() {
+            continue;
+        }
+        let k = t.class(c);
+        if k & class::LATIN1 != 0 {
+            return true;
+        }
+        if !t.is_good(c) && !c.is_whitespace() {
+            // Double-byte mojibake has rare characters close together
+            // (`斕疑岍賜` alternates); clean text has them far apart.
+            if n.wrapping_sub(last_rare) <= 2 {
+                return true;
+            }
+            last_rare = n;
+        }
+    }
+    false
+}
+
+/// Repairs the mojibake in `text`. Returns `None` when nothing changed.
+pub(crate) fn repair(text: &str, changes: &mut Changes) -> Option<String> {
+    let mut out = String::new();
+    let mut changed = false;
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let fixed = if suspect(line) { repair_line(line, text, line_start, changes) } else { None };
+        match fixed {
+            Some(f) => {
+                changed = true;
+                out.push_str(&f);
+            }
+            None => out.push_str(line),
+        }
+        line_start += line.len();
+    }
+    changed.then_some(out)
+}
+
+fn repair_line(line: &str, whole: &str, base: usize, changes: &mut Changes) -> Option<String> {
+    let mut cur = line.to_string();
+    let mut changed = false;
+    for route in ROUTES {
+        if let Some(next) = repair_route(&cur, route, whole, base, changes) {
+            cur = next;
+            changed = true;
+        }
+    }
+    changed.then_some(cur)
+}
+
+/// One line encoded back with a route's wrong encoding: the bytes of every
+/// character, and for each character the end of the run of encodable
+/// non-ASCII characters it belongs to.
+struct Encoded {
+    chars: Vec<(usize, char)>,
+    bytes: Vec<u8>,
+    /// Byte offset in `bytes` of each character, plus one past the last.
+    starts: Vec<usize>,
+    /// Index of the first character after the run (the character itself
+    /// when it cannot be encoded).
+    run_end: Vec<usize>,
+}
+
+impl Encoded {
+    fn new(line: &str, route: Route) -> Encoded {
+        let chars: Vec<(usize, char)> = line.char_indices().collect();
+        let mut bytes = Vec::with_capacity(line.len());
+        let mut starts = Vec::with_capacity(chars.len() + 1);
+        let mut ok = Vec::with_capacity(chars.len());
+        for &(_, c) in &chars {
+            starts.push(bytes.len());
+            ok.push(!c.is_ascii() && route.encode(c, &mut bytes));
+        }
+        starts.push(bytes.len());
+        let mut run_end = vec![0; chars.len()];
+        let mut next = chars.len();
+        for k in (0..chars.len()).rev() {
+            if !ok[k] {
+                next = k;
+            }
+            run_end[k] = next;
+        }
+        Encoded { chars, bytes, starts, run_end }
+    }
+
+    /// The longest decodable segment starting at character `i`: its end
+    /// (character index) and decoded text.
+    fn segment(&self, route: Route, i: usize) -> Option<(usize, String)> {
+        let end = self.run_end[i];
+        if end <= i {
+            return None;
+        }
+        let from = self.starts[i];
+        let slice = &self.bytes[from..self.starts[end]];
+        // Decode as far as possible, stopping at the first error that is
+        // not a gap byte, then cut back to the last character boundary.
+        let (decoded, used) = decode_prefix(route.right, slice);
+        let boundary = self.starts[i..=end].partition_point(|&s| s - from <= used) - 1;
+        if boundary == 0 {
+            return None;
+        }
+        let cut = self.starts[i + boundary] - from;
+        let text = if cut == used { decoded } else { decode_prefix(route.right, &slice[..cut]).0 };
+        Some((i + boundary, text))
+    }
+}
+
+/// Decodes the longest prefix of `bytes` under `right` that has no error
+/// except at gap bytes (0xFF, one per U+FFFD in the damaged text), which
+/// become one U+FFFD together with the incomplete character before them.
+/// Returns the text and the number of bytes used.
+fn decode_prefix(right: Right, bytes: &[u8]) -> (String, usize) {
+    let mut out = String::new();
+    let mut pos = 0;
+    while pos < bytes.len() {
+        match right {
+            Right::Utf8 => match std::str::from_utf8(&bytes[pos..]) {
+                Ok(s) => {
+                    out.push_str(s);
+                    pos = bytes.len();
+                }
+                Err(e) => {
+                    let good = e.valid_up_to();
+                    out.push_str(std::str::from_utf8(&bytes[pos..pos + good]).unwrap_or_default());
+                    pos += good;
+                    // An error is forgiven only when a gap byte is what broke
+                    // the sequence: the character before the gap lost bytes.
+                    let bad = e.error_len().unwrap_or(bytes.len() - pos);
+                    let gap = bytes[pos..].iter().take(bad + 1).position(|&b| b == 0xFF);
+                    match gap {
+                        Some(g) if g <= bad => {
+                            if !out.ends_with('\u{FFFD}') {
+                                out.push('\u{FFFD}');
+                            }
+                            pos += g + 1;
+                        }
+                        _ => break,
+                    }
+                }
+            },
+            Right::Dbcs(d) => {
+                let b = bytes[pos];
+                if b == 0xFF {
+                    if !out.ends_with('\u{FFFD}') {
+                        out.push('\u{FFFD}');
+                    }
+                    pos += 1;
+                    continue;
+                }
+                if b < 0x80 {
+                    out.push(b as char);
+                    pos += 1;
+                    continue;
+                }
+                if b == 0x80 && d == Dbcs::Gbk {
+                    out.push('€');
+                    pos += 1;
+                    continue;
+                }
+                let Some(&t) = bytes.get(pos + 1) else { break };
+                if t == 0xFF {
+                    // The trail byte was lost: the character is gone.
+                    if !out.ends_with('\u{FFFD}') {
+                        out.push('\u{FFFD}');
+                    }
+                    pos += 2;
+                    continue;
+                }
+                match dbcs(d).get(b, t) {
+                    Some(c) => {
+                        out.push(c);
+                        pos += 2;
+                    }
+                    None => break,
+                }
+            }
+        }
+    }
+    (out, pos)
+}
+
+fn repair_route(line: &str, route: Route, whole: &str, base: usize, changes: &mut Changes) -> Option<String> {
+    let enc = Encoded::new(line, route);
+    let chars = &enc.chars;
+    let mut out = String::new();
+    let mut copied = 0; // byte offset in `line`
+    let mut i = 0;
+    while i < chars.len() {
+        let Some((mut end, mut decoded)) = enc.segment(route, i) else {
+            i += 1;
+            continue;
+        };
+        if let (Wrong::Dbcs(_), Right::Dbcs(_)) = (route.wrong, route.right) {
+            // One character for one character: keep the first stretch that
+            // decodes without junk; clean text next to the damage does not.
+            match trim_pairs(&chars[i..end], &decoded) {
+                Some((skip, keep, text)) => {
+                    i += skip;
+                    end = i + keep;
+                    decoded = text;
+                }
+                None => {
+                    i += 1;
+                    continue;
+                }
+            }
+        }
+        let from = chars[i].0;
+        let to = chars.get(end).map_or(line.len(), |x| x.0);
+        let source = &line[from..to];
+        if plausible_repair(route, source, &decoded) {
+            out.push_str(&line[copied..from]);
+            out.push_str(&decoded);
+            changes.record(Rule::Mojibake, whole, base + from, source, &decoded);
+            copied = to;
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    if copied == 0 {
+        return None;
+    }
+    out.push_str(&line[copied..]);
+    Some(out)
+}
+
+/// For a double-byte to double-byte route, where character `k` of the
+/// source became character `k` of `decoded`: the first stretch of decoded
+/// text without junk, as (characters skipped at the start, characters kept,
+/// text). Clean text next to the damage decodes to junk somewhere, so a
+/// stretch ends there.
+fn trim_pairs(source: &[(usize, char)], decoded: &str) -> Option<(usize, usize, String)> {
+    let d: Vec<char> = decoded.chars().collect();
+    if d.len() != source.len() {
+        return None;
+    }
+    let t = tables::tables();
+    let ok = |c: char| c == '\u{FFFD}' || t.plausibility(c) > 0.0;
+    let start = d.iter().position(|&c| ok(c))?;
+    let end = d[start..].iter().position(|&c| !ok(c)).map_or(d.len(), |n| start + n);
+    Some((start, end - start, d[start..end].iter().collect()))
+}
+
+/// Plausibility of `s` as Chinese: `(sum, total, lost)` over its non-ASCII
+/// characters other than U+FFFD (`sum` adds [`tables::Tables::plausibility`]),
+/// and `lost` counts U+FFFD.
+fn score(s: &str) -> (f32, usize, usize) {
+    let t = tables::tables();
+    let (mut sum, mut total, mut lost) = (0.0, 0, 0);
+    for c in s.chars() {
+        if c == '\u{FFFD}' {
+            lost += 1;
+        } else if !c.is_ascii() {
+            total += 1;
+            sum += t.plausibility(c);
+        }
+    }
+    (sum, total, lost)
+}
+
+/// Whether replacing `source` by `decoded` is a repair we can justify: the
+/// decoded text reads as Chinese (mean plausibility at least 0.85, at most
+/// one lost character per three recovered, at least two characters), and
+/// the source is far less plausible.
+fn plausible_repair(route: Route, source: &str, decoded: &str) -> bool {
+    let (dsum, dt, dl) = score(decoded);
+    let (ssum, st, _) = score(source);
+    if dt == 0 || st == 0 {
+        return false;
+    }
+    // A decoded control character is a sign of chance validity.
+    if decoded.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return false;
+    }
+    let d = dsum / dt as f32;
+    let s = ssum / st as f32;
+    if d < 0.85 || dl * 3 > dt || s > route.max_source || s + 0.4 > d {
+        return false;
+    }
+    // Real Japanese has runs of kana (`スミス`, `ました`); double-byte
+    // mojibake scatters single kana among rare hanzi. Kana cross-read as
+    // Big5 or GBK give plausible-looking hanzi, so kana words are kept.
+    if let Wrong::Dbcs(_) = route.wrong {
+        let t = tables::tables();
+        let (mut kana, mut run, mut longest) = (0, 0, 0);
+        for c in source.chars() {
+            if t.class(c) & class::KANA != 0 || c == '・' || c == 'ー' {
+                kana += 1;
+                run += 1;
+                longest = longest.max(run);
+            } else {
+                run = 0;
+            }
+        }
+        if longest >= 3 || kana * 2 > st {
+            return false;
+        }
+        // Bopomofo likewise: real Taiwanese text has runs of it (`ㄅㄆㄇ`)
+        // that would decode to hanzi; GBK read as Big5 gives it for
+        // full-width digits and punctuation (`２１，` → `ㄠㄟㄛ`).
+        if let Right::Dbcs(_) = route.right {
+            let mut run = 0;
+            for (c, d) in source.chars().zip(decoded.chars()) {
+                if matches!(c, '\u{3100}'..='\u{312F}' | '\u{31A0}'..='\u{31BF}') && tables::is_han(d) {
+                    run += 1;
+                    if run >= 3 {
+                        return false;
+                    }
+                } else {
+                    run = 0;
+                }
+            }
+        }
+    }
+    // Between two double-byte encodings every code is valid in both more
+    // often than not, and common codes of one are common characters of the
+    // other, so character frequency alone cannot tell classical or rare
+    // Traditional text from cross-read text (`惆悵復惆悵` reads as GBK
+    // `报保確报保`). Ask for four characters and for symbols in the source:
+    // GBK punctuation read as Big5 gives bopomofo and symbols (`，` → `ㄛ`),
+    // Big5 text read as GBK gives kana; real Chinese has neither.
+    if let (Wrong::Dbcs(_), Right::Dbcs(_)) = (route.wrong, route.right) {
+        let t = tables::tables();
+        let junk_symbols = source
+            .chars()
+            .filter(|&c| !c.is_ascii() && !tables::is_han(c) && c != '\u{FFFD}' && t.plausibility(c) == 0.0)
+            .count();
+        let punct = decoded.chars().any(|c| t.class(c) & class::CJK_PUNCT != 0);
+        // Big5 text read as GBK loses its punctuation (Big5 `，` A141 is no
+        // GBK code), so there the evidence may also be a source of mostly
+        // unknown characters decoding to common ones. The other direction
+        // cannot use this: classical Traditional text read back as GBK
+        // passes it (`蹉跎` → `廖禮`).
+        let unknown = source.chars().filter(|&c| !c.is_ascii() && t.plausibility(c) == 0.0).count();
+        let all_common = decoded.chars().all(|c| c.is_ascii() || t.plausibility(c) == 1.0);
+        let big5 = matches!(route.right, Right::Dbcs(Dbcs::Big5));
+        // Big5 text is Traditional: a decoded Simplified-only form (`洁`,
+        // `惨`) means the decode is a chance one.
+        if big5 && decoded.chars().any(|c| t.class(c) & class::SIMPLIFIED_ONLY != 0) {
+            return false;
+        }
+        return dt >= 4
+            && (junk_symbols >= 2
+                || (junk_symbols >= 1 && punct)
+                || (big5 && unknown * 5 >= st * 3 && all_common));
+    }
+    // Elsewhere two recovered characters are enough: one alone (`涓璦` →
+    // `中a`) is too often a chance decode of two rare characters of real
+    // text (`璇璣` would become `语^`).
+    dt >= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fix(s: &str) -> String {
+        let mut ch = Changes::new();
+        repair(s, &mut ch).unwrap_or_else(|| s.to_string())
+    }
+
+    #[test]
+    fn utf8_as_gbk() {
+        assert_eq!(fix("浣犲ソ涓栫晫"), "你好世界");
+        assert_eq!(fix("鏄捐憲涓嬮檷"), "显著下降");
+        // One character from two is not enough evidence (see
+        // `plausible_repair`): a documented miss.
+        assert_eq!(fix("涓璦"), "涓璦");
+        assert_eq!(fix("璇璣"), "璇璣");
+        assert_eq!(fix("标题：浣犲ソ涓栫晫。"), "标题：你好世界。");
+    }
+
+    #[test]
+    fn utf8_as_gbk_partial() {
+        assert_eq!(fix("瑭瑰\u{E74B}鏂\u{E1F7}峰埄寤锋柉鍩�"), "詹姆斯·利廷斯\u{FFFD}");
+    }
+
+    #[test]
+    fn utf8_as_latin1() {
+        assert_eq!(fix("ä½\u{A0}å¥½ä¸–ç•Œ"), "你好世界");
+        assert_eq!(fix("è©¹å§†æ–¯Â·åˆ©å»·æ–¯åŸº"), "詹姆斯·利廷斯基");
+        assert_eq!(fix("æ˜¾è‘—ä¸‹é™\u{8D}"), "显著下降");
+        assert_eq!(fix("ç¨€åœŸ magnets"), "稀土 magnets");
+    }
+
+    #[test]
+    fn gbk_as_latin1() {
+        assert_eq!(fix("ÄãºÃÊÀ½ç"), "你好世界");
+        assert_eq!(fix("ÏÔÖøÏÂ½µ"), "显著下降");
+        assert_eq!(fix("¡°ÄãºÃ¡±£¬ÊÀ½ç£¡"), "“你好”，世界！");
+        assert_eq!(fix("Õ²Ä·Ë¹¡¤ÀûÍ¢Ë¹»ù"), "詹姆斯·利廷斯基");
+    }
+
+    #[test]
+    fn big5_gbk() {
+        assert_eq!(fix("※斕疑§ㄛ岍賜ㄐ"), "“你好”，世界！");
+        // Four hanzi with no symbol: indistinguishable from rare Traditional
+        // text by character frequency, so left (a documented miss).
+        assert_eq!(fix("斕疑岍賜"), "斕疑岍賜");
+    }
+
+    #[test]
+    fn leaves_clean_text() {
+        for s in [
+            "café Müller naïve",
+            "Ärger über Öl",
+            "温度30°C，3×4",
+            "斯科特·丹恩",
+            "你好世界",
+            "ジョン・スミス",
+            "床前明月光，疑是地上霜。",
+            "魑魅魍魉",
+            "饕餮",
+            "Façade São Paulo ação",
+            "惆悵復惆悵，幾迴新月出。",
+            "磕磕绊绊",
+            "嗷嗷鳴雁鳴且飛",
+            "ㄅㄆㄇㄈ注音",
+            "¿Qué? ¡Sí!",
+            "½ ¼ ¾ © ® ±",
+        ] {
+            assert_eq!(fix(s), s, "{s}");
+        }
+    }
+}

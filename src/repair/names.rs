@@ -1,0 +1,390 @@
+//! Rules `name-separator` and `lost-space`: a `?` that a GB2312-only encoder
+//! wrote for a character it could not encode (catalogue §C1, §C2).
+//!
+//! * `name-separator`: the `·` between the parts of a transliterated name
+//!   (`斯科特?丹恩（Scott Dunn）` → `斯科特·丹恩（Scott Dunn）`). Every `?`
+//!   between two *name parts* (a run of Han characters, or a single capital
+//!   Latin initial as in `哈里?S?杜鲁门`) is scored as the catalogue says:
+//!   the share of transliteration characters among the last (up to) three
+//!   Han characters before it and the first three after it. Both sides
+//!   ≥ 2/3, and no question particle before the `?`, accepts. A strong
+//!   confirmation relaxes this to one side ≥ 2/3 and the other ≥ 1/3: a
+//!   bracketed Latin gloss with enough capitalised words, a bracketed CJK
+//!   gloss of transliteration characters, the same parts joined by a real
+//!   `·` elsewhere in the document, or another `?` in the document accepted
+//!   on its own. Real questions fail: their sides are ordinary words
+//!   (`为什么?因为`), they end a line (`背刺中共?`), or a particle precedes
+//!   the mark (`是吗?斯特恩说`).
+//! * `lost-space`: a no-break space between Latin words (`rare?earth`) →
+//!   a space, only between two words of at least two ASCII letters, on a
+//!   line that has Han characters, in a token that is not a URL, path, mail
+//!   address or code (no `/ . = & : _ #` and no digits around it), and never
+//!   where the `?` ends an English question (`Why?Because`, `it?Yes`).
+//!
+//! Both run before the normaliser widens `?` to `？` (that would destroy the
+//! evidence), and neither touches protected regions (code, tags, URLs).
+
+use crate::rules::{Changes, Rule};
+
+use super::spans::Protected;
+use super::tables::{self, is_han};
+
+/// Question particles: a `?` right after one of these ends a question.
+const PARTICLES: &str = "吗呢吧啊呀么嘛哪谁啥何否";
+
+/// Which of the two rules are on.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NameRules {
+    pub separator: bool,
+    pub space: bool,
+}
+
+/// What was decided for one `?`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict {
+    /// Accepted on the base threshold (or a gloss): `·`.
+    Dot,
+    /// Passes only the relaxed threshold: `·` if the document confirms.
+    Maybe,
+    /// A space (lost-space).
+    Space,
+    /// Left alone.
+    Keep,
+}
+
+/// Repairs the `?` in `text`. Returns `None` when nothing changed.
+pub(crate) fn repair(
+    text: &str,
+    protected: &Protected,
+    rules: NameRules,
+    changes: &mut Changes,
+) -> Option<String> {
+    let b = text.as_bytes();
+    let mut found: Vec<(usize, Verdict)> = Vec::new();
+    for at in memchr::memchr_iter(b'?', b) {
+        if protected.contains(at) {
+            continue;
+        }
+        // `??` and `?!` are emphatic questions or lost dashes, never a
+        // lone lost dot or space.
+        let prev = text[..at].chars().next_back();
+        let next = text[at + 1..].chars().next();
+        if matches!(prev, Some('?' | '？' | '!' | '！')) || matches!(next, Some('?' | '？' | '!' | '！')) {
+            continue;
+        }
+        let v = if rules.space && lost_space(text, at) {
+            Verdict::Space
+        } else if rules.separator {
+            name_verdict(text, at)
+        } else {
+            Verdict::Keep
+        };
+        if v != Verdict::Keep {
+            found.push((at, v));
+        }
+    }
+    if found.is_empty() {
+        return None;
+    }
+    // Document-level confirmation for the doubtful ones (catalogue §C1 c, d).
+    let any_dot = found.iter().any(|&(_, v)| v == Verdict::Dot);
+    for (at, v) in &mut found {
+        if *v == Verdict::Maybe {
+            *v = if any_dot || dotted_elsewhere(text, *at) { Verdict::Dot } else { Verdict::Keep };
+        }
+    }
+    let mut out = String::with_capacity(text.len() + found.len());
+    let mut copied = 0;
+    for &(at, v) in &found {
+        let (rule, to) = match v {
+            Verdict::Dot => (Rule::NameSeparator, "·"),
+            Verdict::Space => (Rule::LostSpace, " "),
+            _ => continue,
+        };
+        out.push_str(&text[copied..at]);
+        out.push_str(to);
+        changes.record(rule, text, at, "?", to);
+        copied = at + 1;
+    }
+    if copied == 0 {
+        return None;
+    }
+    out.push_str(&text[copied..]);
+    Some(out)
+}
+
+/// One side of a candidate `?`.
+#[derive(Clone, Debug, Default)]
+struct Side {
+    /// Up to three Han characters next to the `?` (nearest last on the left
+    /// side, nearest first on the right side).
+    han: Vec<char>,
+    /// The side is a single capital Latin initial (`哈里?S?杜鲁门`).
+    initial: bool,
+}
+
+impl Side {
+    fn is_part(&self) -> bool {
+        self.initial || !self.han.is_empty()
+    }
+
+    /// Share of transliteration characters (an initial counts as a full
+    /// name part).
+    fn share(&self) -> f32 {
+        if self.initial {
+            return 1.0;
+        }
+        let t = tables::tables();
+        let n = self.han.iter().filter(|&&c| t.is_translit(c)).count();
+        n as f32 / self.han.len().max(1) as f32
+    }
+}
+
+fn left_side(text: &str, at: usize) -> Side {
+    let mut chars = text[..at].chars().rev();
+    let mut han = Vec::new();
+    let first = chars.clone().next();
+    if let Some(c) = first
+        && c.is_ascii_uppercase()
+    {
+        // An initial: a capital alone between separators (`?S?`, `·S?`, `S.?`).
+        let before = chars.clone().nth(1);
+        if matches!(before, Some('?' | '·')) {
+            return Side { han, initial: true };
+        }
+        return Side::default();
+    }
+    for c in chars.by_ref() {
+        if !is_han(c) || han.len() == 3 {
+            break;
+        }
+        han.push(c);
+    }
+    han.reverse();
+    Side { han, initial: false }
+}
+
+fn right_side(text: &str, at: usize) -> Side {
+    let mut chars = text[at + 1..].chars();
+    let mut han = Vec::new();
+    let first = chars.clone().next();
+    if let Some(c) = first
+        && c.is_ascii_uppercase()
+    {
+        let after = chars.clone().nth(1);
+        if matches!(after, Some('?' | '·' | '.')) {
+            return Side { han, initial: true };
+        }
+        return Side::default();
+    }
+    for c in chars.by_ref() {
+        if !is_han(c) || han.len() == 3 {
+            break;
+        }
+        han.push(c);
+    }
+    Side { han, initial: false }
+}
+
+fn name_verdict(text: &str, at: usize) -> Verdict {
+    let (left, right) = (left_side(text, at), right_side(text, at));
+    if !left.is_part() || !right.is_part() {
+        return Verdict::Keep;
+    }
+    if left.han.last().is_some_and(|c| PARTICLES.contains(*c)) {
+        return Verdict::Keep;
+    }
+    let (l, r) = (left.share(), right.share());
+    let base = 2.0 / 3.0 - 1e-4;
+    let relaxed = 1.0 / 3.0 - 1e-4;
+    if l >= base && r >= base {
+        return Verdict::Dot;
+    }
+    // A one-character first name or abbreviation (`董事长冯?皮尔`,
+    // `秘书长本?贾马`): the left window holds the end of an ordinary word,
+    // so it scores low although the name part is fine. Accept when the
+    // character before the `?` is a transliteration character and the right
+    // side starts with two of them.
+    let t = tables::tables();
+    let right_starts = right.han.len() >= 2 && right.han[..2].iter().all(|&c| t.is_translit(c));
+    if left.han.last().is_some_and(|&c| t.is_translit(c)) && right_starts && r >= base {
+        return Verdict::Dot;
+    }
+    let relaxed_ok = (l >= base && r >= relaxed) || (r >= base && l >= relaxed);
+    if !relaxed_ok {
+        return Verdict::Keep;
+    }
+    if glossed(text, at) { Verdict::Dot } else { Verdict::Maybe }
+}
+
+/// Strong confirmations (a) and (b): the name is followed by a bracket
+/// holding a Latin name with at least as many capitalised words as the name
+/// has parts, or another Chinese rendering made of transliteration
+/// characters.
+fn glossed(text: &str, at: usize) -> bool {
+    // The whole name chain around the `?`: Han, initials and separators.
+    let in_chain = |c: char| is_han(c) || c == '?' || c == '·' || c.is_ascii_uppercase();
+    let start = text[..at].char_indices().rev().take_while(|&(_, c)| in_chain(c)).last().map_or(at, |(i, _)| i);
+    let rest = &text[at..];
+    let chain_len = rest.char_indices().find(|&(_, c)| !in_chain(c)).map_or(rest.len(), |(i, _)| i);
+    let chain = &text[start..at + chain_len];
+    let parts = 1 + chain.chars().filter(|&c| c == '?' || c == '·').count();
+    let after = &rest[chain_len..];
+    let (close, body) = match after.chars().next() {
+        Some('（') => ('）', &after['（'.len_utf8()..]),
+        Some('(') => (')', &after[1..]),
+        _ => return false,
+    };
+    let Some(end) = body.find(close) else { return false };
+    let inner = &body[..end];
+    if inner.len() > 200 {
+        return false;
+    }
+    if inner.chars().any(|c| c.is_ascii_alphabetic()) {
+        let capitalised = inner
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|w| w.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+            .count();
+        return capitalised >= parts && !inner.chars().any(is_han);
+    }
+    let han: Vec<char> = inner.chars().filter(|&c| is_han(c)).collect();
+    if han.len() < 2 || han.len() + inner.chars().filter(|&c| c == '·').count() != inner.chars().count() {
+        return false;
+    }
+    let t = tables::tables();
+    let n = han.iter().filter(|&&c| t.is_translit(c)).count();
+    n * 3 >= han.len() * 2
+}
+
+/// Strong confirmation (c): the two Han characters on each side of the `?`
+/// appear joined by a real `·` elsewhere in the document.
+fn dotted_elsewhere(text: &str, at: usize) -> bool {
+    let l: String = {
+        let mut v: Vec<char> = text[..at].chars().rev().take_while(|&c| is_han(c)).take(2).collect();
+        v.reverse();
+        v.into_iter().collect()
+    };
+    let r: String = text[at + 1..].chars().take_while(|&c| is_han(c)).take(2).collect();
+    if l.is_empty() || r.is_empty() {
+        return false;
+    }
+    text.contains(&format!("{l}·{r}"))
+}
+
+/// English words that end a question when a `?` follows them directly.
+const QUESTION_WORDS: &[&str] = &[
+    "why", "what", "how", "who", "whom", "whose", "where", "when", "which", "really", "right",
+    "huh", "eh", "ok", "okay", "yes", "no", "sure", "so", "and", "then", "you", "it", "me",
+];
+
+/// Whether the `?` at `at` stands for a lost no-break space.
+fn lost_space(text: &str, at: usize) -> bool {
+    let b = text.as_bytes();
+    let left = b[..at].iter().rev().take_while(|c| c.is_ascii_alphabetic()).count();
+    let right = b[at + 1..].iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    if left < 2 || right < 2 {
+        return false;
+    }
+    let lword = &text[at - left..at];
+    let rword = &text[at + 1..at + 1 + right];
+    // The whole token (up to whitespace or a non-ASCII character) must look
+    // like words, not like a URL, path, address or code.
+    let tok_start = b[..at - left]
+        .iter()
+        .rposition(|&c| c.is_ascii_whitespace() || !c.is_ascii() || b"([{\"'".contains(&c))
+        .map_or(0, |i| i + 1);
+    let tok_end = b[at + 1 + right..]
+        .iter()
+        .position(|&c| c.is_ascii_whitespace() || !c.is_ascii())
+        .map_or(b.len(), |i| at + 1 + right + i);
+    let token = &b[tok_start..tok_end];
+    let bad = |c: &u8| b"/\\=&:_#@%+<>{}[]|;$~`".contains(c) || c.is_ascii_digit();
+    if token.iter().any(bad) || token.iter().filter(|&&c| c == b'?').count() > 1 {
+        return false;
+    }
+    // A dot inside the token is a file name or a host (`a.md?x`); a dot at
+    // its end is a full stop.
+    let trimmed = token.strip_suffix(b".").unwrap_or(token);
+    if trimmed.contains(&b'.') {
+        return false;
+    }
+    // `it?Yes`: a lower-case word followed by a capitalised one is a
+    // sentence boundary; `Why?Because`: a question word.
+    let lower_then_upper = lword.as_bytes()[0].is_ascii_lowercase() && rword.as_bytes()[0].is_ascii_uppercase();
+    if lower_then_upper || QUESTION_WORDS.iter().any(|w| lword.eq_ignore_ascii_case(w)) {
+        return false;
+    }
+    // The phrase must sit in Chinese text: a Han character on the same line.
+    let line_start = memchr::memrchr(b'\n', &b[..at]).map_or(0, |i| i + 1);
+    let line_end = memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |i| at + i);
+    text[line_start..line_end].chars().any(is_han)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::repair::spans::Kinds;
+
+    const BOTH: NameRules = NameRules { separator: true, space: true };
+
+    fn fix(s: &str) -> String {
+        let p = Protected::scan(s, Kinds { markup: true, urls: true });
+        repair(s, &p, BOTH, &mut Changes::new()).unwrap_or_else(|| s.to_string())
+    }
+
+    #[test]
+    fn names() {
+        for (a, b) in [
+            ("斯科特?丹恩（Scott Dunn）", "斯科特·丹恩（Scott Dunn）"),
+            ("吉里贾?普拉萨德?柯伊拉腊", "吉里贾·普拉萨德·柯伊拉腊"),
+            ("哈里?S?杜鲁门", "哈里·S·杜鲁门"),
+            ("唐纳德?川普（特朗普）", "唐纳德·川普（特朗普）"),
+            ("约翰?史密斯说", "约翰·史密斯说"),
+            ("美国财政部长斯科特?贝森特（Scott Bessent）", "美国财政部长斯科特·贝森特（Scott Bessent）"),
+            ("执行长尼克?迈尔斯（Nick Myers）", "执行长尼克·迈尔斯（Nick Myers）"),
+            (
+                "哈里?S?杜鲁门大楼（Harry S. Truman Building）",
+                "哈里·S·杜鲁门大楼（Harry S. Truman Building）",
+            ),
+            ("霍华德?卢特尼克（Howard Lutnick）", "霍华德·卢特尼克（Howard Lutnick）"),
+        ] {
+            assert_eq!(fix(a), b, "{a}");
+        }
+    }
+
+    #[test]
+    fn questions_stay() {
+        for s in [
+            "是什么?是否如此",
+            "俄愿与美达成稀土贸易协议 背刺中共?",
+            "你去吗?我不去",
+            "为什么?因为他",
+            "真的?那太好了",
+            "是吗?斯特恩说",
+            "怎么办??不知道",
+            "好吗?!",
+        ] {
+            assert_eq!(fix(s), s, "{s}");
+        }
+    }
+
+    #[test]
+    fn lost_spaces() {
+        assert_eq!(fix("稀土磁铁（rare?earth magnets）"), "稀土磁铁（rare earth magnets）");
+        assert_eq!(fix("联合国（United?Nations）"), "联合国（United Nations）");
+        for s in [
+            "访问search?query=1获取",
+            "代码a?b:c里",
+            "Why? Because",
+            "他问Why?Because我",
+            "他说is it?Yes好",
+            "见example.com/a?b=1",
+            "文件readme.md?dfh",
+            "`foo?bar`是代码",
+            "mail me?at once",
+            "rare?earth",
+        ] {
+            assert_eq!(fix(s), s, "{s}");
+        }
+    }
+}

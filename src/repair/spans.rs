@@ -1,0 +1,248 @@
+//! Regions of a text the repair rules must not touch: Markdown code (fenced
+//! blocks and inline code spans), HTML tags and the content of `<code>`,
+//! `<pre>`, `<script>` and `<style>`, and bare URLs and e-mail addresses.
+//!
+//! Our inputs are often Markdown that carries HTML (the seed pages are), so
+//! the rules need to know where syntax is: a `&#x27;` in a code example or a
+//! `?` in `href="…md?dfh#1"` is not damage. This is a deliberately small
+//! scanner, not a Markdown or HTML parser: it errs on the side of protecting
+//! (a protected region is only ever *not* repaired).
+
+use std::ops::Range;
+
+/// Sorted, non-overlapping protected byte ranges of one text.
+#[derive(Debug, Default)]
+pub(crate) struct Protected {
+    ranges: Vec<Range<usize>>,
+}
+
+/// Which kinds of region to protect.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Kinds {
+    /// Markdown code and HTML tags/code elements.
+    pub markup: bool,
+    /// Bare URLs and e-mail addresses.
+    pub urls: bool,
+}
+
+impl Protected {
+    /// Finds the protected regions of `text`.
+    pub(crate) fn scan(text: &str, kinds: Kinds) -> Protected {
+        let mut ranges = Vec::new();
+        if kinds.markup {
+            scan_markdown_code(text, &mut ranges);
+            scan_html(text, &mut ranges);
+        }
+        if kinds.urls {
+            scan_urls(text, &mut ranges);
+        }
+        ranges.sort_by_key(|r| (r.start, r.end));
+        // Merge overlaps so that `contains` can binary-search.
+        let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+        for r in ranges {
+            match merged.last_mut() {
+                Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+                _ => merged.push(r),
+            }
+        }
+        Protected { ranges: merged }
+    }
+
+    /// Whether byte `pos` lies in a protected region.
+    pub(crate) fn contains(&self, pos: usize) -> bool {
+        let i = self.ranges.partition_point(|r| r.end <= pos);
+        self.ranges.get(i).is_some_and(|r| r.start <= pos)
+    }
+}
+
+/// Fenced code blocks (``` or ~~~, up to the matching closing fence or the
+/// end of the text) and inline code spans (a run of backticks closed by a run
+/// of the same length on the same line).
+fn scan_markdown_code(text: &str, out: &mut Vec<Range<usize>>) {
+    let mut pos = 0;
+    let mut fence: Option<(u8, usize, usize)> = None; // (char, length, start)
+    while pos < text.len() {
+        let end = memchr::memchr(b'\n', &text.as_bytes()[pos..]).map_or(text.len(), |i| pos + i);
+        let line = &text[pos..end];
+        let trimmed = line.trim_start_matches(' ');
+        let indent = line.len() - trimmed.len();
+        let run = |c: u8| trimmed.bytes().take_while(|&b| b == c).count();
+        match fence {
+            Some((c, n, start)) => {
+                if indent <= 3 && run(c) >= n && trimmed[run(c)..].trim().is_empty() {
+                    out.push(start..end);
+                    fence = None;
+                }
+            }
+            None => {
+                let (tick, tilde) = (run(b'`'), run(b'~'));
+                if indent <= 3 && (tick >= 3 || tilde >= 3) {
+                    let (c, n) = if tick >= 3 { (b'`', tick) } else { (b'~', tilde) };
+                    // An info string may not contain backticks for ``` fences.
+                    if c == b'~' || !trimmed[n..].contains('`') {
+                        fence = Some((c, n, pos));
+                    }
+                } else {
+                    scan_code_spans(line, pos, out);
+                }
+            }
+        }
+        pos = end + 1;
+    }
+    if let Some((_, _, start)) = fence {
+        out.push(start..text.len());
+    }
+}
+
+fn scan_code_spans(line: &str, base: usize, out: &mut Vec<Range<usize>>) {
+    let b = line.as_bytes();
+    let mut i = 0;
+    while let Some(off) = memchr::memchr(b'`', &b[i..]) {
+        let start = i + off;
+        let n = b[start..].iter().take_while(|&&c| c == b'`').count();
+        let mut j = start + n;
+        let mut closed = None;
+        while let Some(off) = memchr::memchr(b'`', &b[j..]) {
+            let s = j + off;
+            let m = b[s..].iter().take_while(|&&c| c == b'`').count();
+            if m == n {
+                closed = Some(s + m);
+                break;
+            }
+            j = s + m;
+        }
+        match closed {
+            Some(end) => {
+                out.push(base + start..base + end);
+                i = end;
+            }
+            None => i = start + n,
+        }
+    }
+}
+
+/// HTML tags (`<a href=…>`, `</p>`, `<!-- … -->`), and the whole content of
+/// the elements whose text is code.
+fn scan_html(text: &str, out: &mut Vec<Range<usize>>) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while let Some(off) = memchr::memchr(b'<', &b[i..]) {
+        let start = i + off;
+        let next = b.get(start + 1).copied().unwrap_or(0);
+        let is_tag = next.is_ascii_alphabetic()
+            || next == b'!'
+            || (next == b'/' && b.get(start + 2).is_some_and(|c| c.is_ascii_alphabetic()));
+        if !is_tag {
+            i = start + 1;
+            continue;
+        }
+        // Comments run to `-->`; tags to the next `>` (bounded, so that a
+        // stray `<b` in prose cannot swallow the document).
+        let limit = (start + 4096).min(b.len());
+        let end = if b[start..].starts_with(b"<!--") {
+            memchr::memmem::find(&b[start..], b"-->").map(|e| start + e + 3)
+        } else {
+            memchr::memchr(b'>', &b[start..limit]).map(|e| start + e + 1)
+        };
+        let Some(end) = end else {
+            i = start + 1;
+            continue;
+        };
+        out.push(start..end);
+        let name: String = text[start + 1..end]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        if matches!(name.as_str(), "code" | "pre" | "script" | "style" | "kbd" | "samp") {
+            let close = format!("</{name}");
+            let lower = text[end..].to_ascii_lowercase();
+            if let Some(c) = lower.find(&close) {
+                out.push(end..end + c);
+                i = end + c;
+                continue;
+            }
+        }
+        i = end;
+    }
+}
+
+/// `scheme://…`, `www.…` and `user@host.tld` up to the first character that
+/// cannot be part of a URL.
+fn scan_urls(text: &str, out: &mut Vec<Range<usize>>) {
+    let b = text.as_bytes();
+    let url_byte = |c: u8| {
+        c.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'*+,;=%".contains(&c)
+    };
+    let mut i = 0;
+    while let Some(off) = memchr::memmem::find(&b[i..], b"://") {
+        let mid = i + off;
+        let mut start = mid;
+        while start > 0 && b[start - 1].is_ascii_alphanumeric() {
+            start -= 1;
+        }
+        let mut end = mid + 3;
+        while end < b.len() && url_byte(b[end]) {
+            end += 1;
+        }
+        if start < mid {
+            out.push(start..end);
+        }
+        i = end.max(mid + 3);
+    }
+    for (pat, back) in [(&b"www."[..], false), (&b"@"[..], true)] {
+        let mut i = 0;
+        while let Some(off) = memchr::memmem::find(&b[i..], pat) {
+            let at = i + off;
+            let mut start = at;
+            if back {
+                while start > 0 && (b[start - 1].is_ascii_alphanumeric() || b"._%+-".contains(&b[start - 1])) {
+                    start -= 1;
+                }
+            }
+            let mut end = at + pat.len();
+            while end < b.len() && url_byte(b[end]) {
+                end += 1;
+            }
+            if (!back || start < at) && end > at + pat.len() {
+                out.push(start..end);
+            }
+            i = end.max(at + 1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: Kinds = Kinds { markup: true, urls: true };
+
+    fn protected_text(text: &str) -> String {
+        let p = Protected::scan(text, ALL);
+        text.char_indices().filter(|&(i, _)| p.contains(i)).map(|(_, c)| c).collect()
+    }
+
+    #[test]
+    fn code_spans_and_fences() {
+        assert_eq!(protected_text("a `x?y` b"), "`x?y`");
+        assert_eq!(protected_text("a ``x`y`` b `open"), "``x`y``");
+        assert_eq!(protected_text("t\n```rs\na?b\n```\nz"), "```rs\na?b\n```");
+        assert_eq!(protected_text("t\n~~~\nq&amp;\n"), "~~~\nq&amp;\n");
+    }
+
+    #[test]
+    fn tags_and_code_elements() {
+        assert_eq!(protected_text(r#"<a href="x.md?dfh#1">文</a>"#), r#"<a href="x.md?dfh#1"></a>"#);
+        assert_eq!(protected_text("<code>&lt;</code>x"), "<code>&lt;</code>");
+        assert_eq!(protected_text("a < b 且 c<d"), "");
+    }
+
+    #[test]
+    fn urls_and_mail() {
+        assert_eq!(protected_text("看https://a.b/c?d=1获取"), "https://a.b/c?d=1");
+        assert_eq!(protected_text("访问www.x.com/a?b=1，"), "www.x.com/a?b=1");
+        assert_eq!(protected_text("写信给bob@x.org。"), "bob@x.org");
+        assert!(!Protected::scan("a@ b", ALL).contains(1));
+    }
+}
