@@ -3,10 +3,11 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use crate::config::Config;
+use crate::config::{Config, HtmlMode};
 use crate::convert::Converter;
 use crate::decode::{self, DecodeInfo};
 use crate::error::Result;
+use crate::html;
 use crate::normalize::Normalizer;
 use crate::repair::Repairer;
 use crate::rules::{Changes, Rule};
@@ -64,10 +65,34 @@ impl Pipeline {
         if self.config.explain { Changes::explaining() } else { Changes::new() }
     }
 
-    /// Cleans (and converts) text that is already decoded.
+    /// Cleans (and converts) text that is already decoded. HTML is handled
+    /// first, as `config.html` says (auto decides by content alone here;
+    /// [`Pipeline::process_bytes`] also looks at the file name).
     pub fn process_text<'a>(&self, text: &'a str, changes: &mut Changes) -> Cow<'a, str> {
+        self.process_text_named(text, None, changes)
+    }
+
+    /// [`Pipeline::process_text`] for a file with extension `ext` (`html`).
+    fn process_text_named<'a>(
+        &self,
+        text: &'a str,
+        ext: Option<&str>,
+        changes: &mut Changes,
+    ) -> Cow<'a, str> {
         let mut text = Cow::Borrowed(text);
         if self.config.clean {
+            let strip = self.config.rules.contains(Rule::Html)
+                && match self.config.html {
+                    HtmlMode::Strip => true,
+                    HtmlMode::Auto => html::looks_like_html(&text, ext),
+                    HtmlMode::Keep => false,
+                };
+            if self.config.html == HtmlMode::Keep {
+                return Cow::Owned(self.process_keeping_markup(&text, changes));
+            }
+            if strip {
+                text = map_cow(text, |t| html::strip(t, changes));
+            }
             text = map_cow(text, |t| self.repairer.repair(t, changes));
             text = map_cow(text, |t| self.normalizer.normalize(t, changes));
         }
@@ -80,6 +105,48 @@ impl Pipeline {
             }
         }
         text
+    }
+
+    /// `--html keep`: repairs, normalises and converts the text between
+    /// tags one piece at a time, and copies tags, attributes, comments and
+    /// raw elements (script, style, pre, code) byte for byte.
+    fn process_keeping_markup(&self, text: &str, changes: &mut Changes) -> String {
+        let pieces = html::pieces(text);
+        let mut out = String::with_capacity(text.len());
+        let mut lines_before = 0;
+        let mut counted_to = 0;
+        for (k, piece) in pieces.iter().enumerate() {
+            let range = match piece {
+                html::Piece::Markup(r) => {
+                    out.push_str(&text[r.clone()]);
+                    continue;
+                }
+                html::Piece::Text(r) => r.clone(),
+            };
+            let part = &text[range.clone()];
+            // A piece followed by markup does not end its line there.
+            let open_end = k + 1 < pieces.len() && !part.ends_with('\n');
+            let mut local = self.new_changes();
+            let mut t = self.repairer.repair(part, &mut local);
+            t = map_cow(t, |x| self.normalizer.normalize_piece(x, open_end, &mut local));
+            if let Some(conv) = &self.converter {
+                let mut c = String::with_capacity(t.len() + t.len() / 8);
+                let replaced = conv.convert_counted(&t, &mut c);
+                if replaced > 0 {
+                    local.add(Rule::Convert, replaced);
+                    t = Cow::Owned(c);
+                }
+            }
+            out.push_str(&t);
+            if changes.is_explaining() {
+                lines_before +=
+                    memchr::memchr_iter(b'\n', &text.as_bytes()[counted_to..range.start]).count();
+                counted_to = range.start;
+                local.offset_lines(lines_before);
+            }
+            changes.merge(&local);
+        }
+        out
     }
 
     /// Where decoded `text` may be cut so that processing the parts apart
@@ -103,7 +170,8 @@ impl Pipeline {
             let path = path.unwrap_or(Path::new("-")).to_path_buf();
             return Err(crate::Error::Binary { path, reason });
         }
-        let out = self.process_text(&text, &mut changes).into_owned();
+        let ext = path.and_then(|p| p.extension()).and_then(|e| e.to_str());
+        let out = self.process_text_named(&text, ext, &mut changes).into_owned();
         Ok(Document { text: out, decode: info, changes })
     }
 }

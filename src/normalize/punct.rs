@@ -1,0 +1,479 @@
+//! The punctuation rules that need context: `ellipsis`, `cjk-parens`,
+//! `cjk-quotes`, `cjk-punct`, `cjk-period`, and the quote style.
+//!
+//! Every one of them is a guess from the neighbours, so the first thing
+//! done on a line is to mark what must never be touched (repair-catalogue
+//! §F1): code spans, inline tags, URLs, e-mail addresses, Markdown link
+//! targets and reference definitions, emoticons. Numbers, English
+//! sentences and abbreviations need no mark: the conditions (a Han
+//! neighbour on the right side) already leave them alone.
+//!
+//! The rules run in an order chosen so that a second run finds nothing
+//! more to do: those that produce CJK punctuation (ellipsis, parentheses,
+//! quotes) run before `cjk-punct`, which takes CJK punctuation as context.
+
+use super::Rec;
+use super::class::{is_cjk, is_cjk_punct, is_han};
+use crate::config::QuoteStyle;
+use crate::rules::Rule;
+
+/// Marks the characters of `line` that the punctuation rules must leave
+/// alone. `mask` is resized to the line.
+pub fn protect(line: &[char], mask: &mut Vec<bool>) {
+    mask.clear();
+    mask.resize(line.len(), false);
+    let n = line.len();
+    let mut set = |a: usize, b: usize| {
+        for m in &mut mask[a..b.min(n)] {
+            *m = true;
+        }
+    };
+
+    // Markdown reference definition: `[id]: target "title"`.
+    let lead = line.iter().take_while(|&&c| c == ' ').count();
+    if lead <= 3 && line.get(lead) == Some(&'[') {
+        if let Some(close) = line[lead..].iter().position(|&c| c == ']') {
+            if line.get(lead + close + 1) == Some(&':') {
+                set(lead, n);
+            }
+        }
+    }
+
+    let mut i = 0;
+    while i < n {
+        let c = line[i];
+        match c {
+            // Code span: up to the next backtick run of the same length.
+            '`' => {
+                let run = line[i..].iter().take_while(|&&c| c == '`').count();
+                let mut j = i + run;
+                let mut end = None;
+                while j < n {
+                    if line[j] == '`' {
+                        let r = line[j..].iter().take_while(|&&c| c == '`').count();
+                        if r == run {
+                            end = Some(j + r);
+                            break;
+                        }
+                        j += r;
+                    } else {
+                        j += 1;
+                    }
+                }
+                match end {
+                    Some(e) => {
+                        set(i, e);
+                        i = e;
+                    }
+                    None => i += run,
+                }
+                continue;
+            }
+            // Inline tag or comment: `<a href="...">`, `</p>`, `<!-- -->`.
+            '<' if line.get(i + 1).is_some_and(|&d| d.is_ascii_alphabetic() || "/!?".contains(d)) => {
+                if let Some(k) = line[i..].iter().position(|&c| c == '>') {
+                    set(i, i + k + 1);
+                    i += k + 1;
+                    continue;
+                }
+            }
+            // Markdown link target `](...)` and the `!` of an image.
+            ']' if line.get(i + 1) == Some(&'(') => {
+                let mut depth = 0usize;
+                let mut j = i + 1;
+                while j < n {
+                    match line[j] {
+                        '(' => depth += 1,
+                        ')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                set(i, j + 1);
+                i = j + 1;
+                continue;
+            }
+            '!' if line.get(i + 1) == Some(&'[') => {
+                let rest = &line[i + 1..];
+                if rest.windows(2).any(|w| w == [']', '(']) {
+                    set(i, i + 1);
+                }
+            }
+            // URL: `scheme://...` or `www.`.
+            ':' if line.get(i + 1) == Some(&'/') && line.get(i + 2) == Some(&'/') => {
+                let start = scheme_start(line, i);
+                if start < i {
+                    let end = url_end(line, i + 3);
+                    set(start, end);
+                    i = end;
+                    continue;
+                }
+            }
+            'w' if starts_with(line, i, "www.")
+                && (i == 0 || !line[i - 1].is_ascii_alphanumeric()) =>
+            {
+                let end = url_end(line, i);
+                set(i, end);
+                i = end;
+                continue;
+            }
+            // E-mail address.
+            '@' => {
+                let mut a = i;
+                while a > 0 && is_mail_char(line[a - 1]) {
+                    a -= 1;
+                }
+                let mut b = i + 1;
+                while b < n && (line[b].is_ascii_alphanumeric() || line[b] == '.' || line[b] == '-')
+                {
+                    b += 1;
+                }
+                if a < i && line[i + 1..b].contains(&'.') {
+                    set(a, b);
+                    i = b;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        if let Some(len) = emoticon_at(line, i) {
+            set(i, i + len);
+            i += len;
+            continue;
+        }
+        i += 1;
+    }
+}
+
+fn starts_with(line: &[char], i: usize, s: &str) -> bool {
+    let mut k = i;
+    for c in s.chars() {
+        if line.get(k) != Some(&c) {
+            return false;
+        }
+        k += 1;
+    }
+    true
+}
+
+/// Where the scheme before the `:` at `colon` starts (`colon` if none).
+fn scheme_start(line: &[char], colon: usize) -> usize {
+    let mut a = colon;
+    while a > 0 && (line[a - 1].is_ascii_alphanumeric() || "+.-".contains(line[a - 1])) {
+        a -= 1;
+    }
+    while a < colon && !line[a].is_ascii_alphabetic() {
+        a += 1;
+    }
+    a
+}
+
+/// Where a URL starting at `from` ends: at whitespace, non-ASCII, a quote,
+/// `<`/`>`, or a `)` that closes a parenthesis opened before the URL.
+fn url_end(line: &[char], from: usize) -> usize {
+    let mut depth = 0i32;
+    let mut j = from;
+    while j < line.len() {
+        let c = line[j];
+        if !c.is_ascii_graphic() || "<>\"'`".contains(c) {
+            break;
+        }
+        if c == '(' {
+            depth += 1;
+        } else if c == ')' {
+            if depth == 0 {
+                break;
+            }
+            depth -= 1;
+        }
+        j += 1;
+    }
+    j
+}
+
+fn is_mail_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "._%+-".contains(c)
+}
+
+/// Emoticons that contain marks the rules would otherwise touch.
+const EMOTICONS: &[&str] = &[
+    ":-)", ":-(", ":-D", ":-P", ":-p", ":-O", ":-o", ";-)", ":'(", ":)", ":(", ":D", ":P", ":p",
+    ":O", ":o", ";)", "=)", "XD", "(^_^)", "(^o^)", "(T_T)", "^_^", "^^",
+];
+
+/// The length of an emoticon starting at `i`, if one does. A letter right
+/// after it (`:Docker`) or before it (`MAXD`) means it is not one.
+fn emoticon_at(line: &[char], i: usize) -> Option<usize> {
+    let c = line[i];
+    if !matches!(c, ':' | ';' | '=' | 'X' | '(' | '^') {
+        return None;
+    }
+    for e in EMOTICONS {
+        if starts_with(line, i, e) {
+            let len = e.chars().count();
+            let last = e.chars().last().unwrap_or(' ');
+            let after_ok = !(last.is_ascii_alphabetic()
+                && line.get(i + len).is_some_and(|d| d.is_ascii_alphanumeric()));
+            let before_ok = !(c.is_ascii_alphabetic() && i > 0 && line[i - 1].is_ascii_alphabetic());
+            if after_ok && before_ok {
+                return Some(len);
+            }
+        }
+    }
+    None
+}
+
+/// `ellipsis`: `...` or `......`, `。。。` or six, `．．．`, a lone `…`, one or
+/// two `⋯`, next to Han → `……`. Leaves English (`Wait...`), ranges
+/// (`1...10`), code (`...args`) and leaders (`第一章......5`).
+pub fn ellipsis(line: &mut Vec<char>, mask: &mut Vec<bool>, rec: &mut Rec<'_>) {
+    let n = line.len();
+    let mut out = Vec::with_capacity(n);
+    let mut omask = Vec::with_capacity(n);
+    let mut i = 0;
+    while i < n {
+        let c = line[i];
+        if mask[i] || !matches!(c, '.' | '。' | '．' | '…' | '⋯') {
+            out.push(c);
+            omask.push(mask[i]);
+            i += 1;
+            continue;
+        }
+        let run = line[i..].iter().zip(&mask[i..]).take_while(|&(&d, &m)| d == c && !m).count();
+        let ok_len = match c {
+            '…' => run == 1,
+            '⋯' => run <= 2,
+            _ => run == 3 || run == 6,
+        };
+        let before = if i > 0 { Some(line[i - 1]) } else { None };
+        let after = line.get(i + run).copied();
+        let next_to_han = before.is_some_and(is_han) || after.is_some_and(is_han);
+        if ok_len && next_to_han && !is_leader(&line[i + run..]) {
+            let from: String = line[i..i + run].iter().collect();
+            rec.hit_str(Rule::Ellipsis, out.len() + 1, &from, "……");
+            out.extend(['…', '…']);
+            omask.extend([false, false]);
+        } else {
+            out.extend_from_slice(&line[i..i + run]);
+            omask.extend(std::iter::repeat_n(false, run));
+        }
+        i += run;
+    }
+    *line = out;
+    *mask = omask;
+}
+
+/// Whether what follows a dot run is a table-of-contents page number.
+fn is_leader(rest: &[char]) -> bool {
+    let rest: Vec<char> = rest.iter().copied().filter(|&c| c != ' ').collect();
+    !rest.is_empty() && rest.iter().all(|c| c.is_ascii_digit())
+}
+
+/// `cjk-parens`: a `( … )` pair on the line becomes `（ … ）` when the
+/// character before `(` is Han or the enclosed text holds Han. Pairs with
+/// no letter, digit or Han inside (emoticons like `(^_^)`) stay.
+pub fn parens(line: &mut [char], mask: &[bool], rec: &mut Rec<'_>) {
+    let mut stack = Vec::new();
+    let mut pairs = Vec::new();
+    for (i, &c) in line.iter().enumerate() {
+        if mask[i] {
+            continue;
+        }
+        if c == '(' {
+            stack.push(i);
+        } else if c == ')' {
+            if let Some(o) = stack.pop() {
+                pairs.push((o, i));
+            }
+        }
+    }
+    pairs.sort_unstable();
+    for (o, e) in pairs {
+        let inner = &line[o + 1..e];
+        let han_inside = inner.iter().any(|&c| is_han(c));
+        let han_before = o > 0 && is_han(line[o - 1]);
+        let wordy = inner.iter().any(|&c| is_han(c) || c.is_ascii_alphanumeric());
+        if (han_before || han_inside) && wordy {
+            rec.hit(Rule::CjkParens, o + 1, '(', "（");
+            rec.hit(Rule::CjkParens, e + 1, ')', "）");
+            line[o] = '（';
+            line[e] = '）';
+        }
+    }
+}
+
+/// `cjk-quotes`: straight `"…"` and `'…'` pairs on the line whose content
+/// holds Han become `“…”` and `‘…’`. Quotes are paired in order; a line
+/// with an odd number of them is left (unbalanced). Lines that look like
+/// JSON or attributes (`":`, `="`) are left, and so are apostrophes and
+/// foot/inch marks (`don't`, `5'10`).
+pub fn quotes(line: &mut [char], mask: &[bool], rec: &mut Rec<'_>) {
+    for (q, open, close) in [('"', '“', '”'), ('\'', '‘', '’')] {
+        let mut at = Vec::new();
+        for (i, &c) in line.iter().enumerate() {
+            if c != q || mask[i] {
+                continue;
+            }
+            let l = if i > 0 { line[i - 1] } else { ' ' };
+            let r = line.get(i + 1).copied().unwrap_or(' ');
+            if l == '=' || r == ':' || (l == ':' && !is_cjk(r) && r != ' ' && !is_cjk_colon_left(line, i))
+            {
+                // An attribute value, a JSON key, or a value after a key.
+                at.clear();
+                break;
+            }
+            if q == '\'' && l.is_ascii_alphanumeric() && (r.is_ascii_alphanumeric() || r == ' ') {
+                continue;
+            }
+            at.push(i);
+        }
+        if at.len() % 2 != 0 {
+            continue;
+        }
+        for p in at.chunks_exact(2) {
+            let (o, e) = (p[0], p[1]);
+            if line[o + 1..e].iter().any(|&c| is_han(c)) {
+                rec.hit(Rule::CjkQuotes, o + 1, q, open.encode_utf8(&mut [0; 4]));
+                rec.hit(Rule::CjkQuotes, e + 1, q, close.encode_utf8(&mut [0; 4]));
+                line[o] = open;
+                line[e] = close;
+            }
+        }
+    }
+}
+
+/// Whether the `:` before the quote at `q` follows Han (`他说:"你好"`), in
+/// which case the quote opens Chinese speech rather than a JSON value.
+fn is_cjk_colon_left(line: &[char], q: usize) -> bool {
+    q >= 2 && is_cjk(line[q - 2])
+}
+
+/// The opening quotes after which `:` may become `：`.
+fn is_open_quote(c: char) -> bool {
+    matches!(c, '"' | '“' | '‘' | '「' | '『')
+}
+
+/// `cjk-punct` and `cjk-period`, in one pass from left to right so that a
+/// mark made full-width is context for the next one.
+pub fn marks(line: &mut Vec<char>, mask: &[bool], do_punct: bool, do_period: bool, rec: &mut Rec<'_>) {
+    let n = line.len();
+    let mut out: Vec<char> = Vec::with_capacity(n);
+    let mut i = 0;
+    while i < n {
+        let c = line[i];
+        i += 1;
+        if mask[i - 1] || !matches!(c, ',' | '?' | '!' | ';' | ':' | '.') {
+            out.push(c);
+            continue;
+        }
+        // The previous non-space character, in the output so far.
+        let spaces = out.iter().rev().take_while(|&&d| d == ' ').count();
+        let prev = out.len().checked_sub(spaces + 1).map(|k| out[k]);
+        let prev_cjk = prev.is_some_and(is_cjk);
+        // The next non-space character, and how many spaces come first.
+        let gap = line[i..].iter().take_while(|&&d| d == ' ' || d == '\t').count();
+        let next = line.get(i + gap).copied();
+        let to = match c {
+            ',' | '?' | '!' if do_punct && prev_cjk => match c {
+                ',' => '，',
+                '?' => '？',
+                _ => '！',
+            },
+            ';' | ':' if do_punct && prev_cjk => {
+                let ok = match next {
+                    None => c == ':',
+                    Some(d) => is_cjk(d) || (c == ':' && is_open_quote(d)),
+                };
+                if !ok {
+                    out.push(c);
+                    continue;
+                }
+                if c == ';' { '；' } else { '：' }
+            }
+            '.' if do_period
+                && spaces == 0
+                && prev.is_some_and(is_han)
+                && (next.is_none() || (gap == 0 && next.is_some_and(is_han)))
+                && !is_label(&out) =>
+            {
+                '。'
+            }
+            _ => {
+                out.push(c);
+                continue;
+            }
+        };
+        let rule = if c == '.' { Rule::CjkPeriod } else { Rule::CjkPunct };
+        out.truncate(out.len() - spaces);
+        rec.hit(rule, out.len() + 1, c, to.encode_utf8(&mut [0; 4]));
+        out.push(to);
+        // Spaces between `:`/`;` and the text they introduce go with the
+        // conversion (`标题: 副标题`); at line end they are trailing-space's.
+        if matches!(c, ':' | ';') && next.is_some() {
+            i += gap;
+        }
+    }
+    *line = out;
+}
+
+/// Whether the text before a `.` ends in a chapter or item label
+/// (`第一章`, `第3条`, `一`, `十二`): `第一章.总则` keeps its dot.
+fn is_label(before: &[char]) -> bool {
+    const NUM: &str = "零〇一二三四五六七八九十百千两0123456789";
+    const UNIT: &str = "章节条款篇部卷回集编讲课";
+    let run: Vec<char> =
+        before.iter().rev().take_while(|&&c| is_han(c) || c.is_ascii_digit()).copied().collect();
+    let run: Vec<char> = run.into_iter().rev().collect();
+    if run.is_empty() {
+        return false;
+    }
+    // `第` + numerals + unit, at the end of the run.
+    if run.len() >= 3 && UNIT.contains(run[run.len() - 1]) {
+        let body = &run[..run.len() - 1];
+        if let Some(k) = body.iter().rposition(|&c| c == '第') {
+            if k + 1 < body.len() && body[k + 1..].iter().all(|&c| NUM.contains(c)) {
+                return true;
+            }
+        }
+    }
+    // A bare numeral at line start (`一.总则`).
+    let at_start = before.len() == run.len() || before[before.len() - run.len() - 1] == ' ';
+    at_start && run.len() <= 3 && run.iter().all(|&c| NUM.contains(c))
+}
+
+/// The quote style on request: `“”‘’` ↔ `「」『』`. An apostrophe (`’`
+/// between Latin letters) is left.
+pub fn quote_style(line: &mut [char], mask: &[bool], style: QuoteStyle, rec: &mut Rec<'_>) {
+    for i in 0..line.len() {
+        if mask[i] {
+            continue;
+        }
+        let c = line[i];
+        let to = match (style, c) {
+            (QuoteStyle::Corner, '“') => '「',
+            (QuoteStyle::Corner, '”') => '」',
+            (QuoteStyle::Corner, '‘') => '『',
+            (QuoteStyle::Corner, '’') => {
+                let l = i > 0 && line[i - 1].is_ascii_alphabetic();
+                let r = line.get(i + 1).is_some_and(|d| d.is_ascii_alphabetic());
+                if l && r {
+                    continue;
+                }
+                '』'
+            }
+            (QuoteStyle::Curly, '「') => '“',
+            (QuoteStyle::Curly, '」') => '”',
+            (QuoteStyle::Curly, '『') => '‘',
+            (QuoteStyle::Curly, '』') => '’',
+            _ => continue,
+        };
+        debug_assert!(is_cjk_punct(to));
+        rec.hit(Rule::Quotes, i + 1, c, to.encode_utf8(&mut [0; 4]));
+        line[i] = to;
+    }
+}
