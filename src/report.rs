@@ -260,7 +260,7 @@ mod tests {
         let mut r = FileReport::new("x.png");
         r.skipped = Some(SkipReason::Binary { reason: "PNG signature".into(), copied: false });
         sum.add(&r);
-        assert_eq!(r.to_json(None).contains(r#""skipped":"not text (PNG signature)""#), true);
+        assert!(r.to_json(None).contains(r#""skipped":"not text (PNG signature)""#));
         let mut ok = FileReport::new("y.txt");
         ok.encoding = Some("UTF-8".into());
         ok.bytes_in = 2048;

@@ -384,7 +384,7 @@ fn interrupt(env: &Env, out: &str, signal: &str) -> Option<std::process::ExitSta
         .spawn()
         .unwrap();
     let start = Instant::now();
-    while count_files(&env.path(out)) < 20 && start.elapsed() < Duration::from_secs(60) {
+    while count_files(&env.path(out)) < 10 && start.elapsed() < Duration::from_secs(60) {
         if child.try_wait().unwrap().is_some() {
             return None;
         }
@@ -402,7 +402,7 @@ fn interrupt(env: &Env, out: &str, signal: &str) -> Option<std::process::ExitSta
 #[test]
 fn killed_run_resumes_to_the_same_tree() {
     let env = Env::new();
-    slow_tree(&env, 200);
+    slow_tree(&env, 80);
     env.cmd().args(["in", "-o", "whole", "--convert", "s2t", "-q"]).assert().success();
     let expected = env.tree("whole");
     let Some(status) = interrupt(&env, "out", "-KILL") else {
@@ -422,14 +422,14 @@ fn killed_run_resumes_to_the_same_tree() {
     // The resumed run skipped what the killed one had finished.
     let up_to_date =
         report_lines(&env, "r.jsonl").iter().filter(|v| v["skipped"] == "up to date").count();
-    assert!(up_to_date >= 10, "only {up_to_date} outputs were reused");
+    assert!(up_to_date >= 5, "only {up_to_date} outputs were reused");
 }
 
 #[cfg(unix)]
 #[test]
 fn ctrl_c_exits_130_without_partial_files() {
     let env = Env::new();
-    slow_tree(&env, 200);
+    slow_tree(&env, 80);
     env.cmd().args(["in", "-o", "whole", "--convert", "s2t", "-q"]).assert().success();
     let expected = env.tree("whole");
     let Some(status) = interrupt(&env, "out", "-INT") else {
