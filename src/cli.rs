@@ -1,77 +1,470 @@
-//! Command-line front end (first slice: conversion of stdin or one file).
+//! What the user typed: the clap derive struct of the `zhclean` command and
+//! its conversion into the library's [`Config`] and [`RunOptions`].
+//!
+//! Nothing here does work; names are checked (rules, encodings) so that a
+//! typo is a usage error (exit code 2) before any file is touched.
 
-use std::io::{self, Read, Write};
+use std::ffi::OsString;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use clap::Parser;
-use zhclean::config::ConvertSpec;
-use zhclean::convert::Converter;
+use clap::{Parser, ValueEnum};
+use zhclean::progress::ProgressMode;
+use zhclean::run::{DEFAULT_BLOCK_SIZE, RunOptions};
+use zhclean::{Config, ConvertSpec, Error, HtmlMode, QuoteStyle, Rule, RuleSet};
 
-/// Clean messy Chinese text and convert it exactly as OpenCC does.
+/// Clean messy Chinese text dumps into UTF-8, and convert Simplified and
+/// Traditional Chinese exactly as OpenCC does.
 #[derive(Parser, Debug)]
-#[command(name = "zhclean", version)]
-struct Args {
-    /// Input file (standard input when absent or `-`).
-    input: Option<PathBuf>,
-    /// Output file (standard output when absent or `-`).
-    #[arg(short, long)]
-    output: Option<PathBuf>,
-    /// Convert with an OpenCC config: a built-in name (s2t, t2s, s2twp, ...)
-    /// or the path of an OpenCC JSON config.
-    #[arg(long, value_name = "CFG")]
-    convert: Option<String>,
-    /// Extra dictionary in OpenCC text format; its entries win.
-    #[arg(long = "dict", value_name = "FILE")]
-    dicts: Vec<PathBuf>,
-    /// Do not repair or normalise: decode (and convert, with --convert) only.
-    #[arg(long)]
-    no_clean: bool,
+#[command(name = "zhclean", version, max_term_width = 100)]
+#[command(
+    after_help = "Examples:\n  zhclean dump/ -o clean/\n  zhclean --convert s2t < in.txt > out.txt\n  zhclean --jsonl --field text --convert t2s < in.jsonl > out.jsonl"
+)]
+pub struct Args {
+    /// Input files and folders (standard input when absent or `-`).
+    #[arg(
+        value_name = "INPUT",
+        long_help = "Input files and folders. Folders are walked recursively (hidden files \
+                     included); the output folder mirrors their relative paths. With no input, \
+                     or `-`, standard input is read and the result written to standard output, \
+                     streaming in bounded memory."
+    )]
+    pub inputs: Vec<PathBuf>,
+
+    /// Output folder (or file, for one input file).
+    #[arg(
+        short,
+        long,
+        value_name = "OUT",
+        long_help = "Where to write. For folders or several inputs, an output folder that \
+                     mirrors the inputs' relative paths with the same names (created if \
+                     missing). With one input file and OUT not an existing folder (and not \
+                     ending in `/`), OUT is the output file. Absent or `-`: standard output \
+                     (one input file or standard input only). OUT may not be an input, lie \
+                     inside an input folder, or contain an input (exit code 2)."
+    )]
+    pub output: Option<PathBuf>,
+
+    /// Give text outputs this extension (e.g. `txt`).
+    #[arg(
+        long,
+        value_name = "EXT",
+        long_help = "Replace the extension of every text output with EXT (`page.html` becomes \
+                     `page.txt` with `--ext txt`). Files copied by --copy-other keep their names."
+    )]
+    pub ext: Option<OsString>,
+
+    /// Convert with an OpenCC config (s2t, t2s, s2twp, ...) or a config file.
+    #[arg(
+        long,
+        value_name = "CFG",
+        long_help = "Convert the script after cleaning, with an OpenCC config: a built-in name \
+                     (s2t, t2s, s2tw, s2twp, tw2s, tw2sp, s2hk, hk2s, t2tw, tw2t, t2hk, hk2t, \
+                     t2jp, jp2t; a `.json` suffix is accepted) or the path of an OpenCC JSON \
+                     config. The result is byte for byte what OpenCC 1.4.2 gives."
+    )]
+    pub convert: Option<String>,
+
+    /// Extra dictionary in OpenCC text format (repeatable); its entries win.
+    #[arg(
+        long = "dict",
+        value_name = "FILE",
+        long_help = "A user dictionary in OpenCC text format (`key<TAB>value`), applied with \
+                     --convert; its entries win over the built-in ones. May be given several \
+                     times; later files win over earlier ones."
+    )]
+    pub dicts: Vec<PathBuf>,
+
     /// Include dictionaries marked may_output_tofu.
-    #[arg(long)]
-    include_tofu_risk: bool,
+    #[arg(
+        long,
+        long_help = "Include the dictionaries an OpenCC config marks `may_output_tofu` (the \
+                     official command-line tool leaves them out; its library and Python \
+                     binding include them)."
+    )]
+    pub include_tofu_risk: bool,
+
+    /// Do not repair or normalise: decode (and convert) only.
+    #[arg(
+        long,
+        long_help = "Skip the repair and normalise stages: decode to UTF-8, and convert with \
+                     --convert, nothing else."
+    )]
+    pub no_clean: bool,
+
+    /// Decode with this encoding instead of detecting one (gbk, big5, ...).
+    #[arg(
+        long,
+        value_name = "NAME",
+        long_help = "Decode every input with this encoding (a WHATWG label: utf-8, gbk, \
+                     gb18030, big5, utf-16le, utf-16be, shift_jis, ...) instead of detecting \
+                     it. A byte-order mark still wins."
+    )]
+    pub encoding: Option<String>,
+
+    /// Switch rules off by name (repeatable, comma-separated).
+    #[arg(
+        long = "no-rule",
+        value_name = "NAME",
+        value_delimiter = ',',
+        long_help = "Switch off the named rules (see `cleaning-policy.md`, or the report's \
+                     `changes` keys for the names), e.g. `--no-rule cjk-punct,ellipsis`. May be \
+                     given several times. An unknown name is a usage error that lists the names."
+    )]
+    pub no_rule: Vec<String>,
+
+    /// Print each change on stderr.
+    #[arg(
+        long,
+        long_help = "Print every change on stderr, one per line: \
+                     `PATH:LINE:COL: RULE: \"before\" -> \"after\"` (line and column in the text \
+                     the rule saw). In --jsonl mode: `PATH:RECORD: FIELD:LINE:COL: ...`."
+    )]
+    pub explain: bool,
+
+    /// How to treat HTML: auto, strip or keep.
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = HtmlArg::Auto,
+        value_name = "MODE",
+        long_help = "auto: strip markup from `.html`/`.htm` files and from files that are \
+                     mostly markup, treat the rest as text. strip: turn markup into plain text \
+                     (block elements become line breaks; script, style and head dropped). keep: \
+                     clean only the text between tags, never touching tags or attributes."
+    )]
+    pub html: HtmlArg,
+
+    /// Quote style of the output: curly, corner or keep.
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = QuotesArg::Keep,
+        value_name = "STYLE",
+        long_help = "keep: leave quotation marks as they are (straight quotes around Chinese \
+                     still become curly under the cjk-quotes rule). curly: mainland style \
+                     “ ” and ‘ ’. corner: Taiwan and Hong Kong style 「 」 and 『 』."
+    )]
+    pub quotes: QuotesArg,
+
+    /// Input is JSON Lines: clean named fields, pass the rest through.
+    #[arg(
+        long,
+        long_help = "Treat every input as JSON Lines: each line a JSON object whose fields \
+                     named by --field (default `text`) are cleaned and converted if they are \
+                     strings. Everything else, key order and formatting included, is copied \
+                     byte for byte, and exactly one line comes out per line in, in order. A line \
+                     that is not a JSON object is passed through unchanged and reported with \
+                     its line number; the exit code is then 1."
+    )]
+    pub jsonl: bool,
+
+    /// Field to clean in --jsonl mode (repeatable; default `text`).
+    #[arg(
+        long = "field",
+        value_name = "NAME",
+        requires = "jsonl",
+        long_help = "The name of a top-level string field to clean in --jsonl mode. May be \
+                     given several times. Default: `text`."
+    )]
+    pub fields: Vec<String>,
+
+    /// Worker threads (default: one per core).
+    #[arg(
+        short = 'j',
+        long = "jobs",
+        value_name = "N",
+        default_value_t = 0,
+        long_help = "How many threads work. Files are processed in parallel, and a large file \
+                     is cut at line ends and its pieces processed in parallel, in order. 0 (the \
+                     default) means one per core; -j1 is fully sequential and deterministic."
+    )]
+    pub jobs: usize,
+
+    /// Progress bar: auto, always or never.
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = ProgressArg::Auto,
+        value_name = "WHEN",
+        long_help = "auto: a progress bar on stderr when stderr is a terminal. always: also \
+                     when it is not. never: no bar."
+    )]
+    pub progress: ProgressArg,
+
+    /// Write a JSON Lines report, one object per input file.
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "Write a JSON Lines report to FILE: one object per input file with path, \
+                     encoding, confidence, script (of the output), bytes_in, bytes_out, changes \
+                     (rule name to count), replacement_chars, skipped (reason or null), error \
+                     (message or null) and convert (config name or null)."
+    )]
+    pub report: Option<PathBuf>,
+
+    /// Report what would be done; write nothing.
+    #[arg(
+        short = 'n',
+        long,
+        long_help = "Process everything and report (summary, --report, --explain) but write \
+                     no output file."
+    )]
+    pub dry_run: bool,
+
+    /// Redo outputs that are up to date.
+    #[arg(
+        short,
+        long,
+        long_help = "An output folder keeps a journal (`.zhclean-journal`) of the outputs \
+                     written; an input whose output is recorded for the same input size and \
+                     modification time and the same options is skipped, so an interrupted run \
+                     resumes. --force redoes every output."
+    )]
+    pub force: bool,
+
+    /// Copy files that are not text verbatim instead of skipping them.
+    #[arg(
+        long,
+        long_help = "Files that are not text (images, archives...) are skipped and \
+                                reported; with --copy-other they are copied verbatim into the \
+                                output tree."
+    )]
+    pub copy_other: bool,
+
+    /// Follow symbolic links inside input folders.
+    #[arg(
+        short = 'L',
+        long,
+        long_help = "Follow symbolic links found inside input folders (links that loop are \
+                     detected and skipped). By default they are skipped and reported. Inputs \
+                     named on the command line are always followed."
+    )]
+    pub follow: bool,
+
+    /// No summary and no notes about skipped files.
+    #[arg(
+        short,
+        long,
+        long_help = "Print no summary at the end and no note for skipped files. Errors are \
+                     still printed."
+    )]
+    pub quiet: bool,
+
+    /// Bytes read per block (tests and tuning).
+    #[arg(long, hide = true, value_name = "BYTES", default_value_t = DEFAULT_BLOCK_SIZE)]
+    pub block_size: usize,
 }
 
-pub fn main() -> ExitCode {
-    let args = Args::parse();
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("zhclean: {e}");
-            ExitCode::from(if e.is_usage() { 2 } else { 1 })
+/// `--html` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HtmlArg {
+    /// Strip `.html` files and files that are mostly markup.
+    Auto,
+    /// Turn markup into plain text.
+    Strip,
+    /// Clean only the text between tags.
+    Keep,
+}
+
+/// `--quotes` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum QuotesArg {
+    /// Mainland style.
+    Curly,
+    /// Taiwan/Hong Kong style.
+    Corner,
+    /// As they are.
+    Keep,
+}
+
+/// `--progress` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ProgressArg {
+    /// When stderr is a terminal.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl Args {
+    /// The library's settings for these arguments; unknown rule or
+    /// encoding names are usage errors.
+    pub fn into_parts(self) -> zhclean::Result<(Config, RunOptions)> {
+        let mut rules = RuleSet::all();
+        for name in self.no_rule.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+            match Rule::from_name(name) {
+                Some(rule) => rules.remove(rule),
+                None => {
+                    let names: Vec<&str> = Rule::ALL.iter().map(|r| r.name()).collect();
+                    return Err(Error::Unknown {
+                        kind: "rule",
+                        name: name.to_string(),
+                        hint: format!("known rules: {}", names.join(", ")),
+                    });
+                }
+            }
         }
+        if let Some(name) = &self.encoding {
+            if encoding_rs::Encoding::for_label(name.as_bytes()).is_none() {
+                return Err(Error::Unknown {
+                    kind: "encoding",
+                    name: name.clone(),
+                    hint: "use a WHATWG label such as utf-8, gbk, gb18030, big5, utf-16le".into(),
+                });
+            }
+        }
+        let config = Config {
+            encoding: self.encoding,
+            clean: !self.no_clean,
+            rules,
+            html: match self.html {
+                HtmlArg::Auto => HtmlMode::Auto,
+                HtmlArg::Strip => HtmlMode::Strip,
+                HtmlArg::Keep => HtmlMode::Keep,
+            },
+            quotes: match self.quotes {
+                QuotesArg::Curly => QuoteStyle::Curly,
+                QuotesArg::Corner => QuoteStyle::Corner,
+                QuotesArg::Keep => QuoteStyle::Keep,
+            },
+            convert: self.convert.map(|config| ConvertSpec {
+                config,
+                user_dicts: self.dicts,
+                include_tofu_risk: self.include_tofu_risk,
+            }),
+            explain: self.explain,
+        };
+        let fields = if self.fields.is_empty() { vec!["text".to_string()] } else { self.fields };
+        let options = RunOptions {
+            inputs: self.inputs,
+            output: self.output,
+            ext: self.ext,
+            jobs: self.jobs,
+            jsonl_fields: self.jsonl.then_some(fields),
+            report: self.report,
+            dry_run: self.dry_run,
+            force: self.force,
+            copy_other: self.copy_other,
+            follow: self.follow,
+            progress: match self.progress {
+                ProgressArg::Auto => ProgressMode::Auto,
+                ProgressArg::Always => ProgressMode::Always,
+                ProgressArg::Never => ProgressMode::Never,
+            },
+            quiet: self.quiet,
+            block_size: self.block_size.max(1),
+        };
+        Ok((config, options))
     }
 }
 
-fn run(args: &Args) -> zhclean::Result<()> {
-    let mut input = Vec::new();
-    match args.input.as_deref() {
-        None => io::stdin().read_to_end(&mut input).map_err(|e| zhclean::Error::io("-", e))?,
-        Some(p) if p.as_os_str() == "-" => {
-            io::stdin().read_to_end(&mut input).map_err(|e| zhclean::Error::io("-", e))?
-        }
-        Some(p) => {
-            input = std::fs::read(p).map_err(|e| zhclean::Error::io(p, e))?;
-            input.len()
-        }
-    };
-    let text = String::from_utf8_lossy(&input);
-    let out = match &args.convert {
-        Some(cfg) => {
-            let spec = ConvertSpec {
-                config: cfg.clone(),
-                user_dicts: args.dicts.clone(),
-                include_tofu_risk: args.include_tofu_risk,
-            };
-            Converter::from_spec(&spec)?.convert_parallel(&text, 1 << 20)
-        }
-        None => text.into_owned(),
-    };
-    match args.output.as_deref() {
-        Some(p) if p.as_os_str() != "-" => {
-            std::fs::write(p, out).map_err(|e| zhclean::Error::io(p, e))?
-        }
-        _ => io::stdout().write_all(out.as_bytes()).map_err(|e| zhclean::Error::io("-", e))?,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> zhclean::Result<(Config, RunOptions)> {
+        let mut argv = vec!["zhclean"];
+        argv.extend_from_slice(args);
+        Args::try_parse_from(argv).expect("clap accepts").into_parts()
     }
-    Ok(())
+
+    #[test]
+    fn defaults() {
+        let (config, opts) = parse(&[]).unwrap();
+        assert_eq!(config, Config::default());
+        assert!(opts.inputs.is_empty());
+        assert_eq!(opts.jobs, 0);
+        assert_eq!(opts.progress, ProgressMode::Auto);
+        assert!(opts.jsonl_fields.is_none());
+    }
+
+    #[test]
+    fn conversion_flags_keep_their_meaning() {
+        let (config, _) = parse(&[
+            "--convert",
+            "s2twp",
+            "--dict",
+            "a.txt",
+            "--dict",
+            "b.txt",
+            "--include-tofu-risk",
+            "--no-clean",
+        ])
+        .unwrap();
+        let spec = config.convert.unwrap();
+        assert_eq!(spec.config, "s2twp");
+        assert_eq!(spec.user_dicts, [PathBuf::from("a.txt"), PathBuf::from("b.txt")]);
+        assert!(spec.include_tofu_risk);
+        assert!(!config.clean);
+    }
+
+    #[test]
+    fn no_rule_takes_lists_and_repeats() {
+        let (config, _) =
+            parse(&["--no-rule", "cjk-punct,ellipsis", "--no-rule", "name-separator"]).unwrap();
+        assert!(!config.rules.contains(Rule::CjkPunct));
+        assert!(!config.rules.contains(Rule::Ellipsis));
+        assert!(!config.rules.contains(Rule::NameSeparator));
+        assert!(config.rules.contains(Rule::LostSpace));
+    }
+
+    #[test]
+    fn unknown_names_are_usage_errors() {
+        let e = parse(&["--no-rule", "cjk-punct,nope"]).unwrap_err();
+        assert!(e.is_usage());
+        assert!(e.to_string().contains("unknown rule 'nope'"), "{e}");
+        assert!(e.to_string().contains("name-separator"), "{e}");
+        let e = parse(&["--encoding", "klingon"]).unwrap_err();
+        assert!(e.is_usage());
+        parse(&["--encoding", "GBK"]).unwrap();
+    }
+
+    #[test]
+    fn modes_and_batch_flags() {
+        let (config, opts) = parse(&[
+            "--html",
+            "keep",
+            "--quotes",
+            "corner",
+            "--explain",
+            "-j",
+            "3",
+            "--progress",
+            "never",
+            "-n",
+            "-f",
+            "-L",
+            "-q",
+            "--copy-other",
+            "--ext",
+            "txt",
+            "--report",
+            "r.jsonl",
+            "in",
+            "-o",
+            "out",
+        ])
+        .unwrap();
+        assert_eq!(config.html, HtmlMode::Keep);
+        assert_eq!(config.quotes, QuoteStyle::Corner);
+        assert!(config.explain);
+        assert_eq!(opts.jobs, 3);
+        assert_eq!(opts.progress, ProgressMode::Never);
+        assert!(opts.dry_run && opts.force && opts.follow && opts.quiet && opts.copy_other);
+        assert_eq!(opts.ext.as_deref(), Some("txt".as_ref()));
+        assert_eq!(opts.output, Some(PathBuf::from("out")));
+        assert_eq!(opts.inputs, [PathBuf::from("in")]);
+    }
+
+    #[test]
+    fn jsonl_fields() {
+        let (_, opts) = parse(&["--jsonl"]).unwrap();
+        assert_eq!(opts.jsonl_fields, Some(vec!["text".to_string()]));
+        let (_, opts) = parse(&["--jsonl", "--field", "title", "--field", "body"]).unwrap();
+        assert_eq!(opts.jsonl_fields, Some(vec!["title".to_string(), "body".to_string()]));
+        assert!(Args::try_parse_from(["zhclean", "--field", "x"]).is_err());
+        assert!(Args::try_parse_from(["zhclean", "--html", "maybe"]).is_err());
+    }
 }

@@ -32,8 +32,14 @@ pub mod error;
 pub mod html;
 pub mod normalize;
 pub mod pipeline;
+pub mod progress;
+pub mod record;
 pub mod repair;
+pub mod report;
 pub mod rules;
+pub mod run;
+pub mod walk;
+pub mod write;
 
 pub use config::{Config, ConvertSpec, HtmlMode, QuoteStyle};
 pub use error::{Error, Result};

@@ -1,0 +1,1062 @@
+//! The batch driver behind the `zhclean` command: inputs in, outputs,
+//! report and summary out.
+//!
+//! [`run`] picks one of three shapes from [`RunOptions`]:
+//!
+//! * **stream**: standard input (or one input file without `-o`) to
+//!   standard output (or `-o FILE`), in bounded memory;
+//! * **file**: one input file to `-o FILE`;
+//! * **tree**: files and folders to an output folder that mirrors their
+//!   relative paths.
+//!
+//! In tree and file shape, files are processed in parallel on a rayon pool
+//! of `-j` threads; each result (report, messages, journal entry) goes over
+//! a channel to the calling thread, which alone owns the terminal (progress
+//! bar, messages), the report file and the journal.
+//!
+//! A document is read in blocks of [`RunOptions::block_size`] bytes. One
+//! that fits in a block is processed whole with [`Pipeline::process_bytes`].
+//! A larger one is streamed: the encoding is detected on its first
+//! mebibyte, then blocks cut at line ends (at [`Pipeline::split_point`] for
+//! UTF-8) are processed with that encoding forced, a window of blocks in
+//! parallel, and written in order. Memory stays around (window + 1) blocks
+//! plus their outputs, whatever the size of the input; a single line longer
+//! than a block is held whole.
+//!
+//! JSON Lines (`--jsonl`) go through [`crate::record`] a batch of lines at a
+//! time, in parallel, one line out per line in, in order.
+
+use std::ffi::OsString;
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::convert::detect_script;
+use crate::error::{Error, Result};
+use crate::pipeline::{Document, Pipeline};
+use crate::progress::{Progress, ProgressMode};
+use crate::record;
+use crate::report::{FileReport, SkipReason, Summary};
+use crate::rules::{Changes, Rule, Stage};
+use crate::walk::{self, Entry, EntryKind};
+use crate::write::{self, Journal, JournalEntry};
+
+/// Default block size: 4 MiB.
+pub const DEFAULT_BLOCK_SIZE: usize = 4 << 20;
+
+/// How many bytes of a large input the encoding is detected on.
+const PROBE_SIZE: usize = 1 << 20;
+
+/// What to do, beyond the text settings in [`Config`].
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Input files and folders; empty or `["-"]` for standard input.
+    pub inputs: Vec<PathBuf>,
+    /// Output folder or file; `None` or `-` for standard output.
+    pub output: Option<PathBuf>,
+    /// New extension for text outputs (`txt`), or `None` to keep names.
+    pub ext: Option<OsString>,
+    /// Worker threads; 0 for one per core.
+    pub jobs: usize,
+    /// Treat input as JSON Lines and clean these fields of each record.
+    pub jsonl_fields: Option<Vec<String>>,
+    /// Write a JSON Lines report here.
+    pub report: Option<PathBuf>,
+    /// Report what would be done without writing outputs.
+    pub dry_run: bool,
+    /// Redo outputs the journal says are up to date.
+    pub force: bool,
+    /// Copy files that are not text verbatim instead of skipping them.
+    pub copy_other: bool,
+    /// Follow symbolic links below input folders.
+    pub follow: bool,
+    /// When to show the progress bar.
+    pub progress: ProgressMode,
+    /// No summary, no notes about skipped files (errors are still printed).
+    pub quiet: bool,
+    /// Bytes per block when reading (see the module docs).
+    pub block_size: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            inputs: Vec::new(),
+            output: None,
+            ext: None,
+            jobs: 0,
+            jsonl_fields: None,
+            report: None,
+            dry_run: false,
+            force: false,
+            copy_other: false,
+            follow: false,
+            progress: ProgressMode::Auto,
+            quiet: false,
+            block_size: DEFAULT_BLOCK_SIZE,
+        }
+    }
+}
+
+/// How a run ended, for the exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// Everything went through (skipped files are not failures).
+    Success,
+    /// Some file or record failed; the others were done.
+    Failure,
+    /// Stopped by Ctrl-C.
+    Interrupted,
+}
+
+impl Status {
+    /// The process exit code: 0, 1, or 130 (128 + SIGINT, as shells do).
+    pub fn code(self) -> u8 {
+        match self {
+            Status::Success => 0,
+            Status::Failure => 1,
+            Status::Interrupted => 130,
+        }
+    }
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+static EXIT_ON_INTERRUPT: AtomicBool = AtomicBool::new(false);
+
+/// Installs the Ctrl-C handler: the first Ctrl-C asks the run to stop
+/// (workers finish their block, temporaries are removed, exit code 130);
+/// a second one, or any while writing to standard output (nothing to clean
+/// up, and a read of standard input may block), exits at once.
+pub fn install_interrupt_handler() -> Result<()> {
+    ctrlc::set_handler(|| {
+        if EXIT_ON_INTERRUPT.load(Ordering::SeqCst) || INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(i32::from(Status::Interrupted.code()));
+        }
+    })
+    .map_err(|e| Error::Usage(format!("cannot install the Ctrl-C handler: {e}")))
+}
+
+fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::Relaxed)
+}
+
+/// Runs the job described by `opts` with the text settings `config`.
+///
+/// Problems with single files are printed on stderr and make the status
+/// [`Status::Failure`]; an `Err` means the run could not start (a usage
+/// error, such as an output inside an input, or a bad dictionary).
+pub fn run(opts: &RunOptions, config: Config) -> Result<Status> {
+    let pipeline = Pipeline::new(config)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
+    let ctx = Ctx { opts, fingerprint: fingerprint(opts, pipeline.config()), pipeline };
+    pool.install(|| ctx.dispatch())
+}
+
+/// What every part of a run shares.
+struct Ctx<'a> {
+    opts: &'a RunOptions,
+    pipeline: Pipeline,
+    fingerprint: u64,
+}
+
+/// Why a document was not written.
+enum Fail {
+    /// Not text.
+    Binary(String),
+    /// Reading or writing failed.
+    Error(Error),
+    /// Ctrl-C.
+    Interrupted,
+}
+
+impl From<Error> for Fail {
+    fn from(e: Error) -> Fail {
+        match e {
+            Error::Binary { reason, .. } => Fail::Binary(reason),
+            Error::Interrupted => Fail::Interrupted,
+            e => Fail::Error(e),
+        }
+    }
+}
+
+/// The result of one file in tree shape, sent to the reporting thread.
+struct Done {
+    report: FileReport,
+    /// Lines for stderr (errors, notes, `--explain`), in order.
+    lines: Vec<String>,
+    journal: Option<(PathBuf, JournalEntry)>,
+    interrupted: bool,
+}
+
+fn is_dash(p: &Path) -> bool {
+    p.as_os_str() == "-"
+}
+
+impl Ctx<'_> {
+    fn dispatch(&self) -> Result<Status> {
+        let o = self.opts;
+        let stdin = o.inputs.is_empty() || (o.inputs.len() == 1 && is_dash(&o.inputs[0]));
+        if !stdin && o.inputs.iter().any(|p| is_dash(p)) {
+            return Err(Error::Usage(
+                "`-` (standard input) cannot be mixed with other inputs".into(),
+            ));
+        }
+        let output = o.output.as_deref().filter(|p| !is_dash(p));
+        if stdin {
+            return self.run_stream(None, output);
+        }
+        let single_file = o.inputs.len() == 1 && !o.inputs[0].is_dir();
+        let Some(out) = output else {
+            if single_file {
+                return self.run_stream(Some(&o.inputs[0]), None);
+            }
+            return Err(Error::Usage(
+                "an output folder is needed (-o OUT) for folders or several inputs".into(),
+            ));
+        };
+        let names_folder = out.is_dir() || out.as_os_str().as_encoded_bytes().ends_with(b"/");
+        if single_file && !names_folder {
+            write::check_output(&o.inputs, out, false)?;
+            self.run_tree(out, true)
+        } else {
+            write::check_output(&o.inputs, out, true)?;
+            self.run_tree(out, false)
+        }
+    }
+
+    /// The conversion config name, for the report.
+    fn convert_name(&self) -> Option<&str> {
+        self.pipeline.config().convert.as_ref().map(|c| c.config.as_str())
+    }
+
+    /// Stream shape: `input` (or stdin) to `output` (or stdout).
+    fn run_stream(&self, input: Option<&Path>, output: Option<&Path>) -> Result<Status> {
+        let o = self.opts;
+        if let (Some(i), Some(out)) = (input, output) {
+            write::check_output(&[i.to_path_buf()], out, false)?;
+        }
+        if output.is_none() {
+            EXIT_ON_INTERRUPT.store(true, Ordering::SeqCst);
+        }
+        let started = Instant::now();
+        let name = input.unwrap_or(Path::new("-"));
+        let mut report = FileReport::new(name);
+        let progress = Progress::bytes(o.progress);
+        let reader: Box<dyn Read> = match input {
+            Some(p) => match File::open(p) {
+                Ok(f) => Box::new(f),
+                Err(e) => {
+                    return Ok(self.finish_stream(
+                        report,
+                        Err(Error::io(p, e).into()),
+                        &progress,
+                        started,
+                    ));
+                }
+            },
+            None => Box::new(io::stdin()),
+        };
+        let out_name = output.unwrap_or(Path::new("-"));
+        let mut emit = |line: String| progress.eprintln(&line);
+        let on_bytes = |n: u64| progress.add_bytes(n);
+        let go = |w: &mut dyn Write| -> std::result::Result<(), Fail> {
+            self.process(reader, name, out_name, w, &mut report, &mut emit, &on_bytes)
+        };
+        let result = match output {
+            Some(out) if !o.dry_run => write::write_atomic(out, go),
+            _ if o.dry_run => go(&mut io::sink()),
+            _ => {
+                let stdout = io::stdout();
+                let mut w = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+                go(&mut w).and_then(|()| w.flush().map_err(|e| Error::io("-", e).into()))
+            }
+        };
+        Ok(self.finish_stream(report, result, &progress, started))
+    }
+
+    fn finish_stream(
+        &self,
+        mut report: FileReport,
+        result: std::result::Result<(), Fail>,
+        progress: &Progress,
+        started: Instant,
+    ) -> Status {
+        let o = self.opts;
+        let mut status = if report.bad_records > 0 { Status::Failure } else { Status::Success };
+        match result {
+            Ok(()) => {}
+            // A closed standard output (`| head`) ends the run quietly.
+            Err(Fail::Error(Error::Io { source, .. }))
+                if source.kind() == io::ErrorKind::BrokenPipe =>
+            {
+                progress.finish();
+                return status;
+            }
+            Err(Fail::Error(e)) => {
+                progress.eprintln(&format!("zhclean: {e}"));
+                report.error = Some(e.to_string());
+                status = Status::Failure;
+            }
+            Err(Fail::Binary(reason)) => {
+                // A stream has nowhere to put a skipped document: say so.
+                progress
+                    .eprintln(&format!("zhclean: {}: not text ({reason})", report.path.display()));
+                report.skipped = Some(SkipReason::Binary { reason, copied: false });
+                status = Status::Failure;
+            }
+            Err(Fail::Interrupted) => status = Status::Interrupted,
+        }
+        progress.finish();
+        if let Some(path) = &o.report {
+            let line = report.to_json(self.convert_name()) + "\n";
+            if let Err(e) = fs::write(path, line) {
+                eprintln!("zhclean: {}", Error::io(path, e));
+                status = status.max(Status::Failure);
+            }
+        }
+        if !o.quiet && o.progress.visible() {
+            let mut sum = Summary::default();
+            sum.add(&report);
+            eprint!("{}", sum.render(started.elapsed()));
+        }
+        status
+    }
+
+    /// Tree (or file) shape.
+    fn run_tree(&self, out: &Path, single_file: bool) -> Result<Status> {
+        let o = self.opts;
+        let started = Instant::now();
+        let (entries, walk_errors) = walk::collect(&o.inputs, o.follow);
+        let mut status = Status::Success;
+        for e in &walk_errors {
+            eprintln!("zhclean: {e}");
+            status = Status::Failure;
+        }
+        let targets: Vec<(PathBuf, PathBuf)> = entries
+            .iter()
+            .map(|e| {
+                if single_file {
+                    (out.to_path_buf(), out.to_path_buf())
+                } else {
+                    let copy = out.join(&e.rel);
+                    let text = match &o.ext {
+                        Some(ext) => copy.with_extension(ext),
+                        None => copy.clone(),
+                    };
+                    (text, copy)
+                }
+            })
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        for (e, (t, _)) in entries.iter().zip(&targets) {
+            if e.kind == EntryKind::File && !seen.insert(t) {
+                return Err(Error::Usage(format!(
+                    "two inputs would be written to {} (the second is {}); give them separate runs",
+                    t.display(),
+                    e.path.display()
+                )));
+            }
+        }
+        let journal = if single_file || o.dry_run {
+            Journal::default()
+        } else {
+            write::sweep_temporaries(out);
+            Journal::open(out, true)?
+        };
+        let mut report_file = match &o.report {
+            Some(p) => Some(io::BufWriter::new(File::create(p).map_err(|e| Error::io(p, e))?)),
+            None => None,
+        };
+        let total: u64 = entries.iter().map(|e| e.size).sum();
+        let progress = Progress::files(o.progress, entries.len() as u64, total);
+        let bytes_done = AtomicU64::new(0);
+        let (tx, rx) = mpsc::sync_channel::<Done>(256);
+        let convert = self.convert_name();
+        let (summary, received_status) = std::thread::scope(|scope| {
+            let progress = &progress;
+            let bytes_done = &bytes_done;
+            let report_file = &mut report_file;
+            let journal = &journal;
+            // The one thread that owns the terminal, the report and the
+            // summary; the workers below only send it their results.
+            let receiver = scope.spawn(move || {
+                let mut summary = Summary::default();
+                let mut status = Status::Success;
+                let mut files_done = 0;
+                loop {
+                    match rx.recv_timeout(Duration::from_millis(100)) {
+                        Ok(done) => {
+                            files_done += 1;
+                            progress.set_files_done(files_done);
+                            for line in &done.lines {
+                                progress.eprintln(line);
+                            }
+                            if done.interrupted {
+                                status = Status::Interrupted;
+                                continue;
+                            }
+                            if done.report.error.is_some() || done.report.bad_records > 0 {
+                                status = status.max(Status::Failure);
+                            }
+                            if let Some(w) = report_file.as_mut() {
+                                if let Err(e) = writeln!(w, "{}", done.report.to_json(convert)) {
+                                    let p = o.report.as_deref().unwrap_or(Path::new("report"));
+                                    progress.eprintln(&format!("zhclean: {}", Error::io(p, e)));
+                                    *report_file = None;
+                                    status = status.max(Status::Failure);
+                                }
+                            }
+                            summary.add(&done.report);
+                            // After the rename, so a kill never records
+                            // an output that is not there.
+                            if let Some((rel, entry)) = &done.journal {
+                                if let Err(e) = journal.record(rel, entry) {
+                                    let p = out.join(write::JOURNAL_NAME);
+                                    progress.eprintln(&format!("zhclean: {}", Error::io(p, e)));
+                                }
+                            }
+                        }
+                        Err(mpsc::RecvTimeoutError::Timeout) => {}
+                        Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                    }
+                    progress.set_position(bytes_done.load(Ordering::Relaxed));
+                }
+                (summary, status)
+            });
+            // The workers, on the pool this function runs on.
+            entries.par_iter().zip(&targets).for_each_with(tx, |tx, (e, (text, copy))| {
+                let done = self.process_entry(e, text, copy, journal, single_file, bytes_done);
+                let _ = tx.send(done);
+            });
+            receiver.join().expect("the reporting thread does not panic")
+        });
+        status = status.max(received_status);
+        progress.finish();
+        if let Some(Err(e)) = report_file.as_mut().map(Write::flush) {
+            eprintln!(
+                "zhclean: {}",
+                Error::io(o.report.as_deref().unwrap_or(Path::new("report")), e)
+            );
+            status = status.max(Status::Failure);
+        }
+        if !o.quiet {
+            eprint!("{}", summary.render(started.elapsed()));
+        }
+        Ok(status)
+    }
+
+    /// Processes one file of a tree.
+    fn process_entry(
+        &self,
+        e: &Entry,
+        text_target: &Path,
+        copy_target: &Path,
+        journal: &Journal,
+        single_file: bool,
+        bytes_done: &AtomicU64,
+    ) -> Done {
+        let o = self.opts;
+        let mut done = Done {
+            report: FileReport::new(&e.path),
+            lines: Vec::new(),
+            journal: None,
+            interrupted: false,
+        };
+        let skip = match e.kind {
+            EntryKind::File => None,
+            EntryKind::Symlink => Some(SkipReason::Symlink),
+            EntryKind::SymlinkLoop => Some(SkipReason::SymlinkLoop),
+            EntryKind::Special => Some(SkipReason::Special),
+        };
+        if let Some(s) = skip {
+            done.report.skipped = Some(s);
+            return done;
+        }
+        if interrupted() {
+            done.interrupted = true;
+            return done;
+        }
+        let meta = match fs::metadata(&e.path) {
+            Ok(m) => m,
+            Err(err) => return self.failed(done, Error::io(&e.path, err)),
+        };
+        if !o.force
+            && !single_file
+            && journal.is_current(&e.rel, &meta, self.fingerprint, text_target)
+        {
+            bytes_done.fetch_add(e.size, Ordering::Relaxed);
+            done.report.skipped = Some(SkipReason::UpToDate);
+            return done;
+        }
+        let file = match File::open(&e.path) {
+            Ok(f) => f,
+            Err(err) => return self.failed(done, Error::io(&e.path, err)),
+        };
+        let on_bytes = |n: u64| {
+            bytes_done.fetch_add(n, Ordering::Relaxed);
+        };
+        let mut lines = Vec::new();
+        let result = {
+            let mut emit = |line: String| lines.push(line);
+            let report = &mut done.report;
+            let go = |w: &mut dyn Write| {
+                self.process(file, &e.path, text_target, w, report, &mut emit, &on_bytes)
+            };
+            if o.dry_run { go(&mut io::sink()) } else { write::write_atomic(text_target, go) }
+        };
+        done.lines = lines;
+        match result {
+            Ok(()) => {
+                if !o.dry_run {
+                    done.journal = Some((
+                        e.rel.clone(),
+                        JournalEntry::new(&meta, self.fingerprint, done.report.bytes_out),
+                    ));
+                }
+                done
+            }
+            Err(Fail::Error(err)) => self.failed(done, err),
+            Err(Fail::Interrupted) => {
+                done.interrupted = true;
+                done
+            }
+            Err(Fail::Binary(reason)) => {
+                let mut copied = false;
+                if o.copy_other {
+                    copied = true;
+                    if !o.dry_run {
+                        let copy = write::write_atomic(copy_target, |w| {
+                            let mut f =
+                                File::open(&e.path).map_err(|err| Error::io(&e.path, err))?;
+                            io::copy(&mut f, w).map_err(|err| Error::io(copy_target, err))
+                        });
+                        match copy {
+                            Ok(n) => {
+                                done.report.bytes_out = n;
+                                done.journal = Some((
+                                    e.rel.clone(),
+                                    JournalEntry::new(&meta, self.fingerprint, n),
+                                ));
+                            }
+                            Err(err) => return self.failed(done, err),
+                        }
+                    }
+                } else if !o.quiet {
+                    done.lines.push(format!(
+                        "zhclean: {}: skipped, not text ({reason})",
+                        e.path.display()
+                    ));
+                }
+                done.report = FileReport {
+                    path: done.report.path,
+                    bytes_in: e.size,
+                    bytes_out: done.report.bytes_out,
+                    skipped: Some(SkipReason::Binary { reason, copied }),
+                    ..FileReport::default()
+                };
+                bytes_done.fetch_add(e.size, Ordering::Relaxed);
+                done
+            }
+        }
+    }
+
+    fn failed(&self, mut done: Done, err: Error) -> Done {
+        done.lines.push(format!("zhclean: {err}"));
+        done.report.error = Some(err.to_string());
+        done
+    }
+
+    /// Reads a document from `reader`, processes it (whole, streamed, or as
+    /// JSON Lines) and writes the result to `w`, filling `report`. `path`
+    /// and `out` name the input and the output in messages.
+    #[allow(clippy::too_many_arguments)]
+    fn process(
+        &self,
+        reader: impl Read,
+        path: &Path,
+        out: &Path,
+        w: &mut dyn Write,
+        report: &mut FileReport,
+        emit: &mut dyn FnMut(String),
+        on_bytes: &dyn Fn(u64),
+    ) -> std::result::Result<(), Fail> {
+        let io = Io { path, out, w, on_bytes };
+        match &self.opts.jsonl_fields {
+            Some(fields) => self.process_records(reader, fields, io, report, emit),
+            None => self.process_text(reader, io, report, emit),
+        }
+    }
+
+    /// Plain text: whole when it fits in a block, else streamed.
+    fn process_text(
+        &self,
+        mut reader: impl Read,
+        mut io: Io<'_>,
+        report: &mut FileReport,
+        emit: &mut dyn FnMut(String),
+    ) -> std::result::Result<(), Fail> {
+        let block = self.opts.block_size.max(1);
+        let mut buf = Vec::new();
+        let mut eof = fill(&mut reader, &mut buf, block).map_err(|e| Error::io(io.path, e))?;
+        if let Some(kind) = binary_signature(&buf) {
+            return Err(Fail::Binary(format!("{kind} signature")));
+        }
+        if eof {
+            report.bytes_in = buf.len() as u64;
+            let doc = self.pipeline.process_bytes(&buf, Some(io.path))?;
+            report.encoding = Some(doc.decode.encoding.to_string());
+            report.confidence = Some(doc.decode.confidence);
+            report.script = Some(detect_script(&doc.text));
+            self.take_piece(&doc, 0, true, report, io.path, emit);
+            io.write(doc.text.as_bytes())?;
+            (io.on_bytes)(buf.len() as u64);
+            return Ok(());
+        }
+
+        // Large: detect on a prefix, then force that encoding on every piece
+        // so that all pieces are read alike.
+        let probe =
+            self.pipeline.process_bytes(&buf[..buf.len().min(PROBE_SIZE)], Some(io.path))?;
+        let encoding = probe.decode.encoding;
+        report.encoding = Some(encoding.to_string());
+        report.confidence = Some(probe.decode.confidence);
+        for (rule, n) in probe.changes.counts() {
+            if is_identity_decode_rule(rule) {
+                report.changes.add(rule, n);
+            }
+        }
+        let forced = Pipeline::new(Config {
+            encoding: Some(encoding.to_string()),
+            ..self.pipeline.config().clone()
+        })?;
+        let unit = LineUnit::for_encoding(encoding);
+        let window = rayon::current_num_threads().clamp(2, 16);
+        let mut lines_before = 0usize;
+        let mut pieces: Vec<Vec<u8>> = Vec::with_capacity(window);
+        loop {
+            while pieces.len() < window && !(eof && buf.is_empty()) {
+                if !eof && buf.len() < block {
+                    eof = fill(&mut reader, &mut buf, block).map_err(|e| Error::io(io.path, e))?;
+                }
+                let cut = if eof && buf.len() <= block {
+                    Some(buf.len())
+                } else {
+                    unit.and_then(|u| u.cut(&buf[..block.min(buf.len())], &forced))
+                };
+                match cut {
+                    Some(cut) if cut > 0 => {
+                        let rest = buf.split_off(cut);
+                        pieces.push(std::mem::replace(&mut buf, rest));
+                    }
+                    // No safe cut in the block (a very long line, or an
+                    // encoding we cannot cut): read on, holding it all.
+                    _ if !eof => {
+                        let want = buf.len() + block;
+                        eof =
+                            fill(&mut reader, &mut buf, want).map_err(|e| Error::io(io.path, e))?;
+                        if eof {
+                            pieces.push(std::mem::take(&mut buf));
+                        }
+                    }
+                    _ => pieces.push(std::mem::take(&mut buf)),
+                }
+            }
+            if pieces.is_empty() {
+                break;
+            }
+            if interrupted() {
+                return Err(Fail::Interrupted);
+            }
+            let docs: Vec<Result<Document>> =
+                pieces.par_iter().map(|p| forced.process_bytes(p, Some(io.path))).collect();
+            for (piece, doc) in pieces.drain(..).zip(docs) {
+                let doc = doc?;
+                report.bytes_in += piece.len() as u64;
+                if report.script.is_none() {
+                    report.script = Some(detect_script(&doc.text));
+                }
+                self.take_piece(&doc, lines_before, false, report, io.path, emit);
+                lines_before += unit.map_or(0, |u| u.count_lines(&piece));
+                io.write(doc.text.as_bytes())?;
+                (io.on_bytes)(piece.len() as u64);
+            }
+            io.w.flush().map_err(|e| Error::io(io.out, e))?;
+        }
+        Ok(())
+    }
+
+    /// Adds one processed piece to the report and prints its explanations.
+    fn take_piece(
+        &self,
+        doc: &Document,
+        lines_before: usize,
+        whole: bool,
+        report: &mut FileReport,
+        path: &Path,
+        emit: &mut dyn FnMut(String),
+    ) {
+        report.bytes_out += doc.text.len() as u64;
+        report.replacement_chars += doc.decode.replacements;
+        if whole {
+            report.changes.merge(&strip_explained(&doc.changes));
+        } else {
+            // Which decoder was used is counted once per document (from the
+            // probe), not once per piece.
+            for (rule, n) in doc.changes.counts() {
+                if !is_identity_decode_rule(rule) {
+                    report.changes.add(rule, n);
+                }
+            }
+        }
+        for c in doc.changes.explained() {
+            let mut c = c.clone();
+            c.line += lines_before;
+            emit(format!("{}:{c}", path.display()));
+        }
+    }
+
+    /// JSON Lines: a batch of lines at a time, in parallel, in order.
+    fn process_records(
+        &self,
+        reader: impl Read,
+        fields: &[String],
+        mut io: Io<'_>,
+        report: &mut FileReport,
+        emit: &mut dyn FnMut(String),
+    ) -> std::result::Result<(), Fail> {
+        let block = self.opts.block_size.max(1);
+        let mut reader = BufReader::with_capacity(1 << 20, reader);
+        let mut batch: Vec<Vec<u8>> = Vec::new();
+        let mut batch_bytes = 0;
+        let mut line_no: u64 = 0;
+        report.encoding = Some("UTF-8".into());
+        report.confidence = Some(1.0);
+        let mut script_sample = String::new();
+        loop {
+            let mut line = Vec::new();
+            let n = reader.read_until(b'\n', &mut line).map_err(|e| Error::io(io.path, e))?;
+            if n > 0 {
+                batch_bytes += n;
+                batch.push(line);
+            }
+            // Process when the batch is big, at the end, or when no more
+            // input is waiting, so that a caller that feeds one line and
+            // waits for its answer is not kept waiting.
+            if batch.is_empty() || (n > 0 && batch_bytes < block && !reader.buffer().is_empty()) {
+                if n == 0 {
+                    break;
+                }
+                continue;
+            }
+            if interrupted() {
+                return Err(Fail::Interrupted);
+            }
+            let outs: Vec<(Vec<u8>, record::RecordOutput)> = batch
+                .par_iter()
+                .map(|line| {
+                    let body_len = if line.ends_with(b"\r\n") {
+                        line.len() - 2
+                    } else if line.ends_with(b"\n") {
+                        line.len() - 1
+                    } else {
+                        line.len()
+                    };
+                    let mut out = Vec::with_capacity(line.len() + 16);
+                    let r =
+                        record::process_line(&self.pipeline, fields, &line[..body_len], &mut out);
+                    out.extend_from_slice(&line[body_len..]);
+                    (out, r)
+                })
+                .collect();
+            for (out, r) in outs {
+                line_no += 1;
+                report.bytes_out += out.len() as u64;
+                report.changes.merge(&strip_explained(&r.changes));
+                if let Some(bad) = &r.bad {
+                    report.bad_records += 1;
+                    emit(format!(
+                        "zhclean: {}:{line_no}: {bad}; passed through",
+                        io.path.display()
+                    ));
+                }
+                for (field, c) in &r.explained {
+                    emit(format!("{}:{line_no}: {field}:{c}", io.path.display()));
+                }
+                if script_sample.len() < 1 << 16 && r.bad.is_none() {
+                    script_sample.push_str(&String::from_utf8_lossy(&out));
+                }
+                io.write(&out)?;
+            }
+            report.bytes_in += batch_bytes as u64;
+            (io.on_bytes)(batch_bytes as u64);
+            batch.clear();
+            batch_bytes = 0;
+            io.w.flush().map_err(|e| Error::io(io.out, e))?;
+            if n == 0 {
+                break;
+            }
+        }
+        report.script = Some(detect_script(&script_sample));
+        Ok(())
+    }
+}
+
+/// The output side of one document.
+struct Io<'a> {
+    path: &'a Path,
+    out: &'a Path,
+    w: &'a mut dyn Write,
+    on_bytes: &'a dyn Fn(u64),
+}
+
+impl Io<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::result::Result<(), Fail> {
+        self.w.write_all(bytes).map_err(|e| Fail::Error(Error::io(self.out, e)))
+    }
+}
+
+/// The counts of `changes` without the kept explanations (printed already).
+fn strip_explained(changes: &Changes) -> Changes {
+    let mut c = Changes::new();
+    for (rule, n) in changes.counts() {
+        c.add(rule, n);
+    }
+    c
+}
+
+/// Decode rules that say which decoder was used, rather than count damage.
+fn is_identity_decode_rule(rule: Rule) -> bool {
+    rule.stage() == Stage::Decode && rule != Rule::Malformed
+}
+
+/// Reads until `buf` holds `target` bytes or the input ends; true at the end.
+fn fill(r: &mut impl Read, buf: &mut Vec<u8>, target: usize) -> io::Result<bool> {
+    while buf.len() < target {
+        let old = buf.len();
+        buf.resize(target, 0);
+        match r.read(&mut buf[old..]) {
+            Ok(0) => {
+                buf.truncate(old);
+                return Ok(true);
+            }
+            Ok(n) => buf.truncate(old + n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(old),
+            Err(e) => {
+                buf.truncate(old);
+                return Err(e);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// How a line ends in the raw bytes of an encoding, for cutting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LineUnit {
+    /// UTF-8: cut where [`Pipeline::split_point`] says.
+    Utf8,
+    /// An ASCII-compatible legacy encoding (GBK, Big5, ...): a 0x0A byte
+    /// is always a line feed, never part of a multi-byte character.
+    Byte,
+    /// UTF-16LE: `0A 00` at an even offset.
+    Utf16Le,
+    /// UTF-16BE: `00 0A` at an even offset.
+    Utf16Be,
+}
+
+impl LineUnit {
+    /// The unit for an encoding name, or `None` for encodings whose line
+    /// ends cannot be found in the bytes (stateful ones): those are read
+    /// whole.
+    fn for_encoding(name: &str) -> Option<LineUnit> {
+        let enc = encoding_rs::Encoding::for_label(name.as_bytes())?;
+        if enc == encoding_rs::UTF_8 {
+            Some(LineUnit::Utf8)
+        } else if enc == encoding_rs::UTF_16LE {
+            Some(LineUnit::Utf16Le)
+        } else if enc == encoding_rs::UTF_16BE {
+            Some(LineUnit::Utf16Be)
+        } else if enc.is_ascii_compatible() && enc != encoding_rs::ISO_2022_JP {
+            Some(LineUnit::Byte)
+        } else {
+            None
+        }
+    }
+
+    /// Where `buf` may be cut: just after its last line end (that is a safe
+    /// cut for `pipeline`, for UTF-8). `None` when there is none.
+    fn cut(self, buf: &[u8], pipeline: &Pipeline) -> Option<usize> {
+        match self {
+            LineUnit::Utf8 => {
+                let text = String::from_utf8_lossy(buf);
+                let cut = pipeline.split_point(&text, text.len())?;
+                if matches!(text, std::borrow::Cow::Borrowed(_)) {
+                    return Some(cut);
+                }
+                // Malformed bytes changed lengths; line feeds survive lossy
+                // decoding one for one, so count them back from the end.
+                let after = memchr::memchr_iter(b'\n', &text.as_bytes()[cut..]).count();
+                let mut end = buf.len();
+                for _ in 0..after {
+                    end = memchr::memrchr(b'\n', &buf[..end])?;
+                }
+                Some(memchr::memrchr(b'\n', &buf[..end])? + 1)
+            }
+            LineUnit::Byte => memchr::memrchr(b'\n', buf).map(|i| i + 1),
+            LineUnit::Utf16Le | LineUnit::Utf16Be => {
+                let pair: [u8; 2] = if self == LineUnit::Utf16Le { [0x0A, 0] } else { [0, 0x0A] };
+                let mut i = (buf.len() & !1).checked_sub(2)?;
+                loop {
+                    if buf[i..i + 2] == pair {
+                        return Some(i + 2);
+                    }
+                    i = i.checked_sub(2)?;
+                }
+            }
+        }
+    }
+
+    /// How many line ends `piece` holds.
+    fn count_lines(self, piece: &[u8]) -> usize {
+        match self {
+            LineUnit::Utf8 | LineUnit::Byte => memchr::memchr_iter(b'\n', piece).count(),
+            LineUnit::Utf16Le => piece.chunks_exact(2).filter(|c| c == &[0x0A, 0]).count(),
+            LineUnit::Utf16Be => piece.chunks_exact(2).filter(|c| c == &[0, 0x0A]).count(),
+        }
+    }
+}
+
+/// Known signatures of binary formats, checked before decoding: such a
+/// file is never text, whatever a decoder would make of its bytes, and the
+/// check costs nothing. (The decoder has its own, broader judgement.)
+fn binary_signature(head: &[u8]) -> Option<&'static str> {
+    const SIGNATURES: &[(&[u8], &str)] = &[
+        (b"\x89PNG\r\n\x1a\n", "PNG"),
+        (b"GIF87a", "GIF"),
+        (b"GIF89a", "GIF"),
+        (b"\xff\xd8\xff", "JPEG"),
+        (b"%PDF-", "PDF"),
+        (b"PK\x03\x04", "ZIP"),
+        (b"\x1f\x8b", "gzip"),
+        (b"\x7fELF", "ELF"),
+        (b"BZh", "bzip2"),
+        (b"\xfd7zXZ\x00", "xz"),
+        (b"\x28\xb5\x2f\xfd", "zstd"),
+        (b"7z\xbc\xaf\x27\x1c", "7z"),
+        (b"RIFF", "RIFF"),
+        (b"\x00\x00\x01\x00", "ICO"),
+        (b"SQLite format 3\x00", "SQLite"),
+    ];
+    SIGNATURES.iter().find(|(sig, _)| head.starts_with(sig)).map(|&(_, name)| name)
+}
+
+/// A fingerprint of everything that shapes an output: the version, the
+/// text settings, the output naming, and the dictionary files named (by
+/// size and mtime, so editing one redoes the outputs).
+fn fingerprint(opts: &RunOptions, config: &Config) -> u64 {
+    let settings = format!("{:?}", Config { explain: false, ..config.clone() });
+    let mut parts: Vec<Vec<u8>> = vec![
+        env!("CARGO_PKG_VERSION").into(),
+        settings.into_bytes(),
+        opts.ext.as_ref().map_or(Vec::new(), |e| e.as_encoded_bytes().to_vec()),
+        format!("{:?}", (opts.copy_other, &opts.jsonl_fields)).into_bytes(),
+    ];
+    let mut files: Vec<&Path> = Vec::new();
+    if let Some(spec) = &config.convert {
+        files.extend(spec.user_dicts.iter().map(PathBuf::as_path));
+        files.push(Path::new(&spec.config));
+    }
+    for f in files {
+        if let Ok(m) = fs::metadata(f) {
+            parts.push(format!("{}:{}", m.len(), write::mtime_ns(&m)).into_bytes());
+        }
+    }
+    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+    write::fnv1a(&refs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ConvertSpec;
+
+    fn s2t() -> Pipeline {
+        Pipeline::new(Config { convert: Some(ConvertSpec::new("s2t")), ..Config::default() })
+            .unwrap()
+    }
+
+    #[test]
+    fn cuts_fall_after_line_ends() {
+        let p = s2t();
+        assert_eq!(LineUnit::Utf8.cut("头发\n发展\n未完".as_bytes(), &p), Some(14));
+        assert_eq!(LineUnit::Utf8.cut("no line end".as_bytes(), &p), None);
+        // A malformed byte before the cut must not shift it.
+        let bytes = b"a\xff\xfe\nbc\nd";
+        assert_eq!(LineUnit::Utf8.cut(bytes, &p), Some(7));
+        assert_eq!(LineUnit::Byte.cut(b"\xb0\xa1\n\xb0\xa1", &p), Some(3));
+        let le: Vec<u8> = "a\n\u{0a00}b".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(LineUnit::Utf16Le.cut(&le, &p), Some(4));
+        assert_eq!(LineUnit::Utf16Le.count_lines(&le), 1);
+        let be: Vec<u8> = "a\nb".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(LineUnit::Utf16Be.cut(&be, &p), Some(4));
+        assert_eq!(LineUnit::for_encoding("GBK"), Some(LineUnit::Byte));
+        assert_eq!(LineUnit::for_encoding("UTF-16LE"), Some(LineUnit::Utf16Le));
+        assert_eq!(LineUnit::for_encoding("ISO-2022-JP"), None);
+    }
+
+    #[test]
+    fn fill_reads_to_target_or_end() {
+        let mut r: &[u8] = b"abcdef";
+        let mut buf = Vec::new();
+        assert!(!fill(&mut r, &mut buf, 4).unwrap());
+        assert_eq!(buf, b"abcd");
+        assert!(fill(&mut r, &mut buf, 10).unwrap());
+        assert_eq!(buf, b"abcdef");
+    }
+
+    #[test]
+    fn status_codes_and_order() {
+        assert_eq!(Status::Success.code(), 0);
+        assert_eq!(Status::Failure.code(), 1);
+        assert_eq!(Status::Interrupted.code(), 130);
+        assert_eq!(Status::Success.max(Status::Failure), Status::Failure);
+        assert_eq!(Status::Interrupted.max(Status::Failure), Status::Interrupted);
+    }
+
+    #[test]
+    fn signatures() {
+        assert_eq!(binary_signature(b"\x89PNG\r\n\x1a\nxxxx"), Some("PNG"));
+        assert_eq!(binary_signature("头发".as_bytes()), None);
+    }
+
+    /// A large document processed in small blocks gives the same text as
+    /// processed whole, for every block size.
+    #[test]
+    fn streamed_equals_whole() {
+        let text: String = (0..200).map(|i| format!("第{i}行 头发 发展 ABC\r\n")).collect();
+        let whole = s2t().process_bytes(text.as_bytes(), None).unwrap().text;
+        for block in [7, 64, 1000, 1 << 20] {
+            let opts = RunOptions { block_size: block, ..RunOptions::default() };
+            let ctx = Ctx { opts: &opts, pipeline: s2t(), fingerprint: 0 };
+            let mut out = Vec::new();
+            let mut report = FileReport::new("x");
+            let on_bytes = |_| {};
+            let io =
+                Io { path: Path::new("x"), out: Path::new("y"), w: &mut out, on_bytes: &on_bytes };
+            let r = ctx.process_text(text.as_bytes(), io, &mut report, &mut |_| {});
+            assert!(r.is_ok());
+            assert_eq!(String::from_utf8(out).unwrap(), whole, "block {block}");
+            assert_eq!(report.bytes_in, text.len() as u64);
+            assert_eq!(report.bytes_out, whole.len() as u64);
+        }
+    }
+}

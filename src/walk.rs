@@ -1,0 +1,158 @@
+//! Finding the input files: the command-line inputs, and every file below
+//! the input folders, each with the relative path its output will get.
+//!
+//! The walk is done once, up front, by walkdir: the list gives the progress
+//! bar its total and lets duplicate targets be refused before anything is
+//! written; the work on the files is what runs in parallel. Hidden files
+//! are included (a dump is not a source tree: there is no `.gitignore` to
+//! honour). Symbolic links below an input folder are reported and not
+//! followed unless asked (`--follow`, with walkdir's loop detection); an
+//! input named on the command line is always followed. File names are kept
+//! as `Path`s throughout, so names that are not UTF-8 survive byte for byte.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// What kind of file an entry is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A regular file (or a followed link to one).
+    File,
+    /// A symbolic link that is not followed.
+    Symlink,
+    /// A symbolic link that leads back to one of its ancestors.
+    SymlinkLoop,
+    /// A FIFO, socket or device.
+    Special,
+}
+
+/// One file found among the inputs.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// The path to read.
+    pub path: PathBuf,
+    /// The path relative to the output folder: the path below the input
+    /// folder, or the file name for an input file.
+    pub rel: PathBuf,
+    /// What it is.
+    pub kind: EntryKind,
+    /// Its size in bytes (0 for anything but a file).
+    pub size: u64,
+}
+
+/// Everything found under `inputs`, in order (inputs as given, each
+/// folder's entries sorted by name), plus the errors met on the way
+/// (missing inputs, unreadable folders).
+pub fn collect(inputs: &[PathBuf], follow: bool) -> (Vec<Entry>, Vec<Error>) {
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for input in inputs {
+        let meta = match fs::metadata(input) {
+            Ok(m) => m,
+            Err(e) => {
+                errors.push(Error::io(input, e));
+                continue;
+            }
+        };
+        if !meta.is_dir() {
+            let rel = input.file_name().map_or_else(|| input.clone(), PathBuf::from);
+            found.push(Entry {
+                path: input.clone(),
+                rel,
+                kind: kind_of(&meta.file_type(), false),
+                size: meta.len(),
+            });
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(input).follow_links(follow).sort_by_file_name();
+        for item in walker {
+            let entry = match item {
+                Ok(e) => e,
+                Err(e) if e.loop_ancestor().is_some() => {
+                    let path = e.path().map_or_else(|| input.clone(), Path::to_path_buf);
+                    let rel = relative(&path, input);
+                    found.push(Entry { path, rel, kind: EntryKind::SymlinkLoop, size: 0 });
+                    continue;
+                }
+                Err(e) => {
+                    let path = e.path().map_or_else(|| input.clone(), Path::to_path_buf);
+                    let source =
+                        e.into_io_error().unwrap_or_else(|| std::io::Error::other("walk failed"));
+                    errors.push(Error::io(path, source));
+                    continue;
+                }
+            };
+            let ft = entry.file_type();
+            if ft.is_dir() {
+                continue;
+            }
+            let size = if ft.is_file() { entry.metadata().map_or(0, |m| m.len()) } else { 0 };
+            found.push(Entry {
+                rel: relative(entry.path(), input),
+                path: entry.into_path(),
+                kind: kind_of(&ft, true),
+                size,
+            });
+        }
+    }
+    (found, errors)
+}
+
+fn relative(path: &Path, root: &Path) -> PathBuf {
+    path.strip_prefix(root).map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
+}
+
+fn kind_of(ft: &fs::FileType, below_root: bool) -> EntryKind {
+    if ft.is_file() {
+        EntryKind::File
+    } else if ft.is_symlink() && below_root {
+        EntryKind::Symlink
+    } else {
+        EntryKind::Special
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_hidden_and_nested_files_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("in");
+        fs::create_dir_all(root.join("b/c")).unwrap();
+        fs::write(root.join(".hidden"), "h").unwrap();
+        fs::write(root.join("b/c/z.txt"), "z").unwrap();
+        fs::write(root.join("a.txt"), "aa").unwrap();
+        let (found, errors) = collect(&[root.clone(), dir.path().join("missing")], false);
+        assert_eq!(errors.len(), 1);
+        let rels: Vec<_> = found.iter().map(|e| e.rel.clone()).collect();
+        assert_eq!(
+            rels,
+            [PathBuf::from(".hidden"), PathBuf::from("a.txt"), PathBuf::from("b/c/z.txt")]
+        );
+        assert_eq!(found[1].size, 2);
+        assert!(found.iter().all(|e| e.kind == EntryKind::File));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_reported_unless_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("in");
+        fs::create_dir_all(root.join("d")).unwrap();
+        fs::write(root.join("d/f.txt"), "f").unwrap();
+        std::os::unix::fs::symlink("d/f.txt", root.join("link.txt")).unwrap();
+        std::os::unix::fs::symlink("..", root.join("d/up")).unwrap();
+        let (found, _) = collect(std::slice::from_ref(&root), false);
+        let link = found.iter().find(|e| e.rel == Path::new("link.txt")).unwrap();
+        assert_eq!(link.kind, EntryKind::Symlink);
+        let (found, errors) = collect(&[root], true);
+        assert!(errors.is_empty(), "{errors:?}");
+        let link = found.iter().find(|e| e.rel == Path::new("link.txt")).unwrap();
+        assert_eq!(link.kind, EntryKind::File);
+        assert!(found.iter().any(|e| e.kind == EntryKind::SymlinkLoop));
+    }
+}
