@@ -1,7 +1,7 @@
 //! The one integration test binary: modules per feature.
 
 mod cli;
-mod opencc;
 mod normalize;
+mod opencc;
 mod repair;
 mod util;

@@ -31,9 +31,21 @@ impl Script {
     }
 }
 
+/// One bit per BMP code point for each side: the tables are consulted for
+/// every character of every file, so they must cost a load and a test, not
+/// a hash. The handful of astral keys are ignored (a judgement, not a
+/// conversion).
 struct Tables {
-    simplified_only: HashSet<char>,
-    traditional_only: HashSet<char>,
+    simplified_only: Box<[u64]>,
+    traditional_only: Box<[u64]>,
+}
+
+fn bitmap(chars: impl Iterator<Item = char>) -> Box<[u64]> {
+    let mut bits = vec![0u64; 0x10000 / 64].into_boxed_slice();
+    for c in chars.filter(|&c| (c as u32) < 0x10000) {
+        bits[c as usize >> 6] |= 1 << (c as u32 & 63);
+    }
+    bits
 }
 
 fn keys(file: &str) -> HashSet<char> {
@@ -57,8 +69,8 @@ fn tables() -> &'static Tables {
         let st = keys("STCharacters.txt");
         let ts = keys("TSCharacters.txt");
         Tables {
-            simplified_only: st.difference(&ts).copied().collect(),
-            traditional_only: ts.difference(&st).copied().collect(),
+            simplified_only: bitmap(st.difference(&ts).copied()),
+            traditional_only: bitmap(ts.difference(&st).copied()),
         }
     })
 }
@@ -71,14 +83,13 @@ pub fn detect_script(text: &str) -> Script {
     let t = tables();
     let (mut s, mut h) = (0u64, 0u64);
     for c in text.chars() {
-        if (c as u32) < 0x3400 {
+        let c = c as usize;
+        if !(0x3400..0x10000).contains(&c) {
             continue;
         }
-        if t.simplified_only.contains(&c) {
-            s += 1;
-        } else if t.traditional_only.contains(&c) {
-            h += 1;
-        }
+        let bit = 1u64 << (c & 63);
+        s += u64::from(t.simplified_only[c >> 6] & bit != 0);
+        h += u64::from(t.traditional_only[c >> 6] & bit != 0);
     }
     match (s, h) {
         (0, 0) => Script::None,

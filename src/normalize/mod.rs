@@ -159,7 +159,8 @@ impl Normalizer {
             let code = in_fence || fence;
             in_fence ^= fence;
             let open = open_end && end == bytes.len();
-            let trailing = trailing_on && !open && matches!(line.as_bytes().last(), Some(b' ' | b'\t'));
+            let trailing =
+                trailing_on && !open && matches!(line.as_bytes().last(), Some(b' ' | b'\t'));
             let mut f = flags & self.enabled;
             if code || flags & (HAN | CJKP) == 0 {
                 f &= !(CONTEXT | QSTYLE);

@@ -112,14 +112,22 @@ fn width_symbols() {
 fn cjk_punct() {
     check("你好,世界", "你好，世界", &[Rule::CjkPunct]);
     check("你去吗?我不去", "你去吗？我不去", &[Rule::CjkPunct]);
-    check("俄愿与美达成稀土贸易协议 背刺中共?", "俄愿与美达成稀土贸易协议 背刺中共？", &[Rule::CjkPunct]);
+    check(
+        "俄愿与美达成稀土贸易协议 背刺中共?",
+        "俄愿与美达成稀土贸易协议 背刺中共？",
+        &[Rule::CjkPunct],
+    );
     check("你好 ,世界", "你好，世界", &[Rule::CjkPunct]);
     check("太好了!", "太好了！", &[Rule::CjkPunct]);
     check("标题: 副标题", "标题：副标题", &[Rule::CjkPunct]);
     check("他说:\"你好\"", "他说：“你好”", &[Rule::CjkPunct, Rule::CjkQuotes]);
     check("如下:", "如下：", &[Rule::CjkPunct]);
     check("甲;乙", "甲；乙", &[Rule::CjkPunct]);
-    check("售价1,000元,折后999.5元.", "售价1,000元，折后999.5元。", &[Rule::CjkPunct, Rule::CjkPeriod]);
+    check(
+        "售价1,000元,折后999.5元.",
+        "售价1,000元，折后999.5元。",
+        &[Rule::CjkPunct, Rule::CjkPeriod],
+    );
     same("1,000");
     same("10:30");
     same("比分2：1");
@@ -253,11 +261,14 @@ fn rules_switch_off() {
             詹姆斯‧利廷斯基︵注︶Cafe\u{301}“中”  \r\n";
         let (_, c) = with(&config, input);
         assert_eq!(c.count(rule), 0, "{rule} fired while off");
-        let (_, all) = with(&{
-            let mut c = Config::default();
-            c.quotes = QuoteStyle::Corner;
-            c
-        }, input);
+        let (_, all) = with(
+            &{
+                let mut c = Config::default();
+                c.quotes = QuoteStyle::Corner;
+                c
+            },
+            input,
+        );
         assert!(all.count(rule) > 0, "{rule} never fires on the sample");
     }
 }

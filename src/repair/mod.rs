@@ -71,7 +71,8 @@ impl Repairer {
         let on = |r: Rule| self.rules.contains(r);
         let mut cur = Cow::Borrowed(text);
 
-        let ent = entities::EntityRules { single: on(Rule::Entities), double: on(Rule::EntitiesDouble) };
+        let ent =
+            entities::EntityRules { single: on(Rule::Entities), double: on(Rule::EntitiesDouble) };
         if (ent.single || ent.double) && memchr::memchr(b'&', cur.as_bytes()).is_some() {
             for _ in 0..ENTITY_ROUNDS {
                 let protected = Protected::scan(&cur, Kinds { markup: true, urls: false });
@@ -89,7 +90,8 @@ impl Repairer {
             cur = Cow::Owned(next);
         }
 
-        let names = names::NameRules { separator: on(Rule::NameSeparator), space: on(Rule::LostSpace) };
+        let names =
+            names::NameRules { separator: on(Rule::NameSeparator), space: on(Rule::LostSpace) };
         if (names.separator || names.space) && memchr::memchr(b'?', cur.as_bytes()).is_some() {
             let protected = Protected::scan(&cur, Kinds { markup: true, urls: true });
             if let Some(next) = names::repair(&cur, &protected, names, changes) {

@@ -398,7 +398,13 @@ fn decode_prefix(right: Right, bytes: &[u8]) -> (String, usize) {
     (out, pos)
 }
 
-fn repair_route(line: &str, route: Route, whole: &str, base: usize, changes: &mut Changes) -> Option<String> {
+fn repair_route(
+    line: &str,
+    route: Route,
+    whole: &str,
+    base: usize,
+    changes: &mut Changes,
+) -> Option<String> {
     let enc = Encoded::new(line, route);
     let chars = &enc.chars;
     let mut out = String::new();
@@ -521,7 +527,9 @@ fn plausible_repair(route: Route, source: &str, decoded: &str) -> bool {
         if let Right::Dbcs(_) = route.right {
             let mut run = 0;
             for (c, d) in source.chars().zip(decoded.chars()) {
-                if matches!(c, '\u{3100}'..='\u{312F}' | '\u{31A0}'..='\u{31BF}') && tables::is_han(d) {
+                if matches!(c, '\u{3100}'..='\u{312F}' | '\u{31A0}'..='\u{31BF}')
+                    && tables::is_han(d)
+                {
                     run += 1;
                     if run >= 3 {
                         return false;
@@ -543,7 +551,9 @@ fn plausible_repair(route: Route, source: &str, decoded: &str) -> bool {
         let t = tables::tables();
         let junk_symbols = source
             .chars()
-            .filter(|&c| !c.is_ascii() && !tables::is_han(c) && c != '\u{FFFD}' && t.plausibility(c) == 0.0)
+            .filter(|&c| {
+                !c.is_ascii() && !tables::is_han(c) && c != '\u{FFFD}' && t.plausibility(c) == 0.0
+            })
             .count();
         let punct = decoded.chars().any(|c| t.class(c) & class::CJK_PUNCT != 0);
         // Big5 text read as GBK loses its punctuation (Big5 `，` A141 is no
