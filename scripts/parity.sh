@@ -1,6 +1,17 @@
 #!/usr/bin/env bash
-# Compare zhclean with the official OpenCC 1.4.2 CLI on ~24 MB of real text,
-# for all 16 built-in configs, both corpora. Called by .ci/run.
+# Compare zhclean with the official OpenCC 1.4.2 CLI, byte for byte, for all
+# 16 built-in configs. Called by .ci/run. Three inputs:
+#   hans     ~13 MB of real Simplified text   (scripts/fetch-corpora.sh)
+#   hant     ~11 MB of real Traditional text  (scripts/fetch-corpora.sh)
+#   dictmix  ~6 MB made here from dict/: every key and every value of every
+#            dictionary on a line of its own, then 150,000 lines of 2-6
+#            random keys/values run together (seeded, so the same each run),
+#            with IDS operators, ASCII, spaces and tabs mixed in. It puts
+#            every key in front of the matcher, and keys next to each other
+#            where a longer key or a segment boundary can cut across them.
+# Configs that have a tofu-risk dictionary (t2s tw2s tw2sp hk2s hk2sp) are
+# also run on dictmix with it included (CLI flag
+# --include-tofu-risk-dictionaries, zhclean --include-tofu-risk).
 #
 #   scripts/parity.sh              # all configs
 #   scripts/parity.sh s2t t2s      # only these configs
@@ -32,33 +43,71 @@ corpora="$(scripts/fetch-corpora.sh </dev/null)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
+cp "$corpora/hans.txt" "$corpora/hant.txt" "$work/"
+python3 - "$root/dict" "$work/dictmix.txt" <<'PY'
+import glob, os, random, sys
+
+keys, values = [], []
+for path in sorted(glob.glob(os.path.join(sys.argv[1], "*.txt"))):
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or "\t" not in line:
+                continue
+            key, rest = line.rstrip("\n").split("\t", 1)
+            keys.append(key)
+            values += [v for v in rest.split(" ") if v]
+rng = random.Random(1998)
+pool = keys + values
+extras = ["⿰", "⿱", "⿲", "⿾", "⿿", "a", "Z", "9", " ", ",", "。", "　", "\t"]
+lines = keys + values
+for _ in range(150_000):
+    parts = []
+    for _ in range(rng.randint(2, 6)):
+        parts.append(rng.choice(extras) if rng.random() < 0.06 else rng.choice(pool))
+    lines.append("".join(parts))
+with open(sys.argv[2], "w", encoding="utf-8", newline="\n") as f:
+    f.write("\n".join(lines) + "\n")
+PY
+
 # Pieces of at most 1,000,000 bytes of whole lines (split -C never cuts a
-# line shorter than that; no corpus line comes near it).
-for corpus in hans hant; do
+# line shorter than that; no input line comes near it).
+for corpus in hans hant dictmix; do
   mkdir -p "$work/$corpus"
-  split -C 1000000 -d -a 3 "$corpora/$corpus.txt" "$work/$corpus/piece."
+  split -C 1000000 -d -a 3 "$work/$corpus.txt" "$work/$corpus/piece."
 done
 
 failed=0
-printf '%-6s %-5s %12s %10s %8s %s\n' config corpus bytes diff_bytes diff_lines mode
+printf '%-6s %-12s %12s %10s %8s %s\n' config input bytes diff_bytes diff_lines mode
 for cfg in $configs; do
-  for corpus in hans hant; do
-    input="$corpora/$corpus.txt"
+  runs="hans: hant: dictmix:"
+  case "$cfg" in
+    t2s | tw2s | tw2sp | hk2s | hk2sp) runs="$runs dictmix:tofu" ;;
+  esac
+  for run in $runs; do
+    corpus="${run%%:*}"
+    oc_flags=()
+    zh_flags=()
+    label="$corpus"
+    if [ "${run#*:}" = tofu ]; then
+      oc_flags=(--include-tofu-risk-dictionaries)
+      zh_flags=(--include-tofu-risk)
+      label="$corpus+tofu"
+    fi
     want="$work/want.txt"
     : >"$want"
     : >"$work/pieces.txt"
     for piece in "$work/$corpus"/piece.*; do
-      "$opencc" -c "$share/$cfg.json" -i "$piece" -o "$work/out.piece"
+      "$opencc" ${oc_flags[@]+"${oc_flags[@]}"} -c "$share/$cfg.json" -i "$piece" -o "$work/out.piece"
       cat "$work/out.piece" >>"$want"
-      "$zhclean" --no-clean --convert "$cfg" "$piece" -o "$work/out.piece"
+      "$zhclean" --no-clean ${zh_flags[@]+"${zh_flags[@]}"} --convert "$cfg" "$piece" -o "$work/out.piece"
       cat "$work/out.piece" >>"$work/pieces.txt"
     done
-    "$zhclean" --no-clean --convert "$cfg" "$input" -o "$work/whole.txt"
+    "$zhclean" --no-clean ${zh_flags[@]+"${zh_flags[@]}"} --convert "$cfg" "$work/$corpus.txt" -o "$work/whole.txt"
     for mode in whole pieces; do
       # Line by line; a differing line counts the bytes between its common
       # prefix and suffix with the expected line, so one wrong character
       # counts as its own bytes, not as the rest of the file.
-      if ! python3 - "$want" "$work/$mode.txt" "$cfg" "$corpus" "$mode" <<'PY'; then
+      if ! python3 - "$want" "$work/$mode.txt" "$cfg" "$label" "$mode" <<'PY'; then
 import sys
 want_path, got_path, cfg, corpus, mode = sys.argv[1:]
 want = open(want_path, "rb").read()
@@ -81,7 +130,7 @@ for i in range(max(len(wl), len(gl))):
     diff_bytes += max(len(w), len(g)) - p - s
     if len(shown) < 3:
         shown.append((i + 1, w, g))
-print(f"{cfg:<6} {corpus:<5} {len(want):>12} {diff_bytes:>10} {diff_lines:>8} {mode}")
+print(f"{cfg:<6} {corpus:<12} {len(want):>12} {diff_bytes:>10} {diff_lines:>8} {mode}")
 for n, w, g in shown:
     # Show the neighbourhood of the first differing character, not the
     # whole line (some corpus lines are a few kilobytes long).
@@ -103,4 +152,4 @@ if [ "$failed" -ne 0 ]; then
   echo "parity: FAILED: zhclean differs from OpenCC 1.4.2 (see above)" >&2
   exit 1
 fi
-echo "parity: zhclean equals OpenCC 1.4.2 on every config and corpus" >&2
+echo "parity: zhclean equals OpenCC 1.4.2 on every config and input" >&2
