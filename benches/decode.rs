@@ -67,11 +67,14 @@ fn bench_decode(c: &mut Criterion) {
     let mut g = c.benchmark_group("baseline");
     g.sample_size(10).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
     g.throughput(Throughput::Bytes(utf8.len() as u64));
-    g.bench_function("std_from_utf8", |b| b.iter(|| black_box(std::str::from_utf8(black_box(&utf8)).is_ok())));
+    g.bench_function("std_from_utf8", |b| {
+        b.iter(|| black_box(std::str::from_utf8(black_box(&utf8)).is_ok()))
+    });
     g.bench_function("encoding_rs_utf8_valid_up_to", |b| {
         b.iter(|| black_box(encoding_rs::Encoding::utf8_valid_up_to(black_box(&utf8))))
     });
-    for (name, bytes, enc) in [("gbk", &gbk, encoding_rs::GBK), ("big5", &big5, encoding_rs::BIG5)] {
+    for (name, bytes, enc) in [("gbk", &gbk, encoding_rs::GBK), ("big5", &big5, encoding_rs::BIG5)]
+    {
         g.throughput(Throughput::Bytes(bytes.len() as u64));
         g.bench_function(format!("encoding_rs_{name}"), |b| {
             b.iter(|| black_box(enc.decode_without_bom_handling(black_box(bytes)).0.len()))
@@ -84,7 +87,11 @@ fn bench_decode(c: &mut Criterion) {
     // Inputs of 64 KiB and 16 MiB, each whole (no character cut at the end).
     let inputs = [
         ("gbk", encoding_rs::GBK.encode(&repeat_to(SIMP, 64 * 1024)).0.into_owned(), gbk.clone()),
-        ("big5", encoding_rs::BIG5.encode(&repeat_to(TRAD, 64 * 1024)).0.into_owned(), big5.clone()),
+        (
+            "big5",
+            encoding_rs::BIG5.encode(&repeat_to(TRAD, 64 * 1024)).0.into_owned(),
+            big5.clone(),
+        ),
         ("utf8", repeat_to(SIMP, 64 * 1024).into_bytes(), utf8.clone()),
     ];
     for (name, small, large) in &inputs {

@@ -92,7 +92,8 @@ pub(crate) fn sniff(prefix: &[u8], complete: bool) -> Verdict {
         return Verdict::Utf8 { confidence: 0.9, fallback: Some(fallback) };
     }
     let (encoding, confidence) = guess_legacy(prefix, complete, true);
-    if encoding != UTF_16LE && encoding != UTF_16BE && utf8_reads_better(prefix, complete, encoding) {
+    if encoding != UTF_16LE && encoding != UTF_16BE && utf8_reads_better(prefix, complete, encoding)
+    {
         // Mostly UTF-8 with a few bad bytes: read it line by line, so that
         // the bad bytes cost one U+FFFD each rather than the whole file.
         return Verdict::Utf8 { confidence: 0.9, fallback: Some(encoding) };
@@ -198,7 +199,8 @@ fn has_stray_control(prefix: &[u8]) -> bool {
 /// costs less than the UTF-8 reading.
 fn utf16_beats_utf8(prefix: &[u8], complete: bool) -> Option<&'static Encoding> {
     let window = &prefix[..prefix.len().min(SCORE_WINDOW)];
-    let (utf8, _) = decode_all(encoding_rs::UTF_8, window, complete && window.len() == prefix.len());
+    let (utf8, _) =
+        decode_all(encoding_rs::UTF_8, window, complete && window.len() == prefix.len());
     let utf8_cost = freq::cost(&utf8);
     [UTF_16LE, UTF_16BE]
         .into_iter()

@@ -117,7 +117,8 @@ pub fn decode<'a>(
     if forced.is_none() {
         if let Some(text) = valid_str(bytes) {
             let prefix = &bytes[..bytes.len().min(SNIFF_LEN)];
-            if let Verdict::Utf8 { confidence, fallback: None } = detect::sniff(prefix, prefix.len() == bytes.len())
+            if let Verdict::Utf8 { confidence, fallback: None } =
+                detect::sniff(prefix, prefix.len() == bytes.len())
             {
                 // Exactly what the line decoder would give: every line is
                 // valid UTF-8 and is copied as it is.
@@ -248,7 +249,16 @@ impl StreamDecoder {
                     let bom = Encoding::for_bom(prefix).is_some_and(|(e, _)| e == encoding);
                     self.info = DecodeInfo::new(display_name(encoding, true), 1.0);
                     self.info.bom = bom;
-                    changes.add(if bom { Rule::Bom } else if encoding == UTF_8 { Rule::Utf8 } else { Rule::Legacy }, 1);
+                    changes.add(
+                        if bom {
+                            Rule::Bom
+                        } else if encoding == UTF_8 {
+                            Rule::Utf8
+                        } else {
+                            Rule::Legacy
+                        },
+                        1,
+                    );
                     self.state = State::Whole(encoding.new_decoder_with_bom_removal());
                     return;
                 }
@@ -320,7 +330,12 @@ fn display_name(encoding: &'static Encoding, forced: bool) -> &'static str {
 
 /// Streams `src` through `decoder`, pushing one U+FFFD per malformed
 /// sequence; returns how many.
-fn decode_into(decoder: &mut encoding_rs::Decoder, mut src: &[u8], last: bool, out: &mut String) -> u64 {
+fn decode_into(
+    decoder: &mut encoding_rs::Decoder,
+    mut src: &[u8],
+    last: bool,
+    out: &mut String,
+) -> u64 {
     let mut bad = 0;
     loop {
         match decoder.max_utf8_buffer_length_without_replacement(src.len()) {

@@ -186,7 +186,8 @@ fn utf16_that_is_valid_utf8_with_a_control_byte() {
 
 #[test]
 fn utf16_ascii_without_bom_is_text_not_binary() {
-    let bytes: Vec<u8> = "Hello, 世界! plain text\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let bytes: Vec<u8> =
+        "Hello, 世界! plain text\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
     let (text, info, _) = dec(&bytes);
     assert_eq!(info.encoding, "UTF-16LE");
     assert_eq!(text, "Hello, 世界! plain text\n");
@@ -244,7 +245,11 @@ fn every_split_gives_the_same_text() {
         GBK.encode("简体中文的GBK文本，用来测试。\n第二行").0.into_owned(),
         GB18030.encode("四字节𠀀字符€和普通汉字").0.into_owned(),
         encoding_rs::BIG5.encode("繁體中文的Big5文本，許功蓋。\n").0.into_owned(),
-        b"\xFF\xFE".iter().copied().chain("带BOM的UTF-16".encode_utf16().flat_map(u16::to_le_bytes)).collect(),
+        b"\xFF\xFE"
+            .iter()
+            .copied()
+            .chain("带BOM的UTF-16".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect(),
         "没有BOM的大端序文本".encode_utf16().flat_map(u16::to_be_bytes).collect(),
         b"\xEF\xBB\xBF".iter().copied().chain("带BOM的UTF-8".bytes()).collect(),
         mixed_sample(),
