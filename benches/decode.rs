@@ -94,6 +94,15 @@ fn bench_decode(c: &mut Criterion) {
         ),
         ("utf8", repeat_to(SIMP, 64 * 1024).into_bytes(), utf8.clone()),
     ];
+    // chardetng alone on 16 KiB (what detection feeds it), for scale.
+    let gbk16k = &inputs[0].1[..16 * 1024];
+    g.bench_function("chardetng_alone/gbk/16KiB", |b| {
+        b.iter(|| {
+            let mut d = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+            d.feed(black_box(gbk16k), false);
+            black_box(d.guess(None, chardetng::Utf8Detection::Deny))
+        })
+    });
     for (name, small, large) in &inputs {
         for input in [small, large] {
             g.bench_function(format!("{name}/{}KiB", input.len() / 1024), |b| {

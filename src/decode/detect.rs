@@ -16,6 +16,18 @@ use super::freq;
 /// the prefix size.
 const SCORE_WINDOW: usize = 8 * 1024;
 
+/// The bonus of chardetng's proposal, in half-bits.
+const PROPOSAL_BONUS: u64 = 6;
+
+/// A reading whose non-ASCII characters cost at most this on average looks
+/// like ordinary Chinese (real text averages about 20; wrong readings 35
+/// and more).
+const CHINESE_AVG_COST: u64 = 26;
+
+/// The lead (in half-bits) over the next reading that makes asking
+/// chardetng unnecessary: 32 bits, odds of four billion to one.
+const CLEAR_MARGIN: u64 = 64;
+
 /// How many bytes chardetng sees.
 const DETECTOR_WINDOW: usize = 16 * 1024;
 
@@ -322,41 +334,54 @@ pub(crate) fn guess_legacy(
     complete: bool,
     with_utf16: bool,
 ) -> (&'static Encoding, f32) {
-    // chardetng is the slow part of detection (a few MB/s); 16 KiB is far
-    // more than it needs to decide.
-    let fed = &bytes[..bytes.len().min(DETECTOR_WINDOW)];
-    let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
-    detector.feed(fed, complete && fed.len() == bytes.len());
-    let proposed = canonical(detector.guess(None, Utf8Detection::Deny));
-
     let window_len = bytes.len().min(SCORE_WINDOW);
     let window = &bytes[..window_len];
     let window_last = complete && window_len == bytes.len();
-    let mut scored: Vec<(u64, &'static Encoding)> = Vec::with_capacity(6);
-    let mut candidates = vec![GB18030, BIG5];
-    if !candidates.contains(&proposed) {
-        candidates.push(proposed);
-    }
-    for encoding in candidates {
+    // (cost, encoding, cost per non-ASCII character)
+    let mut scored: Vec<(u64, &'static Encoding, u64)> = Vec::with_capacity(6);
+    let mut score = |encoding: &'static Encoding, bonus: u64| {
         let (text, _) = decode_all(encoding, window, window_last);
-        // Twice the cost of a rare hanzi's extra bits: chardetng has seen
-        // more of the input (and byte pairs, not just characters).
-        let bonus = if encoding == proposed { 6 } else { 0 };
-        scored.push((freq::cost(&text).saturating_sub(bonus), encoding));
-    }
+        let (cost, chars) = freq::cost_and_chars(&text);
+        scored.push((cost.saturating_sub(bonus), encoding, cost / chars.max(1)));
+    };
+    score(GB18030, 0);
+    score(BIG5, 0);
     if with_utf16 {
         for encoding in [UTF_16LE, UTF_16BE] {
             if let Some(c) = utf16_plausible(bytes, complete, encoding) {
-                scored.push((c, encoding));
+                scored.push((c, encoding, 0));
             }
         }
     }
-    scored.sort_by_key(|&(c, e)| (c, e != proposed));
-    let (best, encoding) = scored[0];
-    let margin = scored.get(1).map_or(64, |&(c, _)| c - best);
+    scored.sort_by_key(|&(c, _, _)| c);
+    let margin = |s: &[(u64, &'static Encoding, u64)]| s.get(1).map_or(64, |n| n.0 - s[0].0);
+
+    // chardetng is the slow part of detection (about 2 MB/s here), so it is
+    // only asked when the frequency table is not already sure: the best
+    // reading must look like ordinary Chinese and beat the next by a wide
+    // margin. Otherwise it sees up to 16 KiB and its proposal is scored too.
+    let clear = scored[0].2 <= CHINESE_AVG_COST && margin(&scored) >= CLEAR_MARGIN;
+    if !clear {
+        let fed = &bytes[..bytes.len().min(DETECTOR_WINDOW)];
+        let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
+        detector.feed(fed, complete && fed.len() == bytes.len());
+        let proposed = canonical(detector.guess(None, Utf8Detection::Deny));
+        // Three bits for the proposal: chardetng judges byte pairs and
+        // has seen more of the input than the scoring window.
+        match scored.iter_mut().find(|s| s.1 == proposed) {
+            Some(s) => s.0 = s.0.saturating_sub(PROPOSAL_BONUS),
+            None => {
+                let (text, _) = decode_all(proposed, window, window_last);
+                let (cost, chars) = freq::cost_and_chars(&text);
+                scored.push((cost.saturating_sub(PROPOSAL_BONUS), proposed, cost / chars.max(1)));
+            }
+        }
+        scored.sort_by_key(|&(c, e, _)| (c, e != proposed));
+    }
+    let encoding = scored[0].1;
     // The margin is in half-bits of evidence; 16 half-bits (8 bits, odds of
     // 256 to 1) give about 0.97.
-    let confidence = 1.0 - 0.5 * (-(margin as f32) / 6.0).exp2();
+    let confidence = 1.0 - 0.5 * (-(margin(&scored) as f32) / 6.0).exp2();
     (encoding, confidence.clamp(0.5, 0.999))
 }
 

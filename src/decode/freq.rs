@@ -21,8 +21,9 @@ const UNKNOWN_HAN: u16 = 54;
 /// Cost of common CJK and general punctuation (`，。、“”《》…—`): about as
 /// common as a frequent hanzi, which the table (words only) does not know.
 const PUNCT: u16 = 14;
-/// Cost of a printable ASCII character (about 3 bits).
-const ASCII: u16 = 6;
+/// Cost of a printable ASCII character (5 bits: ASCII is a minority in
+/// Chinese text, and random ASCII is what wrong readings are full of).
+const ASCII: u16 = 10;
 /// Cost of a letter from another script (kana, hangul, Latin with
 /// diacritics, Greek, Cyrillic): possible in Chinese text, but unusual.
 const FOREIGN: u16 = 34;
@@ -81,7 +82,7 @@ pub(crate) fn char_cost(c: char) -> u16 {
         // ASCII is not free: a wrong reading as UTF-16 or a single-byte
         // encoding makes more characters of the same bytes than a right
         // reading, and would otherwise win on its stray ASCII letters.
-        0x09 | 0x0A | 0x0D | 0x20 => 4,
+        0x09 | 0x0A | 0x0D | 0x20 => 6,
         0x21..=0x7E => ASCII,
         0x00..=0x1F | 0x7F..=0x9F => JUNK,
         HAN_START..=HAN_END => u16::from(freq().han[(u - HAN_START) as usize]),
@@ -104,6 +105,13 @@ pub(crate) fn char_cost(c: char) -> u16 {
 /// readings of the same bytes.
 pub(crate) fn cost(text: &str) -> u64 {
     text.chars().map(|c| u64::from(char_cost(c))).sum()
+}
+
+/// The total cost of `text` (as [`cost`]) and how many non-ASCII
+/// characters it has.
+pub(crate) fn cost_and_chars(text: &str) -> (u64, u64) {
+    text.chars()
+        .fold((0, 0), |(cost, n), c| (cost + u64::from(char_cost(c)), n + u64::from(!c.is_ascii())))
 }
 
 #[cfg(test)]

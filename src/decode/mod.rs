@@ -302,13 +302,21 @@ impl StreamDecoder {
             State::Lines { pending, fallback } => {
                 let fallback = *fallback;
                 let mut lines = LineDecoder { fallback, info: &mut self.info };
+                let mut src = src;
+                if !pending.is_empty() {
+                    // Finish the held-back line with the head of `src` only,
+                    // rather than copying all of `src` behind it.
+                    let take = memchr::memchr(b'\n', src).map_or(src.len(), |i| i + 1);
+                    pending.extend_from_slice(&src[..take]);
+                    src = &src[take..];
+                    let used = lines.run(pending, last && src.is_empty(), out);
+                    pending.drain(..used);
+                }
+                // A held-back line that ends in `\n` is always used up, so
+                // anything still pending means `src` is used up too.
                 if pending.is_empty() {
                     let used = lines.run(src, last, out);
                     pending.extend_from_slice(&src[used..]);
-                } else {
-                    pending.extend_from_slice(src);
-                    let used = lines.run(pending, last, out);
-                    pending.drain(..used);
                 }
             }
         }
