@@ -83,7 +83,7 @@ impl Repairer {
         }
 
         if on(Rule::Mojibake)
-            && mojibake::suspect(&cur)
+            && mojibake::suspect(&cur).any()
             && let Some(next) = mojibake::repair(&cur, changes)
         {
             cur = Cow::Owned(next);

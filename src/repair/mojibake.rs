@@ -208,32 +208,50 @@ impl Route {
     }
 }
 
-/// Whether `text` has anything a mojibake route could act on: a character
-/// from the Latin-1 range (single-byte routes), or two rare non-ASCII
-/// characters in a row (double-byte routes). Clean Chinese has neither, so
-/// this one pass is the whole cost of the rule on clean text.
-pub(crate) fn suspect(text: &str) -> bool {
+/// What a text has that a mojibake route could act on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Suspect {
+    /// Letters of the Latin-1 block or C1 controls: single-byte routes.
+    pub latin1: bool,
+    /// Three non-common characters among four non-ASCII ones in a row:
+    /// double-byte routes. Mojibake of that kind is dense with rare
+    /// characters; clean text has rare words (`猖獗`), not rare runs.
+    pub dense: bool,
+}
+
+impl Suspect {
+    /// Whether any route could act.
+    pub(crate) fn any(self) -> bool {
+        self.latin1 || self.dense
+    }
+}
+
+/// Scans `text` once for what a mojibake route could act on. Clean Chinese
+/// has neither kind of suspect, so this one pass is the whole cost of the
+/// rule on clean text.
+pub(crate) fn suspect(text: &str) -> Suspect {
     let t = tables::tables();
-    // Index (in characters) of the last rare character seen.
-    let mut last_rare = usize::MAX - 8;
-    for (n, c) in text.chars().enumerate() {
+    let mut found = Suspect::default();
+    // The last four non-ASCII characters, one bit each: 1 = not common.
+    let mut window: u8 = 0;
+    for c in text.chars() {
         if c.is_ascii() {
             continue;
         }
         let k = t.class(c);
         if k & class::LATIN1 != 0 {
-            return true;
+            found.latin1 = true;
         }
-        if !t.is_good(c) && !c.is_whitespace() {
-            // Double-byte mojibake has rare characters close together
-            // (`斕疑岍賜` alternates); clean text has them far apart.
-            if n.wrapping_sub(last_rare) <= 2 {
-                return true;
-            }
-            last_rare = n;
+        let rare = !t.is_good(c) && !c.is_whitespace();
+        window = ((window << 1) | u8::from(rare)) & 0x0F;
+        if window.count_ones() >= 3 {
+            found.dense = true;
+        }
+        if found.latin1 && found.dense {
+            break;
         }
     }
-    false
+    found
 }
 
 /// Repairs the mojibake in `text`. Returns `None` when nothing changed.
@@ -242,7 +260,8 @@ pub(crate) fn repair(text: &str, changes: &mut Changes) -> Option<String> {
     let mut changed = false;
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {
-        let fixed = if suspect(line) { repair_line(line, text, line_start, changes) } else { None };
+        let found = suspect(line);
+        let fixed = if found.any() { repair_line(line, found, text, line_start, changes) } else { None };
         match fixed {
             Some(f) => {
                 changed = true;
@@ -255,10 +274,17 @@ pub(crate) fn repair(text: &str, changes: &mut Changes) -> Option<String> {
     changed.then_some(out)
 }
 
-fn repair_line(line: &str, whole: &str, base: usize, changes: &mut Changes) -> Option<String> {
+fn repair_line(line: &str, found: Suspect, whole: &str, base: usize, changes: &mut Changes) -> Option<String> {
     let mut cur = line.to_string();
     let mut changed = false;
     for route in ROUTES {
+        let wanted = match route.wrong {
+            Wrong::Latin1 => found.latin1,
+            Wrong::Dbcs(_) => found.dense,
+        };
+        if !wanted {
+            continue;
+        }
         if let Some(next) = repair_route(&cur, route, whole, base, changes) {
             cur = next;
             changed = true;

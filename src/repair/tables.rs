@@ -39,8 +39,8 @@ pub(crate) mod class {
     pub const TRANSLIT: u16 = 2;
     /// Ordinary CJK punctuation or full-width form: plausible in Chinese.
     pub const CJK_PUNCT: u16 = 4;
-    /// A character a Latin-1 or Windows-1252 decoder produces from a byte
-    /// 0x80-0xFF: the material of single-byte mojibake.
+    /// A character of the Latin-1 block that Chinese text does not use on
+    /// its own: the sign of single-byte mojibake.
     pub const LATIN1: u16 = 8;
     /// A character that starts a loss marker (U+FFFD, `锟`, `烫`, `屯`).
     pub const MARKER: u16 = 16;
@@ -110,11 +110,15 @@ impl Tables {
         for c in 0xFF01..=0xFF5E {
             class[c] |= class::CJK_PUNCT;
         }
-        for b in 0x80..=0xFFu8 {
-            class[super::mojibake::latin1_char(b) as usize] |= class::LATIN1;
-            // Latin-1 proper also leaves the C1 controls, which sloppy
-            // Windows-1252 decoders produce too.
-            class[b as usize] |= class::LATIN1;
+        // The Latin-1 block, C1 controls included (Latin-1 and sloppy
+        // Windows-1252 decoders leave them). Not the Windows-1252 extras
+        // (`“ ” — …` are everyday Chinese punctuation) nor the symbols
+        // Chinese text uses on their own (`· × ° ± ÷`, no-break space):
+        // single-byte mojibake of Chinese always has letters of the block.
+        for c in 0x80..=0xFFusize {
+            if ![0xA0, 0xB0, 0xB1, 0xB7, 0xD7, 0xF7].contains(&c) {
+                class[c] |= class::LATIN1;
+            }
         }
         for ch in ['\u{FFFD}', '锟', '烫', '屯'] {
             class[ch as usize] |= class::MARKER;
