@@ -82,11 +82,17 @@ impl Repairer {
             }
         }
 
-        if on(Rule::Mojibake)
-            && mojibake::suspect(&cur).any()
-            && let Some(next) = mojibake::repair(&cur, changes)
-        {
-            cur = Cow::Owned(next);
+        // One pass over the characters answers both "could there be
+        // mojibake" (per line, inside `mojibake::repair`) and "could there be
+        // a loss marker"; on clean text it is the whole cost of both rules.
+        let mut marker_seen = None;
+        if on(Rule::Mojibake) {
+            let (next, marker) = mojibake::repair(&cur, changes);
+            match next {
+                Some(next) => cur = Cow::Owned(next),
+                // Unchanged: the scan's answer holds for the text we keep.
+                None => marker_seen = Some(marker),
+            }
         }
 
         let names = names::NameRules { separator: on(Rule::NameSeparator), space: on(Rule::LostSpace) };
@@ -97,7 +103,7 @@ impl Repairer {
             }
         }
 
-        if on(Rule::LossMarkers) && markers::suspect(&cur) {
+        if on(Rule::LossMarkers) && marker_seen.unwrap_or_else(|| markers::suspect(&cur)) {
             markers::count(&cur, changes);
         }
         cur

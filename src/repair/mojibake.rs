@@ -80,13 +80,16 @@ enum Dbcs {
 struct DbcsTable {
     /// Indexed by `(lead - 0x81) * 256 + trail`; `'\0'` where undefined.
     forward: Vec<char>,
-    reverse: HashMap<char, [u8; 2]>,
+    /// Indexed by BMP code point; `[0, 0]` where the character has no
+    /// two-byte code. (A flat table: this lookup is the inner loop of the
+    /// double-byte routes, and a hash map made it the slowest part.)
+    reverse: Vec<[u8; 2]>,
 }
 
 impl DbcsTable {
     fn build(enc: &'static encoding_rs::Encoding) -> DbcsTable {
         let mut forward = vec!['\0'; 126 * 256];
-        let mut reverse = HashMap::new();
+        let mut reverse: HashMap<char, [u8; 2]> = HashMap::new();
         for lead in 0x81..=0xFEu8 {
             for trail in 0x40..=0xFEu8 {
                 if trail == 0x7F {
@@ -107,13 +110,15 @@ impl DbcsTable {
         // compatibility codes), the encoder's choice is the one ordinary
         // text was written with, so it wins over the first code found.
         let mut buf = [0u8; 4];
-        for (c, code) in reverse.iter_mut() {
+        let mut flat = vec![[0u8; 2]; 0x10000];
+        for (c, code) in reverse {
             let (bytes, _, bad) = enc.encode(c.encode_utf8(&mut buf));
-            if !bad && bytes.len() == 2 {
-                *code = [bytes[0], bytes[1]];
+            let code = if !bad && bytes.len() == 2 { [bytes[0], bytes[1]] } else { code };
+            if (c as u32) < 0x10000 {
+                flat[c as usize] = code;
             }
         }
-        DbcsTable { forward, reverse }
+        DbcsTable { forward, reverse: flat }
     }
 
     fn get(&self, lead: u8, trail: u8) -> Option<char> {
@@ -192,7 +197,7 @@ impl Route {
                 }
                 None => false,
             },
-            Wrong::Dbcs(d) => match dbcs(d).reverse.get(&c) {
+            Wrong::Dbcs(d) => match dbcs(d).reverse.get(c as usize).filter(|b| b[0] != 0) {
                 Some(bytes) => {
                     buf.extend_from_slice(bytes);
                     true
@@ -217,6 +222,9 @@ pub(crate) struct Suspect {
     /// double-byte routes. Mojibake of that kind is dense with rare
     /// characters; clean text has rare words (`猖獗`), not rare runs.
     pub dense: bool,
+    /// A character that may start a loss marker (for `loss-markers`, which
+    /// shares this scan).
+    pub marker: bool,
 }
 
 impl Suspect {
@@ -242,36 +250,47 @@ pub(crate) fn suspect(text: &str) -> Suspect {
         if k & class::LATIN1 != 0 {
             found.latin1 = true;
         }
+        if k & class::MARKER != 0 {
+            found.marker = true;
+        }
         let rare = !t.is_good(c) && !c.is_whitespace();
         window = ((window << 1) | u8::from(rare)) & 0x0F;
         if window.count_ones() >= 3 {
             found.dense = true;
         }
-        if found.latin1 && found.dense {
+        if found.latin1 && found.dense && found.marker {
             break;
         }
     }
     found
 }
 
-/// Repairs the mojibake in `text`. Returns `None` when nothing changed.
-pub(crate) fn repair(text: &str, changes: &mut Changes) -> Option<String> {
-    let mut out = String::new();
-    let mut changed = false;
+/// Repairs the mojibake in `text`, line by line. Returns the repaired text
+/// (`None` when nothing changed) and whether the input has a character that
+/// may start a loss marker.
+pub(crate) fn repair(text: &str, changes: &mut Changes) -> (Option<String>, bool) {
+    let mut out: Option<String> = None;
     let mut line_start = 0;
+    let mut marker = false;
     for line in text.split_inclusive('\n') {
         let found = suspect(line);
+        marker |= found.marker;
         let fixed = if found.any() { repair_line(line, found, text, line_start, changes) } else { None };
-        match fixed {
-            Some(f) => {
-                changed = true;
-                out.push_str(&f);
+        match (fixed, &mut out) {
+            (Some(f), None) => {
+                // First change: copy what came before it.
+                let mut s = String::with_capacity(text.len() + 16);
+                s.push_str(&text[..line_start]);
+                s.push_str(&f);
+                out = Some(s);
             }
-            None => out.push_str(line),
+            (Some(f), Some(s)) => s.push_str(&f),
+            (None, Some(s)) => s.push_str(line),
+            (None, None) => {}
         }
         line_start += line.len();
     }
-    changed.then_some(out)
+    (out, marker)
 }
 
 fn repair_line(line: &str, found: Suspect, whole: &str, base: usize, changes: &mut Changes) -> Option<String> {
@@ -602,7 +621,7 @@ mod tests {
 
     fn fix(s: &str) -> String {
         let mut ch = Changes::new();
-        repair(s, &mut ch).unwrap_or_else(|| s.to_string())
+        repair(s, &mut ch).0.unwrap_or_else(|| s.to_string())
     }
 
     #[test]
