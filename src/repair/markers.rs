@@ -8,6 +8,8 @@
 //! MSVC debug builds, 0xCC/0xCD, read as GBK). Two in a row are real words
 //! (`烫烫的`), so they are not counted.
 
+use std::ops::Range;
+
 use crate::rules::{Changes, Rule};
 
 /// Whether `text` may hold a marker: one of the characters that start one.
@@ -17,10 +19,12 @@ pub(crate) fn suspect(text: &str) -> bool {
     text.chars().any(|c| matches!(c, '\u{FFFD}' | '锟' | '烫' | '屯'))
 }
 
-/// Counts the markers in `text` into `changes`; returns how many were found.
-pub(crate) fn count(text: &str, changes: &mut Changes) -> u64 {
+/// Counts the markers in `range` of `text` (a range of whole lines) into
+/// `changes`; returns how many were found.
+pub(crate) fn count(text: &str, range: Range<usize>, changes: &mut Changes) -> u64 {
     let mut n = 0;
-    let mut iter = text.char_indices().peekable();
+    let base = range.start;
+    let mut iter = text[range].char_indices().map(|(i, c)| (base + i, c)).peekable();
     while let Some((at, c)) = iter.next() {
         let end = match c {
             '\u{FFFD}' => at + c.len_utf8(),
@@ -58,7 +62,7 @@ mod tests {
     use super::*;
 
     fn n(s: &str) -> u64 {
-        count(s, &mut Changes::new())
+        count(s, 0..s.len(), &mut Changes::new())
     }
 
     #[test]

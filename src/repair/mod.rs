@@ -85,13 +85,14 @@ impl Repairer {
         // One pass over the characters answers both "could there be
         // mojibake" (per line, inside `mojibake::repair`) and "could there be
         // a loss marker"; on clean text it is the whole cost of both rules.
-        let mut marker_seen = None;
+        // Lines that may hold a loss marker, when known from that scan and
+        // still valid (the text was not changed).
+        let mut marker_lines = None;
         if on(Rule::Mojibake) {
-            let (next, marker) = mojibake::repair(&cur, changes);
+            let (next, lines) = mojibake::repair(&cur, changes);
             match next {
                 Some(next) => cur = Cow::Owned(next),
-                // Unchanged: the scan's answer holds for the text we keep.
-                None => marker_seen = Some(marker),
+                None => marker_lines = Some((lines, cur.len())),
             }
         }
 
@@ -103,8 +104,18 @@ impl Repairer {
             }
         }
 
-        if on(Rule::LossMarkers) && marker_seen.unwrap_or_else(|| markers::suspect(&cur)) {
-            markers::count(&cur, changes);
+        if on(Rule::LossMarkers) {
+            // The `?` rules never add or remove a marker character, and they
+            // keep byte offsets (`?` → `·` is one byte longer, so use the
+            // current text's own scan when they changed something).
+            let lines = match marker_lines {
+                Some((lines, scanned_len)) if cur.len() == scanned_len => lines,
+                _ if markers::suspect(&cur) => vec![0..cur.len()],
+                _ => Vec::new(),
+            };
+            for range in lines {
+                markers::count(&cur, range, changes);
+            }
         }
         cur
     }

@@ -40,6 +40,7 @@
 //! character.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use crate::rules::{Changes, Rule};
@@ -266,15 +267,17 @@ pub(crate) fn suspect(text: &str) -> Suspect {
 }
 
 /// Repairs the mojibake in `text`, line by line. Returns the repaired text
-/// (`None` when nothing changed) and whether the input has a character that
-/// may start a loss marker.
-pub(crate) fn repair(text: &str, changes: &mut Changes) -> (Option<String>, bool) {
+/// (`None` when nothing changed) and the byte ranges of the input's lines
+/// that have a character that may start a loss marker.
+pub(crate) fn repair(text: &str, changes: &mut Changes) -> (Option<String>, Vec<Range<usize>>) {
     let mut out: Option<String> = None;
     let mut line_start = 0;
-    let mut marker = false;
+    let mut markers = Vec::new();
     for line in text.split_inclusive('\n') {
         let found = suspect(line);
-        marker |= found.marker;
+        if found.marker {
+            markers.push(line_start..line_start + line.len());
+        }
         let fixed = if found.any() { repair_line(line, found, text, line_start, changes) } else { None };
         match (fixed, &mut out) {
             (Some(f), None) => {
@@ -290,7 +293,7 @@ pub(crate) fn repair(text: &str, changes: &mut Changes) -> (Option<String>, bool
         }
         line_start += line.len();
     }
-    (out, marker)
+    (out, markers)
 }
 
 fn repair_line(line: &str, found: Suspect, whole: &str, base: usize, changes: &mut Changes) -> Option<String> {
