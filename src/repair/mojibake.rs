@@ -237,23 +237,39 @@ impl Suspect {
 
 /// Scans `text` once for what a mojibake route could act on. Clean Chinese
 /// has neither kind of suspect, so this one pass is the whole cost of the
-/// rule on clean text.
+/// rule on clean text; it works on bytes and tests one bit per common
+/// character (see [`tables::Tables::is_plain`]).
 pub(crate) fn suspect(text: &str) -> Suspect {
     let t = tables::tables();
+    let b = text.as_bytes();
     let mut found = Suspect::default();
     // The last four non-ASCII characters, one bit each: 1 = not common.
     let mut window: u8 = 0;
-    for c in text.chars() {
-        if c.is_ascii() {
+    let mut i = 0;
+    while i < b.len() {
+        let lead = b[i];
+        if lead < 0x80 {
+            i += 1;
             continue;
         }
+        // `text` is valid UTF-8, so the length follows from the lead byte.
+        let (cp, len) = if lead < 0xE0 {
+            (((lead as u32 & 0x1F) << 6) | (b[i + 1] as u32 & 0x3F), 2)
+        } else if lead < 0xF0 {
+            let cp = ((lead as u32 & 0x0F) << 12) | ((b[i + 1] as u32 & 0x3F) << 6) | (b[i + 2] as u32 & 0x3F);
+            (cp, 3)
+        } else {
+            (0x10000, 4)
+        };
+        i += len;
+        if t.is_plain(cp) {
+            window = (window << 1) & 0x0F;
+            continue;
+        }
+        let c = char::from_u32(cp).unwrap_or('\u{10000}');
         let k = t.class(c);
-        if k & class::LATIN1 != 0 {
-            found.latin1 = true;
-        }
-        if k & class::MARKER != 0 {
-            found.marker = true;
-        }
+        found.latin1 |= k & class::LATIN1 != 0;
+        found.marker |= k & class::MARKER != 0;
         let rare = !t.is_good(c) && !c.is_whitespace();
         window = ((window << 1) | u8::from(rare)) & 0x0F;
         if window.count_ones() >= 3 {
@@ -273,7 +289,11 @@ pub(crate) fn repair(text: &str, changes: &mut Changes) -> (Option<String>, Vec<
     let mut out: Option<String> = None;
     let mut line_start = 0;
     let mut markers = Vec::new();
-    for line in text.split_inclusive('\n') {
+    let mut next = 0;
+    while next < text.len() {
+        let end = memchr::memchr(b'\n', &text.as_bytes()[next..]).map_or(text.len(), |i| next + i + 1);
+        let line = &text[next..end];
+        next = end;
         let found = suspect(line);
         if found.marker {
             markers.push(line_start..line_start + line.len());
@@ -361,13 +381,16 @@ impl Encoded {
         let slice = &self.bytes[from..self.starts[end]];
         // Decode as far as possible, stopping at the first error that is
         // not a gap byte, then cut back to the last character boundary.
-        let (decoded, used) = decode_prefix(route.right, slice);
+        let used = decode_prefix(route.right, slice, None);
         let boundary = self.starts[i..=end].partition_point(|&s| s - from <= used) - 1;
-        if boundary == 0 {
+        // One source character never makes an acceptable repair (see
+        // `plausible_repair`), so do not build its text.
+        if boundary < 2 {
             return None;
         }
         let cut = self.starts[i + boundary] - from;
-        let text = if cut == used { decoded } else { decode_prefix(route.right, &slice[..cut]).0 };
+        let mut text = String::with_capacity(cut);
+        decode_prefix(route.right, &slice[..cut], Some(&mut text));
         Some((i + boundary, text))
     }
 }
@@ -376,19 +399,29 @@ impl Encoded {
 /// except at gap bytes (0xFF, one per U+FFFD in the damaged text), which
 /// become one U+FFFD together with the incomplete character before them.
 /// Returns the text and the number of bytes used.
-fn decode_prefix(right: Right, bytes: &[u8]) -> (String, usize) {
-    let mut out = String::new();
+fn decode_prefix(right: Right, bytes: &[u8], mut out: Option<&mut String>) -> usize {
+    // `out` is None for a dry run that only measures the valid prefix: most
+    // segment tries fail after a character or two and need no text.
+    let mut last_lost = false;
     let mut pos = 0;
     while pos < bytes.len() {
         match right {
             Right::Utf8 => match std::str::from_utf8(&bytes[pos..]) {
                 Ok(s) => {
-                    out.push_str(s);
+                    if let Some(o) = out.as_deref_mut() {
+                        o.push_str(s);
+                    }
+                    last_lost = false;
                     pos = bytes.len();
                 }
                 Err(e) => {
                     let good = e.valid_up_to();
-                    out.push_str(std::str::from_utf8(&bytes[pos..pos + good]).unwrap_or_default());
+                    if let Some(o) = out.as_deref_mut() {
+                        o.push_str(std::str::from_utf8(&bytes[pos..pos + good]).unwrap_or_default());
+                    }
+                    if good > 0 {
+                        last_lost = false;
+                    }
                     pos += good;
                     // An error is forgiven only when a gap byte is what broke
                     // the sequence: the character before the gap lost bytes.
@@ -396,9 +429,7 @@ fn decode_prefix(right: Right, bytes: &[u8]) -> (String, usize) {
                     let gap = bytes[pos..].iter().take(bad + 1).position(|&b| b == 0xFF);
                     match gap {
                         Some(g) if g <= bad => {
-                            if !out.ends_with('\u{FFFD}') {
-                                out.push('\u{FFFD}');
-                            }
+                            push_lost(&mut out, &mut last_lost);
                             pos += g + 1;
                         }
                         _ => break,
@@ -408,34 +439,26 @@ fn decode_prefix(right: Right, bytes: &[u8]) -> (String, usize) {
             Right::Dbcs(d) => {
                 let b = bytes[pos];
                 if b == 0xFF {
-                    if !out.ends_with('\u{FFFD}') {
-                        out.push('\u{FFFD}');
-                    }
+                    push_lost(&mut out, &mut last_lost);
                     pos += 1;
                     continue;
                 }
-                if b < 0x80 {
-                    out.push(b as char);
-                    pos += 1;
-                    continue;
-                }
-                if b == 0x80 && d == Dbcs::Gbk {
-                    out.push('€');
+                if b < 0x80 || (b == 0x80 && d == Dbcs::Gbk) {
+                    // ASCII, or GBK's lone euro sign.
+                    push_char(&mut out, &mut last_lost, if b < 0x80 { b as char } else { '€' });
                     pos += 1;
                     continue;
                 }
                 let Some(&t) = bytes.get(pos + 1) else { break };
                 if t == 0xFF {
                     // The trail byte was lost: the character is gone.
-                    if !out.ends_with('\u{FFFD}') {
-                        out.push('\u{FFFD}');
-                    }
+                    push_lost(&mut out, &mut last_lost);
                     pos += 2;
                     continue;
                 }
                 match dbcs(d).get(b, t) {
                     Some(c) => {
-                        out.push(c);
+                        push_char(&mut out, &mut last_lost, c);
                         pos += 2;
                     }
                     None => break,
@@ -443,7 +466,22 @@ fn decode_prefix(right: Right, bytes: &[u8]) -> (String, usize) {
             }
         }
     }
-    (out, pos)
+    pos
+}
+
+/// Adds one U+FFFD for lost bytes, collapsing runs of them.
+fn push_lost(out: &mut Option<&mut String>, last_lost: &mut bool) {
+    if !*last_lost && let Some(o) = out.as_deref_mut() {
+        o.push('\u{FFFD}');
+    }
+    *last_lost = true;
+}
+
+fn push_char(out: &mut Option<&mut String>, last_lost: &mut bool, c: char) {
+    if let Some(o) = out.as_deref_mut() {
+        o.push(c);
+    }
+    *last_lost = false;
 }
 
 fn repair_route(line: &str, route: Route, whole: &str, base: usize, changes: &mut Changes) -> Option<String> {
