@@ -77,6 +77,12 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    // A reference on the same clean text: counting characters. The shared
+    // 2-core machines are often loaded; the ratio to this is steadier than
+    // the absolute figure.
+    let clean = clean_text(4 << 20);
+    group.throughput(Throughput::Bytes(clean.len() as u64));
+    group.bench_function("reference-chars-count", |b| b.iter(|| black_box(black_box(&clean).chars().count())));
     group.finish();
 }
 

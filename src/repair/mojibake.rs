@@ -381,7 +381,8 @@ impl Encoded {
         let slice = &self.bytes[from..self.starts[end]];
         // Decode as far as possible, stopping at the first error that is
         // not a gap byte, then cut back to the last character boundary.
-        let used = decode_prefix(route.right, slice, None);
+        let dbcs_pair = matches!((route.wrong, route.right), (Wrong::Dbcs(_), Right::Dbcs(_)));
+        let used = decode_prefix(route.right, slice, dbcs_pair, None);
         let boundary = self.starts[i..=end].partition_point(|&s| s - from <= used) - 1;
         // One source character never makes an acceptable repair (see
         // `plausible_repair`), so do not build its text.
@@ -390,7 +391,7 @@ impl Encoded {
         }
         let cut = self.starts[i + boundary] - from;
         let mut text = String::with_capacity(cut);
-        decode_prefix(route.right, &slice[..cut], Some(&mut text));
+        decode_prefix(route.right, &slice[..cut], dbcs_pair, Some(&mut text));
         Some((i + boundary, text))
     }
 }
@@ -399,7 +400,7 @@ impl Encoded {
 /// except at gap bytes (0xFF, one per U+FFFD in the damaged text), which
 /// become one U+FFFD together with the incomplete character before them.
 /// Returns the text and the number of bytes used.
-fn decode_prefix(right: Right, bytes: &[u8], mut out: Option<&mut String>) -> usize {
+fn decode_prefix(right: Right, bytes: &[u8], stop_at_junk: bool, mut out: Option<&mut String>) -> usize {
     // `out` is None for a dry run that only measures the valid prefix: most
     // segment tries fail after a character or two and need no text.
     let mut last_lost = false;
@@ -457,6 +458,11 @@ fn decode_prefix(right: Right, bytes: &[u8], mut out: Option<&mut String>) -> us
                     continue;
                 }
                 match dbcs(d).get(b, t) {
+                    // Between two double-byte encodings nearly every pair is
+                    // valid, so validity alone would run to the end of the
+                    // line from every start (quadratic); a repair never
+                    // contains junk, so stop there (see `trim_pairs`).
+                    Some(c) if stop_at_junk && tables::tables().plausibility(c) == 0.0 => break,
                     Some(c) => {
                         push_char(&mut out, &mut last_lost, c);
                         pos += 2;
