@@ -82,7 +82,9 @@ fn bench(c: &mut Criterion) {
     // the absolute figure.
     let clean = clean_text(4 << 20);
     group.throughput(Throughput::Bytes(clean.len() as u64));
-    group.bench_function("reference-chars-count", |b| b.iter(|| black_box(black_box(&clean).chars().count())));
+    group.bench_function("reference-chars-count", |b| {
+        b.iter(|| black_box(black_box(&clean).chars().count()))
+    });
     group.finish();
 }
 

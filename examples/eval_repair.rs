@@ -54,7 +54,9 @@ const QMARK_RULES: [Rule; 2] = [Rule::NameSeparator, Rule::LostSpace];
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let verbose = args.iter().any(|a| a == "--verbose");
-    let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).map(PathBuf::from);
+    let value = |flag: &str| {
+        args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).map(PathBuf::from)
+    };
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/repair");
     let repairer = Repairer::new(&Config::default());
 
@@ -76,7 +78,13 @@ fn main() {
                 .filter(|r| r.stage() == zhclean::rules::Stage::Repair)
                 .all(|&r| changes.count(r) == expected.get(&r).copied().unwrap_or(0));
             let pass = out == case.fixed && counts_ok;
-            let entry = classes.entry(if negative { format!("negative/{}", case.label) } else { case.label.clone() }).or_default();
+            let entry = classes
+                .entry(if negative {
+                    format!("negative/{}", case.label)
+                } else {
+                    case.label.clone()
+                })
+                .or_default();
             entry.0 += 1;
             entry.1 += u64::from(pass);
             if !pass {
@@ -93,8 +101,11 @@ fn main() {
             }
 
             // `?` rules, per `?`, when lengths line up.
-            let (o, f, g): (Vec<char>, Vec<char>, Vec<char>) =
-                (case.original.chars().collect(), case.fixed.chars().collect(), out.chars().collect());
+            let (o, f, g): (Vec<char>, Vec<char>, Vec<char>) = (
+                case.original.chars().collect(),
+                case.fixed.chars().collect(),
+                out.chars().collect(),
+            );
             let per_mark = o.len() == f.len() && o.len() == g.len();
             if per_mark {
                 for i in (0..o.len()).filter(|&i| o[i] == '?') {
@@ -104,13 +115,19 @@ fn main() {
                         _ => None,
                     };
                     if f[i] != '?' && g[i] == f[i] {
-                        scores.entry(rule(f[i]).unwrap_or(Rule::NameSeparator)).or_default().tp += 1;
+                        scores.entry(rule(f[i]).unwrap_or(Rule::NameSeparator)).or_default().tp +=
+                            1;
                     } else if f[i] != '?' && g[i] == '?' {
-                        scores.entry(rule(f[i]).unwrap_or(Rule::NameSeparator)).or_default().fn_ += 1;
+                        scores.entry(rule(f[i]).unwrap_or(Rule::NameSeparator)).or_default().fn_ +=
+                            1;
                     } else if g[i] != f[i] {
-                        scores.entry(rule(g[i]).unwrap_or(Rule::NameSeparator)).or_default().fp += 1;
+                        scores.entry(rule(g[i]).unwrap_or(Rule::NameSeparator)).or_default().fp +=
+                            1;
                         if f[i] != '?' {
-                            scores.entry(rule(f[i]).unwrap_or(Rule::NameSeparator)).or_default().fn_ += 1;
+                            scores
+                                .entry(rule(f[i]).unwrap_or(Rule::NameSeparator))
+                                .or_default()
+                                .fn_ += 1;
                         }
                     }
                 }
@@ -186,7 +203,8 @@ fn question_stress(repairer: &Repairer, lines: &[String]) {
         let chars: Vec<char> = line.chars().collect();
         let mut damaged = String::with_capacity(line.len());
         for (i, &c) in chars.iter().enumerate() {
-            let between_han = i > 0 && i + 1 < chars.len() && is_han(chars[i - 1]) && is_han(chars[i + 1]);
+            let between_han =
+                i > 0 && i + 1 < chars.len() && is_han(chars[i - 1]) && is_han(chars[i + 1]);
             damaged.push(match c {
                 '？' => '?',
                 '·' if between_han => '?',
@@ -206,7 +224,13 @@ fn question_stress(repairer: &Repairer, lines: &[String]) {
                         fp += 1;
                         if shown < 20 {
                             shown += 1;
-                            println!("  question changed: {:?}", truncate(&chars[i.saturating_sub(12)..].iter().collect::<String>(), 30));
+                            println!(
+                                "  question changed: {:?}",
+                                truncate(
+                                    &chars[i.saturating_sub(12)..].iter().collect::<String>(),
+                                    30
+                                )
+                            );
                         }
                     }
                 }
@@ -285,12 +309,16 @@ fn tang_lines(dir: &Path) -> Vec<String> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("poet.tang.")))
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("poet.tang."))
+        })
         .collect();
     files.sort();
     let mut out = Vec::new();
     for f in files {
-        let poems: Vec<Poem> = serde_json::from_str(&std::fs::read_to_string(&f).unwrap_or_default()).unwrap_or_default();
+        let poems: Vec<Poem> =
+            serde_json::from_str(&std::fs::read_to_string(&f).unwrap_or_default())
+                .unwrap_or_default();
         out.extend(poems.into_iter().flat_map(|p| p.paragraphs));
     }
     out

@@ -29,7 +29,8 @@ fn seed(name: &str) -> (String, String, Changes) {
 #[test]
 fn seed_names_dots_restored() {
     let (text, out, changes) = seed("002_cdb06d2fe7d8a3c6.txt");
-    for name in ["斯科特·丹恩", "斯科特·贝森特", "尼克·迈尔斯", "莱恩·卡斯蒂尔"] {
+    for name in ["斯科特·丹恩", "斯科特·贝森特", "尼克·迈尔斯", "莱恩·卡斯蒂尔"]
+    {
         assert!(out.contains(name), "{name} not restored");
         assert!(!out.contains(&name.replace('·', "?")));
     }
@@ -80,7 +81,13 @@ fn negative_cases_unchanged() {
         let mut ch = Changes::new();
         let out = r.repair(&c.original, &mut ch);
         if out != c.original || ch.total() != 0 {
-            bad.push(format!("[{}] {:?} -> {:?} {:?}", c.label, c.original, out, ch.counts().collect::<Vec<_>>()));
+            bad.push(format!(
+                "[{}] {:?} -> {:?} {:?}",
+                c.label,
+                c.original,
+                out,
+                ch.counts().collect::<Vec<_>>()
+            ));
         }
     }
     assert!(bad.is_empty(), "{} negative case(s) changed:\n{}", bad.len(), bad.join("\n"));
@@ -132,11 +139,77 @@ fn clean_text_is_borrowed() {
 /// tests reach the rules' code rather than the fast path.
 fn damage_alphabet() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
-        "&", "&amp;", "#", "x", "3", "9", ";", "amp", "nbsp", "?", "·", "斯", "科", "特", "丹", "恩",
-        "吗", "（", "）", "(", ")", "Scott", " ", "\n", "`", "<", ">", "a", "rare", "earth", "/", "=",
-        "涓", "枃", "浣", "犲", "ソ", "ä", "½", "å", "¥", "Ã", "©", "\u{81}", "\u{8D}", "Ä", "ã", "º",
-        "£", "¬", "¡", "¤", "斕", "疑", "岍", "賜", "ㄛ", "※", "\u{FFFD}", "锟斤拷", "烫", "屯", "中", "文",
-        "http://", "www.", "@", "é", "ü", "い", "ァ",
+        "&",
+        "&amp;",
+        "#",
+        "x",
+        "3",
+        "9",
+        ";",
+        "amp",
+        "nbsp",
+        "?",
+        "·",
+        "斯",
+        "科",
+        "特",
+        "丹",
+        "恩",
+        "吗",
+        "（",
+        "）",
+        "(",
+        ")",
+        "Scott",
+        " ",
+        "\n",
+        "`",
+        "<",
+        ">",
+        "a",
+        "rare",
+        "earth",
+        "/",
+        "=",
+        "涓",
+        "枃",
+        "浣",
+        "犲",
+        "ソ",
+        "ä",
+        "½",
+        "å",
+        "¥",
+        "Ã",
+        "©",
+        "\u{81}",
+        "\u{8D}",
+        "Ä",
+        "ã",
+        "º",
+        "£",
+        "¬",
+        "¡",
+        "¤",
+        "斕",
+        "疑",
+        "岍",
+        "賜",
+        "ㄛ",
+        "※",
+        "\u{FFFD}",
+        "锟斤拷",
+        "烫",
+        "屯",
+        "中",
+        "文",
+        "http://",
+        "www.",
+        "@",
+        "é",
+        "ü",
+        "い",
+        "ァ",
     ]);
     prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
 }

@@ -71,8 +71,15 @@ impl Repairer {
         let on = |r: Rule| self.rules.contains(r);
         let mut cur = Cow::Borrowed(text);
 
-        let ent = entities::EntityRules { single: on(Rule::Entities), double: on(Rule::EntitiesDouble) };
-        if (ent.single || ent.double) && memchr::memchr(b'&', cur.as_bytes()).is_some() {
+        // One pass for both ASCII triggers: clean Chinese text usually has
+        // neither `&` nor `?`.
+        let ascii_triggers = memchr::memchr2(b'&', b'?', text.as_bytes()).is_some();
+        let ent =
+            entities::EntityRules { single: on(Rule::Entities), double: on(Rule::EntitiesDouble) };
+        if ascii_triggers
+            && (ent.single || ent.double)
+            && memchr::memchr(b'&', cur.as_bytes()).is_some()
+        {
             for _ in 0..ENTITY_ROUNDS {
                 let protected = Protected::scan(&cur, Kinds { markup: true, urls: false });
                 match entities::decode(&cur, &protected, ent, changes) {
@@ -96,8 +103,15 @@ impl Repairer {
             }
         }
 
-        let names = names::NameRules { separator: on(Rule::NameSeparator), space: on(Rule::LostSpace) };
-        if (names.separator || names.space) && memchr::memchr(b'?', cur.as_bytes()).is_some() {
+        let names =
+            names::NameRules { separator: on(Rule::NameSeparator), space: on(Rule::LostSpace) };
+        // Entities may have produced a `?` (`&#63;`), so look again when the
+        // text changed.
+        let may_have_question = ascii_triggers || matches!(cur, Cow::Owned(_));
+        if may_have_question
+            && (names.separator || names.space)
+            && memchr::memchr(b'?', cur.as_bytes()).is_some()
+        {
             let protected = Protected::scan(&cur, Kinds { markup: true, urls: true });
             if let Some(next) = names::repair(&cur, &protected, names, changes) {
                 cur = Cow::Owned(next);
@@ -110,7 +124,7 @@ impl Repairer {
             // current text's own scan when they changed something).
             let lines = match marker_lines {
                 Some((lines, scanned_len)) if cur.len() == scanned_len => lines,
-                _ if markers::suspect(&cur) => vec![0..cur.len()],
+                _ if markers::suspect(&cur) => std::iter::once(0..cur.len()).collect(),
                 _ => Vec::new(),
             };
             for range in lines {

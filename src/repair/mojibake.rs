@@ -256,7 +256,9 @@ pub(crate) fn suspect(text: &str) -> Suspect {
         let (cp, len) = if lead < 0xE0 {
             (((lead as u32 & 0x1F) << 6) | (b[i + 1] as u32 & 0x3F), 2)
         } else if lead < 0xF0 {
-            let cp = ((lead as u32 & 0x0F) << 12) | ((b[i + 1] as u32 & 0x3F) << 6) | (b[i + 2] as u32 & 0x3F);
+            let cp = ((lead as u32 & 0x0F) << 12)
+                | ((b[i + 1] as u32 & 0x3F) << 6)
+                | (b[i + 2] as u32 & 0x3F);
             (cp, 3)
         } else {
             (0x10000, 4)
@@ -291,14 +293,16 @@ pub(crate) fn repair(text: &str, changes: &mut Changes) -> (Option<String>, Vec<
     let mut markers = Vec::new();
     let mut next = 0;
     while next < text.len() {
-        let end = memchr::memchr(b'\n', &text.as_bytes()[next..]).map_or(text.len(), |i| next + i + 1);
+        let end =
+            memchr::memchr(b'\n', &text.as_bytes()[next..]).map_or(text.len(), |i| next + i + 1);
         let line = &text[next..end];
         next = end;
         let found = suspect(line);
         if found.marker {
             markers.push(line_start..line_start + line.len());
         }
-        let fixed = if found.any() { repair_line(line, found, text, line_start, changes) } else { None };
+        let fixed =
+            if found.any() { repair_line(line, found, text, line_start, changes) } else { None };
         match (fixed, &mut out) {
             (Some(f), None) => {
                 // First change: copy what came before it.
@@ -316,7 +320,13 @@ pub(crate) fn repair(text: &str, changes: &mut Changes) -> (Option<String>, Vec<
     (out, markers)
 }
 
-fn repair_line(line: &str, found: Suspect, whole: &str, base: usize, changes: &mut Changes) -> Option<String> {
+fn repair_line(
+    line: &str,
+    found: Suspect,
+    whole: &str,
+    base: usize,
+    changes: &mut Changes,
+) -> Option<String> {
     let mut cur = line.to_string();
     let mut changed = false;
     for route in ROUTES {
@@ -400,7 +410,12 @@ impl Encoded {
 /// except at gap bytes (0xFF, one per U+FFFD in the damaged text), which
 /// become one U+FFFD together with the incomplete character before them.
 /// Returns the text and the number of bytes used.
-fn decode_prefix(right: Right, bytes: &[u8], stop_at_junk: bool, mut out: Option<&mut String>) -> usize {
+fn decode_prefix(
+    right: Right,
+    bytes: &[u8],
+    stop_at_junk: bool,
+    mut out: Option<&mut String>,
+) -> usize {
     // `out` is None for a dry run that only measures the valid prefix: most
     // segment tries fail after a character or two and need no text.
     let mut last_lost = false;
@@ -418,7 +433,9 @@ fn decode_prefix(right: Right, bytes: &[u8], stop_at_junk: bool, mut out: Option
                 Err(e) => {
                     let good = e.valid_up_to();
                     if let Some(o) = out.as_deref_mut() {
-                        o.push_str(std::str::from_utf8(&bytes[pos..pos + good]).unwrap_or_default());
+                        o.push_str(
+                            std::str::from_utf8(&bytes[pos..pos + good]).unwrap_or_default(),
+                        );
                     }
                     if good > 0 {
                         last_lost = false;
@@ -490,7 +507,13 @@ fn push_char(out: &mut Option<&mut String>, last_lost: &mut bool, c: char) {
     *last_lost = false;
 }
 
-fn repair_route(line: &str, route: Route, whole: &str, base: usize, changes: &mut Changes) -> Option<String> {
+fn repair_route(
+    line: &str,
+    route: Route,
+    whole: &str,
+    base: usize,
+    changes: &mut Changes,
+) -> Option<String> {
     let enc = Encoded::new(line, route);
     let chars = &enc.chars;
     let mut out = String::new();
@@ -613,7 +636,9 @@ fn plausible_repair(route: Route, source: &str, decoded: &str) -> bool {
         if let Right::Dbcs(_) = route.right {
             let mut run = 0;
             for (c, d) in source.chars().zip(decoded.chars()) {
-                if matches!(c, '\u{3100}'..='\u{312F}' | '\u{31A0}'..='\u{31BF}') && tables::is_han(d) {
+                if matches!(c, '\u{3100}'..='\u{312F}' | '\u{31A0}'..='\u{31BF}')
+                    && tables::is_han(d)
+                {
                     run += 1;
                     if run >= 3 {
                         return false;
@@ -635,7 +660,9 @@ fn plausible_repair(route: Route, source: &str, decoded: &str) -> bool {
         let t = tables::tables();
         let junk_symbols = source
             .chars()
-            .filter(|&c| !c.is_ascii() && !tables::is_han(c) && c != '\u{FFFD}' && t.plausibility(c) == 0.0)
+            .filter(|&c| {
+                !c.is_ascii() && !tables::is_han(c) && c != '\u{FFFD}' && t.plausibility(c) == 0.0
+            })
             .count();
         let punct = decoded.chars().any(|c| t.class(c) & class::CJK_PUNCT != 0);
         // Big5 text read as GBK loses its punctuation (Big5 `，` A141 is no

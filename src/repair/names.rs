@@ -69,7 +69,9 @@ pub(crate) fn repair(
         // lone lost dot or space.
         let prev = text[..at].chars().next_back();
         let next = text[at + 1..].chars().next();
-        if matches!(prev, Some('?' | '？' | '!' | '！')) || matches!(next, Some('?' | '？' | '!' | '！')) {
+        if matches!(prev, Some('?' | '？' | '!' | '！'))
+            || matches!(next, Some('?' | '？' | '!' | '！'))
+        {
             continue;
         }
         let v = if rules.space && lost_space(text, at) {
@@ -224,7 +226,12 @@ fn name_verdict(text: &str, at: usize) -> Verdict {
 fn glossed(text: &str, at: usize) -> bool {
     // The whole name chain around the `?`: Han, initials and separators.
     let in_chain = |c: char| is_han(c) || c == '?' || c == '·' || c.is_ascii_uppercase();
-    let start = text[..at].char_indices().rev().take_while(|&(_, c)| in_chain(c)).last().map_or(at, |(i, _)| i);
+    let start = text[..at]
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| in_chain(c))
+        .last()
+        .map_or(at, |(i, _)| i);
     let rest = &text[at..];
     let chain_len = rest.char_indices().find(|&(_, c)| !in_chain(c)).map_or(rest.len(), |(i, _)| i);
     let chain = &text[start..at + chain_len];
@@ -248,7 +255,9 @@ fn glossed(text: &str, at: usize) -> bool {
         return capitalised >= parts && !inner.chars().any(is_han);
     }
     let han: Vec<char> = inner.chars().filter(|&c| is_han(c)).collect();
-    if han.len() < 2 || han.len() + inner.chars().filter(|&c| c == '·').count() != inner.chars().count() {
+    if han.len() < 2
+        || han.len() + inner.chars().filter(|&c| c == '·').count() != inner.chars().count()
+    {
         return false;
     }
     let t = tables::tables();
@@ -260,7 +269,8 @@ fn glossed(text: &str, at: usize) -> bool {
 /// appear joined by a real `·` elsewhere in the document.
 fn dotted_elsewhere(text: &str, at: usize) -> bool {
     let l: String = {
-        let mut v: Vec<char> = text[..at].chars().rev().take_while(|&c| is_han(c)).take(2).collect();
+        let mut v: Vec<char> =
+            text[..at].chars().rev().take_while(|&c| is_han(c)).take(2).collect();
         v.reverse();
         v.into_iter().collect()
     };
@@ -310,7 +320,8 @@ fn lost_space(text: &str, at: usize) -> bool {
     }
     // `it?Yes`: a lower-case word followed by a capitalised one is a
     // sentence boundary; `Why?Because`: a question word.
-    let lower_then_upper = lword.as_bytes()[0].is_ascii_lowercase() && rword.as_bytes()[0].is_ascii_uppercase();
+    let lower_then_upper =
+        lword.as_bytes()[0].is_ascii_lowercase() && rword.as_bytes()[0].is_ascii_uppercase();
     if lower_then_upper || QUESTION_WORDS.iter().any(|w| lword.eq_ignore_ascii_case(w)) {
         return false;
     }
@@ -340,7 +351,10 @@ mod tests {
             ("哈里?S?杜鲁门", "哈里·S·杜鲁门"),
             ("唐纳德?川普（特朗普）", "唐纳德·川普（特朗普）"),
             ("约翰?史密斯说", "约翰·史密斯说"),
-            ("美国财政部长斯科特?贝森特（Scott Bessent）", "美国财政部长斯科特·贝森特（Scott Bessent）"),
+            (
+                "美国财政部长斯科特?贝森特（Scott Bessent）",
+                "美国财政部长斯科特·贝森特（Scott Bessent）",
+            ),
             ("执行长尼克?迈尔斯（Nick Myers）", "执行长尼克·迈尔斯（Nick Myers）"),
             (
                 "哈里?S?杜鲁门大楼（Harry S. Truman Building）",

@@ -171,9 +171,7 @@ fn scan_html(text: &str, out: &mut Vec<Range<usize>>) {
 /// cannot be part of a URL.
 fn scan_urls(text: &str, out: &mut Vec<Range<usize>>) {
     let b = text.as_bytes();
-    let url_byte = |c: u8| {
-        c.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'*+,;=%".contains(&c)
-    };
+    let url_byte = |c: u8| c.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'*+,;=%".contains(&c);
     let mut i = 0;
     while let Some(off) = memchr::memmem::find(&b[i..], b"://") {
         let mid = i + off;
@@ -196,7 +194,9 @@ fn scan_urls(text: &str, out: &mut Vec<Range<usize>>) {
             let at = i + off;
             let mut start = at;
             if back {
-                while start > 0 && (b[start - 1].is_ascii_alphanumeric() || b"._%+-".contains(&b[start - 1])) {
+                while start > 0
+                    && (b[start - 1].is_ascii_alphanumeric() || b"._%+-".contains(&b[start - 1]))
+                {
                     start -= 1;
                 }
             }
@@ -233,7 +233,10 @@ mod tests {
 
     #[test]
     fn tags_and_code_elements() {
-        assert_eq!(protected_text(r#"<a href="x.md?dfh#1">文</a>"#), r#"<a href="x.md?dfh#1"></a>"#);
+        assert_eq!(
+            protected_text(r#"<a href="x.md?dfh#1">文</a>"#),
+            r#"<a href="x.md?dfh#1"></a>"#
+        );
         assert_eq!(protected_text("<code>&lt;</code>x"), "<code>&lt;</code>");
         assert_eq!(protected_text("a < b 且 c<d"), "");
     }

@@ -111,17 +111,17 @@ impl Tables {
         for ch in CJK_PUNCTUATION.chars() {
             class[ch as usize] |= class::CJK_PUNCT;
         }
-        for c in 0xFF01..=0xFF5E {
-            class[c] |= class::CJK_PUNCT;
+        for k in &mut class[0xFF01..=0xFF5E] {
+            *k |= class::CJK_PUNCT;
         }
         // The Latin-1 block, C1 controls included (Latin-1 and sloppy
         // Windows-1252 decoders leave them). Not the Windows-1252 extras
         // (`“ ” — …` are everyday Chinese punctuation) nor the symbols
         // Chinese text uses on their own (`· × ° ± ÷`, no-break space):
         // single-byte mojibake of Chinese always has letters of the block.
-        for c in 0x80..=0xFFusize {
+        for (c, k) in class.iter_mut().enumerate().take(0x100).skip(0x80) {
             if ![0xA0, 0xB0, 0xB1, 0xB7, 0xD7, 0xF7].contains(&c) {
-                class[c] |= class::LATIN1;
+                *k |= class::LATIN1;
             }
         }
         for ch in ['\u{FFFD}', '锟', '烫', '屯'] {
