@@ -8,21 +8,23 @@
 //! MSVC debug builds, 0xCC/0xCD, read as GBK). Two in a row are real words
 //! (`烫烫的`), so they are not counted.
 
+use std::ops::Range;
+
 use crate::rules::{Changes, Rule};
 
-/// Whether `text` may hold a marker: a cheap test on the first character.
+/// Whether `text` may hold a marker: one of the characters that start one.
 pub(crate) fn suspect(text: &str) -> bool {
-    // U+FFFD is EF BF BD; `锟` E9 94 9F; `烫` E7 83 AB; `屯` E5 B1 AF. The
-    // second bytes 0xBF/0x94/0x83/0xB1 are common in Chinese UTF-8, so look
-    // for the whole characters.
-    let finder = |n: &str| memchr::memmem::find(text.as_bytes(), n.as_bytes()).is_some();
-    finder("\u{FFFD}") || finder("锟斤拷") || finder("烫烫烫") || finder("屯屯屯")
+    // The UTF-8 bytes of these characters are all common in Chinese text,
+    // so a byte search would stop everywhere: look at whole characters.
+    text.chars().any(|c| matches!(c, '\u{FFFD}' | '锟' | '烫' | '屯'))
 }
 
-/// Counts the markers in `text` into `changes`; returns how many were found.
-pub(crate) fn count(text: &str, changes: &mut Changes) -> u64 {
+/// Counts the markers in `range` of `text` (a range of whole lines) into
+/// `changes`; returns how many were found.
+pub(crate) fn count(text: &str, range: Range<usize>, changes: &mut Changes) -> u64 {
     let mut n = 0;
-    let mut iter = text.char_indices().peekable();
+    let base = range.start;
+    let mut iter = text[range].char_indices().map(|(i, c)| (base + i, c)).peekable();
     while let Some((at, c)) = iter.next() {
         let end = match c {
             '\u{FFFD}' => at + c.len_utf8(),
@@ -60,7 +62,7 @@ mod tests {
     use super::*;
 
     fn n(s: &str) -> u64 {
-        count(s, &mut Changes::new())
+        count(s, 0..s.len(), &mut Changes::new())
     }
 
     #[test]
@@ -71,6 +73,7 @@ mod tests {
         assert_eq!(n("屯屯屯 烫烫烫"), 2);
         assert_eq!(n("a\u{FFFD}\u{FFFD}b"), 2);
         assert!(suspect("x锟斤拷") && suspect("\u{FFFD}") && !suspect("一斤苹果"));
+        assert!(suspect("水很烫。"), "a cheap test: count() decides");
     }
 
     #[test]

@@ -71,9 +71,15 @@ impl Repairer {
         let on = |r: Rule| self.rules.contains(r);
         let mut cur = Cow::Borrowed(text);
 
+        // One pass for both ASCII triggers: clean Chinese text usually has
+        // neither `&` nor `?`.
+        let ascii_triggers = memchr::memchr2(b'&', b'?', text.as_bytes()).is_some();
         let ent =
             entities::EntityRules { single: on(Rule::Entities), double: on(Rule::EntitiesDouble) };
-        if (ent.single || ent.double) && memchr::memchr(b'&', cur.as_bytes()).is_some() {
+        if ascii_triggers
+            && (ent.single || ent.double)
+            && memchr::memchr(b'&', cur.as_bytes()).is_some()
+        {
             for _ in 0..ENTITY_ROUNDS {
                 let protected = Protected::scan(&cur, Kinds { markup: true, urls: false });
                 match entities::decode(&cur, &protected, ent, changes) {
@@ -83,24 +89,47 @@ impl Repairer {
             }
         }
 
-        if on(Rule::Mojibake)
-            && mojibake::suspect(&cur)
-            && let Some(next) = mojibake::repair(&cur, changes)
-        {
-            cur = Cow::Owned(next);
+        // One pass over the characters answers both "could there be
+        // mojibake" (per line, inside `mojibake::repair`) and "could there be
+        // a loss marker"; on clean text it is the whole cost of both rules.
+        // Lines that may hold a loss marker, when known from that scan and
+        // still valid (the text was not changed).
+        let mut marker_lines = None;
+        if on(Rule::Mojibake) {
+            let (next, lines) = mojibake::repair(&cur, changes);
+            match next {
+                Some(next) => cur = Cow::Owned(next),
+                None => marker_lines = Some((lines, cur.len())),
+            }
         }
 
         let names =
             names::NameRules { separator: on(Rule::NameSeparator), space: on(Rule::LostSpace) };
-        if (names.separator || names.space) && memchr::memchr(b'?', cur.as_bytes()).is_some() {
+        // Entities may have produced a `?` (`&#63;`), so look again when the
+        // text changed.
+        let may_have_question = ascii_triggers || matches!(cur, Cow::Owned(_));
+        if may_have_question
+            && (names.separator || names.space)
+            && memchr::memchr(b'?', cur.as_bytes()).is_some()
+        {
             let protected = Protected::scan(&cur, Kinds { markup: true, urls: true });
             if let Some(next) = names::repair(&cur, &protected, names, changes) {
                 cur = Cow::Owned(next);
             }
         }
 
-        if on(Rule::LossMarkers) && markers::suspect(&cur) {
-            markers::count(&cur, changes);
+        if on(Rule::LossMarkers) {
+            // The `?` rules never add or remove a marker character, and they
+            // keep byte offsets (`?` → `·` is one byte longer, so use the
+            // current text's own scan when they changed something).
+            let lines = match marker_lines {
+                Some((lines, scanned_len)) if cur.len() == scanned_len => lines,
+                _ if markers::suspect(&cur) => std::iter::once(0..cur.len()).collect(),
+                _ => Vec::new(),
+            };
+            for range in lines {
+                markers::count(&cur, range, changes);
+            }
         }
         cur
     }

@@ -40,6 +40,7 @@
 //! character.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use crate::rules::{Changes, Rule};
@@ -80,13 +81,16 @@ enum Dbcs {
 struct DbcsTable {
     /// Indexed by `(lead - 0x81) * 256 + trail`; `'\0'` where undefined.
     forward: Vec<char>,
-    reverse: HashMap<char, [u8; 2]>,
+    /// Indexed by BMP code point; `[0, 0]` where the character has no
+    /// two-byte code. (A flat table: this lookup is the inner loop of the
+    /// double-byte routes, and a hash map made it the slowest part.)
+    reverse: Vec<[u8; 2]>,
 }
 
 impl DbcsTable {
     fn build(enc: &'static encoding_rs::Encoding) -> DbcsTable {
         let mut forward = vec!['\0'; 126 * 256];
-        let mut reverse = HashMap::new();
+        let mut reverse: HashMap<char, [u8; 2]> = HashMap::new();
         for lead in 0x81..=0xFEu8 {
             for trail in 0x40..=0xFEu8 {
                 if trail == 0x7F {
@@ -107,13 +111,15 @@ impl DbcsTable {
         // compatibility codes), the encoder's choice is the one ordinary
         // text was written with, so it wins over the first code found.
         let mut buf = [0u8; 4];
-        for (c, code) in reverse.iter_mut() {
+        let mut flat = vec![[0u8; 2]; 0x10000];
+        for (c, code) in reverse {
             let (bytes, _, bad) = enc.encode(c.encode_utf8(&mut buf));
-            if !bad && bytes.len() == 2 {
-                *code = [bytes[0], bytes[1]];
+            let code = if !bad && bytes.len() == 2 { [bytes[0], bytes[1]] } else { code };
+            if (c as u32) < 0x10000 {
+                flat[c as usize] = code;
             }
         }
-        DbcsTable { forward, reverse }
+        DbcsTable { forward, reverse: flat }
     }
 
     fn get(&self, lead: u8, trail: u8) -> Option<char> {
@@ -192,7 +198,7 @@ impl Route {
                 }
                 None => false,
             },
-            Wrong::Dbcs(d) => match dbcs(d).reverse.get(&c) {
+            Wrong::Dbcs(d) => match dbcs(d).reverse.get(c as usize).filter(|b| b[0] != 0) {
                 Some(bytes) => {
                     buf.extend_from_slice(bytes);
                     true
@@ -208,57 +214,129 @@ impl Route {
     }
 }
 
-/// Whether `text` has anything a mojibake route could act on: a character
-/// from the Latin-1 range (single-byte routes), or two rare non-ASCII
-/// characters in a row (double-byte routes). Clean Chinese has neither, so
-/// this one pass is the whole cost of the rule on clean text.
-pub(crate) fn suspect(text: &str) -> bool {
-    let t = tables::tables();
-    // Index (in characters) of the last rare character seen.
-    let mut last_rare = usize::MAX - 8;
-    for (n, c) in text.chars().enumerate() {
-        if c.is_ascii() {
-            continue;
-        }
-        let k = t.class(c);
-        if k & class::LATIN1 != 0 {
-            return true;
-        }
-        if !t.is_good(c) && !c.is_whitespace() {
-            // Double-byte mojibake has rare characters close together
-            // (`斕疑岍賜` alternates); clean text has them far apart.
-            if n.wrapping_sub(last_rare) <= 2 {
-                return true;
-            }
-            last_rare = n;
-        }
-    }
-    false
+/// What a text has that a mojibake route could act on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Suspect {
+    /// Letters of the Latin-1 block or C1 controls: single-byte routes.
+    pub latin1: bool,
+    /// Three non-common characters among four non-ASCII ones in a row:
+    /// double-byte routes. Mojibake of that kind is dense with rare
+    /// characters; clean text has rare words (`猖獗`), not rare runs.
+    pub dense: bool,
+    /// A character that may start a loss marker (for `loss-markers`, which
+    /// shares this scan).
+    pub marker: bool,
 }
 
-/// Repairs the mojibake in `text`. Returns `None` when nothing changed.
-pub(crate) fn repair(text: &str, changes: &mut Changes) -> Option<String> {
-    let mut out = String::new();
-    let mut changed = false;
+impl Suspect {
+    /// Whether any route could act.
+    pub(crate) fn any(self) -> bool {
+        self.latin1 || self.dense
+    }
+}
+
+/// Scans `text` once for what a mojibake route could act on. Clean Chinese
+/// has neither kind of suspect, so this one pass is the whole cost of the
+/// rule on clean text; it works on bytes and tests one bit per common
+/// character (see [`tables::Tables::is_plain`]).
+pub(crate) fn suspect(text: &str) -> Suspect {
+    let t = tables::tables();
+    let b = text.as_bytes();
+    let mut found = Suspect::default();
+    // The last four non-ASCII characters, one bit each: 1 = not common.
+    let mut window: u8 = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let lead = b[i];
+        if lead < 0x80 {
+            i += 1;
+            continue;
+        }
+        // `text` is valid UTF-8, so the length follows from the lead byte.
+        let (cp, len) = if lead < 0xE0 {
+            (((lead as u32 & 0x1F) << 6) | (b[i + 1] as u32 & 0x3F), 2)
+        } else if lead < 0xF0 {
+            let cp = ((lead as u32 & 0x0F) << 12)
+                | ((b[i + 1] as u32 & 0x3F) << 6)
+                | (b[i + 2] as u32 & 0x3F);
+            (cp, 3)
+        } else {
+            (0x10000, 4)
+        };
+        i += len;
+        if t.is_plain(cp) {
+            window = (window << 1) & 0x0F;
+            continue;
+        }
+        let c = char::from_u32(cp).unwrap_or('\u{10000}');
+        let k = t.class(c);
+        found.latin1 |= k & class::LATIN1 != 0;
+        found.marker |= k & class::MARKER != 0;
+        let rare = !t.is_good(c) && !c.is_whitespace();
+        window = ((window << 1) | u8::from(rare)) & 0x0F;
+        if window.count_ones() >= 3 {
+            found.dense = true;
+        }
+        if found.latin1 && found.dense && found.marker {
+            break;
+        }
+    }
+    found
+}
+
+/// Repairs the mojibake in `text`, line by line. Returns the repaired text
+/// (`None` when nothing changed) and the byte ranges of the input's lines
+/// that have a character that may start a loss marker.
+pub(crate) fn repair(text: &str, changes: &mut Changes) -> (Option<String>, Vec<Range<usize>>) {
+    let mut out: Option<String> = None;
     let mut line_start = 0;
-    for line in text.split_inclusive('\n') {
-        let fixed = if suspect(line) { repair_line(line, text, line_start, changes) } else { None };
-        match fixed {
-            Some(f) => {
-                changed = true;
-                out.push_str(&f);
+    let mut markers = Vec::new();
+    let mut next = 0;
+    while next < text.len() {
+        let end =
+            memchr::memchr(b'\n', &text.as_bytes()[next..]).map_or(text.len(), |i| next + i + 1);
+        let line = &text[next..end];
+        next = end;
+        let found = suspect(line);
+        if found.marker {
+            markers.push(line_start..line_start + line.len());
+        }
+        let fixed =
+            if found.any() { repair_line(line, found, text, line_start, changes) } else { None };
+        match (fixed, &mut out) {
+            (Some(f), None) => {
+                // First change: copy what came before it.
+                let mut s = String::with_capacity(text.len() + 16);
+                s.push_str(&text[..line_start]);
+                s.push_str(&f);
+                out = Some(s);
             }
-            None => out.push_str(line),
+            (Some(f), Some(s)) => s.push_str(&f),
+            (None, Some(s)) => s.push_str(line),
+            (None, None) => {}
         }
         line_start += line.len();
     }
-    changed.then_some(out)
+    (out, markers)
 }
 
-fn repair_line(line: &str, whole: &str, base: usize, changes: &mut Changes) -> Option<String> {
+fn repair_line(
+    line: &str,
+    found: Suspect,
+    whole: &str,
+    base: usize,
+    changes: &mut Changes,
+) -> Option<String> {
     let mut cur = line.to_string();
     let mut changed = false;
     for route in ROUTES {
+        let wanted = match route.wrong {
+            Wrong::Latin1 => found.latin1,
+            Wrong::Dbcs(_) => found.dense,
+        };
+        if !wanted {
+            continue;
+        }
         if let Some(next) = repair_route(&cur, route, whole, base, changes) {
             cur = next;
             changed = true;
@@ -313,13 +391,17 @@ impl Encoded {
         let slice = &self.bytes[from..self.starts[end]];
         // Decode as far as possible, stopping at the first error that is
         // not a gap byte, then cut back to the last character boundary.
-        let (decoded, used) = decode_prefix(route.right, slice);
+        let dbcs_pair = matches!((route.wrong, route.right), (Wrong::Dbcs(_), Right::Dbcs(_)));
+        let used = decode_prefix(route.right, slice, dbcs_pair, None);
         let boundary = self.starts[i..=end].partition_point(|&s| s - from <= used) - 1;
-        if boundary == 0 {
+        // One source character never makes an acceptable repair (see
+        // `plausible_repair`), so do not build its text.
+        if boundary < 2 {
             return None;
         }
         let cut = self.starts[i + boundary] - from;
-        let text = if cut == used { decoded } else { decode_prefix(route.right, &slice[..cut]).0 };
+        let mut text = String::with_capacity(cut);
+        decode_prefix(route.right, &slice[..cut], dbcs_pair, Some(&mut text));
         Some((i + boundary, text))
     }
 }
@@ -328,19 +410,36 @@ impl Encoded {
 /// except at gap bytes (0xFF, one per U+FFFD in the damaged text), which
 /// become one U+FFFD together with the incomplete character before them.
 /// Returns the text and the number of bytes used.
-fn decode_prefix(right: Right, bytes: &[u8]) -> (String, usize) {
-    let mut out = String::new();
+fn decode_prefix(
+    right: Right,
+    bytes: &[u8],
+    stop_at_junk: bool,
+    mut out: Option<&mut String>,
+) -> usize {
+    // `out` is None for a dry run that only measures the valid prefix: most
+    // segment tries fail after a character or two and need no text.
+    let mut last_lost = false;
     let mut pos = 0;
     while pos < bytes.len() {
         match right {
             Right::Utf8 => match std::str::from_utf8(&bytes[pos..]) {
                 Ok(s) => {
-                    out.push_str(s);
+                    if let Some(o) = out.as_deref_mut() {
+                        o.push_str(s);
+                    }
+                    last_lost = false;
                     pos = bytes.len();
                 }
                 Err(e) => {
                     let good = e.valid_up_to();
-                    out.push_str(std::str::from_utf8(&bytes[pos..pos + good]).unwrap_or_default());
+                    if let Some(o) = out.as_deref_mut() {
+                        o.push_str(
+                            std::str::from_utf8(&bytes[pos..pos + good]).unwrap_or_default(),
+                        );
+                    }
+                    if good > 0 {
+                        last_lost = false;
+                    }
                     pos += good;
                     // An error is forgiven only when a gap byte is what broke
                     // the sequence: the character before the gap lost bytes.
@@ -348,9 +447,7 @@ fn decode_prefix(right: Right, bytes: &[u8]) -> (String, usize) {
                     let gap = bytes[pos..].iter().take(bad + 1).position(|&b| b == 0xFF);
                     match gap {
                         Some(g) if g <= bad => {
-                            if !out.ends_with('\u{FFFD}') {
-                                out.push('\u{FFFD}');
-                            }
+                            push_lost(&mut out, &mut last_lost);
                             pos += g + 1;
                         }
                         _ => break,
@@ -360,34 +457,31 @@ fn decode_prefix(right: Right, bytes: &[u8]) -> (String, usize) {
             Right::Dbcs(d) => {
                 let b = bytes[pos];
                 if b == 0xFF {
-                    if !out.ends_with('\u{FFFD}') {
-                        out.push('\u{FFFD}');
-                    }
+                    push_lost(&mut out, &mut last_lost);
                     pos += 1;
                     continue;
                 }
-                if b < 0x80 {
-                    out.push(b as char);
-                    pos += 1;
-                    continue;
-                }
-                if b == 0x80 && d == Dbcs::Gbk {
-                    out.push('€');
+                if b < 0x80 || (b == 0x80 && d == Dbcs::Gbk) {
+                    // ASCII, or GBK's lone euro sign.
+                    push_char(&mut out, &mut last_lost, if b < 0x80 { b as char } else { '€' });
                     pos += 1;
                     continue;
                 }
                 let Some(&t) = bytes.get(pos + 1) else { break };
                 if t == 0xFF {
                     // The trail byte was lost: the character is gone.
-                    if !out.ends_with('\u{FFFD}') {
-                        out.push('\u{FFFD}');
-                    }
+                    push_lost(&mut out, &mut last_lost);
                     pos += 2;
                     continue;
                 }
                 match dbcs(d).get(b, t) {
+                    // Between two double-byte encodings nearly every pair is
+                    // valid, so validity alone would run to the end of the
+                    // line from every start (quadratic); a repair never
+                    // contains junk, so stop there (see `trim_pairs`).
+                    Some(c) if stop_at_junk && tables::tables().plausibility(c) == 0.0 => break,
                     Some(c) => {
-                        out.push(c);
+                        push_char(&mut out, &mut last_lost, c);
                         pos += 2;
                     }
                     None => break,
@@ -395,7 +489,22 @@ fn decode_prefix(right: Right, bytes: &[u8]) -> (String, usize) {
             }
         }
     }
-    (out, pos)
+    pos
+}
+
+/// Adds one U+FFFD for lost bytes, collapsing runs of them.
+fn push_lost(out: &mut Option<&mut String>, last_lost: &mut bool) {
+    if !*last_lost && let Some(o) = out.as_deref_mut() {
+        o.push('\u{FFFD}');
+    }
+    *last_lost = true;
+}
+
+fn push_char(out: &mut Option<&mut String>, last_lost: &mut bool, c: char) {
+    if let Some(o) = out.as_deref_mut() {
+        o.push(c);
+    }
+    *last_lost = false;
 }
 
 fn repair_route(
@@ -586,7 +695,7 @@ mod tests {
 
     fn fix(s: &str) -> String {
         let mut ch = Changes::new();
-        repair(s, &mut ch).unwrap_or_else(|| s.to_string())
+        repair(s, &mut ch).0.unwrap_or_else(|| s.to_string())
     }
 
     #[test]

@@ -39,8 +39,8 @@ pub(crate) mod class {
     pub const TRANSLIT: u16 = 2;
     /// Ordinary CJK punctuation or full-width form: plausible in Chinese.
     pub const CJK_PUNCT: u16 = 4;
-    /// A character a Latin-1 or Windows-1252 decoder produces from a byte
-    /// 0x80-0xFF: the material of single-byte mojibake.
+    /// A character of the Latin-1 block that Chinese text does not use on
+    /// its own: the sign of single-byte mojibake.
     pub const LATIN1: u16 = 8;
     /// A character that starts a loss marker (U+FFFD, `锟`, `烫`, `屯`).
     pub const MARKER: u16 = 16;
@@ -58,6 +58,10 @@ pub(crate) mod class {
 /// (every supplementary character is treated as rare and unclassified).
 pub(crate) struct Tables {
     class: Vec<u16>,
+    /// One bit per BMP code point: set for common Han characters and CJK
+    /// punctuation that are neither Latin-1 nor a marker. 8 KB, so that the
+    /// scan over clean text stays in the L1 cache.
+    plain: Vec<u64>,
 }
 
 /// The shared tables, built on first use.
@@ -107,19 +111,37 @@ impl Tables {
         for ch in CJK_PUNCTUATION.chars() {
             class[ch as usize] |= class::CJK_PUNCT;
         }
-        for c in 0xFF01..=0xFF5E {
-            class[c] |= class::CJK_PUNCT;
+        for k in &mut class[0xFF01..=0xFF5E] {
+            *k |= class::CJK_PUNCT;
         }
-        for b in 0x80..=0xFFu8 {
-            class[super::mojibake::latin1_char(b) as usize] |= class::LATIN1;
-            // Latin-1 proper also leaves the C1 controls, which sloppy
-            // Windows-1252 decoders produce too.
-            class[b as usize] |= class::LATIN1;
+        // The Latin-1 block, C1 controls included (Latin-1 and sloppy
+        // Windows-1252 decoders leave them). Not the Windows-1252 extras
+        // (`“ ” — …` are everyday Chinese punctuation) nor the symbols
+        // Chinese text uses on their own (`· × ° ± ÷`, no-break space):
+        // single-byte mojibake of Chinese always has letters of the block.
+        for (c, k) in class.iter_mut().enumerate().take(0x100).skip(0x80) {
+            if ![0xA0, 0xB0, 0xB1, 0xB7, 0xD7, 0xF7].contains(&c) {
+                *k |= class::LATIN1;
+            }
         }
         for ch in ['\u{FFFD}', '锟', '烫', '屯'] {
             class[ch as usize] |= class::MARKER;
         }
-        Tables { class }
+        let mut plain = vec![0u64; 0x10000 / 64];
+        for (cp, &k) in class.iter().enumerate() {
+            let good = k & (class::COMMON | class::CJK_PUNCT) != 0;
+            if good && k & (class::LATIN1 | class::MARKER) == 0 {
+                plain[cp / 64] |= 1 << (cp % 64);
+            }
+        }
+        Tables { class, plain }
+    }
+
+    /// Whether code point `cp` is a common character that no scan needs to
+    /// look at further.
+    #[inline]
+    pub(crate) fn is_plain(&self, cp: u32) -> bool {
+        cp < 0x10000 && self.plain[(cp / 64) as usize] & (1 << (cp % 64)) != 0
     }
 
     /// The class bits of `c` (0 for supplementary-plane characters).
