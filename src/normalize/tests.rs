@@ -276,3 +276,82 @@ fn open_piece_keeps_final_spaces() {
     assert_eq!(n.normalize_piece("中文 ", true, &mut c), "中文 ");
     assert_eq!(n.normalize_piece("中文 \n下 ", true, &mut c), "中文\n下 ");
 }
+
+#[test]
+#[ignore]
+fn tmp_flag_histogram() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.cache/pd.txt")).unwrap();
+    let n = Normalizer::new(&Config::default());
+    let clean = n.normalize(&text, &mut Changes::new()).into_owned();
+    let mut hist = std::collections::BTreeMap::new();
+    let b = clean.as_bytes();
+    let mut pos = 0;
+    while pos < b.len() {
+        let (end, f) = scan(b, pos);
+        let mut f = f & n.enabled;
+        if f & (HAN | CJKP) == 0 { f &= !CONTEXT; }
+        *hist.entry(f & !(HAN|CJKP)).or_insert(0) += 1;
+        pos = end + 1;
+    }
+    for (k, v) in hist { eprintln!("{k:#x}: {v}"); }
+}
+
+fn cpu_secs() -> f64 {
+    let s = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+    let rest = &s[s.rfind(')').unwrap() + 2..];
+    let v: Vec<&str> = rest.split(' ').collect();
+    (v[11].parse::<f64>().unwrap() + v[12].parse::<f64>().unwrap()) / 100.0
+}
+
+#[test]
+#[ignore]
+fn tmp_cpu_throughput() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.cache/pd.txt")).unwrap();
+    let n = Normalizer::new(&Config::default());
+    let clean = n.normalize(&text, &mut Changes::new()).into_owned();
+    for (name, t) in [("raw", &text), ("clean", &clean)] {
+        let t0 = cpu_secs();
+        let mut k = 0;
+        while cpu_secs() - t0 < 3.0 {
+            std::hint::black_box(n.normalize(std::hint::black_box(t), &mut Changes::new()).len());
+            k += 1;
+        }
+        let dt = cpu_secs() - t0;
+        eprintln!("{name}: {:.0} MB/s cpu", (t.len() * k) as f64 / dt / 1e6);
+    }
+}
+
+#[test]
+#[ignore]
+fn tmp_cpu_baseline() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.cache/pd.txt")).unwrap();
+    let t0 = cpu_secs();
+    let mut k = 0;
+    while cpu_secs() - t0 < 2.0 {
+        let b = std::hint::black_box(text.as_bytes());
+        let f = b.iter().fold(0u32, |a, &x| a | class::BYTES[x as usize]);
+        std::hint::black_box(f);
+        k += 1;
+    }
+    eprintln!("fold: {:.0} MB/s cpu", (text.len() * k) as f64 / (cpu_secs() - t0) / 1e6);
+    let t0 = cpu_secs();
+    let mut k = 0;
+    while cpu_secs() - t0 < 2.0 {
+        std::hint::black_box(std::str::from_utf8(std::hint::black_box(text.as_bytes())).is_ok());
+        k += 1;
+    }
+    eprintln!("utf8 validate: {:.0} MB/s cpu", (text.len() * k) as f64 / (cpu_secs() - t0) / 1e6);
+}
+
+#[test]
+#[ignore]
+fn tmp_once() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.cache/pd.txt")).unwrap();
+    let cut = text.as_bytes()[..1 << 20].iter().rposition(|&b| b == b'\n').unwrap() + 1;
+    let text = &text[..cut];
+    let n = Normalizer::new(&Config::default());
+    let clean = n.normalize(text, &mut Changes::new()).into_owned();
+    for _ in 0..3 {
+        std::hint::black_box(n.normalize(std::hint::black_box(&clean), &mut Changes::new()).len());
+    }
+}
