@@ -225,34 +225,43 @@ impl Normalizer {
         if f & COMPAT != 0 {
             chars::compat_ideographs(buf, &mut rec);
         }
-        if f & NFC != 0 || (rec.hits > 0 && r.contains(Rule::Nfc)) {
-            let before = rec.hits;
-            chars::nfc(buf, !r.contains(Rule::CompatIdeographs), &mut rec);
-            new_context |= rec.hits > before;
-        }
         if f & RADICAL != 0 {
             chars::radicals(buf, &mut rec);
         }
         if f & WALNUM != 0 {
             chars::width_alnum(buf, &mut rec);
         }
-        if f & WSYM != 0 {
-            chars::width_symbols(buf, &mut rec);
-        }
+        // `forms` after `width-alnum` (`３﹒１４` looks at digits) and before
+        // `width-symbols` (`a﹛` → `a｛` → `a{`).
         if f & FORMS != 0 {
             let before = rec.hits;
             chars::forms(buf, &mut rec);
+            new_context |= rec.hits > before;
+            f |= WSYM & self.enabled;
+        }
+        if f & WSYM != 0 {
+            // It can make `.`, `"` and `'` that the punctuation rules read.
+            let before = rec.hits;
+            chars::width_symbols(buf, &mut rec);
             new_context |= rec.hits > before;
         }
         if f & NAMEDOT != 0 {
             chars::name_dot(buf, &mut rec);
         }
+        // NFC last among the character rules: `Ａ\u{301}` only composes
+        // once `width-alnum` has made the `A`.
+        if f & NFC != 0 || (rec.hits > 0 && r.contains(Rule::Nfc)) {
+            let before = rec.hits;
+            chars::nfc(buf, !r.contains(Rule::CompatIdeographs), &mut rec);
+            new_context |= rec.hits > before;
+        }
 
         // `forms` and `nfc` may have made the CJK punctuation that a
-        // punctuation rule looks for, and `invisible` may have joined an
-        // ellipsis run: then all of them look at the line, so that a second
-        // run finds nothing new. (The other character rules make only Han
-        // or ASCII letters and digits where the line already had Han.)
+        // punctuation rule looks for, `width-symbols` and `forms` ASCII
+        // marks (`.`, `"`, `'`), and `invisible` may have joined an ellipsis
+        // run: then all of them look at the line, so that a second run finds
+        // nothing new. (The other character rules make only Han, or ASCII
+        // letters and digits, where the line already had Han.)
         if new_context && !code && buf.iter().any(|&c| class::is_cjk(c)) {
             f |= self.enabled & (CONTEXT | QSTYLE);
         }
