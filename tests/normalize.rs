@@ -236,3 +236,42 @@ proptest! {
         prop_assert_eq!(at, s.len());
     }
 }
+
+/// The clean-text audit (`docs/normalize-eval.md`): runs the People's
+/// Daily 1998-01 corpus and the Tang poems through the normaliser and
+/// prints every rule that fired with examples. Needs `.cache/pd.txt` and
+/// `.cache/tang.txt` (see the doc for how to make them); run with
+/// `cargo test --release --test integration audit -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn audit_corpora() {
+    for (name, allowed) in [
+        ("pd.txt", &["width-alnum", "width-symbols"][..]),
+        ("tang.txt", &["compat-ideographs", "width-alnum"][..]),
+    ] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache").join(name);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            eprintln!("{} missing, skipped", path.display());
+            continue;
+        };
+        let n = Normalizer::new(&Config::default());
+        let mut c = Changes::explaining();
+        let out = n.normalize(&text, &mut c);
+        let lines: Vec<&str> = text.lines().collect();
+        eprintln!("== {name}: {} bytes, {} lines, {} changes", text.len(), lines.len(), c.total());
+        for (rule, count) in c.counts() {
+            eprintln!("  {rule}: {count}");
+            let mut seen = std::collections::HashSet::new();
+            for e in c.explained().iter().filter(|e| e.rule == rule) {
+                if seen.len() >= 6 || !seen.insert((e.before.clone(), e.after.clone())) {
+                    continue;
+                }
+                let line: String = lines[e.line - 1].chars().skip(e.column.saturating_sub(8)).take(18).collect();
+                eprintln!("    {}:{} {:?} -> {:?}   …{line}…", e.line, e.column, e.before, e.after);
+            }
+            assert!(allowed.contains(&rule.name()), "{name}: unexpected rule {rule}");
+        }
+        let mut again = Changes::new();
+        assert_eq!(n.normalize(&out, &mut again), out, "{name}: second run changed it");
+    }
+}

@@ -90,6 +90,9 @@ fn radicals() {
     // A line that is mostly radicals: a radical table.
     same("⼀ ⼁ ⼂ ⼃ ⼄");
     same("部首：⼈⼉⼊⼋");
+    // A component in a description of a missing character (Tang poems).
+    same("咿呦叫冤{⻊兀}。");
+    same("字作⿰⻊兀");
 }
 
 #[test]
