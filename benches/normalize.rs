@@ -27,7 +27,8 @@ fn fixture(name: &str, fallback: fn() -> String) -> String {
         }
     };
     let cut = text.len().min(SIZE);
-    let cut = text.as_bytes()[..cut].iter().rposition(|&b| b == b'\n').map_or(text.len(), |i| i + 1);
+    let cut =
+        text.as_bytes()[..cut].iter().rposition(|&b| b == b'\n').map_or(text.len(), |i| i + 1);
     text[..cut].to_string()
 }
 
@@ -72,7 +73,9 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("html");
     g.sample_size(30);
     g.throughput(Throughput::Bytes(seed.len() as u64));
-    g.bench_function("strip-seed", |b| b.iter(|| html::strip(black_box(seed), &mut Changes::new()).len()));
+    g.bench_function("strip-seed", |b| {
+        b.iter(|| html::strip(black_box(seed), &mut Changes::new()).len())
+    });
     g.bench_function("text-spans-seed", |b| b.iter(|| html::text_spans(black_box(seed)).len()));
     g.finish();
 }

@@ -234,8 +234,9 @@ pub fn text_spans(text: &str) -> Vec<Range<usize>> {
 /// Markdown with the odd `<br>` or `<sup>` stays text, and its inline tags
 /// are left alone by the normaliser.
 pub fn looks_like_html(text: &str, path_ext: Option<&str>) -> bool {
-    if path_ext.is_some_and(|e| ["html", "htm", "xhtml", "shtml"].iter().any(|h| h.eq_ignore_ascii_case(e)))
-    {
+    if path_ext.is_some_and(|e| {
+        ["html", "htm", "xhtml", "shtml"].iter().any(|h| h.eq_ignore_ascii_case(e))
+    }) {
         return true;
     }
     let mut cut = text.len().min(64 * 1024);

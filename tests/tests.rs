@@ -1,4 +1,4 @@
 //! The one integration test binary: modules per feature.
 
-mod opencc;
 mod normalize;
+mod opencc;

@@ -165,8 +165,7 @@ pub fn nfc(line: &mut Vec<char>, keep_compat: bool, rec: &mut Rec<'_>) {
         return;
     }
     let safe = |c: char| {
-        canonical_combining_class(c) == 0
-            && is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes
+        canonical_combining_class(c) == 0 && is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes
     };
     let mut out = Vec::with_capacity(line.len());
     let mut i = 0;

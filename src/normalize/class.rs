@@ -167,8 +167,9 @@ pub static WIDTH: [u8; 256] = {
 /// The twelve code points in the compatibility block that are unified
 /// ideographs with no decomposition (`﨑` U+FA11 ...): NFC leaves them, and
 /// so does `compat-ideographs`.
-const UNIFIED_IN_COMPAT: [u32; 12] =
-    [0xFA0E, 0xFA0F, 0xFA11, 0xFA13, 0xFA14, 0xFA1F, 0xFA21, 0xFA23, 0xFA24, 0xFA27, 0xFA28, 0xFA29];
+const UNIFIED_IN_COMPAT: [u32; 12] = [
+    0xFA0E, 0xFA0F, 0xFA11, 0xFA13, 0xFA14, 0xFA1F, 0xFA21, 0xFA23, 0xFA24, 0xFA27, 0xFA28, 0xFA29,
+];
 
 /// Whether `c` is Han as the policy defines it: a CJK unified ideograph of
 /// any block (Ext A–I) or a compatibility ideograph. `〇` counts too: it is

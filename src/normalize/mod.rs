@@ -31,8 +31,8 @@ use std::borrow::Cow;
 use crate::config::{Config, QuoteStyle};
 use crate::rules::{Changes, Rule, RuleSet};
 use class::{
-    APUNCT, CJKP, COMPAT, CONTEXT, DOT, ELLIPSIS, FORMS, HAN, INVIS, NAMEDOT, NFC, PAREN,
-    QSTYLE, QUOTE, RADICAL, SPACE, WALNUM, WSYM,
+    APUNCT, CJKP, COMPAT, CONTEXT, DOT, ELLIPSIS, FORMS, HAN, INVIS, NAMEDOT, NFC, PAREN, QSTYLE,
+    QUOTE, RADICAL, SPACE, WALNUM, WSYM,
 };
 
 /// Applies the normalisation rules that are on.
@@ -159,7 +159,8 @@ impl Normalizer {
             let code = in_fence || fence;
             in_fence ^= fence;
             let open = open_end && end == bytes.len();
-            let trailing = trailing_on && !open && matches!(line.as_bytes().last(), Some(b' ' | b'\t'));
+            let trailing =
+                trailing_on && !open && matches!(line.as_bytes().last(), Some(b' ' | b'\t'));
             let mut f = flags & self.enabled;
             if code || flags & (HAN | CJKP) == 0 {
                 f &= !(CONTEXT | QSTYLE);

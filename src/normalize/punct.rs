@@ -70,7 +70,10 @@ pub fn protect(line: &[char], mask: &mut Vec<bool>) {
                 continue;
             }
             // Inline tag or comment: `<a href="...">`, `</p>`, `<!-- -->`.
-            '<' if line.get(i + 1).is_some_and(|&d| d.is_ascii_alphabetic() || "/!?".contains(d)) => {
+            '<' if line
+                .get(i + 1)
+                .is_some_and(|&d| d.is_ascii_alphabetic() || "/!?".contains(d)) =>
+            {
                 if let Some(k) = line[i..].iter().position(|&c| c == '>') {
                     set(i, i + k + 1);
                     i += k + 1;
@@ -151,14 +154,7 @@ pub fn protect(line: &[char], mask: &mut Vec<bool>) {
 }
 
 fn starts_with(line: &[char], i: usize, s: &str) -> bool {
-    let mut k = i;
-    for c in s.chars() {
-        if line.get(k) != Some(&c) {
-            return false;
-        }
-        k += 1;
-    }
-    true
+    (i..).zip(s.chars()).all(|(k, c)| line.get(k) == Some(&c))
 }
 
 /// Where the scheme before the `:` at `colon` starts (`colon` if none).
@@ -219,7 +215,8 @@ fn emoticon_at(line: &[char], i: usize) -> Option<usize> {
             let last = e.chars().last().unwrap_or(' ');
             let after_ok = !(last.is_ascii_alphabetic()
                 && line.get(i + len).is_some_and(|d| d.is_ascii_alphanumeric()));
-            let before_ok = !(c.is_ascii_alphabetic() && i > 0 && line[i - 1].is_ascii_alphabetic());
+            let before_ok =
+                !(c.is_ascii_alphabetic() && i > 0 && line[i - 1].is_ascii_alphabetic());
             if after_ok && before_ok {
                 return Some(len);
             }
@@ -321,7 +318,9 @@ pub fn quotes(line: &mut [char], mask: &[bool], rec: &mut Rec<'_>) {
             }
             let l = if i > 0 { line[i - 1] } else { ' ' };
             let r = line.get(i + 1).copied().unwrap_or(' ');
-            if l == '=' || r == ':' || (l == ':' && !is_cjk(r) && r != ' ' && !is_cjk_colon_left(line, i))
+            if l == '='
+                || r == ':'
+                || (l == ':' && !is_cjk(r) && r != ' ' && !is_cjk_colon_left(line, i))
             {
                 // An attribute value, a JSON key, or a value after a key.
                 at.clear();
@@ -360,7 +359,13 @@ fn is_open_quote(c: char) -> bool {
 
 /// `cjk-punct` and `cjk-period`, in one pass from left to right so that a
 /// mark made full-width is context for the next one.
-pub fn marks(line: &mut Vec<char>, mask: &[bool], do_punct: bool, do_period: bool, rec: &mut Rec<'_>) {
+pub fn marks(
+    line: &mut Vec<char>,
+    mask: &[bool],
+    do_punct: bool,
+    do_period: bool,
+    rec: &mut Rec<'_>,
+) {
     let n = line.len();
     let mut out: Vec<char> = Vec::with_capacity(n);
     let mut i = 0;
