@@ -195,20 +195,46 @@ pub fn nfc(line: &mut Vec<char>, keep_compat: bool, rec: &mut Rec<'_>) {
 
 /// `radicals`: radicals in running text become the unified ideograph. A
 /// line where radicals are as many as the ordinary Han or more (a radical
-/// table, a text about components) is left alone.
+/// table, a text about components) is left alone, and so is a radical
+/// used as a component: next to an ideographic description character
+/// (`⿰⻊兀`) or inside a short bracketed composition (`{⻊兀}`, `[⻊兀]`),
+/// the notation old texts use for a character no font has.
 pub fn radicals(line: &mut [char], rec: &mut Rec<'_>) {
     let han = line.iter().filter(|&&c| is_han(c)).count();
     let rads = line.iter().filter(|&&c| radical_to_ideograph(c).is_some()).count();
     if han == 0 || rads > han {
         return;
     }
-    for (i, c) in line.iter_mut().enumerate() {
-        let to = if is_radical(*c) { radical_to_ideograph(*c) } else { None };
-        if let Some(to) = to {
-            rec.hit(Rule::Radicals, i + 1, *c, to.encode_utf8(&mut [0; 4]));
-            *c = to;
+    for i in 0..line.len() {
+        let c = line[i];
+        let to = if is_radical(c) { radical_to_ideograph(c) } else { None };
+        let Some(to) = to else { continue };
+        if is_component(line, i) {
+            continue;
         }
+        rec.hit(Rule::Radicals, i + 1, c, to.encode_utf8(&mut [0; 4]));
+        line[i] = to;
     }
+}
+
+/// Whether the radical at `i` is part of a character description.
+fn is_component(line: &[char], i: usize) -> bool {
+    let idc = |c: char| ('\u{2FF0}'..='\u{2FFF}').contains(&c);
+    if (i > 0 && idc(line[i - 1])) || line.get(i + 1).is_some_and(|&c| idc(c)) {
+        return true;
+    }
+    let part = |c: char| is_han(c) || is_radical(c) || idc(c);
+    let mut a = i;
+    while a > 0 && part(line[a - 1]) && i - a < 6 {
+        a -= 1;
+    }
+    let mut b = i + 1;
+    while b < line.len() && part(line[b]) && b - i < 6 {
+        b += 1;
+    }
+    let open = if a > 0 { line[a - 1] } else { ' ' };
+    let close = line.get(b).copied().unwrap_or(' ');
+    matches!((open, close), ('{', '}') | ('[', ']') | ('［', '］') | ('｛', '｝'))
 }
 
 /// The ASCII twin of a full-width ASCII character.

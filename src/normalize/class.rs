@@ -6,6 +6,8 @@
 //! are set run on that line. Clean Chinese text (Han, `，。、“”`) sets no
 //! trigger bit at all and is never copied.
 
+use std::sync::LazyLock;
+
 use unicode_normalization::{IsNormalized, is_nfc_quick};
 
 /// The line holds Han (context for the punctuation rules and radicals).
@@ -72,6 +74,93 @@ pub static ASCII: [u32; 128] = {
     t[b')' as usize] = PAREN;
     t[b'"' as usize] = QUOTE;
     t[b'\'' as usize] = QUOTE;
+    t
+};
+
+/// A `。` or `…`: the line scan counts the run it starts (`ellipsis`
+/// fires on `。。。` and on a lone `…`, never on `……`).
+pub const RUN: u32 = 1 << 18;
+
+/// Trigger bits of every character of the three-byte UTF-8 blocks that
+/// clean Chinese text is made of besides Han: lead byte E2 (U+2000–U+2FFF,
+/// general punctuation, radicals), E3 (U+3000–U+3FFF, CJK symbols, kana,
+/// Ext A) and EF (U+F000–U+FFFF, compatibility ideographs, forms, full
+/// width). 48 KB, built once; the line scan looks characters up here
+/// instead of classifying them one by one.
+pub static HOT: LazyLock<Box<[u32]>> = LazyLock::new(|| {
+    let mut t = vec![0u32; 3 * 4096].into_boxed_slice();
+    for (k, base) in [0x2000u32, 0x3000, 0xF000].into_iter().enumerate() {
+        for low in 0..4096 {
+            if let Some(c) = char::from_u32(base + low) {
+                let mut f = class_of(c);
+                if c == '。' || c == '…' {
+                    f |= RUN;
+                }
+                t[k * 4096 + low as usize] = f;
+            }
+        }
+    }
+    t
+});
+
+/// The [`HOT`] slot of a three-byte sequence whose lead byte `lead` is
+/// E2, E3 or EF.
+#[inline]
+pub fn hot_index(lead: u8, b1: u8, b2: u8) -> usize {
+    let k = match lead {
+        0xE2 => 0,
+        0xE3 => 1,
+        _ => 2,
+    };
+    k * 4096 + (((b1 & 0x3F) as usize) << 6) + (b2 & 0x3F) as usize
+}
+
+/// The line holds a lead byte E2, E3 or EF: look its characters up in
+/// [`HOT`].
+pub const HOTLEAD: u32 = 1 << 19;
+/// The line holds another multi-byte character: classify it with
+/// [`class_of`].
+pub const SLOWLEAD: u32 = 1 << 20;
+
+/// Per-byte bits for the first, branch-free pass over a line: ASCII bytes
+/// carry their trigger bits, continuation bytes nothing, lead bytes E4–E9
+/// (U+4000–U+9FFF) `HAN`, lead bytes E2/E3/EF `HOTLEAD`, every other lead
+/// byte `SLOWLEAD`.
+pub static BYTES: [u32; 256] = {
+    let mut t = [0u32; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = ASCII[b];
+        b += 1;
+    }
+    while b < 256 {
+        t[b] = match b {
+            0x80..=0xBF => 0,
+            0xE4..=0xE9 => HAN,
+            0xE2 | 0xE3 | 0xEF => HOTLEAD,
+            _ => SLOWLEAD,
+        };
+        b += 1;
+    }
+    t
+};
+
+/// The UTF-8 length of a character by its first byte (1 for continuation
+/// bytes, which the scan never starts at), so the scan steps a whole
+/// character at a time.
+pub static WIDTH: [u8; 256] = {
+    let mut t = [1u8; 256];
+    let mut b = 0xC0;
+    while b < 256 {
+        t[b] = if b < 0xE0 {
+            2
+        } else if b < 0xF0 {
+            3
+        } else {
+            4
+        };
+        b += 1;
+    }
     t
 };
 

@@ -31,8 +31,8 @@ use std::borrow::Cow;
 use crate::config::{Config, QuoteStyle};
 use crate::rules::{Changes, Rule, RuleSet};
 use class::{
-    APUNCT, ASCII, CJKP, COMPAT, CONTEXT, DOT, ELLIPSIS, FORMS, HAN, INVIS, NAMEDOT, NFC, PAREN,
-    QSTYLE, QUOTE, RADICAL, SPACE, WALNUM, WSYM,
+    APUNCT, CJKP, COMPAT, CONTEXT, DOT, ELLIPSIS, FORMS, HAN, INVIS, NAMEDOT, NFC, PAREN, QSTYLE,
+    QUOTE, RADICAL, SPACE, WALNUM, WSYM,
 };
 
 /// Applies the normalisation rules that are on.
@@ -165,6 +165,15 @@ impl Normalizer {
             if code || flags & (HAN | CJKP) == 0 {
                 f &= !(CONTEXT | QSTYLE);
             }
+            if f == WALNUM && !trailing {
+                let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 16));
+                o.push_str(&text[copied..pos]);
+                let mut rec = Rec { changes, line: line_no, hits: 0 };
+                width_alnum_bytes(line, o, &mut rec);
+                copied = stop;
+                pos = end + 1;
+                continue;
+            }
             let fixed = if f != 0 || trailing {
                 self.fix_line(line, f, code, open, line_no, changes, &mut scratch)
             } else {
@@ -209,14 +218,13 @@ impl Normalizer {
         if f & INVIS != 0 {
             chars::invisible(buf, &mut rec);
         }
+        // Removing an invisible character can join an ellipsis run.
+        let mut new_context = rec.hits > 0;
         if f & SPACE != 0 {
             chars::spaces(buf, &mut rec);
         }
         if f & COMPAT != 0 {
             chars::compat_ideographs(buf, &mut rec);
-        }
-        if f & NFC != 0 || (rec.hits > 0 && r.contains(Rule::Nfc)) {
-            chars::nfc(buf, !r.contains(Rule::CompatIdeographs), &mut rec);
         }
         if f & RADICAL != 0 {
             chars::radicals(buf, &mut rec);
@@ -224,20 +232,38 @@ impl Normalizer {
         if f & WALNUM != 0 {
             chars::width_alnum(buf, &mut rec);
         }
-        if f & WSYM != 0 {
-            chars::width_symbols(buf, &mut rec);
-        }
+        // `forms` after `width-alnum` (`３﹒１４` looks at digits) and before
+        // `width-symbols` (`a﹛` → `a｛` → `a{`).
         if f & FORMS != 0 {
+            let before = rec.hits;
             chars::forms(buf, &mut rec);
+            new_context |= rec.hits > before;
+            f |= WSYM & self.enabled;
+        }
+        if f & WSYM != 0 {
+            // It can make `.`, `"` and `'` that the punctuation rules read.
+            let before = rec.hits;
+            chars::width_symbols(buf, &mut rec);
+            new_context |= rec.hits > before;
         }
         if f & NAMEDOT != 0 {
             chars::name_dot(buf, &mut rec);
         }
+        // NFC last among the character rules: `Ａ\u{301}` only composes
+        // once `width-alnum` has made the `A`.
+        if f & NFC != 0 || (rec.hits > 0 && r.contains(Rule::Nfc)) {
+            let before = rec.hits;
+            chars::nfc(buf, !r.contains(Rule::CompatIdeographs), &mut rec);
+            new_context |= rec.hits > before;
+        }
 
-        // A character rule may have made the Han or CJK punctuation that a
-        // punctuation rule looks for, or an ellipsis run: then all of them
-        // look at the line, so that a second run finds nothing new.
-        if rec.hits > 0 && !code && buf.iter().any(|&c| class::is_cjk(c)) {
+        // `forms` and `nfc` may have made the CJK punctuation that a
+        // punctuation rule looks for, `width-symbols` and `forms` ASCII
+        // marks (`.`, `"`, `'`), and `invisible` may have joined an ellipsis
+        // run: then all of them look at the line, so that a second run finds
+        // nothing new. (The other character rules make only Han, or ASCII
+        // letters and digits, where the line already had Han.)
+        if new_context && !code && buf.iter().any(|&c| class::is_cjk(c)) {
             f |= self.enabled & (CONTEXT | QSTYLE);
         }
         if !code && f & (CONTEXT | QSTYLE) != 0 {
@@ -338,44 +364,89 @@ fn run_of(b: &[u8], i: usize, seq: &[u8; 3]) -> usize {
 /// Scans one line from byte `start` (valid UTF-8, at a char boundary):
 /// returns where it ends (the index of its `\n`, or the text length) and
 /// the OR of its characters' trigger bits.
+///
+/// Three steps, each skipped when it has nothing to do: a branch-free OR
+/// of per-byte bits over the whole line ([`class::BYTES`]); a look-up in
+/// [`class::HOT`] of each character whose lead byte is E2, E3 or EF (found
+/// with `memchr3`: they are never continuation bytes); and, only on lines
+/// with other non-ASCII characters (Latin-1, Hangul, Ext B Han, emoji),
+/// a decode of the line with [`class::class_of`] per character.
 fn scan(b: &[u8], start: usize) -> (usize, u32) {
-    let mut i = start;
+    let end = memchr::memchr(b'\n', &b[start..]).map_or(b.len(), |k| start + k);
+    let line = &b[start..end];
+    let hot: &[u32] = &class::HOT;
     let mut f = 0;
-    while i < b.len() {
-        let x = b[i];
-        if x < 0x80 {
-            if x == b'\n' {
-                return (i, f);
-            }
-            f |= ASCII[x as usize];
-            i += 1;
+    let mut i = 0;
+    while i < line.len() {
+        let x = line[i] as usize;
+        let bits = class::BYTES[x];
+        if bits & class::HOTLEAD == 0 {
+            f |= bits;
+            i += class::WIDTH[x] as usize;
             continue;
         }
-        // U+4000–U+9FFF: the bulk of Chinese text, no trigger.
-        if (0xE4..=0xE9).contains(&x) {
-            f |= HAN;
+        let bits = hot[class::hot_index(line[i], line[i + 1], line[i + 2])];
+        if bits & class::RUN == 0 {
+            f |= bits;
             i += 3;
             continue;
         }
-        let (c, len) = decode_at(b, i);
-        match c {
-            '。' => {
-                let n = run_of(b, i, "。".as_bytes().try_into().unwrap_or(&[0; 3]));
-                f |= CJKP | if n >= 3 { ELLIPSIS } else { 0 };
-                i += 3 * n;
-                continue;
-            }
-            '…' => {
-                let n = run_of(b, i, "…".as_bytes().try_into().unwrap_or(&[0; 3]));
-                f |= CJKP | if n == 1 { ELLIPSIS } else { 0 };
-                i += 3 * n;
-                continue;
-            }
-            _ => f |= class::class_of(c),
-        }
-        i += len;
+        // `。` or `…`: only `。。。` and a lone `…` are triggers.
+        let seq = [line[i], line[i + 1], line[i + 2]];
+        let n = run_of(line, i, &seq);
+        let ellipsis = if seq[0] == 0xE3 { n >= 3 } else { n == 1 };
+        f |= CJKP | if ellipsis { ELLIPSIS } else { 0 };
+        i += 3 * n;
     }
-    (b.len(), f)
+    if f & class::SLOWLEAD != 0 {
+        let mut i = 0;
+        while i < line.len() {
+            if class::BYTES[line[i] as usize] == class::SLOWLEAD {
+                let (c, len) = decode_at(line, i);
+                f |= class::class_of(c);
+                i += len;
+            } else {
+                i += 1;
+            }
+        }
+    }
+    (end, f & !(class::HOTLEAD | class::SLOWLEAD))
+}
+
+/// The fast path for a line whose only trigger is `width-alnum` (most
+/// changed lines of the People's Daily): the full-width digits and letters
+/// are rewritten byte-wise into `out`, with no decoding into characters.
+fn width_alnum_bytes(line: &str, out: &mut String, rec: &mut Rec<'_>) {
+    let b = line.as_bytes();
+    let mut from = 0;
+    let mut i = 0;
+    while i + 2 < b.len() {
+        if b[i] != 0xEF {
+            i += 1;
+            continue;
+        }
+        let ascii = match (b[i + 1], b[i + 2]) {
+            (0xBC, y @ 0x90..=0x99) => y - 0x90 + b'0',
+            (0xBC, y @ 0xA1..=0xBA) => y - 0xA1 + b'A',
+            (0xBD, y @ 0x81..=0x9A) => y - 0x81 + b'a',
+            _ => {
+                i += 3;
+                continue;
+            }
+        };
+        out.push_str(&line[from..i]);
+        out.push(ascii as char);
+        if rec.changes.is_explaining() {
+            let col = line[..i].chars().count() + 1;
+            let before = &line[i..i + 3];
+            rec.hit_str(Rule::WidthAlnum, col, before, (ascii as char).encode_utf8(&mut [0; 4]));
+        } else {
+            rec.changes.add(Rule::WidthAlnum, 1);
+        }
+        i += 3;
+        from = i;
+    }
+    out.push_str(&line[from..]);
 }
 
 #[cfg(test)]

@@ -154,14 +154,7 @@ pub fn protect(line: &[char], mask: &mut Vec<bool>) {
 }
 
 fn starts_with(line: &[char], i: usize, s: &str) -> bool {
-    let mut k = i;
-    for c in s.chars() {
-        if line.get(k) != Some(&c) {
-            return false;
-        }
-        k += 1;
-    }
-    true
+    (i..).zip(s.chars()).all(|(k, c)| line.get(k) == Some(&c))
 }
 
 /// Where the scheme before the `:` at `colon` starts (`colon` if none).

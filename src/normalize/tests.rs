@@ -90,6 +90,9 @@ fn radicals() {
     // A line that is mostly radicals: a radical table.
     same("⼀ ⼁ ⼂ ⼃ ⼄");
     same("部首：⼈⼉⼊⼋");
+    // A component in a description of a missing character (Tang poems).
+    same("咿呦叫冤{⻊兀}。");
+    same("字作⿰⻊兀");
 }
 
 #[test]
@@ -239,8 +242,7 @@ fn code_fence_is_left() {
 
 #[test]
 fn quote_style() {
-    let mut config = Config::default();
-    config.quotes = QuoteStyle::Corner;
+    let mut config = Config { quotes: QuoteStyle::Corner, ..Config::default() };
     let (got, c) = with(&config, "他说“你好‘世界’”，don’t\"中文\"");
     assert_eq!(got, "他说「你好『世界』」，don’t「中文」");
     assert_eq!(c.count(Rule::Quotes), 6);
@@ -261,14 +263,7 @@ fn rules_switch_off() {
             詹姆斯‧利廷斯基︵注︶Cafe\u{301}“中”  \r\n";
         let (_, c) = with(&config, input);
         assert_eq!(c.count(rule), 0, "{rule} fired while off");
-        let (_, all) = with(
-            &{
-                let mut c = Config::default();
-                c.quotes = QuoteStyle::Corner;
-                c
-            },
-            input,
-        );
+        let (_, all) = with(&Config { quotes: QuoteStyle::Corner, ..Config::default() }, input);
         assert!(all.count(rule) > 0, "{rule} never fires on the sample");
     }
 }
@@ -286,4 +281,36 @@ fn open_piece_keeps_final_spaces() {
     let mut c = Changes::new();
     assert_eq!(n.normalize_piece("中文 ", true, &mut c), "中文 ");
     assert_eq!(n.normalize_piece("中文 \n下 ", true, &mut c), "中文\n下 ");
+}
+
+mod scan_matches_classification {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The table-driven scan must find the bits a plain classification of
+    /// every character gives (ellipsis runs aside).
+    fn naive(line: &str) -> u32 {
+        line.chars()
+            .map(|c| if c.is_ascii() { class::ASCII[c as usize] } else { class::class_of(c) })
+            .fold(0, |a, b| a | b)
+    }
+
+    proptest! {
+        #[test]
+        fn same_bits(s in "(\\PC|[\u{2000}-\u{2FFF}\u{3000}-\u{303F}\u{FE10}-\u{FFEF}中文。…\r\t\u{7}])*") {
+            let b = s.as_bytes();
+            let mut pos = 0;
+            while pos <= b.len() {
+                let (end, f) = scan(b, pos);
+                let line = &s[pos..end];
+                // `HAN` may be over-reported (lead byte E4 also covers the
+                // Yijing hexagrams U+4DC0–4DFF); it only lets a line into the
+                // slow path, where characters are classified exactly.
+                let n = naive(line);
+                prop_assert_eq!(f & !(ELLIPSIS | HAN), n & !(ELLIPSIS | HAN), "{:?}", line);
+                prop_assert!(f & HAN >= n & HAN);
+                pos = end + 1;
+            }
+        }
+    }
 }
