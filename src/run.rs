@@ -624,8 +624,7 @@ impl Ctx<'_> {
 
         // Large: detect on a prefix, then force that encoding on every piece
         // so that all pieces are read alike.
-        let probe =
-            self.pipeline.process_bytes(&buf[..buf.len().min(PROBE_SIZE)], Some(io.path))?;
+        let probe = self.pipeline.process_bytes(&buf[..probe_len(&buf)], Some(io.path))?;
         let encoding = probe.decode.encoding;
         report.encoding = Some(encoding.to_string());
         report.confidence = Some(probe.decode.confidence);
@@ -839,24 +838,29 @@ fn is_identity_decode_rule(rule: Rule) -> bool {
 }
 
 /// Reads until `buf` holds `target` bytes or the input ends; true at the end.
+///
+/// `read_to_end` on a `take` grows the buffer as data comes, so a small
+/// file does not cost a block-sized allocation and zero fill.
 fn fill(r: &mut impl Read, buf: &mut Vec<u8>, target: usize) -> io::Result<bool> {
-    while buf.len() < target {
-        let old = buf.len();
-        buf.resize(target, 0);
-        match r.read(&mut buf[old..]) {
-            Ok(0) => {
-                buf.truncate(old);
-                return Ok(true);
-            }
-            Ok(n) => buf.truncate(old + n),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(old),
-            Err(e) => {
-                buf.truncate(old);
-                return Err(e);
-            }
-        }
+    let want = target.saturating_sub(buf.len());
+    if want == 0 {
+        return Ok(false);
     }
-    Ok(false)
+    let got = r.by_ref().take(want as u64).read_to_end(buf)?;
+    Ok(got < want)
+}
+
+/// How much of `buf` to detect the encoding on: up to [`PROBE_SIZE`],
+/// ending at a line end so that no character is cut in two (which could
+/// make valid UTF-8 look invalid); the `00` after a `0A` is kept, so that
+/// a UTF-16LE line end stays whole.
+fn probe_len(buf: &[u8]) -> usize {
+    let max = buf.len().min(PROBE_SIZE);
+    match memchr::memrchr(b'\n', &buf[..max]) {
+        Some(i) if buf.get(i + 1) == Some(&0) => i + 2,
+        Some(i) => i + 1,
+        None => max,
+    }
 }
 
 /// How a line ends in the raw bytes of an encoding, for cutting.
@@ -1011,6 +1015,36 @@ mod tests {
         assert_eq!(LineUnit::for_encoding("GBK"), Some(LineUnit::Byte));
         assert_eq!(LineUnit::for_encoding("UTF-16LE"), Some(LineUnit::Utf16Le));
         assert_eq!(LineUnit::for_encoding("ISO-2022-JP"), None);
+    }
+
+    #[test]
+    fn probe_ends_at_a_line_end() {
+        let mut text = "头发\n".repeat(PROBE_SIZE / 7 + 10).into_bytes();
+        let n = probe_len(&text);
+        assert!(n <= PROBE_SIZE && std::str::from_utf8(&text[..n]).is_ok());
+        assert_eq!(text[n - 1], b'\n');
+        text.truncate(5);
+        assert_eq!(probe_len(&text), 5);
+        assert_eq!(probe_len(b"a\n\0b"), 3);
+    }
+
+    #[test]
+    fn explained_changes_name_the_file_and_shift_lines() {
+        let opts = RunOptions::default();
+        let ctx = Ctx { opts: &opts, pipeline: s2t(), fingerprint: 0 };
+        let mut changes = Changes::explaining();
+        changes.record_at(Rule::CjkPunct, 2, 3, ",", "，");
+        let doc = Document {
+            text: "x".into(),
+            decode: ctx.pipeline.process_bytes(b"", None).unwrap().decode,
+            changes,
+        };
+        let mut report = FileReport::new("a.txt");
+        let mut lines = Vec::new();
+        ctx.take_piece(&doc, 10, false, &mut report, Path::new("d/a.txt"), &mut |l| lines.push(l));
+        assert_eq!(lines, ["d/a.txt:12:3: cjk-punct: \",\" -> \"，\""]);
+        assert_eq!(report.changes.count(Rule::CjkPunct), 1);
+        assert_eq!(report.bytes_out, 1);
     }
 
     #[test]
