@@ -14,6 +14,11 @@
 //! Every change is attributed to a named [`Rule`] and counted in
 //! [`Changes`].
 //!
+//! The `zhclean` command is a thin front end over [`run`] (the batch
+//! driver: [`walk`] the inputs, process files and large files in parallel,
+//! [`write`] outputs atomically, [`record`] for JSON Lines, [`report`] and
+//! [`progress`] on the side).
+//!
 //! # Converting
 //!
 //! ```

@@ -334,6 +334,8 @@ impl Ctx<'_> {
     /// Tree (or file) shape.
     fn run_tree(&self, out: &Path, single_file: bool) -> Result<Status> {
         let o = self.opts;
+        // Absolute once, so that no per-file call resolves it again.
+        let out = &std::path::absolute(out).map_err(|e| Error::io(out, e))?;
         let started = Instant::now();
         let (entries, walk_errors) = walk::collect(&o.inputs, o.follow);
         let mut status = Status::Success;
@@ -379,60 +381,62 @@ impl Ctx<'_> {
         let total: u64 = entries.iter().map(|e| e.size).sum();
         let progress = Progress::files(o.progress, entries.len() as u64, total);
         let bytes_done = AtomicU64::new(0);
-        let (tx, rx) = mpsc::sync_channel::<Done>(256);
+        let (tx, rx) = mpsc::sync_channel::<Done>(1 << 14);
         let convert = self.convert_name();
         let (summary, received_status) = std::thread::scope(|scope| {
             let progress = &progress;
             let bytes_done = &bytes_done;
             let report_file = &mut report_file;
-            let journal = &journal;
             // The one thread that owns the terminal, the report and the
             // summary; the workers below only send it their results.
             let receiver = scope.spawn(move || {
                 let mut summary = Summary::default();
                 let mut status = Status::Success;
                 let mut files_done = 0;
-                loop {
+                // Results are taken in bursts (one wake-up per 20 ms, not one
+                // per file): with many small files, waking this thread for
+                // each one costs more than the files themselves.
+                let mut queue = Vec::new();
+                let mut open = true;
+                while open {
                     match rx.recv_timeout(Duration::from_millis(100)) {
                         Ok(done) => {
-                            files_done += 1;
-                            progress.set_files_done(files_done);
-                            for line in &done.lines {
-                                progress.eprintln(line);
-                            }
-                            if done.interrupted {
-                                status = Status::Interrupted;
-                                continue;
-                            }
-                            if done.report.error.is_some() || done.report.bad_records > 0 {
-                                status = status.max(Status::Failure);
-                            }
-                            if let Some(w) = report_file.as_mut() {
-                                if let Err(e) = writeln!(w, "{}", done.report.to_json(convert)) {
-                                    let p = o.report.as_deref().unwrap_or(Path::new("report"));
-                                    progress.eprintln(&format!("zhclean: {}", Error::io(p, e)));
-                                    *report_file = None;
-                                    status = status.max(Status::Failure);
-                                }
-                            }
-                            summary.add(&done.report);
-                            // After the rename, so a kill never records
-                            // an output that is not there.
-                            if let Some((rel, entry)) = &done.journal {
-                                if let Err(e) = journal.record(rel, entry) {
-                                    let p = out.join(write::JOURNAL_NAME);
-                                    progress.eprintln(&format!("zhclean: {}", Error::io(p, e)));
-                                }
-                            }
+                            queue.push(done);
+                            std::thread::sleep(Duration::from_millis(20));
+                            queue.extend(rx.try_iter());
                         }
                         Err(mpsc::RecvTimeoutError::Timeout) => {}
-                        Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                        Err(mpsc::RecvTimeoutError::Disconnected) => open = false,
+                    }
+                    for done in queue.drain(..) {
+                        files_done += 1;
+                        progress.set_files_done(files_done);
+                        for line in &done.lines {
+                            progress.eprintln(line);
+                        }
+                        if done.interrupted {
+                            status = Status::Interrupted;
+                            continue;
+                        }
+                        if done.report.error.is_some() || done.report.bad_records > 0 {
+                            status = status.max(Status::Failure);
+                        }
+                        if let Some(w) = report_file.as_mut() {
+                            if let Err(e) = writeln!(w, "{}", done.report.to_json(convert)) {
+                                let p = o.report.as_deref().unwrap_or(Path::new("report"));
+                                progress.eprintln(&format!("zhclean: {}", Error::io(p, e)));
+                                *report_file = None;
+                                status = status.max(Status::Failure);
+                            }
+                        }
+                        summary.add(&done.report);
                     }
                     progress.set_position(bytes_done.load(Ordering::Relaxed));
                 }
                 (summary, status)
             });
             // The workers, on the pool this function runs on.
+            let journal = &journal;
             entries.par_iter().zip(&targets).for_each_with(tx, |tx, (e, (text, copy))| {
                 let done = self.process_entry(e, text, copy, journal, single_file, bytes_done);
                 let _ = tx.send(done);
@@ -454,8 +458,30 @@ impl Ctx<'_> {
         Ok(status)
     }
 
-    /// Processes one file of a tree.
+    /// Processes one file of a tree, and records its output in the journal
+    /// right after the rename (here, not in the reporting thread, so that a
+    /// kill loses as little as possible; never before, so that the journal
+    /// never names an output that is not there).
     fn process_entry(
+        &self,
+        e: &Entry,
+        text_target: &Path,
+        copy_target: &Path,
+        journal: &Journal,
+        single_file: bool,
+        bytes_done: &AtomicU64,
+    ) -> Done {
+        let mut done =
+            self.process_entry_inner(e, text_target, copy_target, journal, single_file, bytes_done);
+        if let Some((rel, entry)) = done.journal.take() {
+            if let Err(err) = journal.record(&rel, &entry) {
+                done.lines.push(format!("zhclean: {}", Error::io(journal.path(), err)));
+            }
+        }
+        done
+    }
+
+    fn process_entry_inner(
         &self,
         e: &Entry,
         text_target: &Path,
@@ -615,7 +641,7 @@ impl Ctx<'_> {
             let doc = self.pipeline.process_bytes(&buf, Some(io.path))?;
             report.encoding = Some(doc.decode.encoding.to_string());
             report.confidence = Some(doc.decode.confidence);
-            report.script = Some(detect_script(&doc.text));
+            report.script = self.script_of(&doc.text);
             self.take_piece(&doc, 0, true, report, io.path, emit);
             io.write(doc.text.as_bytes())?;
             (io.on_bytes)(buf.len() as u64);
@@ -624,8 +650,7 @@ impl Ctx<'_> {
 
         // Large: detect on a prefix, then force that encoding on every piece
         // so that all pieces are read alike.
-        let probe =
-            self.pipeline.process_bytes(&buf[..buf.len().min(PROBE_SIZE)], Some(io.path))?;
+        let probe = self.pipeline.process_bytes(&buf[..probe_len(&buf)], Some(io.path))?;
         let encoding = probe.decode.encoding;
         report.encoding = Some(encoding.to_string());
         report.confidence = Some(probe.decode.confidence);
@@ -641,6 +666,7 @@ impl Ctx<'_> {
         let unit = LineUnit::for_encoding(encoding);
         let window = rayon::current_num_threads().clamp(2, 16);
         let mut lines_before = 0usize;
+        let mut first = true;
         let mut pieces: Vec<Vec<u8>> = Vec::with_capacity(window);
         loop {
             while pieces.len() < window && !(eof && buf.is_empty()) {
@@ -681,8 +707,9 @@ impl Ctx<'_> {
             for (piece, doc) in pieces.drain(..).zip(docs) {
                 let doc = doc?;
                 report.bytes_in += piece.len() as u64;
-                if report.script.is_none() {
-                    report.script = Some(detect_script(&doc.text));
+                if first {
+                    report.script = self.script_of(&doc.text);
+                    first = false;
                 }
                 self.take_piece(&doc, lines_before, false, report, io.path, emit);
                 lines_before += unit.map_or(0, |u| u.count_lines(&piece));
@@ -692,6 +719,12 @@ impl Ctx<'_> {
             io.w.flush().map_err(|e| Error::io(io.out, e))?;
         }
         Ok(())
+    }
+
+    /// The script of `text`, when a report will show it (judging it is a
+    /// pass over the text with a set lookup per character: not free).
+    fn script_of(&self, text: &str) -> Option<crate::convert::Script> {
+        self.opts.report.as_ref().map(|_| detect_script(text))
     }
 
     /// Adds one processed piece to the report and prints its explanations.
@@ -791,7 +824,7 @@ impl Ctx<'_> {
                 for (field, c) in &r.explained {
                     emit(format!("{}:{line_no}: {field}:{c}", io.path.display()));
                 }
-                if script_sample.len() < 1 << 16 && r.bad.is_none() {
+                if self.opts.report.is_some() && script_sample.len() < 1 << 16 && r.bad.is_none() {
                     script_sample.push_str(&String::from_utf8_lossy(&out));
                 }
                 io.write(&out)?;
@@ -805,7 +838,7 @@ impl Ctx<'_> {
                 break;
             }
         }
-        report.script = Some(detect_script(&script_sample));
+        report.script = self.script_of(&script_sample);
         Ok(())
     }
 }
@@ -839,24 +872,29 @@ fn is_identity_decode_rule(rule: Rule) -> bool {
 }
 
 /// Reads until `buf` holds `target` bytes or the input ends; true at the end.
+///
+/// `read_to_end` on a `take` grows the buffer as data comes, so a small
+/// file does not cost a block-sized allocation and zero fill.
 fn fill(r: &mut impl Read, buf: &mut Vec<u8>, target: usize) -> io::Result<bool> {
-    while buf.len() < target {
-        let old = buf.len();
-        buf.resize(target, 0);
-        match r.read(&mut buf[old..]) {
-            Ok(0) => {
-                buf.truncate(old);
-                return Ok(true);
-            }
-            Ok(n) => buf.truncate(old + n),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(old),
-            Err(e) => {
-                buf.truncate(old);
-                return Err(e);
-            }
-        }
+    let want = target.saturating_sub(buf.len());
+    if want == 0 {
+        return Ok(false);
     }
-    Ok(false)
+    let got = r.by_ref().take(want as u64).read_to_end(buf)?;
+    Ok(got < want)
+}
+
+/// How much of `buf` to detect the encoding on: up to [`PROBE_SIZE`],
+/// ending at a line end so that no character is cut in two (which could
+/// make valid UTF-8 look invalid); the `00` after a `0A` is kept, so that
+/// a UTF-16LE line end stays whole.
+fn probe_len(buf: &[u8]) -> usize {
+    let max = buf.len().min(PROBE_SIZE);
+    match memchr::memrchr(b'\n', &buf[..max]) {
+        Some(i) if buf.get(i + 1) == Some(&0) => i + 2,
+        Some(i) => i + 1,
+        None => max,
+    }
 }
 
 /// How a line ends in the raw bytes of an encoding, for cutting.
@@ -1011,6 +1049,36 @@ mod tests {
         assert_eq!(LineUnit::for_encoding("GBK"), Some(LineUnit::Byte));
         assert_eq!(LineUnit::for_encoding("UTF-16LE"), Some(LineUnit::Utf16Le));
         assert_eq!(LineUnit::for_encoding("ISO-2022-JP"), None);
+    }
+
+    #[test]
+    fn probe_ends_at_a_line_end() {
+        let mut text = "头发\n".repeat(PROBE_SIZE / 7 + 10).into_bytes();
+        let n = probe_len(&text);
+        assert!(n <= PROBE_SIZE && std::str::from_utf8(&text[..n]).is_ok());
+        assert_eq!(text[n - 1], b'\n');
+        text.truncate(5);
+        assert_eq!(probe_len(&text), 5);
+        assert_eq!(probe_len(b"a\n\0b"), 3);
+    }
+
+    #[test]
+    fn explained_changes_name_the_file_and_shift_lines() {
+        let opts = RunOptions::default();
+        let ctx = Ctx { opts: &opts, pipeline: s2t(), fingerprint: 0 };
+        let mut changes = Changes::explaining();
+        changes.record_at(Rule::CjkPunct, 2, 3, ",", "，");
+        let doc = Document {
+            text: "x".into(),
+            decode: ctx.pipeline.process_bytes(b"", None).unwrap().decode,
+            changes,
+        };
+        let mut report = FileReport::new("a.txt");
+        let mut lines = Vec::new();
+        ctx.take_piece(&doc, 10, false, &mut report, Path::new("d/a.txt"), &mut |l| lines.push(l));
+        assert_eq!(lines, ["d/a.txt:12:3: cjk-punct: \",\" -> \"，\""]);
+        assert_eq!(report.changes.count(Rule::CjkPunct), 1);
+        assert_eq!(report.bytes_out, 1);
     }
 
     #[test]

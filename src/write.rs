@@ -55,7 +55,6 @@ where
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(TEMP_PREFIX);
     // tempfile creates files readable by the owner only; outputs should get
@@ -65,7 +64,16 @@ where
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(fs::Permissions::from_mode(0o666));
     }
-    let tmp = builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
+    // Most targets go to a folder that exists already: try first, and
+    // create folders only when missing (saves a syscall per file).
+    let tmp = match builder.tempfile_in(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            builder.tempfile_in(dir)
+        }
+        other => other,
+    }
+    .map_err(|e| Error::io(dir, e))?;
     let mut out = io::BufWriter::with_capacity(1 << 16, tmp);
     let value = fill(&mut out)?;
     let tmp = out.into_inner().map_err(|e| Error::io(target, e.into_error()))?;
@@ -183,6 +191,7 @@ pub fn mtime_ns(meta: &fs::Metadata) -> u128 {
 /// The resume journal of an output folder (see the module docs).
 #[derive(Debug, Default)]
 pub struct Journal {
+    path: PathBuf,
     done: HashMap<PathBuf, JournalEntry>,
     // Workers read `done` while the reporting thread appends; only the
     // file needs a lock.
@@ -214,7 +223,12 @@ impl Journal {
         } else {
             None
         };
-        Ok(Journal { done, file: Mutex::new(file) })
+        Ok(Journal { path, done, file: Mutex::new(file) })
+    }
+
+    /// The journal file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Whether the output `target` for input `rel` (with metadata `meta`)
