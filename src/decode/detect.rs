@@ -324,11 +324,12 @@ pub(crate) fn decode_all(encoding: &'static Encoding, bytes: &[u8], last: bool) 
 
 /// The legacy encoding of `bytes` (not valid UTF-8) and how sure that is.
 ///
-/// chardetng (with no TLD hint: a `.cn` hint rules Big5 out) proposes one
-/// encoding; GB18030 and Big5 are always candidates too, and UTF-16 when
-/// `with_utf16` and plausible. Each candidate decodes the first
-/// [`SCORE_WINDOW`] bytes and the reading with the lowest character
-/// frequency cost wins, chardetng's proposal breaking near-ties.
+/// GB18030 and Big5 are always candidates, UTF-16 when `with_utf16` and
+/// plausible; each decodes the first [`SCORE_WINDOW`] bytes and the reading
+/// with the lowest character frequency cost wins. Unless that reading is
+/// clearly Chinese and clearly ahead, chardetng (with no TLD hint: a `.cn`
+/// hint rules Big5 out) proposes one more candidate and gets a bonus that
+/// breaks near-ties.
 pub(crate) fn guess_legacy(
     bytes: &[u8],
     complete: bool,

@@ -15,10 +15,10 @@
 //!    other lines is *mixed*: it is read line by line, and each line that is
 //!    not UTF-8 is decoded with the legacy encoding detected for those lines
 //!    (counted in [`DecodeInfo::mixed_lines`]);
-//! 6. otherwise chardetng (no TLD hint) proposes a legacy encoding, and the
-//!    readings as GB18030, Big5, the proposal and UTF-16 are weighed by how
+//! 6. otherwise the readings as GB18030, Big5 and UTF-16 are weighed by how
 //!    common their characters are (see `freq.rs`), which is what makes short
-//!    inputs come out right.
+//!    inputs come out right; unless one reading is clearly Chinese and
+//!    clearly ahead, chardetng (no TLD hint) proposes one more candidate.
 //!
 //! Nothing is lost: every undecodable sequence becomes one U+FFFD and is
 //! counted ([`Rule::Malformed`]). The GB family is always decoded with the
@@ -57,7 +57,8 @@ const WINDOW: usize = 1024 * 1024;
 #[derive(Clone, Debug, PartialEq)]
 pub struct DecodeInfo {
     /// The encoding's name (`UTF-8`, `GB18030`, `Big5`, `UTF-16LE`...). A
-    /// mixed file is `UTF-8` with [`mixed_lines`](Self::mixed_lines) > 0.
+    /// mixed file is `UTF-8` with [`mixed_lines`](Self::mixed_lines) > 0;
+    /// a binary input is `binary`.
     pub encoding: &'static str,
     /// How sure the decision was, from 0 to 1 (1 for a BOM, a forced
     /// encoding or UTF-8 with enough non-ASCII bytes; for detected legacy
