@@ -158,7 +158,7 @@ impl Stage {
         Ok(Stage::assemble(offsets, values, &firsts, trie, pairs, newline_key))
     }
 
-    /// Reads a stage written by [`blob::encode`].
+    /// Reads a stage written by `blob::encode` (in `build.rs`).
     pub fn from_blob(bytes: &[u8]) -> Result<Stage, String> {
         let mut pos = 0;
         let u32_at = |pos: &mut usize| -> Result<u32, String> {
