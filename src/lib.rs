@@ -27,6 +27,22 @@
 //! let s2t = Converter::builtin("s2t").unwrap();
 //! assert_eq!(s2t.convert("头发 发展"), "頭髮 發展");
 //! ```
+//!
+//! # Cleaning (and converting) a document
+//!
+//! ```
+//! use zhclean::{Config, ConvertSpec, Pipeline, Rule};
+//!
+//! let pipeline = Pipeline::new(Config {
+//!     convert: Some(ConvertSpec::new("s2t")),
+//!     ..Config::default()
+//! })
+//! .unwrap();
+//! let doc = pipeline.process_bytes("斯科特?丹恩（Scott Dunn）说".as_bytes(), None).unwrap();
+//! assert_eq!(doc.text, "斯科特·丹恩（Scott Dunn）說");
+//! assert_eq!(doc.changes.count(Rule::NameSeparator), 1);
+//! assert_eq!(doc.decode.encoding, "UTF-8");
+//! ```
 
 #![warn(missing_docs)]
 
