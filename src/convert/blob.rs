@@ -8,7 +8,8 @@
 //!
 //! ```text
 //! "ZHCS" version flags n  offsets[n+1]  value-bytes
-//! m  (char, entry)[m]  trie-length  trie
+//! m  (char, entry)[m]  trie-length  trie  pair-words pairs[pair-words]
+//! identity-words identity[identity-words]
 //! ```
 //!
 //! Key `i` (keys sorted) has the value `value-bytes[offsets[i]..offsets[i+1]]`.
@@ -17,12 +18,14 @@
 //! and `entry & !MULTI`, when not zero, is one more than the index of the
 //! one-character key that is the character itself. The trie (crawdad,
 //! serialised) holds the keys of two or more characters, each with its
-//! index. Flag bit 0: some key contains a line feed.
+//! index. The pair filter (`u64` words) is described in `matcher.rs`; the
+//! identity bit set (`u64` words) has bit `i` set when key `i` maps to
+//! itself. Flag bit 0: some key contains a line feed.
 
 /// The leading magic of a stage blob.
 pub const MAGIC: &[u8; 4] = b"ZHCS";
 /// The blob format version.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 /// Entry bit: longer keys begin with this character.
 pub const MULTI: u32 = 1 << 31;
 
@@ -45,6 +48,18 @@ pub fn pair_filter<'a>(keys: impl Iterator<Item = &'a str>) -> Box<[u64]> {
         if let (Some(a), Some(b)) = (cs.next(), cs.next()) {
             let h = pair_hash(a as u32, b as u32);
             bits[h >> 6] |= 1 << (h & 63);
+        }
+    }
+    bits
+}
+
+/// Bit `i` set when entry `i` maps its key to itself (such a match changes
+/// nothing: it only blocks shorter and later matches).
+pub fn identity_bits(entries: &[(String, String)]) -> Box<[u64]> {
+    let mut bits = vec![0u64; entries.len().div_ceil(64)].into_boxed_slice();
+    for (i, (k, v)) in entries.iter().enumerate() {
+        if k == v {
+            bits[i / 64] |= 1 << (i % 64);
         }
     }
     bits
@@ -125,6 +140,11 @@ pub fn encode(entries: &[(String, String)]) -> Result<Vec<u8>, String> {
     let pairs = pair_filter(entries.iter().map(|(k, _)| k.as_str()));
     put(&mut out, pairs.len() as u32);
     for w in pairs.iter() {
+        out.extend_from_slice(&w.to_le_bytes());
+    }
+    let identity = identity_bits(entries);
+    put(&mut out, identity.len() as u32);
+    for w in identity.iter() {
         out.extend_from_slice(&w.to_le_bytes());
     }
     Ok(out)

@@ -19,7 +19,7 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 
-use super::blob::{self, MULTI, PAIR_BITS, pair_filter, pair_hash};
+use super::blob::{self, MULTI, PAIR_BITS, identity_bits, pair_filter, pair_hash};
 
 /// A piece of text as the walk sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,8 +41,11 @@ pub struct Stage {
     offsets: Vec<u32>,
     values: String,
     newline_key: bool,
-    /// Distinct first bytes of keys, for [`Stage::cannot_match`].
-    lead_bytes: Vec<u8>,
+    /// Distinct first bytes of keys, each with the set of second bytes that
+    /// follow it in some key, for [`Stage::cannot_match`].
+    lead_bytes: Vec<(u8, [u64; 4])>,
+    /// Bit `i`: key `i` maps to itself.
+    identity: Box<[u64]>,
     /// A one-hash Bloom filter over the first two characters of the keys
     /// of two or more characters. Most positions whose character begins
     /// some longer key are not followed by a character that continues one;
@@ -122,6 +125,7 @@ impl Stage {
         firsts: &[(char, u32)],
         trie: Option<crawdad::Trie>,
         pairs: Box<[u64]>,
+        identity: Box<[u64]>,
         newline_key: bool,
     ) -> Stage {
         let mut bmp = vec![0u32; 0x10000].into_boxed_slice();
@@ -129,9 +133,19 @@ impl Stage {
         let mut lead_bytes = Vec::new();
         for &(c, e) in firsts {
             let mut buf = [0u8; 4];
-            let lead = c.encode_utf8(&mut buf).as_bytes()[0];
-            if !lead_bytes.contains(&lead) {
-                lead_bytes.push(lead);
+            let enc = c.encode_utf8(&mut buf).as_bytes();
+            let (lead, second) = (enc[0], enc.get(1).copied());
+            let slot = match lead_bytes.iter().position(|(b, _)| *b == lead) {
+                Some(i) => i,
+                None => {
+                    lead_bytes.push((lead, [0; 4]));
+                    lead_bytes.len() - 1
+                }
+            };
+            match second {
+                Some(s) => lead_bytes[slot].1[(s >> 6) as usize] |= 1 << (s & 63),
+                // A one-byte character: any following byte may do.
+                None => lead_bytes[slot].1 = [u64::MAX; 4],
             }
             if (c as u32) < 0x10000 {
                 bmp[c as usize] = e;
@@ -139,7 +153,7 @@ impl Stage {
                 astral.insert(c as u32, e);
             }
         }
-        Stage { bmp, astral, trie, offsets, values, newline_key, lead_bytes, pairs }
+        Stage { bmp, astral, trie, offsets, values, newline_key, lead_bytes, pairs, identity }
     }
 
     /// Builds a stage from sorted entries with unique, non-empty keys.
@@ -155,7 +169,8 @@ impl Stage {
         let trie = blob::build_trie(entries)?;
         let newline_key = entries.iter().any(|(k, _)| k.contains('\n'));
         let pairs = pair_filter(entries.iter().map(|(k, _)| k.as_str()));
-        Ok(Stage::assemble(offsets, values, &firsts, trie, pairs, newline_key))
+        let identity = identity_bits(entries);
+        Ok(Stage::assemble(offsets, values, &firsts, trie, pairs, identity, newline_key))
     }
 
     /// Reads a stage written by `blob::encode` (in `build.rs`).
@@ -204,7 +219,15 @@ impl Stage {
         if pairs.len() != 1 << (PAIR_BITS - 6) {
             return Err("bad pair filter in stage blob".into());
         }
-        Ok(Stage::assemble(offsets, values, &firsts, trie, pairs, flags & 1 != 0))
+        pos += 8 * words;
+        let words = u32_at(&mut pos)? as usize;
+        let ibytes = bytes.get(pos..pos + 8 * words).ok_or("truncated stage blob")?;
+        let identity: Box<[u64]> =
+            ibytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect();
+        if identity.len() != n.div_ceil(64) {
+            return Err("bad identity set in stage blob".into());
+        }
+        Ok(Stage::assemble(offsets, values, &firsts, trie, pairs, identity, flags & 1 != 0))
     }
 
     /// The number of keys.
@@ -242,14 +265,20 @@ impl Stage {
     /// normalisation stage: compatibility ideographs).
     pub fn cannot_match(&self, text: &str) -> bool {
         let b = text.as_bytes();
+        let second_ok = |i: usize, set: &[u64; 4]| match b.get(i + 1) {
+            Some(&s) => set[(s >> 6) as usize] & (1 << (s & 63)) != 0,
+            None => *set == [u64::MAX; 4],
+        };
         // SAFETY: `b` is a `&str`'s bytes; every `i` below is a character
         // start (a byte that can begin a key is never a continuation byte).
         let hit = |i: usize| self.entry(unsafe { decode_at(b, i) }.0) != 0;
         match self.lead_bytes.as_slice() {
             [] => true,
-            [x] => !memchr::memchr_iter(*x, b).any(hit),
-            [x, y] => !memchr::memchr2_iter(*x, *y, b).any(hit),
-            [x, y, z] => !memchr::memchr3_iter(*x, *y, *z, b).any(hit),
+            [(x, sx)] => !memchr::memchr_iter(*x, b).any(|i| second_ok(i, sx) && hit(i)),
+            [(x, sx), (y, sy)] => !memchr::memchr2_iter(*x, *y, b).any(|i| {
+                let set = if b[i] == *x { sx } else { sy };
+                second_ok(i, set) && hit(i)
+            }),
             _ => !text.char_indices().any(|(i, _)| hit(i)),
         }
     }
@@ -264,14 +293,20 @@ impl Stage {
         let buf = unsafe { out.as_mut_vec() };
         let bytes = text.as_bytes();
         let mut replaced = 0;
-        self.walk(text, |p| match p {
-            Piece::Gap(a, b) => buf.extend_from_slice(&bytes[a..b]),
-            Piece::Match(a, b, v) => {
-                let value = self.value(v).as_bytes();
-                replaced += u64::from(value != &bytes[a..b]);
-                buf.extend_from_slice(value);
+        // Unchanged text (gaps and identity matches) is copied in one piece
+        // when the next real replacement comes.
+        let mut copy_from = 0;
+        self.walk(text, |p| {
+            if let Piece::Match(a, b, v) = p {
+                if self.identity[v as usize / 64] & (1 << (v % 64)) == 0 {
+                    buf.extend_from_slice(&bytes[copy_from..a]);
+                    buf.extend_from_slice(self.value(v).as_bytes());
+                    copy_from = b;
+                    replaced += 1;
+                }
             }
         });
+        buf.extend_from_slice(&bytes[copy_from..]);
         replaced
     }
 
