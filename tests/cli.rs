@@ -497,3 +497,31 @@ fn progress_bar_under_a_terminal() {
         .unwrap();
     assert!(stderr(&o).contains("/60"), "{}", stderr(&o));
 }
+
+/// The bundled example tree goes through whole: every text file written
+/// under its own name, the PNG skipped (or copied with --copy-other).
+#[test]
+fn bundled_example_dump() {
+    let env = Env::new();
+    let dump = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dump");
+    let o = env
+        .cmd()
+        .arg(&dump)
+        .args(["-o", "out", "--report", "r.jsonl", "--copy-other"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let inputs: Vec<PathBuf> = walkdir::WalkDir::new(&dump)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(&dump).unwrap().to_path_buf())
+        .collect();
+    let outputs: Vec<PathBuf> = env.tree("out").into_keys().collect();
+    let mut sorted = inputs.clone();
+    sorted.sort();
+    assert_eq!(outputs, sorted);
+    assert!(inputs.len() >= 17);
+    eqnice!(fs::read(dump.join("images/logo.png")).unwrap(), env.read("out/images/logo.png"));
+    assert_eq!(report_lines(&env, "r.jsonl").len(), inputs.len());
+}
