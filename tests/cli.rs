@@ -307,6 +307,22 @@ fn errors_are_reported_and_the_run_goes_on() {
 }
 
 #[test]
+fn write_failures_are_reported_and_the_run_goes_on() {
+    let env = Env::new();
+    env.write("in/sub/a.txt", "头");
+    env.write("in/b.txt", "发");
+    // A file where the output needs a folder: the write of sub/a.txt fails.
+    env.write("out/sub", "in the way");
+    let o = env.cmd().args(["in", "-o", "out", "--report", "r.jsonl"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.lines().any(|l| l.starts_with("zhclean: ") && l.contains("sub")), "{err}");
+    eqnice!("发".as_bytes(), env.read("out/b.txt"));
+    let r = report_lines(&env, "r.jsonl");
+    assert!(r.iter().any(|v| v["error"].is_string()), "{r:?}");
+}
+
+#[test]
 fn dry_run_writes_nothing() {
     let env = Env::new();
     env.write("in/a.txt", "头发");
