@@ -1068,11 +1068,8 @@ mod tests {
         let ctx = Ctx { opts: &opts, pipeline: s2t(), fingerprint: 0 };
         let mut changes = Changes::explaining();
         changes.record_at(Rule::CjkPunct, 2, 3, ",", "，");
-        let doc = Document {
-            text: "x".into(),
-            decode: ctx.pipeline.process_bytes(b"", None).unwrap().decode,
-            changes,
-        };
+        let mut doc = ctx.pipeline.process_bytes(b"x", None).unwrap();
+        doc.changes = changes;
         let mut report = FileReport::new("a.txt");
         let mut lines = Vec::new();
         ctx.take_piece(&doc, 10, false, &mut report, Path::new("d/a.txt"), &mut |l| lines.push(l));

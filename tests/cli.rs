@@ -307,6 +307,22 @@ fn errors_are_reported_and_the_run_goes_on() {
 }
 
 #[test]
+fn write_failures_are_reported_and_the_run_goes_on() {
+    let env = Env::new();
+    env.write("in/sub/a.txt", "头");
+    env.write("in/b.txt", "发");
+    // A file where the output needs a folder: the write of sub/a.txt fails.
+    env.write("out/sub", "in the way");
+    let o = env.cmd().args(["in", "-o", "out", "--report", "r.jsonl"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.lines().any(|l| l.starts_with("zhclean: ") && l.contains("sub")), "{err}");
+    eqnice!("发".as_bytes(), env.read("out/b.txt"));
+    let r = report_lines(&env, "r.jsonl");
+    assert!(r.iter().any(|v| v["error"].is_string()), "{r:?}");
+}
+
+#[test]
 fn dry_run_writes_nothing() {
     let env = Env::new();
     env.write("in/a.txt", "头发");
@@ -496,4 +512,32 @@ fn progress_bar_under_a_terminal() {
         .output()
         .unwrap();
     assert!(stderr(&o).contains("/60"), "{}", stderr(&o));
+}
+
+/// The bundled example tree goes through whole: every text file written
+/// under its own name, the PNG skipped (or copied with --copy-other).
+#[test]
+fn bundled_example_dump() {
+    let env = Env::new();
+    let dump = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dump");
+    let o = env
+        .cmd()
+        .arg(&dump)
+        .args(["-o", "out", "--report", "r.jsonl", "--copy-other"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let inputs: Vec<PathBuf> = walkdir::WalkDir::new(&dump)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(&dump).unwrap().to_path_buf())
+        .collect();
+    let outputs: Vec<PathBuf> = env.tree("out").into_keys().collect();
+    let mut sorted = inputs.clone();
+    sorted.sort();
+    assert_eq!(outputs, sorted);
+    assert!(inputs.len() >= 17);
+    eqnice!(fs::read(dump.join("images/logo.png")).unwrap(), env.read("out/images/logo.png"));
+    assert_eq!(report_lines(&env, "r.jsonl").len(), inputs.len());
 }
