@@ -935,6 +935,24 @@ impl LineUnit {
     fn cut(self, buf: &[u8], pipeline: &Pipeline) -> Option<usize> {
         match self {
             LineUnit::Utf8 => {
+                // Only the end of the block matters: look for the cut in the
+                // last 256 KiB first (from a character start), and decode the
+                // whole block only when that finds nothing far enough from
+                // the window's start for the IDS check to see everything.
+                const TAIL: usize = 256 << 10;
+                if buf.len() > 2 * TAIL {
+                    let mut start = buf.len() - TAIL;
+                    while start < buf.len() && buf[start] & 0xC0 == 0x80 {
+                        start += 1;
+                    }
+                    if let Ok(tail) = std::str::from_utf8(&buf[start..]) {
+                        if let Some(cut) = pipeline.split_point(tail, tail.len()) {
+                            if cut > 1024 {
+                                return Some(start + cut);
+                            }
+                        }
+                    }
+                }
                 let text = String::from_utf8_lossy(buf);
                 let cut = pipeline.split_point(&text, text.len())?;
                 if matches!(text, std::borrow::Cow::Borrowed(_)) {

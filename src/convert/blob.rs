@@ -9,7 +9,7 @@
 //! ```text
 //! "ZHCS" version flags n  offsets[n+1]  value-bytes
 //! m  (char, entry)[m]  trie-length  trie  pair-words pairs[pair-words]
-//! identity-words identity[identity-words]
+//! triple-words triples[triple-words]  identity-words identity[identity-words]
 //! ```
 //!
 //! Key `i` (keys sorted) has the value `value-bytes[offsets[i]..offsets[i+1]]`.
@@ -18,14 +18,15 @@
 //! and `entry & !MULTI`, when not zero, is one more than the index of the
 //! one-character key that is the character itself. The trie (crawdad,
 //! serialised) holds the keys of two or more characters, each with its
-//! index. The pair filter (`u64` words) is described in `matcher.rs`; the
+//! index. The pair and triple filters (`u64` words) are described in
+//! `matcher.rs`; the
 //! identity bit set (`u64` words) has bit `i` set when key `i` maps to
 //! itself. Flag bit 0: some key contains a line feed.
 
 /// The leading magic of a stage blob.
 pub const MAGIC: &[u8; 4] = b"ZHCS";
 /// The blob format version.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 /// Entry bit: longer keys begin with this character.
 pub const MULTI: u32 = 1 << 31;
 
@@ -39,6 +40,14 @@ pub fn pair_hash(c1: u32, c2: u32) -> usize {
         as usize
 }
 
+/// The filter slot of the character triple `c1 c2 c3`.
+#[inline(always)]
+pub fn triple_hash(c1: u32, c2: u32, c3: u32) -> usize {
+    let x = ((c1 as u64) << 42) | ((c2 as u64) << 21) | c3 as u64;
+    (x.wrapping_mul(0xD6E8_FEB8_6659_FD93).rotate_left(17).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        >> (64 - PAIR_BITS)) as usize
+}
+
 /// A one-hash Bloom filter of the first two characters of every key of two
 /// or more characters (see `matcher.rs` for why).
 pub fn pair_filter<'a>(keys: impl Iterator<Item = &'a str>) -> Box<[u64]> {
@@ -47,6 +56,20 @@ pub fn pair_filter<'a>(keys: impl Iterator<Item = &'a str>) -> Box<[u64]> {
         let mut cs = k.chars();
         if let (Some(a), Some(b)) = (cs.next(), cs.next()) {
             let h = pair_hash(a as u32, b as u32);
+            bits[h >> 6] |= 1 << (h & 63);
+        }
+    }
+    bits
+}
+
+/// A one-hash Bloom filter of the first three characters of every key of
+/// three or more characters (see `matcher.rs`).
+pub fn triple_filter<'a>(keys: impl Iterator<Item = &'a str>) -> Box<[u64]> {
+    let mut bits = vec![0u64; 1 << (PAIR_BITS - 6)].into_boxed_slice();
+    for k in keys {
+        let mut cs = k.chars();
+        if let (Some(a), Some(b), Some(c)) = (cs.next(), cs.next(), cs.next()) {
+            let h = triple_hash(a as u32, b as u32, c as u32);
             bits[h >> 6] |= 1 << (h & 63);
         }
     }
@@ -140,6 +163,11 @@ pub fn encode(entries: &[(String, String)]) -> Result<Vec<u8>, String> {
     let pairs = pair_filter(entries.iter().map(|(k, _)| k.as_str()));
     put(&mut out, pairs.len() as u32);
     for w in pairs.iter() {
+        out.extend_from_slice(&w.to_le_bytes());
+    }
+    let triples = triple_filter(entries.iter().map(|(k, _)| k.as_str()));
+    put(&mut out, triples.len() as u32);
+    for w in triples.iter() {
         out.extend_from_slice(&w.to_le_bytes());
     }
     let identity = identity_bits(entries);

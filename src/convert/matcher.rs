@@ -19,7 +19,9 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 
-use super::blob::{self, MULTI, PAIR_BITS, identity_bits, pair_filter, pair_hash};
+use super::blob::{
+    self, MULTI, PAIR_BITS, identity_bits, pair_filter, pair_hash, triple_filter, triple_hash,
+};
 
 /// A piece of text as the walk sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +48,12 @@ pub struct Stage {
     lead_bytes: Vec<(u8, [u64; 4])>,
     /// Bit `i`: key `i` maps to itself.
     identity: Box<[u64]>,
+    /// The same kind of filter over the first three characters of keys of
+    /// three or more characters. Most character pairs that begin a longer
+    /// key are not followed by a third character that continues one (91%
+    /// of them in People's Daily under `s2t`); then the longest match has at
+    /// most two characters and an exact two-character lookup answers it.
+    triples: Box<[u64]>,
     /// A one-hash Bloom filter over the first two characters of the keys
     /// of two or more characters. Most positions whose character begins
     /// some longer key are not followed by a character that continues one;
@@ -125,6 +133,7 @@ impl Stage {
         firsts: &[(char, u32)],
         trie: Option<crawdad::Trie>,
         pairs: Box<[u64]>,
+        triples: Box<[u64]>,
         identity: Box<[u64]>,
         newline_key: bool,
     ) -> Stage {
@@ -153,7 +162,18 @@ impl Stage {
                 astral.insert(c as u32, e);
             }
         }
-        Stage { bmp, astral, trie, offsets, values, newline_key, lead_bytes, pairs, identity }
+        Stage {
+            bmp,
+            astral,
+            trie,
+            offsets,
+            values,
+            newline_key,
+            lead_bytes,
+            pairs,
+            triples,
+            identity,
+        }
     }
 
     /// Builds a stage from sorted entries with unique, non-empty keys.
@@ -169,8 +189,9 @@ impl Stage {
         let trie = blob::build_trie(entries)?;
         let newline_key = entries.iter().any(|(k, _)| k.contains('\n'));
         let pairs = pair_filter(entries.iter().map(|(k, _)| k.as_str()));
+        let triples = triple_filter(entries.iter().map(|(k, _)| k.as_str()));
         let identity = identity_bits(entries);
-        Ok(Stage::assemble(offsets, values, &firsts, trie, pairs, identity, newline_key))
+        Ok(Stage::assemble(offsets, values, &firsts, trie, pairs, triples, identity, newline_key))
     }
 
     /// Reads a stage written by `blob::encode` (in `build.rs`).
@@ -221,13 +242,22 @@ impl Stage {
         }
         pos += 8 * words;
         let words = u32_at(&mut pos)? as usize;
+        let tbytes = bytes.get(pos..pos + 8 * words).ok_or("truncated stage blob")?;
+        let triples: Box<[u64]> =
+            tbytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect();
+        if triples.len() != 1 << (PAIR_BITS - 6) {
+            return Err("bad triple filter in stage blob".into());
+        }
+        pos += 8 * words;
+        let words = u32_at(&mut pos)? as usize;
         let ibytes = bytes.get(pos..pos + 8 * words).ok_or("truncated stage blob")?;
         let identity: Box<[u64]> =
             ibytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect();
         if identity.len() != n.div_ceil(64) {
             return Err("bad identity set in stage blob".into());
         }
-        Ok(Stage::assemble(offsets, values, &firsts, trie, pairs, identity, flags & 1 != 0))
+        let newline_key = flags & 1 != 0;
+        Ok(Stage::assemble(offsets, values, &firsts, trie, pairs, triples, identity, newline_key))
     }
 
     /// The number of keys.
@@ -310,6 +340,13 @@ impl Stage {
         replaced
     }
 
+    /// The index of the two-character key `c1 c2`, if it is one.
+    #[inline]
+    fn trie_pair(&self, c1: u32, c2: u32) -> Option<u32> {
+        let trie = self.trie.as_ref()?;
+        trie.exact_match([char::from_u32(c1)?, char::from_u32(c2)?])
+    }
+
     /// The end of the longest key of two or more characters at byte `p`
     /// of `text`, and its index.
     #[inline]
@@ -353,7 +390,18 @@ impl Stage {
                     if self.pairs[h >> 6] & (1 << (h & 63)) != 0 {
                         // Trie keys have two or more characters: longer
                         // than `single` when found.
-                        if let Some(m) = self.trie_longest(b, p) {
+                        let third = next + d.1;
+                        let longer = third < n && {
+                            let c3 = unsafe { decode_at(b, third) }.0;
+                            let h = triple_hash(c, d.0, c3);
+                            self.triples[h >> 6] & (1 << (h & 63)) != 0
+                        };
+                        let found = if longer {
+                            self.trie_longest(b, p)
+                        } else {
+                            self.trie_pair(c, d.0).map(|v| (third, v))
+                        };
+                        if let Some(m) = found {
                             best = Some(m);
                         }
                     }
