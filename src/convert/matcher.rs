@@ -615,8 +615,12 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn automaton_walk_equals_naive_walk(t in "[头发⿰⿱⿲⿾U盘ab \n]{0,40}") {
-            let p = [("头", "頭"), ("发", "發"), ("头发", "頭髮"), ("U盘", "隨身碟"), ("a", ""), ("ab", "X")];
+        fn walk_equals_naive_walk(t in "[头发丝长⿰⿱⿲⿾U盘ab \n]{0,40}") {
+            let p = [
+                ("头", "頭"), ("发", "發"), ("头发", "頭髮"), ("U盘", "隨身碟"), ("a", ""),
+                ("ab", "X"), ("头发丝", "頭髮絲"), ("发长长", "髮長長"), ("长头发丝丝", "Y"),
+                ("丝丝", "絲絲"), ("U盘ab", "Z"),
+            ];
             let s = stage(&p);
             proptest::prop_assert_eq!(run(&s, &t), naive(&p, &t));
         }
