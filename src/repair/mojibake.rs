@@ -545,7 +545,15 @@ fn repair_route(
         if plausible_repair(route, source, &decoded) {
             out.push_str(&line[copied..from]);
             out.push_str(&decoded);
-            changes.record(Rule::Mojibake, whole, base + from, source, &decoded);
+            // An earlier route may have changed this line already, so the
+            // position is worked out in the line as it is now.
+            if changes.is_explaining() {
+                let line_no = memchr::memchr_iter(b'\n', &whole.as_bytes()[..base]).count() + 1;
+                let column = line[..from].chars().count() + 1;
+                changes.record_at(Rule::Mojibake, line_no, column, source, &decoded);
+            } else {
+                changes.add(Rule::Mojibake, 1);
+            }
             copied = to;
             i = end;
         } else {
@@ -695,7 +703,26 @@ mod tests {
 
     fn fix(s: &str) -> String {
         let mut ch = Changes::new();
-        repair(s, &mut ch).0.unwrap_or_else(|| s.to_string())
+        let out = repair(s, &mut ch).0.unwrap_or_else(|| s.to_string());
+        let mut explained = Changes::explaining();
+        let again = repair(s, &mut explained).0.unwrap_or_else(|| s.to_string());
+        assert_eq!(again, out);
+        assert_eq!(explained.count(Rule::Mojibake), ch.count(Rule::Mojibake));
+        out
+    }
+
+    #[test]
+    fn two_routes_on_one_line_explain_without_panic() {
+        // Found by the fuzzer: after one route changed the line, the next
+        // one's positions are in the changed line.
+        let s = "\u{e9}\u{e9}\u{b0}\u{e9}\u{b8}\u{e9}\u{b0}\u{e9}\u{b0}\u{e9}\u{b8}\u{f1}\u{17}\u{b4}\u{e9}\u{b0}\u{e9}\u{b8}\u{e9}\u{b0}\u{e9}\u{b0}c\u{e9}\u{b8}\u{f1}A";
+        let mut ch = Changes::explaining();
+        let _ = repair(s, &mut ch);
+        let bytes =
+            std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/repair/fuzz-r1.bin"))
+                .unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = repair(&text, &mut Changes::explaining());
     }
 
     #[test]
