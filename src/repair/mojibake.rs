@@ -329,21 +329,40 @@ fn repair_line(
 ) -> Option<String> {
     let mut cur = line.to_string();
     let mut changed = false;
-    for route in ROUTES {
-        let wanted = match route.wrong {
-            Wrong::Latin1 => found.latin1,
-            Wrong::Dbcs(_) => found.dense,
-        };
-        if !wanted {
-            continue;
+    let mut found = found;
+    // The scan is greedy from left to right, so a repair can leave a shorter
+    // damaged run that only a second look accepts. Repeat until nothing
+    // changes, so that repairing the output again changes nothing (bounded:
+    // real damage settles in one or two rounds).
+    for _ in 0..MAX_ROUNDS {
+        let mut this_round = false;
+        for route in ROUTES {
+            let wanted = match route.wrong {
+                Wrong::Latin1 => found.latin1,
+                Wrong::Dbcs(_) => found.dense,
+            };
+            if !wanted {
+                continue;
+            }
+            if let Some(next) = repair_route(&cur, route, whole, base, changes) {
+                cur = next;
+                this_round = true;
+            }
         }
-        if let Some(next) = repair_route(&cur, route, whole, base, changes) {
-            cur = next;
-            changed = true;
+        if !this_round {
+            break;
+        }
+        changed = true;
+        found = suspect(&cur);
+        if !found.any() {
+            break;
         }
     }
     changed.then_some(cur)
 }
+
+/// How many times the routes are run over one line at most.
+const MAX_ROUNDS: usize = 8;
 
 /// One line encoded back with a route's wrong encoding: the bytes of every
 /// character, and for each character the end of the run of encodable
@@ -709,6 +728,14 @@ mod tests {
         assert_eq!(again, out);
         assert_eq!(explained.count(Rule::Mojibake), ch.count(Rule::Mojibake));
         out
+    }
+
+    #[test]
+    fn repeated_until_settled() {
+        // Found by the fuzzer: a run the greedy scan left in the first round.
+        let s = "?n]\n?\u{1}?\0?)????é°é°)????é±é°é¸é°é°é¸éé¸é°é°é¸é°é";
+        let once = fix(s);
+        assert_eq!(fix(&once), once);
     }
 
     #[test]
