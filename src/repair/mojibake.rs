@@ -329,21 +329,40 @@ fn repair_line(
 ) -> Option<String> {
     let mut cur = line.to_string();
     let mut changed = false;
-    for route in ROUTES {
-        let wanted = match route.wrong {
-            Wrong::Latin1 => found.latin1,
-            Wrong::Dbcs(_) => found.dense,
-        };
-        if !wanted {
-            continue;
+    let mut found = found;
+    // The scan is greedy from left to right, so a repair can leave a shorter
+    // damaged run that only a second look accepts. Repeat until nothing
+    // changes, so that repairing the output again changes nothing (bounded:
+    // real damage settles in one or two rounds).
+    for _ in 0..MAX_ROUNDS {
+        let mut this_round = false;
+        for route in ROUTES {
+            let wanted = match route.wrong {
+                Wrong::Latin1 => found.latin1,
+                Wrong::Dbcs(_) => found.dense,
+            };
+            if !wanted {
+                continue;
+            }
+            if let Some(next) = repair_route(&cur, route, whole, base, changes) {
+                cur = next;
+                this_round = true;
+            }
         }
-        if let Some(next) = repair_route(&cur, route, whole, base, changes) {
-            cur = next;
-            changed = true;
+        if !this_round {
+            break;
+        }
+        changed = true;
+        found = suspect(&cur);
+        if !found.any() {
+            break;
         }
     }
     changed.then_some(cur)
 }
+
+/// How many times the routes are run over one line at most.
+const MAX_ROUNDS: usize = 8;
 
 /// One line encoded back with a route's wrong encoding: the bytes of every
 /// character, and for each character the end of the run of encodable
@@ -545,7 +564,15 @@ fn repair_route(
         if plausible_repair(route, source, &decoded) {
             out.push_str(&line[copied..from]);
             out.push_str(&decoded);
-            changes.record(Rule::Mojibake, whole, base + from, source, &decoded);
+            // An earlier route may have changed this line already, so the
+            // position is worked out in the line as it is now.
+            if changes.is_explaining() {
+                let line_no = memchr::memchr_iter(b'\n', &whole.as_bytes()[..base]).count() + 1;
+                let column = line[..from].chars().count() + 1;
+                changes.record_at(Rule::Mojibake, line_no, column, source, &decoded);
+            } else {
+                changes.add(Rule::Mojibake, 1);
+            }
             copied = to;
             i = end;
         } else {
@@ -695,7 +722,34 @@ mod tests {
 
     fn fix(s: &str) -> String {
         let mut ch = Changes::new();
-        repair(s, &mut ch).0.unwrap_or_else(|| s.to_string())
+        let out = repair(s, &mut ch).0.unwrap_or_else(|| s.to_string());
+        let mut explained = Changes::explaining();
+        let again = repair(s, &mut explained).0.unwrap_or_else(|| s.to_string());
+        assert_eq!(again, out);
+        assert_eq!(explained.count(Rule::Mojibake), ch.count(Rule::Mojibake));
+        out
+    }
+
+    #[test]
+    fn repeated_until_settled() {
+        // Found by the fuzzer: a run the greedy scan left in the first round.
+        let s = "?n]\n?\u{1}?\0?)????é°é°)????é±é°é¸é°é°é¸éé¸é°é°é¸é°é";
+        let once = fix(s);
+        assert_eq!(fix(&once), once);
+    }
+
+    #[test]
+    fn two_routes_on_one_line_explain_without_panic() {
+        // Found by the fuzzer: after one route changed the line, the next
+        // one's positions are in the changed line.
+        let s = "\u{e9}\u{e9}\u{b0}\u{e9}\u{b8}\u{e9}\u{b0}\u{e9}\u{b0}\u{e9}\u{b8}\u{f1}\u{17}\u{b4}\u{e9}\u{b0}\u{e9}\u{b8}\u{e9}\u{b0}\u{e9}\u{b0}c\u{e9}\u{b8}\u{f1}A";
+        let mut ch = Changes::explaining();
+        let _ = repair(s, &mut ch);
+        let bytes =
+            std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/repair/fuzz-r1.bin"))
+                .unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = repair(&text, &mut Changes::explaining());
     }
 
     #[test]

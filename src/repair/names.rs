@@ -299,16 +299,16 @@ fn lost_space(text: &str, at: usize) -> bool {
     let rword = &text[at + 1..at + 1 + right];
     // The whole token (up to whitespace or a non-ASCII character) must look
     // like words, not like a URL, path, address or code.
-    let tok_start = b[..at - left]
-        .iter()
-        .rposition(|&c| c.is_ascii_whitespace() || !c.is_ascii() || b"([{\"'".contains(&c))
-        .map_or(0, |i| i + 1);
-    let tok_end = b[at + 1 + right..]
-        .iter()
-        .position(|&c| c.is_ascii_whitespace() || !c.is_ascii())
-        .map_or(b.len(), |i| at + 1 + right + i);
+    // The same delimiters on both sides, so that every `?` of a token sees
+    // the same token: the verdict on one `?` then never depends on whether
+    // another one was changed (repairing twice changes nothing more).
+    let delimiter = |c: &u8| c.is_ascii_whitespace() || !c.is_ascii() || b"()[]{}\"'".contains(c);
+    let tok_start = b[..at - left].iter().rposition(delimiter).map_or(0, |i| i + 1);
+    let tok_end =
+        b[at + 1 + right..].iter().position(delimiter).map_or(b.len(), |i| at + 1 + right + i);
     let token = &b[tok_start..tok_end];
-    let bad = |c: &u8| b"/\\=&:_#@%+<>{}[]|;$~`".contains(c) || c.is_ascii_digit();
+    let bad =
+        |c: &u8| b"/\\=&:_#@%+<>|;$~`".contains(c) || c.is_ascii_digit() || c.is_ascii_control();
     if token.iter().any(bad) || token.iter().filter(|&&c| c == b'?').count() > 1 {
         return false;
     }
@@ -400,5 +400,12 @@ mod tests {
         ] {
             assert_eq!(fix(s), s, "{s}");
         }
+        // Found by the fuzzer: the verdict must not depend on another `?`.
+        let s = "稀土?\0'\0aa?aa\0'\0aa?aa";
+        let once = fix(s);
+        assert_eq!(fix(&once), once);
+        // Two `?` in one token: both stay.
+        let s = "写rare?earth?metal里";
+        assert_eq!(fix(s), s);
     }
 }
