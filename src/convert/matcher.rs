@@ -62,6 +62,17 @@ pub struct Stage {
     pairs: Box<[u64]>,
 }
 
+/// What a stage is made of besides its first-character table.
+struct Parts {
+    offsets: Vec<u32>,
+    values: String,
+    trie: Option<crawdad::Trie>,
+    pairs: Box<[u64]>,
+    triples: Box<[u64]>,
+    identity: Box<[u64]>,
+    newline_key: bool,
+}
+
 impl std::fmt::Debug for Stage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Stage").field("entries", &self.len()).finish()
@@ -127,16 +138,8 @@ unsafe fn decode_at(b: &[u8], p: usize) -> (u32, usize) {
 }
 
 impl Stage {
-    fn assemble(
-        offsets: Vec<u32>,
-        values: String,
-        firsts: &[(char, u32)],
-        trie: Option<crawdad::Trie>,
-        pairs: Box<[u64]>,
-        triples: Box<[u64]>,
-        identity: Box<[u64]>,
-        newline_key: bool,
-    ) -> Stage {
+    fn assemble(firsts: &[(char, u32)], parts: Parts) -> Stage {
+        let Parts { offsets, values, trie, pairs, triples, identity, newline_key } = parts;
         let mut bmp = vec![0u32; 0x10000].into_boxed_slice();
         let mut astral = HashMap::new();
         let mut lead_bytes = Vec::new();
@@ -191,7 +194,8 @@ impl Stage {
         let pairs = pair_filter(entries.iter().map(|(k, _)| k.as_str()));
         let triples = triple_filter(entries.iter().map(|(k, _)| k.as_str()));
         let identity = identity_bits(entries);
-        Ok(Stage::assemble(offsets, values, &firsts, trie, pairs, triples, identity, newline_key))
+        let parts = Parts { offsets, values, trie, pairs, triples, identity, newline_key };
+        Ok(Stage::assemble(&firsts, parts))
     }
 
     /// Reads a stage written by `blob::encode` (in `build.rs`).
@@ -257,7 +261,8 @@ impl Stage {
             return Err("bad identity set in stage blob".into());
         }
         let newline_key = flags & 1 != 0;
-        Ok(Stage::assemble(offsets, values, &firsts, trie, pairs, triples, identity, newline_key))
+        let parts = Parts { offsets, values, trie, pairs, triples, identity, newline_key };
+        Ok(Stage::assemble(&firsts, parts))
     }
 
     /// The number of keys.
