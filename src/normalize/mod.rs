@@ -162,7 +162,8 @@ impl Normalizer {
             let trailing =
                 trailing_on && !open && matches!(line.as_bytes().last(), Some(b' ' | b'\t'));
             let mut f = flags & self.enabled;
-            if code || flags & (HAN | CJKP) == 0 {
+            let has_cjk = flags & (HAN | CJKP) != 0;
+            if code || !has_cjk {
                 f &= !(CONTEXT | QSTYLE);
             }
             if f == WALNUM && !trailing {
@@ -175,7 +176,7 @@ impl Normalizer {
                 continue;
             }
             let fixed = if f != 0 || trailing {
-                self.fix_line(line, f, code, open, line_no, changes, &mut scratch)
+                self.fix_line(line, f, has_cjk, code, open, line_no, changes, &mut scratch)
             } else {
                 None
             };
@@ -203,6 +204,7 @@ impl Normalizer {
         &self,
         line: &str,
         mut f: u32,
+        has_cjk: bool,
         code: bool,
         open: bool,
         line_no: usize,
@@ -215,11 +217,19 @@ impl Normalizer {
         buf.extend(line.chars());
         let mut rec = Rec { changes, line: line_no, hits: 0 };
 
+        // Trigger bits the character rules create for the punctuation rules:
+        // a second run scans their output, so this run must look at
+        // whatever that scan would find.
+        let mut extra = 0;
+        // Whether they may have made CJK punctuation on a line that had none.
+        let mut new_cjk = false;
         if f & INVIS != 0 {
             chars::invisible(buf, &mut rec);
+            if rec.hits > 0 {
+                // Removing one can join an ellipsis run (`。\u{200B}。。`).
+                extra |= ELLIPSIS;
+            }
         }
-        // Removing an invisible character can join an ellipsis run.
-        let mut new_context = rec.hits > 0;
         if f & SPACE != 0 {
             chars::spaces(buf, &mut rec);
         }
@@ -237,34 +247,37 @@ impl Normalizer {
         if f & FORMS != 0 {
             let before = rec.hits;
             chars::forms(buf, &mut rec);
-            new_context |= rec.hits > before;
+            if rec.hits > before {
+                extra |= CONTEXT | QSTYLE;
+                new_cjk = true;
+            }
             f |= WSYM & self.enabled;
         }
         if f & WSYM != 0 {
-            // It can make `.`, `"` and `'` that the punctuation rules read.
-            let before = rec.hits;
-            chars::width_symbols(buf, &mut rec);
-            new_context |= rec.hits > before;
+            // It can make `.` (a stop, an ellipsis run), `"` and `'`.
+            let made = chars::width_symbols(buf, &mut rec);
+            if made & DOT != 0 {
+                extra |= DOT | ELLIPSIS;
+            }
+            extra |= made & QUOTE;
         }
         if f & NAMEDOT != 0 {
             chars::name_dot(buf, &mut rec);
         }
         // NFC last among the character rules: `Ａ\u{301}` only composes
-        // once `width-alnum` has made the `A`.
-        if f & NFC != 0 || (rec.hits > 0 && r.contains(Rule::Nfc)) {
+        // once `width-alnum` has made the `A`. (A combining mark always
+        // sets the `NFC` bit in the scan.)
+        if f & NFC != 0 {
             let before = rec.hits;
             chars::nfc(buf, !r.contains(Rule::CompatIdeographs), &mut rec);
-            new_context |= rec.hits > before;
+            if rec.hits > before {
+                // `·` (from U+0387) is CJK punctuation.
+                extra |= CONTEXT | QSTYLE;
+                new_cjk = true;
+            }
         }
-
-        // `forms` and `nfc` may have made the CJK punctuation that a
-        // punctuation rule looks for, `width-symbols` and `forms` ASCII
-        // marks (`.`, `"`, `'`), and `invisible` may have joined an ellipsis
-        // run: then all of them look at the line, so that a second run finds
-        // nothing new. (The other character rules make only Han, or ASCII
-        // letters and digits, where the line already had Han.)
-        if new_context && !code && buf.iter().any(|&c| class::is_cjk(c)) {
-            f |= self.enabled & (CONTEXT | QSTYLE);
+        if extra != 0 && !code && (has_cjk || (new_cjk && buf.iter().any(|&c| class::is_cjk(c)))) {
+            f |= extra & self.enabled;
         }
         if !code && f & (CONTEXT | QSTYLE) != 0 {
             let mask = &mut scratch.mask;
@@ -391,11 +404,12 @@ fn scan(b: &[u8], start: usize) -> (usize, u32) {
             i += 3;
             continue;
         }
-        // `。` or `…`: only `。。。` and a lone `…` are triggers.
+        // `。`, `…` or `．`: only `。。。`, `．．．` and a lone `…` are
+        // ellipsis triggers.
         let seq = [line[i], line[i + 1], line[i + 2]];
         let n = run_of(line, i, &seq);
-        let ellipsis = if seq[0] == 0xE3 { n >= 3 } else { n == 1 };
-        f |= CJKP | if ellipsis { ELLIPSIS } else { 0 };
+        let ellipsis = if seq[0] == 0xE2 { n == 1 } else { n >= 3 };
+        f |= (bits & !class::RUN) | if ellipsis { ELLIPSIS } else { 0 };
         i += 3 * n;
     }
     if f & class::SLOWLEAD != 0 {
