@@ -150,8 +150,9 @@ impl Normalizer {
         while pos < bytes.len() {
             line_no += 1;
             let (end, flags) = scan(bytes, pos);
+            // With `line-ends` off, CRs before the line end belong to it.
             let mut stop = end;
-            if stop > pos && bytes[stop - 1] == b'\r' {
+            while stop > pos && bytes[stop - 1] == b'\r' {
                 stop -= 1;
             }
             let line = &text[pos..stop];
@@ -304,11 +305,17 @@ impl Normalizer {
         }
 
         if r.contains(Rule::TrailingSpace) && !open {
-            let keep = buf.iter().rposition(|&c| c != ' ' && c != '\t').map_or(0, |k| k + 1);
-            if keep < buf.len() {
-                let gone: String = buf[keep..].iter().collect();
-                rec.hit_str(Rule::TrailingSpace, keep + 1, &gone, "");
-                buf.truncate(keep);
+            // CRs at the end (line-ends off) are part of the line end: the
+            // spaces and tabs among them go, the CRs stay. (Removing an
+            // invisible character may have put a CR there.)
+            let tail = buf.iter().rev().take_while(|&&c| matches!(c, ' ' | '\t' | '\r')).count();
+            let from = buf.len() - tail;
+            if buf[from..].iter().any(|&c| c != '\r') {
+                let gone: String = buf[from..].iter().filter(|&&c| c != '\r').collect();
+                rec.hit_str(Rule::TrailingSpace, from + 1, &gone, "");
+                let crs = buf[from..].iter().filter(|&&c| c == '\r').count();
+                buf.truncate(from);
+                buf.extend(std::iter::repeat_n('\r', crs));
             }
         }
 
@@ -339,8 +346,12 @@ fn line_ends(text: &str, changes: &mut Changes) -> String {
 }
 
 /// Whether `line` opens or closes a fenced code block (```` ``` ```` or `~~~`).
+/// Invisible characters and odd spaces before it are skipped: the rules
+/// remove or replace them, and the next run must see the same fences.
 fn is_fence(line: &str) -> bool {
-    let t = line.trim_start_matches(' ');
+    let t = line.trim_start_matches(|c| {
+        c == ' ' || class::is_invisible(c) || class::is_odd_space(c) || c == '\r'
+    });
     t.starts_with("```") || t.starts_with("~~~")
 }
 
