@@ -11,7 +11,7 @@
 use std::hint::black_box;
 use std::path::Path;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use zhclean::normalize::Normalizer;
 use zhclean::{Changes, Config, Pipeline, html};
 
