@@ -283,6 +283,7 @@ impl Normalizer {
         if !code && f & (CONTEXT | QSTYLE) != 0 {
             let mask = &mut scratch.mask;
             punct::protect(buf, mask);
+            let before = rec.hits;
             if f & (ELLIPSIS | DOT) != 0 && r.contains(Rule::Ellipsis) {
                 punct::ellipsis(buf, mask, &mut rec);
             }
@@ -292,7 +293,13 @@ impl Normalizer {
             if f & QUOTE != 0 && r.contains(Rule::CjkQuotes) {
                 punct::quotes(buf, mask, &mut rec);
             }
-            let do_punct = f & APUNCT != 0;
+            // Ellipsis, parentheses and quotes make CJK punctuation, which
+            // may now precede a `, ? ! ; :` that the scan passed over.
+            let made_cjk = rec.hits > before;
+            let do_punct = f & APUNCT != 0
+                || (made_cjk
+                    && r.contains(Rule::CjkPunct)
+                    && buf.iter().any(|c| matches!(c, ',' | '?' | '!' | ';' | ':')));
             let do_period = f & DOT != 0 && r.contains(Rule::CjkPeriod);
             if do_punct || do_period {
                 punct::marks(buf, mask, do_punct, do_period, &mut rec);
@@ -405,7 +412,9 @@ fn scan(b: &[u8], start: usize) -> (usize, u32) {
         let x = line[i] as usize;
         let bits = class::BYTES[x];
         if bits & class::HOTLEAD == 0 {
-            f |= bits;
+            if bits & (APUNCT | DOT) == 0 || mark_may_fire(line, i) {
+                f |= bits;
+            }
             i += class::WIDTH[x] as usize;
             continue;
         }
@@ -436,6 +445,22 @@ fn scan(b: &[u8], start: usize) -> (usize, u32) {
         }
     }
     (end, f & !(class::HOTLEAD | class::SLOWLEAD))
+}
+
+/// Whether the ASCII `, ? ! ; : .` at `i` could be changed by a rule.
+/// `cjk-punct` needs CJK as the previous non-space character, `cjk-period`
+/// Han right before the `.`, `ellipsis` a run of dots; CJK is never ASCII.
+/// So `1,000`, `3.14` and English text never send a line to the slow path.
+/// (ASCII control characters, which `invisible` removes, are looked past.)
+#[inline]
+fn mark_may_fire(line: &[u8], i: usize) -> bool {
+    let ctrl = |c: u8| (c < 0x20 && c != b'\t') || c == 0x7F;
+    if line[i] == b'.' {
+        let prev_wide = line[..i].iter().rev().find(|&&c| !ctrl(c)).is_some_and(|&c| c >= 0x80);
+        let next = line[i + 1..].iter().find(|&&c| !ctrl(c));
+        return prev_wide || next.is_some_and(|&n| n >= 0x80 || n == b'.');
+    }
+    line[..i].iter().rev().find(|&&c| c != b' ' && !ctrl(c)).is_some_and(|&c| c >= 0x80)
 }
 
 /// The fast path for a line whose only trigger is `width-alnum` (most

@@ -325,7 +325,10 @@ pub fn quotes(line: &mut [char], mask: &[bool], rec: &mut Rec<'_>) {
                 at.clear();
                 break;
             }
-            if q == '\'' && l.is_ascii_alphanumeric() && (r.is_ascii_alphanumeric() || r == ' ') {
+            // (Tabs count as spaces: at line end trailing-space removes them,
+            // and the next run must decide the same.)
+            let r_space = r == ' ' || r == '\t';
+            if q == '\'' && l.is_ascii_alphanumeric() && (r.is_ascii_alphanumeric() || r_space) {
                 continue;
             }
             at.push(i);
