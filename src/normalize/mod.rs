@@ -21,6 +21,21 @@
 //!
 //! Every rule's result is stable: running the stage on its own output
 //! changes nothing (there is a property test for that).
+//!
+//! # Decisions where the policy is silent or differs from the catalogue
+//!
+//! - `--` between CJK (catalogue §F4) has no policy rule name, so it is
+//!   left; so are U+2028/U+2029 (policy `line-ends` names CRLF and CR only).
+//! - `name-dot` needs Han on both sides, as the policy says: the catalogue's
+//!   `哈里•S•杜鲁门` (a Latin initial) is left.
+//! - `forms` also takes the half-width CJK marks `｡｢｣､` (to `。「」、`) and the
+//!   small symbol forms `﹟﹠﹡﹢﹣﹤﹥﹦﹨﹩﹪﹫` (to ASCII); `﹒` becomes `。`
+//!   between Han and `.` between digits, and stays elsewhere.
+//! - `ellipsis` takes runs of exactly 3 or 6 of `.`, `。` or `．`, a lone
+//!   `…` and one or two `⋯`, with Han directly before or after the run.
+//! - Fenced code blocks get the character rules only; the punctuation rules
+//!   skip them, and skip code spans, inline tags, URLs, e-mail addresses,
+//!   Markdown link targets and emoticons on every line.
 
 mod chars;
 mod class;
