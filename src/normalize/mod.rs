@@ -11,12 +11,12 @@
 //!
 //! Text is processed a line at a time, because every rule's context ends
 //! at the line. One scan over the bytes of a line ORs together the trigger
-//! bits of its characters ([`class`]): plain Han and the common CJK
+//! bits of its characters (`class.rs`): plain Han and the common CJK
 //! punctuation have none, so most lines of clean Chinese are looked at
 //! once and never copied. Only a line with a trigger is decoded into a
 //! `Vec<char>`, and only the rules whose trigger is present run on it:
-//! first the character rules ([`chars`]), then the punctuation rules that
-//! need context ([`punct`]), then `trailing-space`. When nothing changed
+//! first the character rules (`chars.rs`), then the punctuation rules that
+//! need context (`punct.rs`), then `trailing-space`. When nothing changed
 //! at all, the input comes back borrowed.
 //!
 //! Every rule's result is stable: running the stage on its own output
