@@ -11,7 +11,7 @@
 use std::hint::black_box;
 use std::path::Path;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use zhclean::normalize::Normalizer;
 use zhclean::{Changes, Config, Pipeline, html};
 
@@ -80,5 +80,37 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
+/// `NORMALIZE_BENCH_ONCE=WORKLOAD`: run one workload a few times and exit,
+/// for `valgrind --tool=callgrind`, whose instruction counts do not depend
+/// on how busy the (shared) machine is. Workloads: `utf8` (std UTF-8
+/// validation, the yardstick), `pd-raw`, `pd-clean`, `pipeline`.
+fn once(workload: &str) {
+    let pd = fixture("pd.txt", generated);
+    let norm = Normalizer::new(&Config::default());
+    let pd_clean = norm.normalize(&pd, &mut Changes::new()).into_owned();
+    let pipeline = Pipeline::new(Config::default()).expect("default pipeline");
+    for _ in 0..4 {
+        let n = match workload {
+            "setup" => 0,
+            "utf8" => std::str::from_utf8(black_box(pd.as_bytes())).map_or(0, str::len),
+            "pd-raw" => norm.normalize(black_box(&pd), &mut Changes::new()).len(),
+            "pd-clean" => norm.normalize(black_box(&pd_clean), &mut Changes::new()).len(),
+            "pipeline" => {
+                pipeline.process_bytes(black_box(pd.as_bytes()), None).map_or(0, |d| d.text.len())
+            }
+            other => panic!("unknown workload {other}"),
+        };
+        black_box(n);
+    }
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(w) = std::env::var("NORMALIZE_BENCH_ONCE") {
+        once(&w);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -13,7 +13,7 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use super::Rec;
 use super::class::{
-    is_compat_ideograph, is_han, is_invisible, is_name_dot, is_odd_space, is_radical,
+    ASCII, is_compat_ideograph, is_han, is_invisible, is_name_dot, is_odd_space, is_radical,
     is_wide_alnum, is_wide_symbol,
 };
 use crate::rules::Rule;
@@ -257,8 +257,10 @@ pub fn width_alnum(line: &mut [char], rec: &mut Rec<'_>) {
 /// ASCII (`1．5％` → `1.5%`). Runs after `width-alnum`, so the neighbours
 /// are already narrow. A symbol made narrow is not a letter or digit, so
 /// it never licenses its neighbour: the result does not depend on the
-/// order, and a second run finds nothing more.
-pub fn width_symbols(line: &mut [char], rec: &mut Rec<'_>) {
+/// order, and a second run finds nothing more. Returns the trigger bits of
+/// the ASCII marks it made (`.` and the quotes matter to later rules).
+pub fn width_symbols(line: &mut [char], rec: &mut Rec<'_>) -> u32 {
+    let mut made = 0;
     for i in 0..line.len() {
         let c = line[i];
         if !is_wide_symbol(c) {
@@ -270,8 +272,10 @@ pub fn width_symbols(line: &mut [char], rec: &mut Rec<'_>) {
             let to = narrow(c);
             rec.hit(Rule::WidthSymbols, i + 1, c, to.encode_utf8(&mut [0; 4]));
             line[i] = to;
+            made |= ASCII.get(to as usize).copied().unwrap_or(0);
         }
     }
+    made
 }
 
 /// `forms`: presentation forms to the ordinary punctuation. `﹒` becomes

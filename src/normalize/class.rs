@@ -77,8 +77,8 @@ pub static ASCII: [u32; 128] = {
     t
 };
 
-/// A `。` or `…`: the line scan counts the run it starts (`ellipsis`
-/// fires on `。。。` and on a lone `…`, never on `……`).
+/// A `。`, `…` or `．`: the line scan counts the run it starts (`ellipsis`
+/// fires on `。。。`, `．．．` and a lone `…`, never on `……`).
 pub const RUN: u32 = 1 << 18;
 
 /// Trigger bits of every character of the three-byte UTF-8 blocks that
@@ -93,7 +93,7 @@ pub static HOT: LazyLock<Box<[u32]>> = LazyLock::new(|| {
         for low in 0..4096 {
             if let Some(c) = char::from_u32(base + low) {
                 let mut f = class_of(c);
-                if c == '。' || c == '…' {
+                if c == '。' || c == '…' || c == '．' {
                     f |= RUN;
                 }
                 t[k * 4096 + low as usize] = f;
@@ -338,8 +338,8 @@ pub fn class_of(c: char) -> u32 {
         return WALNUM;
     }
     if is_wide_symbol(c) {
-        // `．．．` is an ellipsis too.
-        return if c == '．' { WSYM | ELLIPSIS } else { WSYM };
+        // `．．．` is an ellipsis too: the line scan counts the run.
+        return WSYM;
     }
     if is_invisible(c) {
         return INVIS;

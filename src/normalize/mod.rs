@@ -11,16 +11,31 @@
 //!
 //! Text is processed a line at a time, because every rule's context ends
 //! at the line. One scan over the bytes of a line ORs together the trigger
-//! bits of its characters ([`class`]): plain Han and the common CJK
+//! bits of its characters (`class.rs`): plain Han and the common CJK
 //! punctuation have none, so most lines of clean Chinese are looked at
 //! once and never copied. Only a line with a trigger is decoded into a
 //! `Vec<char>`, and only the rules whose trigger is present run on it:
-//! first the character rules ([`chars`]), then the punctuation rules that
-//! need context ([`punct`]), then `trailing-space`. When nothing changed
+//! first the character rules (`chars.rs`), then the punctuation rules that
+//! need context (`punct.rs`), then `trailing-space`. When nothing changed
 //! at all, the input comes back borrowed.
 //!
 //! Every rule's result is stable: running the stage on its own output
 //! changes nothing (there is a property test for that).
+//!
+//! # Decisions where the policy is silent or differs from the catalogue
+//!
+//! - `--` between CJK (catalogue §F4) has no policy rule name, so it is
+//!   left; so are U+2028/U+2029 (policy `line-ends` names CRLF and CR only).
+//! - `name-dot` needs Han on both sides, as the policy says: the catalogue's
+//!   `哈里•S•杜鲁门` (a Latin initial) is left.
+//! - `forms` also takes the half-width CJK marks `｡｢｣､` (to `。「」、`) and the
+//!   small symbol forms `﹟﹠﹡﹢﹣﹤﹥﹦﹨﹩﹪﹫` (to ASCII); `﹒` becomes `。`
+//!   between Han and `.` between digits, and stays elsewhere.
+//! - `ellipsis` takes runs of exactly 3 or 6 of `.`, `。` or `．`, a lone
+//!   `…` and one or two `⋯`, with Han directly before or after the run.
+//! - Fenced code blocks get the character rules only; the punctuation rules
+//!   skip them, and skip code spans, inline tags, URLs, e-mail addresses,
+//!   Markdown link targets and emoticons on every line.
 
 mod chars;
 mod class;
@@ -150,8 +165,9 @@ impl Normalizer {
         while pos < bytes.len() {
             line_no += 1;
             let (end, flags) = scan(bytes, pos);
+            // With `line-ends` off, CRs before the line end belong to it.
             let mut stop = end;
-            if stop > pos && bytes[stop - 1] == b'\r' {
+            while stop > pos && bytes[stop - 1] == b'\r' {
                 stop -= 1;
             }
             let line = &text[pos..stop];
@@ -162,7 +178,8 @@ impl Normalizer {
             let trailing =
                 trailing_on && !open && matches!(line.as_bytes().last(), Some(b' ' | b'\t'));
             let mut f = flags & self.enabled;
-            if code || flags & (HAN | CJKP) == 0 {
+            let has_cjk = flags & (HAN | CJKP) != 0;
+            if code || !has_cjk {
                 f &= !(CONTEXT | QSTYLE);
             }
             if f == WALNUM && !trailing {
@@ -175,7 +192,7 @@ impl Normalizer {
                 continue;
             }
             let fixed = if f != 0 || trailing {
-                self.fix_line(line, f, code, open, line_no, changes, &mut scratch)
+                self.fix_line(line, f, has_cjk, code, open, line_no, changes, &mut scratch)
             } else {
                 None
             };
@@ -203,6 +220,7 @@ impl Normalizer {
         &self,
         line: &str,
         mut f: u32,
+        has_cjk: bool,
         code: bool,
         open: bool,
         line_no: usize,
@@ -215,11 +233,19 @@ impl Normalizer {
         buf.extend(line.chars());
         let mut rec = Rec { changes, line: line_no, hits: 0 };
 
+        // Trigger bits the character rules create for the punctuation rules:
+        // a second run scans their output, so this run must look at
+        // whatever that scan would find.
+        let mut extra = 0;
+        // Whether they may have made CJK punctuation on a line that had none.
+        let mut new_cjk = false;
         if f & INVIS != 0 {
             chars::invisible(buf, &mut rec);
+            if rec.hits > 0 {
+                // Removing one can join an ellipsis run (`。\u{200B}。。`).
+                extra |= ELLIPSIS;
+            }
         }
-        // Removing an invisible character can join an ellipsis run.
-        let mut new_context = rec.hits > 0;
         if f & SPACE != 0 {
             chars::spaces(buf, &mut rec);
         }
@@ -237,38 +263,42 @@ impl Normalizer {
         if f & FORMS != 0 {
             let before = rec.hits;
             chars::forms(buf, &mut rec);
-            new_context |= rec.hits > before;
+            if rec.hits > before {
+                extra |= CONTEXT | QSTYLE;
+                new_cjk = true;
+            }
             f |= WSYM & self.enabled;
         }
         if f & WSYM != 0 {
-            // It can make `.`, `"` and `'` that the punctuation rules read.
-            let before = rec.hits;
-            chars::width_symbols(buf, &mut rec);
-            new_context |= rec.hits > before;
+            // It can make `.` (a stop, an ellipsis run), `"` and `'`.
+            let made = chars::width_symbols(buf, &mut rec);
+            if made & DOT != 0 {
+                extra |= DOT | ELLIPSIS;
+            }
+            extra |= made & QUOTE;
         }
         if f & NAMEDOT != 0 {
             chars::name_dot(buf, &mut rec);
         }
         // NFC last among the character rules: `Ａ\u{301}` only composes
-        // once `width-alnum` has made the `A`.
-        if f & NFC != 0 || (rec.hits > 0 && r.contains(Rule::Nfc)) {
+        // once `width-alnum` has made the `A`. (A combining mark always
+        // sets the `NFC` bit in the scan.)
+        if f & NFC != 0 {
             let before = rec.hits;
             chars::nfc(buf, !r.contains(Rule::CompatIdeographs), &mut rec);
-            new_context |= rec.hits > before;
+            if rec.hits > before {
+                // `·` (from U+0387) is CJK punctuation.
+                extra |= CONTEXT | QSTYLE;
+                new_cjk = true;
+            }
         }
-
-        // `forms` and `nfc` may have made the CJK punctuation that a
-        // punctuation rule looks for, `width-symbols` and `forms` ASCII
-        // marks (`.`, `"`, `'`), and `invisible` may have joined an ellipsis
-        // run: then all of them look at the line, so that a second run finds
-        // nothing new. (The other character rules make only Han, or ASCII
-        // letters and digits, where the line already had Han.)
-        if new_context && !code && buf.iter().any(|&c| class::is_cjk(c)) {
-            f |= self.enabled & (CONTEXT | QSTYLE);
+        if extra != 0 && !code && (has_cjk || (new_cjk && buf.iter().any(|&c| class::is_cjk(c)))) {
+            f |= extra & self.enabled;
         }
         if !code && f & (CONTEXT | QSTYLE) != 0 {
             let mask = &mut scratch.mask;
             punct::protect(buf, mask);
+            let before = rec.hits;
             if f & (ELLIPSIS | DOT) != 0 && r.contains(Rule::Ellipsis) {
                 punct::ellipsis(buf, mask, &mut rec);
             }
@@ -278,7 +308,13 @@ impl Normalizer {
             if f & QUOTE != 0 && r.contains(Rule::CjkQuotes) {
                 punct::quotes(buf, mask, &mut rec);
             }
-            let do_punct = f & APUNCT != 0;
+            // Ellipsis, parentheses and quotes make CJK punctuation, which
+            // may now precede a `, ? ! ; :` that the scan passed over.
+            let made_cjk = rec.hits > before;
+            let do_punct = f & APUNCT != 0
+                || (made_cjk
+                    && r.contains(Rule::CjkPunct)
+                    && buf.iter().any(|c| matches!(c, ',' | '?' | '!' | ';' | ':')));
             let do_period = f & DOT != 0 && r.contains(Rule::CjkPeriod);
             if do_punct || do_period {
                 punct::marks(buf, mask, do_punct, do_period, &mut rec);
@@ -291,11 +327,17 @@ impl Normalizer {
         }
 
         if r.contains(Rule::TrailingSpace) && !open {
-            let keep = buf.iter().rposition(|&c| c != ' ' && c != '\t').map_or(0, |k| k + 1);
-            if keep < buf.len() {
-                let gone: String = buf[keep..].iter().collect();
-                rec.hit_str(Rule::TrailingSpace, keep + 1, &gone, "");
-                buf.truncate(keep);
+            // CRs at the end (line-ends off) are part of the line end: the
+            // spaces and tabs among them go, the CRs stay. (Removing an
+            // invisible character may have put a CR there.)
+            let tail = buf.iter().rev().take_while(|&&c| matches!(c, ' ' | '\t' | '\r')).count();
+            let from = buf.len() - tail;
+            if buf[from..].iter().any(|&c| c != '\r') {
+                let gone: String = buf[from..].iter().filter(|&&c| c != '\r').collect();
+                rec.hit_str(Rule::TrailingSpace, from + 1, &gone, "");
+                let crs = buf[from..].iter().filter(|&&c| c == '\r').count();
+                buf.truncate(from);
+                buf.extend(std::iter::repeat_n('\r', crs));
             }
         }
 
@@ -326,8 +368,12 @@ fn line_ends(text: &str, changes: &mut Changes) -> String {
 }
 
 /// Whether `line` opens or closes a fenced code block (```` ``` ```` or `~~~`).
+/// Invisible characters and odd spaces before it are skipped: the rules
+/// remove or replace them, and the next run must see the same fences.
 fn is_fence(line: &str) -> bool {
-    let t = line.trim_start_matches(' ');
+    let t = line.trim_start_matches(|c| {
+        c == ' ' || class::is_invisible(c) || class::is_odd_space(c) || c == '\r'
+    });
     t.starts_with("```") || t.starts_with("~~~")
 }
 
@@ -381,7 +427,9 @@ fn scan(b: &[u8], start: usize) -> (usize, u32) {
         let x = line[i] as usize;
         let bits = class::BYTES[x];
         if bits & class::HOTLEAD == 0 {
-            f |= bits;
+            if bits & (APUNCT | DOT) == 0 || mark_may_fire(line, i) {
+                f |= bits;
+            }
             i += class::WIDTH[x] as usize;
             continue;
         }
@@ -391,11 +439,12 @@ fn scan(b: &[u8], start: usize) -> (usize, u32) {
             i += 3;
             continue;
         }
-        // `。` or `…`: only `。。。` and a lone `…` are triggers.
+        // `。`, `…` or `．`: only `。。。`, `．．．` and a lone `…` are
+        // ellipsis triggers.
         let seq = [line[i], line[i + 1], line[i + 2]];
         let n = run_of(line, i, &seq);
-        let ellipsis = if seq[0] == 0xE3 { n >= 3 } else { n == 1 };
-        f |= CJKP | if ellipsis { ELLIPSIS } else { 0 };
+        let ellipsis = if seq[0] == 0xE2 { n == 1 } else { n >= 3 };
+        f |= (bits & !class::RUN) | if ellipsis { ELLIPSIS } else { 0 };
         i += 3 * n;
     }
     if f & class::SLOWLEAD != 0 {
@@ -411,6 +460,22 @@ fn scan(b: &[u8], start: usize) -> (usize, u32) {
         }
     }
     (end, f & !(class::HOTLEAD | class::SLOWLEAD))
+}
+
+/// Whether the ASCII `, ? ! ; : .` at `i` could be changed by a rule.
+/// `cjk-punct` needs CJK as the previous non-space character, `cjk-period`
+/// Han right before the `.`, `ellipsis` a run of dots; CJK is never ASCII.
+/// So `1,000`, `3.14` and English text never send a line to the slow path.
+/// (ASCII control characters, which `invisible` removes, are looked past.)
+#[inline]
+fn mark_may_fire(line: &[u8], i: usize) -> bool {
+    let ctrl = |c: u8| (c < 0x20 && c != b'\t') || c == 0x7F;
+    if line[i] == b'.' {
+        let prev_wide = line[..i].iter().rev().find(|&&c| !ctrl(c)).is_some_and(|&c| c >= 0x80);
+        let next = line[i + 1..].iter().find(|&&c| !ctrl(c));
+        return prev_wide || next.is_some_and(|&n| n >= 0x80 || n == b'.');
+    }
+    line[..i].iter().rev().find(|&&c| c != b' ' && !ctrl(c)).is_some_and(|&c| c >= 0x80)
 }
 
 /// The fast path for a line whose only trigger is `width-alnum` (most

@@ -318,15 +318,17 @@ pub fn quotes(line: &mut [char], mask: &[bool], rec: &mut Rec<'_>) {
             }
             let l = if i > 0 { line[i - 1] } else { ' ' };
             let r = line.get(i + 1).copied().unwrap_or(' ');
-            if l == '='
-                || r == ':'
-                || (l == ':' && !is_cjk(r) && r != ' ' && !is_cjk_colon_left(line, i))
-            {
-                // An attribute value, a JSON key, or a value after a key.
+            // An attribute value (`="`) or a JSON key (`":`). Neither
+            // neighbour is a mark a later rule changes, so a second run
+            // decides the same way.
+            if l == '=' || r == ':' {
                 at.clear();
                 break;
             }
-            if q == '\'' && l.is_ascii_alphanumeric() && (r.is_ascii_alphanumeric() || r == ' ') {
+            // (Tabs count as spaces: at line end trailing-space removes them,
+            // and the next run must decide the same.)
+            let r_space = r == ' ' || r == '\t';
+            if q == '\'' && l.is_ascii_alphanumeric() && (r.is_ascii_alphanumeric() || r_space) {
                 continue;
             }
             at.push(i);
@@ -344,12 +346,6 @@ pub fn quotes(line: &mut [char], mask: &[bool], rec: &mut Rec<'_>) {
             }
         }
     }
-}
-
-/// Whether the `:` before the quote at `q` follows Han (`他说:"你好"`), in
-/// which case the quote opens Chinese speech rather than a JSON value.
-fn is_cjk_colon_left(line: &[char], q: usize) -> bool {
-    q >= 2 && is_cjk(line[q - 2])
 }
 
 /// The opening quotes after which `:` may become `：`.
