@@ -28,6 +28,8 @@ pub struct Document {
 pub struct Pipeline {
     config: Config,
     repairer: Repairer,
+    /// The repairer for text between kept tags (`--html keep`).
+    markup_repairer: Repairer,
     normalizer: Normalizer,
     converter: Option<Converter>,
     encoding: Option<&'static encoding_rs::Encoding>,
@@ -44,6 +46,7 @@ impl Pipeline {
         Ok(Pipeline {
             encoding,
             repairer: Repairer::new(&config),
+            markup_repairer: Repairer::new(&config).keeping_markup(),
             normalizer: Normalizer::new(&config),
             converter,
             config,
@@ -127,7 +130,7 @@ impl Pipeline {
             // A piece followed by markup does not end its line there.
             let open_end = k + 1 < pieces.len() && !part.ends_with('\n');
             let mut local = self.new_changes();
-            let mut t = self.repairer.repair(part, &mut local);
+            let mut t = self.markup_repairer.repair(part, &mut local);
             t = map_cow(t, |x| self.normalizer.normalize_piece(x, open_end, &mut local));
             if let Some(conv) = &self.converter {
                 let mut c = String::with_capacity(t.len() + t.len() / 8);

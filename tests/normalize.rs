@@ -149,6 +149,20 @@ fn pipeline_keep_mode_cleans_text_only() {
 }
 
 #[test]
+fn pipeline_keep_mode_never_decodes_references_into_markup() {
+    let config = Config { html: HtmlMode::Keep, ..Config::default() };
+    let p = Pipeline::new(config).unwrap();
+    let input = "<p>显&#33879;下降 &lt;b&gt;粗体&lt;/b&gt; AT&amp;T</p>\n";
+    let doc = p.process_bytes(input.as_bytes(), Some(Path::new("a.html"))).unwrap();
+    assert_eq!(doc.text, "<p>显著下降 &lt;b&gt;粗体&lt;/b&gt; AT&amp;T</p>\n");
+    assert_eq!(doc.changes.count(Rule::Entities), 1);
+    // Outside keep mode the same references are text and are decoded.
+    let p = Pipeline::new(Config::default()).unwrap();
+    let doc = p.process_bytes("显&#33879;下降 AT&amp;T\n".as_bytes(), None).unwrap();
+    assert_eq!(doc.text, "显著下降 AT&T\n");
+}
+
+#[test]
 fn pipeline_strip_mode_on_plain_text_changes_nothing_more() {
     let config = Config { html: HtmlMode::Strip, ..Config::default() };
     let p = Pipeline::new(config).unwrap();

@@ -22,6 +22,10 @@ use super::spans::Protected;
 pub(crate) struct EntityRules {
     pub single: bool,
     pub double: bool,
+    /// Leave references that stand for markup characters (`<`, `>`, `&`):
+    /// in text between tags that is kept as markup (`--html keep`),
+    /// decoding `&lt;b&gt;` would create a tag.
+    pub markup_safe: bool,
 }
 
 /// Decodes the references in `text` outside `protected`. Returns `None`
@@ -62,7 +66,7 @@ pub(crate) fn decode(
             Rule::EntitiesDouble => rules.double,
             _ => rules.single,
         };
-        if !on {
+        if !on || (rules.markup_safe && decoded.is_markup()) {
             continue;
         }
         out.push_str(&text[copied..at]);
@@ -143,6 +147,13 @@ impl Expansion {
         matches!(self, Expansion::Named("&") | Expansion::Char('&'))
     }
 
+    fn is_markup(self) -> bool {
+        match self {
+            Expansion::Named(s) => s.contains(['<', '>', '&']),
+            Expansion::Char(c) => matches!(c, '<' | '>' | '&'),
+        }
+    }
+
     fn push_to(self, out: &mut String) {
         match self {
             Expansion::Named(s) => out.push_str(s),
@@ -156,7 +167,7 @@ mod tests {
     use super::*;
     use crate::repair::spans::Kinds;
 
-    const BOTH: EntityRules = EntityRules { single: true, double: true };
+    const BOTH: EntityRules = EntityRules { single: true, double: true, markup_safe: false };
 
     fn run(text: &str) -> (String, Changes) {
         let mut ch = Changes::new();

@@ -45,12 +45,21 @@ const ENTITY_ROUNDS: usize = 8;
 #[derive(Clone, Debug)]
 pub struct Repairer {
     rules: RuleSet,
+    markup_safe: bool,
 }
 
 impl Repairer {
     /// A repairer for the rules switched on in `config`.
     pub fn new(config: &Config) -> Repairer {
-        Repairer { rules: config.rules }
+        Repairer { rules: config.rules, markup_safe: false }
+    }
+
+    /// The same repairer for text between tags that are kept as they are
+    /// (`--html keep`): references to `<`, `>` and `&` are left encoded, so
+    /// that repairing never creates markup.
+    pub fn keeping_markup(mut self) -> Repairer {
+        self.markup_safe = true;
+        self
     }
 
     /// Repairs `text`, counting every change into `changes`. Returns the
@@ -74,8 +83,11 @@ impl Repairer {
         // One pass for both ASCII triggers: clean Chinese text usually has
         // neither `&` nor `?`.
         let ascii_triggers = memchr::memchr2(b'&', b'?', text.as_bytes()).is_some();
-        let ent =
-            entities::EntityRules { single: on(Rule::Entities), double: on(Rule::EntitiesDouble) };
+        let ent = entities::EntityRules {
+            single: on(Rule::Entities),
+            double: on(Rule::EntitiesDouble),
+            markup_safe: self.markup_safe,
+        };
         if ascii_triggers
             && (ent.single || ent.double)
             && memchr::memchr(b'&', cur.as_bytes()).is_some()
