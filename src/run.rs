@@ -383,6 +383,9 @@ impl Ctx<'_> {
         let bytes_done = AtomicU64::new(0);
         let (tx, rx) = mpsc::sync_channel::<Done>(1 << 14);
         let convert = self.convert_name();
+        // Batching the receiver's wake-ups only pays with many files; for a
+        // few it would only delay the end of the run.
+        let batch_wakeups = entries.len() > 256;
         let (summary, received_status) = std::thread::scope(|scope| {
             let progress = &progress;
             let bytes_done = &bytes_done;
@@ -393,16 +396,18 @@ impl Ctx<'_> {
                 let mut summary = Summary::default();
                 let mut status = Status::Success;
                 let mut files_done = 0;
-                // Results are taken in bursts (one wake-up per 20 ms, not one
-                // per file): with many small files, waking this thread for
-                // each one costs more than the files themselves.
+                // With many files, results are taken in bursts (one wake-up
+                // per 20 ms, not one per file): waking this thread for each
+                // small file costs more than the file itself.
                 let mut queue = Vec::new();
                 let mut open = true;
                 while open {
                     match rx.recv_timeout(Duration::from_millis(100)) {
                         Ok(done) => {
                             queue.push(done);
-                            std::thread::sleep(Duration::from_millis(20));
+                            if batch_wakeups {
+                                std::thread::sleep(Duration::from_millis(20));
+                            }
                             queue.extend(rx.try_iter());
                         }
                         Err(mpsc::RecvTimeoutError::Timeout) => {}
