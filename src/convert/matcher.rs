@@ -43,9 +43,10 @@ pub struct Stage {
     offsets: Vec<u32>,
     values: String,
     newline_key: bool,
-    /// Distinct first bytes of keys, each with the set of second bytes that
-    /// follow it in some key, for [`Stage::cannot_match`].
-    lead_bytes: Vec<(u8, [u64; 4])>,
+    /// The distinct two-byte beginnings of keys, when there are few (at
+    /// most 16) and no key is a one-byte character, for
+    /// [`Stage::cannot_match`].
+    prefixes: Option<Vec<[u8; 2]>>,
     /// Bit `i`: key `i` maps to itself.
     identity: Box<[u64]>,
     /// The same kind of filter over the first three characters of keys of
@@ -102,6 +103,19 @@ impl Iterator for Counting<'_> {
     }
 }
 
+/// Appends `s` to `buf`. Most values are one CJK character (three bytes):
+/// copies of a length known at compile time become plain moves instead of a
+/// call to `memcpy`, which costs more than the copy at this size.
+#[inline(always)]
+fn push_small(buf: &mut Vec<u8>, s: &[u8]) {
+    match *s {
+        [a, b, c] => buf.extend_from_slice(&[a, b, c]),
+        [a, b, c, d] => buf.extend_from_slice(&[a, b, c, d]),
+        [a, b, c, d, e, f] => buf.extend_from_slice(&[a, b, c, d, e, f]),
+        _ => buf.extend_from_slice(s),
+    }
+}
+
 /// The code point and length of the UTF-8 character at `p` of valid UTF-8.
 ///
 /// This is the innermost operation of conversion (several times per
@@ -142,22 +156,19 @@ impl Stage {
         let Parts { offsets, values, trie, pairs, triples, identity, newline_key } = parts;
         let mut bmp = vec![0u32; 0x10000].into_boxed_slice();
         let mut astral = HashMap::new();
-        let mut lead_bytes = Vec::new();
+        let mut prefixes: Option<Vec<[u8; 2]>> = Some(Vec::new());
         for &(c, e) in firsts {
             let mut buf = [0u8; 4];
             let enc = c.encode_utf8(&mut buf).as_bytes();
-            let (lead, second) = (enc[0], enc.get(1).copied());
-            let slot = match lead_bytes.iter().position(|(b, _)| *b == lead) {
-                Some(i) => i,
-                None => {
-                    lead_bytes.push((lead, [0; 4]));
-                    lead_bytes.len() - 1
+            if let Some(list) = &mut prefixes {
+                match enc {
+                    [a, b, ..] if list.len() < 16 || list.contains(&[*a, *b]) => {
+                        if !list.contains(&[*a, *b]) {
+                            list.push([*a, *b]);
+                        }
+                    }
+                    _ => prefixes = None,
                 }
-            };
-            match second {
-                Some(s) => lead_bytes[slot].1[(s >> 6) as usize] |= 1 << (s & 63),
-                // A one-byte character: any following byte may do.
-                None => lead_bytes[slot].1 = [u64::MAX; 4],
             }
             if (c as u32) < 0x10000 {
                 bmp[c as usize] = e;
@@ -172,7 +183,7 @@ impl Stage {
             offsets,
             values,
             newline_key,
-            lead_bytes,
+            prefixes,
             pairs,
             triples,
             identity,
@@ -287,6 +298,14 @@ impl Stage {
         &self.values[self.offsets[i] as usize..self.offsets[i + 1] as usize]
     }
 
+    /// The value of key number `i`, as bytes (no character-boundary checks
+    /// on the hot path: the offsets are boundaries by construction).
+    #[inline(always)]
+    fn value_bytes(&self, i: u32) -> &[u8] {
+        let i = i as usize;
+        &self.values.as_bytes()[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
+
     #[inline(always)]
     fn entry(&self, c: u32) -> u32 {
         match self.bmp.get(c as usize) {
@@ -300,22 +319,17 @@ impl Stage {
     /// normalisation stage: compatibility ideographs).
     pub fn cannot_match(&self, text: &str) -> bool {
         let b = text.as_bytes();
-        let second_ok = |i: usize, set: &[u64; 4]| match b.get(i + 1) {
-            Some(&s) => set[(s >> 6) as usize] & (1 << (s & 63)) != 0,
-            None => *set == [u64::MAX; 4],
-        };
         // SAFETY: `b` is a `&str`'s bytes; every `i` below is a character
         // start (a byte that can begin a key is never a continuation byte).
         let hit = |i: usize| self.entry(unsafe { decode_at(b, i) }.0) != 0;
-        match self.lead_bytes.as_slice() {
-            [] => true,
-            [(x, sx)] => !memchr::memchr_iter(*x, b).any(|i| second_ok(i, sx) && hit(i)),
-            [(x, sx), (y, sy)] => !memchr::memchr2_iter(*x, *y, b).any(|i| {
-                let set = if b[i] == *x { sx } else { sy };
-                second_ok(i, set) && hit(i)
-            }),
-            _ => !text.char_indices().any(|(i, _)| hit(i)),
+        if let Some(prefixes) = &self.prefixes {
+            // Few two-byte prefixes (the compatibility ideographs: EF A4 to
+            // EF AB, F0 AF): one vectorised search per prefix beats
+            // stopping at every EF, which full-width punctuation makes
+            // frequent in Chinese text.
+            return prefixes.iter().all(|p| memchr::memmem::find_iter(b, p).all(|i| !hit(i)));
         }
+        !text.char_indices().any(|(i, _)| hit(i))
     }
 
     /// Converts `text` with this stage, appending to `out`. Returns how many
@@ -326,21 +340,29 @@ impl Stage {
         // appended, so `out` stays valid UTF-8. Appending bytes avoids the
         // char-boundary checks of `str` slicing in the hottest loop.
         let buf = unsafe { out.as_mut_vec() };
+        buf.reserve(text.len());
         let bytes = text.as_bytes();
         let mut replaced = 0;
         // Unchanged text (gaps and identity matches) is copied in one piece
         // when the next real replacement comes.
         let mut copy_from = 0;
-        self.walk(text, |p| {
-            if let Piece::Match(a, b, v) = p {
-                if self.identity[v as usize / 64] & (1 << (v % 64)) == 0 {
-                    buf.extend_from_slice(&bytes[copy_from..a]);
-                    buf.extend_from_slice(self.value(v).as_bytes());
-                    copy_from = b;
-                    replaced += 1;
+        // Inlined: a call per match costs more than the match itself.
+        self.walk(
+            text,
+            #[inline(always)]
+            |p| {
+                if let Piece::Match(a, b, v) = p {
+                    if self.identity[v as usize / 64] & (1 << (v % 64)) == 0 {
+                        if copy_from < a {
+                            buf.extend_from_slice(&bytes[copy_from..a]);
+                        }
+                        push_small(buf, self.value_bytes(v));
+                        copy_from = b;
+                        replaced += 1;
+                    }
                 }
-            }
-        });
+            },
+        );
         buf.extend_from_slice(&bytes[copy_from..]);
         replaced
     }
