@@ -99,10 +99,10 @@ for cfg in $configs; do
     for piece in "$work/$corpus"/piece.*; do
       "$opencc" ${oc_flags[@]+"${oc_flags[@]}"} -c "$share/$cfg.json" -i "$piece" -o "$work/out.piece"
       cat "$work/out.piece" >>"$want"
-      "$zhclean" --no-clean ${zh_flags[@]+"${zh_flags[@]}"} --convert "$cfg" "$piece" -o "$work/out.piece"
+      "$zhclean" -q --no-clean ${zh_flags[@]+"${zh_flags[@]}"} --convert "$cfg" "$piece" -o "$work/out.piece"
       cat "$work/out.piece" >>"$work/pieces.txt"
     done
-    "$zhclean" --no-clean ${zh_flags[@]+"${zh_flags[@]}"} --convert "$cfg" "$work/$corpus.txt" -o "$work/whole.txt"
+    "$zhclean" -q --no-clean ${zh_flags[@]+"${zh_flags[@]}"} --convert "$cfg" "$work/$corpus.txt" -o "$work/whole.txt"
     for mode in whole pieces; do
       # Line by line; a differing line counts the bytes between its common
       # prefix and suffix with the expected line, so one wrong character
