@@ -306,14 +306,14 @@ impl Args {
                 }
             }
         }
-        if let Some(name) = &self.encoding {
-            if encoding_rs::Encoding::for_label(name.as_bytes()).is_none() {
-                return Err(Error::Unknown {
-                    kind: "encoding",
-                    name: name.clone(),
-                    hint: "use a WHATWG label such as utf-8, gbk, gb18030, big5, utf-16le".into(),
-                });
-            }
+        if let Some(name) = &self.encoding
+            && encoding_rs::Encoding::for_label(name.as_bytes()).is_none()
+        {
+            return Err(Error::Unknown {
+                kind: "encoding",
+                name: name.clone(),
+                hint: "use a WHATWG label such as utf-8, gbk, gb18030, big5, utf-16le".into(),
+            });
         }
         let config = Config {
             encoding: self.encoding,

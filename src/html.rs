@@ -302,15 +302,16 @@ pub fn strip<'a>(text: &'a str, changes: &mut Changes) -> Cow<'a, str> {
             Tag::Start(name) | Tag::End(name) if is_one_of(name, BLOCKS) => replace = "\n",
             _ => {}
         }
-        if let Tag::Start(name) = tag {
-            if is_one_of(name, DROPPED) && !b[..end].ends_with(b"/>") {
-                let close = raw_end(text, end, name);
-                end = match memchr::memchr(b'>', &b[close..]) {
-                    Some(g) if close < b.len() => close + g + 1,
-                    _ => b.len(),
-                };
-                replace = "\n";
-            }
+        if let Tag::Start(name) = tag
+            && is_one_of(name, DROPPED)
+            && !b[..end].ends_with(b"/>")
+        {
+            let close = raw_end(text, end, name);
+            end = match memchr::memchr(b'>', &b[close..]) {
+                Some(g) if close < b.len() => close + g + 1,
+                _ => b.len(),
+            };
+            replace = "\n";
         }
         out.push_str(replace);
         changes.record(Rule::Html, text, at, &text[at..end], replace);

@@ -426,13 +426,13 @@ impl Ctx<'_> {
                         if done.report.error.is_some() || done.report.bad_records > 0 {
                             status = status.max(Status::Failure);
                         }
-                        if let Some(w) = report_file.as_mut() {
-                            if let Err(e) = writeln!(w, "{}", done.report.to_json(convert)) {
-                                let p = o.report.as_deref().unwrap_or(Path::new("report"));
-                                progress.eprintln(&format!("zhclean: {}", Error::io(p, e)));
-                                *report_file = None;
-                                status = status.max(Status::Failure);
-                            }
+                        if let Some(w) = report_file.as_mut()
+                            && let Err(e) = writeln!(w, "{}", done.report.to_json(convert))
+                        {
+                            let p = o.report.as_deref().unwrap_or(Path::new("report"));
+                            progress.eprintln(&format!("zhclean: {}", Error::io(p, e)));
+                            *report_file = None;
+                            status = status.max(Status::Failure);
                         }
                         summary.add(&done.report);
                     }
@@ -478,10 +478,10 @@ impl Ctx<'_> {
     ) -> Done {
         let mut done =
             self.process_entry_inner(e, text_target, copy_target, journal, single_file, bytes_done);
-        if let Some((rel, entry)) = done.journal.take() {
-            if let Err(err) = journal.record(&rel, &entry) {
-                done.lines.push(format!("zhclean: {}", Error::io(journal.path(), err)));
-            }
+        if let Some((rel, entry)) = done.journal.take()
+            && let Err(err) = journal.record(&rel, &entry)
+        {
+            done.lines.push(format!("zhclean: {}", Error::io(journal.path(), err)));
         }
         done
     }
@@ -950,12 +950,11 @@ impl LineUnit {
                     while start < buf.len() && buf[start] & 0xC0 == 0x80 {
                         start += 1;
                     }
-                    if let Ok(tail) = std::str::from_utf8(&buf[start..]) {
-                        if let Some(cut) = pipeline.split_point(tail, tail.len()) {
-                            if cut > 1024 {
-                                return Some(start + cut);
-                            }
-                        }
+                    if let Ok(tail) = std::str::from_utf8(&buf[start..])
+                        && let Some(cut) = pipeline.split_point(tail, tail.len())
+                        && cut > 1024
+                    {
+                        return Some(start + cut);
                     }
                 }
                 let text = String::from_utf8_lossy(buf);

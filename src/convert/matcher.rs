@@ -351,15 +351,15 @@ impl Stage {
             text,
             #[inline(always)]
             |p| {
-                if let Piece::Match(a, b, v) = p {
-                    if self.identity[v as usize / 64] & (1 << (v % 64)) == 0 {
-                        if copy_from < a {
-                            buf.extend_from_slice(&bytes[copy_from..a]);
-                        }
-                        push_small(buf, self.value_bytes(v));
-                        copy_from = b;
-                        replaced += 1;
+                if let Piece::Match(a, b, v) = p
+                    && self.identity[v as usize / 64] & (1 << (v % 64)) == 0
+                {
+                    if copy_from < a {
+                        buf.extend_from_slice(&bytes[copy_from..a]);
                     }
+                    push_small(buf, self.value_bytes(v));
+                    copy_from = b;
+                    replaced += 1;
                 }
             },
         );

@@ -143,10 +143,10 @@ impl Converter {
     pub fn from_spec(spec: &ConvertSpec) -> Result<Converter> {
         let builtin = builtin_name(&spec.config);
         let as_path = Path::new(&spec.config);
-        if spec.user_dicts.is_empty() {
-            if let Some(name) = builtin.filter(|_| !as_path.is_file()) {
-                return Converter::builtin_with(name, spec.include_tofu_risk);
-            }
+        if spec.user_dicts.is_empty()
+            && let Some(name) = builtin.filter(|_| !as_path.is_file())
+        {
+            return Converter::builtin_with(name, spec.include_tofu_risk);
         }
         let mut user = Vec::new();
         for path in &spec.user_dicts {

@@ -240,7 +240,7 @@ pub(crate) fn utf8_valid(bytes: &[u8], complete: bool) -> bool {
 /// and either at least half the code units CJK, or NUL bytes that are the
 /// high halves of ASCII characters in text that is nearly all letters.
 fn utf16_plausible(bytes: &[u8], complete: bool, encoding: &'static Encoding) -> Option<u64> {
-    if complete && bytes.len() % 2 != 0 {
+    if complete && !bytes.len().is_multiple_of(2) {
         return None;
     }
     let window = &bytes[..bytes.len().min(SCORE_WINDOW) & !1];

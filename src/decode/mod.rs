@@ -115,17 +115,17 @@ pub fn decode<'a>(
     forced: Option<&'static Encoding>,
     changes: &mut Changes,
 ) -> (Cow<'a, str>, DecodeInfo) {
-    if forced.is_none() {
-        if let Some(text) = valid_str(bytes) {
-            let prefix = &bytes[..bytes.len().min(SNIFF_LEN)];
-            if let Verdict::Utf8 { confidence, fallback: None } =
-                detect::sniff(prefix, prefix.len() == bytes.len())
-            {
-                // Exactly what the line decoder would give: every line is
-                // valid UTF-8 and is copied as it is.
-                changes.add(Rule::Utf8, 1);
-                return (Cow::Borrowed(text), DecodeInfo::new("UTF-8", confidence));
-            }
+    if forced.is_none()
+        && let Some(text) = valid_str(bytes)
+    {
+        let prefix = &bytes[..bytes.len().min(SNIFF_LEN)];
+        if let Verdict::Utf8 { confidence, fallback: None } =
+            detect::sniff(prefix, prefix.len() == bytes.len())
+        {
+            // Exactly what the line decoder would give: every line is
+            // valid UTF-8 and is copied as it is.
+            changes.add(Rule::Utf8, 1);
+            return (Cow::Borrowed(text), DecodeInfo::new("UTF-8", confidence));
         }
     }
     let mut decoder = StreamDecoder::new(forced);

@@ -31,12 +31,12 @@ pub fn protect(line: &[char], mask: &mut Vec<bool>) {
 
     // Markdown reference definition: `[id]: target "title"`.
     let lead = line.iter().take_while(|&&c| c == ' ').count();
-    if lead <= 3 && line.get(lead) == Some(&'[') {
-        if let Some(close) = line[lead..].iter().position(|&c| c == ']') {
-            if line.get(lead + close + 1) == Some(&':') {
-                set(lead, n);
-            }
-        }
+    if lead <= 3
+        && line.get(lead) == Some(&'[')
+        && let Some(close) = line[lead..].iter().position(|&c| c == ']')
+        && line.get(lead + close + 1) == Some(&':')
+    {
+        set(lead, n);
     }
 
     let mut i = 0;
@@ -283,10 +283,10 @@ pub fn parens(line: &mut [char], mask: &[bool], rec: &mut Rec<'_>) {
         }
         if c == '(' {
             stack.push(i);
-        } else if c == ')' {
-            if let Some(o) = stack.pop() {
-                pairs.push((o, i));
-            }
+        } else if c == ')'
+            && let Some(o) = stack.pop()
+        {
+            pairs.push((o, i));
         }
     }
     pairs.sort_unstable();
@@ -436,10 +436,11 @@ fn is_label(before: &[char]) -> bool {
     // `第` + numerals + unit, at the end of the run.
     if run.len() >= 3 && UNIT.contains(run[run.len() - 1]) {
         let body = &run[..run.len() - 1];
-        if let Some(k) = body.iter().rposition(|&c| c == '第') {
-            if k + 1 < body.len() && body[k + 1..].iter().all(|&c| NUM.contains(c)) {
-                return true;
-            }
+        if let Some(k) = body.iter().rposition(|&c| c == '第')
+            && k + 1 < body.len()
+            && body[k + 1..].iter().all(|&c| NUM.contains(c))
+        {
+            return true;
         }
     }
     // A bare numeral at line start (`一.总则`).
