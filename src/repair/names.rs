@@ -143,38 +143,27 @@ impl Side {
 }
 
 fn left_side(text: &str, at: usize) -> Side {
-    let mut chars = text[..at].chars().rev();
-    let mut han = Vec::new();
-    let first = chars.clone().next();
-    if let Some(c) = first
-        && c.is_ascii_uppercase()
-    {
-        // An initial: a capital alone between separators (`?S?`, `·S?`, `S.?`).
-        let before = chars.clone().nth(1);
-        if matches!(before, Some('?' | '·')) {
-            return Side { han, initial: true };
-        }
-        return Side::default();
-    }
-    for c in chars.by_ref() {
-        if !is_han(c) || han.len() == 3 {
-            break;
-        }
-        han.push(c);
-    }
-    han.reverse();
-    Side { han, initial: false }
+    // An initial: a capital alone between separators (`?S?`, `·S?`).
+    let mut side = side(text[..at].chars().rev(), &['?', '·']);
+    side.han.reverse();
+    side
 }
 
 fn right_side(text: &str, at: usize) -> Side {
-    let mut chars = text[at + 1..].chars();
+    // An initial: a capital alone between separators (`?S?`, `?S·`, `?S.`).
+    side(text[at + 1..].chars(), &['?', '·', '.'])
+}
+
+/// The name part met walking `chars` away from a `?`: a capital initial
+/// followed by one of `separators`, or up to three Han characters (in walk
+/// order).
+fn side(mut chars: impl Iterator<Item = char> + Clone, separators: &[char]) -> Side {
     let mut han = Vec::new();
-    let first = chars.clone().next();
-    if let Some(c) = first
+    if let Some(c) = chars.clone().next()
         && c.is_ascii_uppercase()
     {
-        let after = chars.clone().nth(1);
-        if matches!(after, Some('?' | '·' | '.')) {
+        let next = chars.clone().nth(1);
+        if next.is_some_and(|n| separators.contains(&n)) {
             return Side { han, initial: true };
         }
         return Side::default();
