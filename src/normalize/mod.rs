@@ -425,6 +425,16 @@ fn scan(b: &[u8], start: usize) -> (usize, u32) {
     let mut i = 0;
     while i < line.len() {
         let x = line[i] as usize;
+        if x.wrapping_sub(0xE4) < 6 {
+            // Han of U+4000..U+9FFF, most of any Chinese line: no rule looks
+            // at them one by one, so step over the whole run.
+            f |= HAN;
+            i += 3;
+            while i < line.len() && line[i].wrapping_sub(0xE4) < 6 {
+                i += 3;
+            }
+            continue;
+        }
         let bits = class::BYTES[x];
         if bits & class::HOTLEAD == 0 {
             if bits & (APUNCT | DOT) == 0 || mark_may_fire(line, i) {
@@ -484,20 +494,17 @@ fn mark_may_fire(line: &[u8], i: usize) -> bool {
 fn width_alnum_bytes(line: &str, out: &mut String, rec: &mut Rec<'_>) {
     let b = line.as_bytes();
     let mut from = 0;
-    let mut i = 0;
-    while i + 2 < b.len() {
-        if b[i] != 0xEF {
-            i += 1;
-            continue;
+    // 0xEF is never a continuation byte, so memchr finds exactly the
+    // characters of U+F000..U+FFFF, the full-width forms among them.
+    for i in memchr::memchr_iter(0xEF, b) {
+        if i + 2 >= b.len() {
+            break;
         }
         let ascii = match (b[i + 1], b[i + 2]) {
             (0xBC, y @ 0x90..=0x99) => y - 0x90 + b'0',
             (0xBC, y @ 0xA1..=0xBA) => y - 0xA1 + b'A',
             (0xBD, y @ 0x81..=0x9A) => y - 0x81 + b'a',
-            _ => {
-                i += 3;
-                continue;
-            }
+            _ => continue,
         };
         out.push_str(&line[from..i]);
         out.push(ascii as char);
@@ -508,8 +515,7 @@ fn width_alnum_bytes(line: &str, out: &mut String, rec: &mut Rec<'_>) {
         } else {
             rec.changes.add(Rule::WidthAlnum, 1);
         }
-        i += 3;
-        from = i;
+        from = i + 3;
     }
     out.push_str(&line[from..]);
 }
