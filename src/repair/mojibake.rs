@@ -264,6 +264,22 @@ pub(crate) fn suspect(text: &str) -> Suspect {
             i += 1;
             continue;
         }
+        // Fast path for the bulk of Chinese text: a run of plain
+        // three-byte characters, each only shifting the window.
+        if lead & 0xF0 == 0xE0 {
+            let start = i;
+            while i + 2 < b.len()
+                && b[i] & 0xF0 == 0xE0
+                && t.is_plain_utf8_3(b[i], b[i + 1], b[i + 2])
+            {
+                i += 3;
+            }
+            let n = (i - start) / 3;
+            if n > 0 {
+                window = if n >= 4 { 0 } else { (window << n) & 0x0F };
+                continue;
+            }
+        }
         // `text` is valid UTF-8, so the length follows from the lead byte.
         let (cp, len) = if lead < 0xE0 {
             (((lead as u32 & 0x1F) << 6) | (b[i + 1] as u32 & 0x3F), 2)

@@ -144,6 +144,15 @@ impl Tables {
         cp < 0x10000 && self.plain[(cp / 64) as usize] & (1 << (cp % 64)) != 0
     }
 
+    /// [`Tables::is_plain`] for the three-byte UTF-8 sequence `b0 b1 b2`
+    /// (`b0` in E0..EF), read straight from the bytes: `cp / 64` is the low
+    /// nibble of `b0` and six bits of `b1`, `cp % 64` six bits of `b2`.
+    #[inline]
+    pub(crate) fn is_plain_utf8_3(&self, b0: u8, b1: u8, b2: u8) -> bool {
+        let word = ((b0 as usize & 0x0F) << 6) | (b1 as usize & 0x3F);
+        self.plain[word] & (1 << (b2 & 0x3F)) != 0
+    }
+
     /// The class bits of `c` (0 for supplementary-plane characters).
     #[inline]
     pub(crate) fn class(&self, c: char) -> u16 {
@@ -201,6 +210,17 @@ fn parse_counts(data: &str) -> impl Iterator<Item = (char, u32)> + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_from_bytes_agrees_with_plain_from_code_point() {
+        let t = tables();
+        let mut buf = [0u8; 4];
+        for u in 0x800..0x10000u32 {
+            let Some(c) = char::from_u32(u) else { continue };
+            let b = c.encode_utf8(&mut buf).as_bytes();
+            assert_eq!(t.is_plain_utf8_3(b[0], b[1], b[2]), t.is_plain(u), "{c:?}");
+        }
+    }
 
     #[test]
     fn common_and_rare() {
