@@ -98,10 +98,19 @@ impl DbcsTable {
                     continue;
                 }
                 let pair = [lead, trail];
-                let (text, bad) = enc.decode_without_bom_handling(&pair);
+                // A decoder per pair, into a stack buffer: no allocation for
+                // each of the 24,000 codes.
+                let mut decoder = enc.new_decoder_without_bom_handling();
+                let mut utf8 = [0u8; 16];
+                let (result, read, written) =
+                    decoder.decode_to_utf8_without_replacement(&pair, &mut utf8, true);
+                if result != encoding_rs::DecoderResult::InputEmpty || read != 2 {
+                    continue;
+                }
+                let Ok(text) = std::str::from_utf8(&utf8[..written]) else { continue };
                 let mut chars = text.chars();
                 let (Some(c), None) = (chars.next(), chars.next()) else { continue };
-                if bad || c == '\u{FFFD}' || c.is_ascii() {
+                if c == '\u{FFFD}' || c.is_ascii() {
                     continue;
                 }
                 forward[(lead as usize - 0x81) * 256 + trail as usize] = c;
@@ -779,6 +788,18 @@ mod tests {
                 }
             }
             assert!(checked > 13_000, "{checked} characters checked in {enc:?}");
+            for lead in 0x81..=0xFEu8 {
+                for trail in 0x40..=0xFEu8 {
+                    let pair = [lead, trail];
+                    let (text, bad) = enc.decode_without_bom_handling(&pair);
+                    let mut chars = text.chars();
+                    let one = match (chars.next(), chars.next()) {
+                        (Some(c), None) if !bad && c != '\u{FFFD}' && !c.is_ascii() => Some(c),
+                        _ => None,
+                    };
+                    assert_eq!(table.get(lead, trail), one, "{lead:02X}{trail:02X} in {enc:?}");
+                }
+            }
         }
     }
 
