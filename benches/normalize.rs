@@ -94,12 +94,15 @@ fn bench(c: &mut Criterion) {
 /// `NORMALIZE_BENCH_ONCE=WORKLOAD`: run one workload a few times and exit,
 /// for `valgrind --tool=callgrind`, whose instruction counts do not depend
 /// on how busy the (shared) machine is. Workloads: `utf8` (std UTF-8
-/// validation, the yardstick), `pd-raw`, `pd-clean`, `pipeline`.
+/// validation, the yardstick), `pd-raw`, `pd-clean`, `pipeline`,
+/// `pipeline-s2t`.
 fn once(workload: &str) {
     let pd = fixture(SIZE, generated);
     let norm = Normalizer::new(&Config::default());
     let pd_clean = norm.normalize(&pd, &mut Changes::new()).into_owned();
     let pipeline = Pipeline::new(Config::default()).expect("default pipeline");
+    let s2t = Config { convert: Some(ConvertSpec::new("s2t")), ..Config::default() };
+    let s2t = Pipeline::new(s2t).expect("s2t pipeline");
     for _ in 0..4 {
         let n = match workload {
             "setup" => 0,
@@ -108,6 +111,9 @@ fn once(workload: &str) {
             "pd-clean" => norm.normalize(black_box(&pd_clean), &mut Changes::new()).len(),
             "pipeline" => {
                 pipeline.process_bytes(black_box(pd.as_bytes()), None).map_or(0, |d| d.text.len())
+            }
+            "pipeline-s2t" => {
+                s2t.process_bytes(black_box(pd.as_bytes()), None).map_or(0, |d| d.text.len())
             }
             other => panic!("unknown workload {other}"),
         };
