@@ -22,8 +22,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::blob::{
-    self, HashTrie, MULTI, PAIR_BITS, identity_bits, pair_filter, pair_hash, triple_filter,
-    triple_hash,
+    self, DIRECT, DIRECT_SAME, HashTrie, MULTI, PAIR_BITS, identity_bits, pair_filter, pair_hash,
+    triple_filter, triple_hash,
 };
 
 /// A piece of text as the walk sees it.
@@ -42,10 +42,11 @@ pub enum Piece {
 /// table, and the pages of the rest are read only when a lookup touches
 /// them. Stages built at run time own their tables.
 pub struct Stage {
-    /// First-character entries for U+0000..U+FFFF (see `blob.rs`).
-    bmp: Box<[u32]>,
-    /// First-character entries beyond the BMP.
-    astral: HashMap<u32, u32>,
+    /// First-character entries for U+0000..U+FFFF (see `blob.rs`): the
+    /// entry in the low half, the direct word in the high half.
+    bmp: Box<[u64]>,
+    /// First-character entries beyond the BMP, likewise.
+    astral: HashMap<u32, u64>,
     /// Keys of two or more characters: `3 << trie_bits` words, or none.
     trie: Cow<'static, [u32]>,
     trie_bits: u32,
@@ -191,13 +192,14 @@ unsafe fn decode_at(b: &[u8], p: usize) -> (u32, usize) {
 }
 
 impl Stage {
-    fn assemble(firsts: impl Iterator<Item = (char, u32)>, parts: Parts) -> Stage {
+    fn assemble(firsts: impl Iterator<Item = (char, u32, u32)>, parts: Parts) -> Stage {
         let Parts { offsets, values, trie, trie_bits, pairs, triples, identity, newline_key } =
             parts;
-        let mut bmp = vec![0u32; 0x10000].into_boxed_slice();
+        let mut bmp = vec![0u64; 0x10000].into_boxed_slice();
         let mut astral = HashMap::new();
         let mut prefixes: Option<Vec<[u8; 2]>> = Some(Vec::new());
-        for (c, e) in firsts {
+        for (c, e, d) in firsts {
+            let e = u64::from(e) | u64::from(d) << 32;
             let mut buf = [0u8; 4];
             let enc = c.encode_utf8(&mut buf).as_bytes();
             if let Some(list) = &mut prefixes {
@@ -240,7 +242,7 @@ impl Stage {
             values.push_str(v);
             offsets.push(u32::try_from(values.len()).map_err(|_| "values too long")?);
         }
-        let firsts = blob::first_entries(entries.iter().map(|(k, _)| k.as_str()));
+        let firsts = blob::first_entries(entries);
         let (trie_bits, trie) = HashTrie::build(entries);
         let newline_key = entries.iter().any(|(k, _)| k.contains('\n'));
         let pairs = pair_filter(entries.iter().map(|(k, _)| k.as_str()));
@@ -305,18 +307,16 @@ impl Stage {
         let triples = table::<u64>(bytes, keep, take(8 * filter_words)?);
         let identity = table::<u64>(bytes, keep, take(8 * n.div_ceil(64))?);
         let offsets = table::<u32>(bytes, keep, take(4 * (n + 1))?);
-        let firsts_range = take(8 * m)?;
+        let firsts_range = take(12 * m)?;
         let trie = table::<u32>(bytes, keep, take(12 * slots)?);
         let vlen = *offsets.last().unwrap_or(&0) as usize;
         let values = table::<u8>(bytes, keep, take(vlen)?);
         if pos != bytes.len() {
             return Err("trailing bytes in stage blob".into());
         }
-        let firsts = bytes[firsts_range].chunks_exact(8).map(|c| {
-            (
-                u32::from_le_bytes(c[..4].try_into().unwrap()),
-                u32::from_le_bytes(c[4..].try_into().unwrap()),
-            )
+        let firsts = bytes[firsts_range].chunks_exact(12).map(|c| {
+            let w = |i: usize| u32::from_le_bytes(c[4 * i..4 * i + 4].try_into().unwrap());
+            (w(0), w(1), w(2))
         });
         if keep.is_none() {
             // Untrusted: check what the walk and `value` rely on.
@@ -326,8 +326,13 @@ impl Stage {
             {
                 return Err("bad value offsets in stage blob".into());
             }
-            for (c, e) in firsts.clone() {
-                if char::from_u32(c).is_none() || (e & !MULTI) as usize > n {
+            for (c, e, d) in firsts.clone() {
+                let len = (d >> 24) & 0x3F;
+                let bad_direct = d & DIRECT != 0
+                    && (e & !MULTI == 0
+                        || !(1..=3).contains(&len)
+                        || std::str::from_utf8(&d.to_le_bytes()[..len as usize]).is_err());
+                if char::from_u32(c).is_none() || (e & !MULTI) as usize > n || bad_direct {
                     return Err("bad entry in stage blob".into());
                 }
             }
@@ -335,7 +340,7 @@ impl Stage {
                 return Err("bad trie entry in stage blob".into());
             }
         }
-        let firsts = firsts.map(|(c, e)| (char::from_u32(c).unwrap_or('\0'), e));
+        let firsts = firsts.map(|(c, e, d)| (char::from_u32(c).unwrap_or('\0'), e, d));
         let newline_key = flags & 1 != 0;
         let parts =
             Parts { offsets, values, trie, trie_bits, pairs, triples, identity, newline_key };
@@ -375,8 +380,9 @@ impl Stage {
         &self.values[self.offsets[i] as usize..self.offsets[i + 1] as usize]
     }
 
+    /// The entry (low half) and direct word (high half) of character `c`.
     #[inline(always)]
-    fn entry(&self, c: u32) -> u32 {
+    fn entry(&self, c: u32) -> u64 {
         match self.bmp.get(c as usize) {
             Some(&e) => e,
             None => self.astral.get(&c).copied().unwrap_or(0),
@@ -417,13 +423,28 @@ impl Stage {
         // when the next real replacement comes.
         let mut copy_from = 0;
         // Inlined: a call per match costs more than the match itself.
-        self.walk(
+        self.walk_direct(
             text,
             #[inline(always)]
-            |p| {
-                if let Piece::Match(a, b, v) = p
-                    && identity[v as usize / 64] & (1 << (v % 64)) == 0
-                {
+            |p, direct| {
+                let Piece::Match(a, b, v) = p else { return };
+                if direct & DIRECT != 0 {
+                    // One character to one character, the value at hand.
+                    if direct & DIRECT_SAME != 0 {
+                        return;
+                    }
+                    if copy_from < a {
+                        buf.extend_from_slice(&bytes[copy_from..a]);
+                    }
+                    let w = direct.to_le_bytes();
+                    match (direct >> 24) & 3 {
+                        3 => buf.extend_from_slice(&w[..3]),
+                        2 => buf.extend_from_slice(&w[..2]),
+                        _ => buf.push(w[0]),
+                    }
+                    copy_from = b;
+                    replaced += 1;
+                } else if identity[v as usize / 64] & (1 << (v % 64)) == 0 {
                     if copy_from < a {
                         buf.extend_from_slice(&bytes[copy_from..a]);
                     }
@@ -470,6 +491,13 @@ impl Stage {
     /// Consecutive gaps may be reported separately; together the pieces
     /// cover `text` exactly.
     pub fn walk(&self, text: &str, mut f: impl FnMut(Piece)) {
+        self.walk_direct(text, |p, _| f(p));
+    }
+
+    /// [`Stage::walk`], also handing over with each match the direct word
+    /// of its key when the match is a one-character key (else 0).
+    #[inline(always)]
+    fn walk_direct(&self, text: &str, mut f: impl FnMut(Piece, u32)) {
         let b = text.as_bytes();
         let n = b.len();
         let pairs = &*self.pairs;
@@ -483,7 +511,8 @@ impl Stage {
         let mut cur = if n > 0 { unsafe { decode_at(b, 0) } } else { (0, 0) };
         while p < n {
             let (c, l) = cur;
-            let e = self.entry(c);
+            let ed = self.entry(c);
+            let e = ed as u32;
             let next = p + l;
             let mut ahead = None;
             if e != 0 {
@@ -527,9 +556,10 @@ impl Stage {
                 }
                 if let Some((end, v)) = best {
                     if gap < p {
-                        f(Piece::Gap(gap, p));
+                        f(Piece::Gap(gap, p), 0);
                     }
-                    f(Piece::Match(p, end, v));
+                    let direct = if end == next { (ed >> 32) as u32 } else { 0 };
+                    f(Piece::Match(p, end, v), direct);
                     p = end;
                     gap = end;
                     cur = match ahead {
@@ -558,7 +588,7 @@ impl Stage {
             };
         }
         if gap < n {
-            f(Piece::Gap(gap, n));
+            f(Piece::Gap(gap, n), 0);
         }
     }
 }
