@@ -59,6 +59,10 @@ pub struct Stage {
     /// most 16) and no key is a one-byte character, for
     /// [`Stage::cannot_match`].
     prefixes: Option<Vec<[u8; 2]>>,
+    /// The same prefixes as at most four ranges `(first byte, lowest and
+    /// highest second byte)`, when they fit, for `find_prefix`.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    prefix_ranges: Option<Vec<(u8, u8, u8)>>,
     /// Bit `i`: key `i` maps to itself.
     identity: Cow<'static, [u64]>,
     /// The same kind of filter over the first three characters of keys of
@@ -218,7 +222,9 @@ impl Stage {
                 astral.insert(c as u32, e);
             }
         }
+        let prefix_ranges = prefixes.as_deref().and_then(prefix_ranges);
         Stage {
+            prefix_ranges,
             bmp,
             astral,
             trie,
@@ -377,7 +383,17 @@ impl Stage {
     #[inline(always)]
     fn value_bytes(&self, i: u32) -> &[u8] {
         let i = i as usize;
-        &self.values[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+        debug_assert!(i + 1 < self.offsets.len());
+        // SAFETY: key indices come from the first-character entries and the
+        // trie, which hold indices below `len()` (checked in `from_blob`,
+        // true by construction otherwise), and `offsets` has `len() + 1`
+        // ascending entries, the last one the length of `values`.
+        unsafe {
+            let a = *self.offsets.get_unchecked(i) as usize;
+            let b = *self.offsets.get_unchecked(i + 1) as usize;
+            debug_assert!(a <= b && b <= self.values.len());
+            self.values.get_unchecked(a..b)
+        }
     }
 
     /// The entry (low half) and direct word (high half) of character `c`.
@@ -397,6 +413,18 @@ impl Stage {
         // SAFETY: `b` is a `&str`'s bytes; every `i` below is a character
         // start (a byte that can begin a key is never a continuation byte).
         let hit = |i: usize| self.entry(unsafe { decode_at(b, i) }.0) != 0;
+        #[cfg(target_arch = "x86_64")]
+        if let Some(ranges) = &self.prefix_ranges {
+            // One pass over the text instead of one per prefix.
+            let mut from = 0;
+            while let Some(i) = find_prefix(b, ranges, from) {
+                if hit(i) {
+                    return false;
+                }
+                from = i + 1;
+            }
+            return true;
+        }
         if let Some(prefixes) = &self.prefixes {
             // Few two-byte prefixes (the compatibility ideographs: EF A4 to
             // EF AB, F0 AF): one vectorised search per prefix beats
@@ -484,7 +512,9 @@ impl Stage {
     /// The value word of trie node `s`.
     #[inline(always)]
     fn trie_value(&self, s: usize) -> u32 {
-        self.trie[3 * s + 2]
+        debug_assert!(3 * s + 2 < self.trie.len());
+        // SAFETY: `s` is a slot found by `trie_child`, below the slot count.
+        unsafe { *self.trie.get_unchecked(3 * s + 2) }
     }
 
     /// Walks `text` as OpenCC does, reporting gaps and matches in order.
@@ -591,6 +621,85 @@ impl Stage {
             f(Piece::Gap(gap, n), 0);
         }
     }
+}
+
+/// `prefixes` as ranges of second bytes under one first byte, when there
+/// are at most four such ranges.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+fn prefix_ranges(prefixes: &[[u8; 2]]) -> Option<Vec<(u8, u8, u8)>> {
+    let mut sorted = prefixes.to_vec();
+    sorted.sort_unstable();
+    let mut ranges: Vec<(u8, u8, u8)> = Vec::new();
+    for [a, b] in sorted {
+        match ranges.last_mut() {
+            Some((l, _, hi)) if *l == a && hi.checked_add(1) == Some(b) => *hi = b,
+            _ => ranges.push((a, b, b)),
+        }
+    }
+    (ranges.len() <= 4).then_some(ranges)
+}
+
+/// The first position `i >= from` of `b` where `b[i]` is the first byte
+/// of one of `ranges` and `b[i + 1]` lies in its second-byte range.
+///
+/// Sixteen positions at a time with SSE2 (part of every x86-64 CPU): the
+/// normalisation stage's keys (compatibility ideographs) begin with
+/// `EF A4..=AB` or `F0 AF`, and one pass testing both beats one `memmem`
+/// pass per two-byte prefix (nine of them).
+#[cfg(target_arch = "x86_64")]
+fn find_prefix(b: &[u8], ranges: &[(u8, u8, u8)], from: usize) -> Option<usize> {
+    // A fixed number of ranges lets the compiler keep every constant in a
+    // register and unroll the tests.
+    match ranges {
+        [r] => find_prefix_n(b, [*r], from),
+        [r, s] => find_prefix_n(b, [*r, *s], from),
+        [r, s, t] => find_prefix_n(b, [*r, *s, *t], from),
+        [r, s, t, u] => find_prefix_n(b, [*r, *s, *t, *u], from),
+        _ => (from..b.len().saturating_sub(1)).find(|&j| in_ranges(b, ranges, j)),
+    }
+}
+
+/// Whether a prefix of `ranges` starts at `b[j]` (`j + 1 < b.len()`).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+fn in_ranges(b: &[u8], ranges: &[(u8, u8, u8)], j: usize) -> bool {
+    ranges.iter().any(|&(lead, lo, hi)| b[j] == lead && (lo..=hi).contains(&b[j + 1]))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn find_prefix_n<const N: usize>(
+    b: &[u8],
+    ranges: [(u8, u8, u8); N],
+    from: usize,
+) -> Option<usize> {
+    use std::arch::x86_64::*;
+    let mut i = from;
+    // SAFETY: SSE2 is always available on x86_64; every load reads 16
+    // bytes at `i` or `i + 1` with `i + 17 <= b.len()`, so in bounds, and
+    // unaligned loads are allowed.
+    unsafe {
+        let splat = |x: u8| _mm_set1_epi8(x as i8);
+        let consts = ranges.map(|(lead, lo, hi)| (splat(lead), splat(lo), splat(hi - lo)));
+        while i + 17 <= b.len() {
+            let p = b.as_ptr().add(i);
+            let first = _mm_loadu_si128(p.cast());
+            let second = _mm_loadu_si128(p.add(1).cast());
+            let mut any = _mm_setzero_si128();
+            for &(lead, lo, span) in &consts {
+                let is_lead = _mm_cmpeq_epi8(first, lead);
+                // second - lo <= hi - lo, unsigned: min(x, span) == x.
+                let x = _mm_sub_epi8(second, lo);
+                let in_range = _mm_cmpeq_epi8(_mm_min_epu8(x, span), x);
+                any = _mm_or_si128(any, _mm_and_si128(is_lead, in_range));
+            }
+            let mask = _mm_movemask_epi8(any);
+            if mask != 0 {
+                return Some(i + mask.trailing_zeros() as usize);
+            }
+            i += 16;
+        }
+    }
+    (i..b.len().saturating_sub(1)).find(|&j| in_ranges(b, &ranges, j))
 }
 
 /// The byte offset of the first ideographic description operator
@@ -749,6 +858,32 @@ mod tests {
         let s = stage(&[("a", "b")]);
         assert!(!s.cannot_match("xa"));
         assert!(!s.cannot_match("a"));
+    }
+
+    proptest::proptest! {
+        /// The one-pass prefix search finds every place the per-prefix
+        /// search finds, and `cannot_match` agrees with a plain scan.
+        #[test]
+        fn prefix_search_agrees(t in "[\u{F900}-\u{F902}\u{FA00}\u{FAFF}\u{FF0C}\u{FE30}\u{2F800}\u{2FA1D}\u{1F600}头a，。]{0,50}") {
+            let s = stage(&[("\u{F901}", "x"), ("\u{FAFF}", "y"), ("\u{2F800}", "z"), ("\u{FA00}\u{F900}", "w")]);
+            let want = !t.chars().any(|c| ['\u{F901}', '\u{FAFF}', '\u{2F800}', '\u{FA00}'].contains(&c));
+            proptest::prop_assert_eq!(s.cannot_match(&t), want);
+            #[cfg(target_arch = "x86_64")]
+            {
+                let ranges = s.prefix_ranges.clone().unwrap();
+                let b = t.as_bytes();
+                let mut got = Vec::new();
+                let mut from = 0;
+                while let Some(i) = find_prefix(b, &ranges, from) {
+                    got.push(i);
+                    from = i + 1;
+                }
+                let mut all: Vec<usize> = s.prefixes.as_ref().unwrap().iter()
+                    .flat_map(|p| memchr::memmem::find_iter(b, p)).collect();
+                all.sort_unstable();
+                proptest::prop_assert_eq!(got, all);
+            }
+        }
     }
 
     #[test]
