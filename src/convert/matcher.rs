@@ -552,7 +552,7 @@ impl Stage {
                     let d = unsafe { decode_at(b, next) };
                     ahead = Some(d);
                     let h = pair_hash(c, d.0);
-                    if pairs[h >> 6] & (1 << (h & 63)) != 0
+                    if bit(pairs, h)
                         && let Some(s) = self.trie_child(HashTrie::ROOT_TAG | c, d.0)
                     {
                         // Trie keys have two or more characters: longer
@@ -565,7 +565,7 @@ impl Stage {
                         if v & HashTrie::HAS_CHILD != 0 && third < n {
                             let mut cc = unsafe { decode_at(b, third) };
                             let h = triple_hash(c, d.0, cc.0);
-                            if triples[h >> 6] & (1 << (h & 63)) != 0 {
+                            if bit(triples, h) {
                                 let mut node = s;
                                 let mut at = third;
                                 while let Some(s) = self.trie_child(node as u32, cc.0) {
@@ -621,6 +621,15 @@ impl Stage {
             f(Piece::Gap(gap, n), 0);
         }
     }
+}
+
+/// Bit `h` of a pair or triple filter.
+#[inline(always)]
+fn bit(filter: &[u64], h: usize) -> bool {
+    debug_assert!(h >> 6 < filter.len());
+    // SAFETY: the filter hashes are below 2^PAIR_BITS and every filter has
+    // 2^PAIR_BITS bits (its length is checked when a stage is read).
+    unsafe { *filter.get_unchecked(h >> 6) & (1 << (h & 63)) != 0 }
 }
 
 /// `prefixes` as ranges of second bytes under one first byte, when there
