@@ -1,34 +1,61 @@
 //! The serialised form of one flattened dictionary. `build.rs` writes one
 //! blob per distinct stage of the built-in configs; the library reads them
-//! back without parsing any text.
+//! back without parsing any text, and without copying: the built-in blobs
+//! are embedded 8-byte aligned and every table is laid out so that it can
+//! be used in place (see `matcher::Stage::from_static_blob`).
 //!
-//! Shared with `build.rs` through `#[path]`: depends on `std` and crawdad.
+//! Shared with `build.rs` through `#[path]`: depends on `std` only.
 //!
-//! Layout (integers little-endian `u32`):
+//! Layout (integers little-endian; the header is eight `u32`s, so every
+//! table after it starts 8-byte aligned; `u64` tables come first):
 //!
 //! ```text
-//! "ZHCS" version flags n  offsets[n+1]  value-bytes
-//! m  (char, entry)[m]  trie-length  trie  pair-words pairs[pair-words]
-//! triple-words triples[triple-words]  identity-words identity[identity-words]
+//! "ZHCS" version flags n m trie-bits trie-slots 0
+//! pairs[2^PAIR_BITS / 64] triples[2^PAIR_BITS / 64]   (u64)
+//! identity[ceil(n / 64)]                              (u64)
+//! offsets[n+1]  (char, entry, direct)[m]  trie[3 * trie-slots] (u32)
+//! value-bytes
 //! ```
 //!
 //! Key `i` (keys sorted) has the value `value-bytes[offsets[i]..offsets[i+1]]`.
-//! The `(char, entry)` pairs describe every character that begins a key:
+//! The `(char, entry, direct)` triples describe every character that begins a key:
 //! `entry & MULTI` says that a key of two or more characters begins with it,
 //! and `entry & !MULTI`, when not zero, is one more than the index of the
-//! one-character key that is the character itself. The trie (crawdad,
-//! serialised) holds the keys of two or more characters, each with its
-//! index. The pair and triple filters (`u64` words) are described in
-//! `matcher.rs`; the
-//! identity bit set (`u64` words) has bit `i` set when key `i` maps to
-//! itself. Flag bit 0: some key contains a line feed.
+//! one-character key that is the character itself (the direct word: see
+//! [`first_entries`]). The trie holds the keys
+//! of two or more characters (see [`HashTrie`]). The pair and triple
+//! filters are described in `matcher.rs`; the identity bit set has bit `i`
+//! set when key `i` maps to itself. Flag bit 0: some key contains a line
+//! feed.
 
 /// The leading magic of a stage blob.
 pub const MAGIC: &[u8; 4] = b"ZHCS";
 /// The blob format version.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 6;
+/// The number of `u32`s of the header.
+pub const HEADER_WORDS: usize = 8;
 /// Entry bit: longer keys begin with this character.
 pub const MULTI: u32 = 1 << 31;
+/// Direct-word bit: the character is a one-character key whose value is
+/// one character of at most three UTF-8 bytes, held in the word.
+pub const DIRECT: u32 = 1 << 31;
+/// Direct-word bit: that value is the key itself.
+pub const DIRECT_SAME: u32 = 1 << 30;
+
+/// The direct word of a one-character key with the value `v` (see
+/// [`first_entries`]), or 0.
+pub fn direct_word(key: &str, v: &str) -> u32 {
+    let mut cs = v.chars();
+    match (cs.next(), cs.next()) {
+        (Some(c), None) if c.len_utf8() <= 3 => {
+            let mut w = [0u8; 4];
+            c.encode_utf8(&mut w);
+            let same = if key == v { DIRECT_SAME } else { 0 };
+            DIRECT | same | ((c.len_utf8() as u32) << 24) | u32::from_le_bytes(w)
+        }
+        _ => 0,
+    }
+}
 
 /// log2 of the number of bits of the pair filter.
 pub const PAIR_BITS: u32 = 20;
@@ -88,35 +115,124 @@ pub fn identity_bits(entries: &[(String, String)]) -> Box<[u64]> {
     bits
 }
 
-/// The first-character entries of sorted, unique, non-empty `keys`.
-pub fn first_entries<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<(char, u32)> {
-    let mut map: std::collections::BTreeMap<char, u32> = std::collections::BTreeMap::new();
-    for (i, k) in keys.enumerate() {
+/// The first-character entries of sorted, unique, non-empty keys: each
+/// character that begins a key, its entry, and its direct word. The direct
+/// word spares the walk the value lookup (two more cache misses: offsets
+/// and value bytes) for the most common match, one character converted to
+/// one character: `DIRECT`, `DIRECT_SAME` when the value is the key, the
+/// value's UTF-8 length in bits 24..26 and its bytes in bits 0..24.
+pub fn first_entries(entries: &[(String, String)]) -> Vec<(char, u32, u32)> {
+    let mut map: std::collections::BTreeMap<char, (u32, u32)> = std::collections::BTreeMap::new();
+    for (i, (k, v)) in entries.iter().enumerate() {
         let mut chars = k.chars();
         let Some(c) = chars.next() else { continue };
-        let e = map.entry(c).or_insert(0);
+        let e = map.entry(c).or_insert((0, 0));
         if chars.next().is_some() {
-            *e |= MULTI;
+            e.0 |= MULTI;
         } else {
-            *e |= i as u32 + 1;
+            e.0 |= i as u32 + 1;
+            e.1 = direct_word(k, v);
         }
     }
-    map.into_iter().collect()
+    map.into_iter().map(|(c, (e, d))| (c, e, d)).collect()
 }
 
-/// The trie of the keys of two or more characters, valued by key index;
-/// `None` when there are none.
-pub fn build_trie(entries: &[(String, String)]) -> Result<Option<crawdad::Trie>, String> {
-    let multi: Vec<(&str, u32)> = entries
-        .iter()
-        .enumerate()
-        .filter(|(_, (k, _))| k.chars().nth(1).is_some())
-        .map(|(i, (k, _))| (k.as_str(), i as u32))
-        .collect();
-    if multi.is_empty() {
-        return Ok(None);
+/// The keys of two or more characters as a trie whose nodes live in one
+/// open-addressing hash table of `u32` triples `(parent, char, value)`.
+///
+/// Why hand-written rather than a double-array crate (crawdad was used
+/// before): a double array has to be deserialised into owned vectors at
+/// start-up (its character map alone spans every code point up to the
+/// largest key character), which was most of the cost of loading a config.
+/// This table is plain `u32`s with no pointers, so the embedded blob is
+/// used where it lies and a lookup touches only the slots it probes. It is
+/// also cheaper per lookup: the node of a two-character prefix is found by
+/// one hash probe keyed on both characters, where the double array needs a
+/// character-map load and a node load per character.
+///
+/// A node is the slot it was put in. The node of the first two characters
+/// `c1 c2` of a key has the parent `ROOT_TAG | c1`; a deeper node has its
+/// parent's slot index (slot indices stay below 2^30, characters below
+/// 2^21, so the two never collide). `value & !HAS_CHILD` is one more than
+/// the index of the key that ends at the node (0: none); `HAS_CHILD` says
+/// that some longer key continues through it. An empty slot has the parent
+/// `EMPTY`. Probing is linear; the table is at most 70% full.
+pub struct HashTrie;
+
+impl HashTrie {
+    /// Parent tag of a depth-two node: the first character follows.
+    pub const ROOT_TAG: u32 = 1 << 31;
+    /// The parent word of an empty slot.
+    pub const EMPTY: u32 = u32::MAX;
+    /// Value bit: a longer key continues through this node.
+    pub const HAS_CHILD: u32 = 1 << 31;
+
+    /// The home slot of the child `ch` of `parent` in a table of `2^bits`
+    /// slots.
+    #[inline(always)]
+    pub fn home(parent: u32, ch: u32, bits: u32) -> usize {
+        let x = ((parent as u64) << 32) | ch as u64;
+        (x.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29).wrapping_mul(0xBF58_476D_1CE4_E5B9)
+            >> (64 - bits)) as usize
     }
-    crawdad::Trie::from_records(multi).map(Some).map_err(|e| e.to_string())
+
+    /// Builds the table of the keys of two or more characters of `entries`
+    /// (sorted, unique): its slot-count bits and its words, three per slot
+    /// (empty when there are no such keys).
+    pub fn build(entries: &[(String, String)]) -> (u32, Vec<u32>) {
+        let mut prefixes = std::collections::HashSet::new();
+        for (k, _) in entries {
+            let ends: Vec<usize> =
+                k.char_indices().map(|(i, _)| i).skip(2).chain([k.len()]).collect();
+            if k.chars().nth(1).is_some() {
+                for e in ends {
+                    prefixes.insert(&k[..e]);
+                }
+            }
+        }
+        if prefixes.is_empty() {
+            return (0, Vec::new());
+        }
+        // At most 70% full: lookups mostly succeed, and a successful linear
+        // probe stays within a slot or two of home at that load, while a
+        // smaller table keeps more of it in cache. At least 2^4 slots.
+        let want = prefixes.len() * 10 / 7 + 1;
+        let bits = (usize::BITS - (want - 1).leading_zeros()).max(4);
+        assert!(bits <= 30, "too many dictionary keys");
+        let slots = 1usize << bits;
+        let mut t = vec![0u32; 3 * slots];
+        for s in 0..slots {
+            t[3 * s] = Self::EMPTY;
+        }
+        for (i, (k, _)) in entries.iter().enumerate() {
+            let cs: Vec<u32> = k.chars().map(|c| c as u32).collect();
+            if cs.len() < 2 {
+                continue;
+            }
+            let mut node = Self::ROOT_TAG | cs[0];
+            for (d, &c) in cs.iter().enumerate().skip(1) {
+                let mut s = Self::home(node, c, bits);
+                loop {
+                    if t[3 * s] == Self::EMPTY {
+                        t[3 * s] = node;
+                        t[3 * s + 1] = c;
+                        break;
+                    }
+                    if t[3 * s] == node && t[3 * s + 1] == c {
+                        break;
+                    }
+                    s = (s + 1) & (slots - 1);
+                }
+                if d + 1 == cs.len() {
+                    t[3 * s + 2] |= i as u32 + 1;
+                } else {
+                    t[3 * s + 2] |= Self::HAS_CHILD;
+                }
+                node = s as u32;
+            }
+        }
+        (bits, t)
+    }
 }
 
 /// For each key of the segmentation dictionary `seg` (sorted), one more
@@ -136,44 +252,44 @@ pub fn segment_map(seg: &[(String, String)], first: &[(String, String)]) -> Vec<
 /// Serialises `entries` (sorted, unique, non-empty keys) into a blob.
 #[cfg_attr(not(test), allow(dead_code))] // used by build.rs and the tests
 pub fn encode(entries: &[(String, String)]) -> Result<Vec<u8>, String> {
+    if entries.len() >= (1 << 30) {
+        return Err("too many dictionary keys".into());
+    }
     let mut out = Vec::new();
     let put = |out: &mut Vec<u8>, x: u32| out.extend_from_slice(&x.to_le_bytes());
+    let firsts = first_entries(entries);
+    let (trie_bits, trie) = HashTrie::build(entries);
     out.extend_from_slice(MAGIC);
     put(&mut out, VERSION);
     put(&mut out, u32::from(entries.iter().any(|(k, _)| k.contains('\n'))));
     put(&mut out, entries.len() as u32);
+    put(&mut out, firsts.len() as u32);
+    put(&mut out, trie_bits);
+    put(&mut out, (trie.len() / 3) as u32);
+    put(&mut out, 0);
+    debug_assert_eq!(out.len(), 4 * HEADER_WORDS);
+    let pairs = pair_filter(entries.iter().map(|(k, _)| k.as_str()));
+    let triples = triple_filter(entries.iter().map(|(k, _)| k.as_str()));
+    let identity = identity_bits(entries);
+    for w in pairs.iter().chain(triples.iter()).chain(identity.iter()) {
+        out.extend_from_slice(&w.to_le_bytes());
+    }
     let mut offset = 0u32;
     put(&mut out, offset);
     for (_, v) in entries {
-        offset += v.len() as u32;
+        offset = offset.checked_add(v.len() as u32).ok_or("values too long")?;
         put(&mut out, offset);
+    }
+    for (c, e, d) in firsts {
+        put(&mut out, c as u32);
+        put(&mut out, e);
+        put(&mut out, d);
+    }
+    for w in trie {
+        put(&mut out, w);
     }
     for (_, v) in entries {
         out.extend_from_slice(v.as_bytes());
-    }
-    let firsts = first_entries(entries.iter().map(|(k, _)| k.as_str()));
-    put(&mut out, firsts.len() as u32);
-    for (c, e) in firsts {
-        put(&mut out, c as u32);
-        put(&mut out, e);
-    }
-    let trie = build_trie(entries)?.map(|t| t.serialize_to_vec()).unwrap_or_default();
-    put(&mut out, trie.len() as u32);
-    out.extend_from_slice(&trie);
-    let pairs = pair_filter(entries.iter().map(|(k, _)| k.as_str()));
-    put(&mut out, pairs.len() as u32);
-    for w in pairs.iter() {
-        out.extend_from_slice(&w.to_le_bytes());
-    }
-    let triples = triple_filter(entries.iter().map(|(k, _)| k.as_str()));
-    put(&mut out, triples.len() as u32);
-    for w in triples.iter() {
-        out.extend_from_slice(&w.to_le_bytes());
-    }
-    let identity = identity_bits(entries);
-    put(&mut out, identity.len() as u32);
-    for w in identity.iter() {
-        out.extend_from_slice(&w.to_le_bytes());
     }
     Ok(out)
 }

@@ -12,15 +12,18 @@
 //! keep keys from matching inside an IDS. The walk here looks the character
 //! at each position up in a table covering the whole BMP (one load says
 //! "begins no key", "is a one-character key with this value", or "begins
-//! longer keys"); only in the last case does it walk a double-array trie
-//! (crawdad, by daachorse's authors) for the longest key. IDS pass-through
-//! becomes one comparison on the unmatched path.
+//! longer keys"); only in the last case does it look further, first in two
+//! small Bloom filters, then in a hash trie of the longer keys
+//! ([`blob::HashTrie`]). IDS pass-through becomes one comparison on the
+//! unmatched path.
 
-use std::cell::Cell;
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
 
 use super::blob::{
-    self, MULTI, PAIR_BITS, identity_bits, pair_filter, pair_hash, triple_filter, triple_hash,
+    self, DIRECT, DIRECT_SAME, HashTrie, MULTI, PAIR_BITS, identity_bits, pair_filter, pair_hash,
+    triple_filter, triple_hash,
 };
 
 /// A piece of text as the walk sees it.
@@ -33,44 +36,58 @@ pub enum Piece {
 }
 
 /// One flattened dictionary, ready to match.
+///
+/// The tables of a built-in stage borrow the blob embedded in the binary
+/// (`Cow::Borrowed`): loading one copies nothing but the first-character
+/// table, and the pages of the rest are read only when a lookup touches
+/// them. Stages built at run time own their tables.
 pub struct Stage {
-    /// First-character entries for U+0000..U+FFFF (see `blob.rs`).
-    bmp: Box<[u32]>,
-    /// First-character entries beyond the BMP.
-    astral: HashMap<u32, u32>,
-    /// Keys of two or more characters.
-    trie: Option<crawdad::Trie>,
-    offsets: Vec<u32>,
-    values: String,
+    /// First-character entries for U+0000..U+FFFF (see `blob.rs`): the
+    /// entry in the low half, the direct word in the high half.
+    bmp: Box<[u64]>,
+    /// First-character entries beyond the BMP, likewise.
+    astral: HashMap<u32, u64>,
+    /// Keys of two or more characters: `3 << trie_bits` words, or none.
+    trie: Cow<'static, [u32]>,
+    trie_bits: u32,
+    offsets: Cow<'static, [u32]>,
+    /// The values, one after the other; valid UTF-8, and every offset is a
+    /// character boundary (checked when they come from outside).
+    values: Cow<'static, [u8]>,
     newline_key: bool,
     /// The distinct two-byte beginnings of keys, when there are few (at
     /// most 16) and no key is a one-byte character, for
     /// [`Stage::cannot_match`].
     prefixes: Option<Vec<[u8; 2]>>,
+    /// The same prefixes as at most four ranges `(first byte, lowest and
+    /// highest second byte)`, when they fit, for `find_prefix`.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    prefix_ranges: Option<Vec<(u8, u8, u8)>>,
     /// Bit `i`: key `i` maps to itself.
-    identity: Box<[u64]>,
+    identity: Cow<'static, [u64]>,
     /// The same kind of filter over the first three characters of keys of
     /// three or more characters. Most character pairs that begin a longer
     /// key are not followed by a third character that continues one (91%
     /// of them in People's Daily under `s2t`); then the longest match has at
-    /// most two characters and an exact two-character lookup answers it.
-    triples: Box<[u64]>,
+    /// most two characters and the trie is probed once.
+    triples: Cow<'static, [u64]>,
     /// A one-hash Bloom filter over the first two characters of the keys
     /// of two or more characters. Most positions whose character begins
     /// some longer key are not followed by a character that continues one;
-    /// the filter answers that from a 128 KiB table instead of a walk into
-    /// the trie's multi-megabyte node array (a cache miss per position).
-    pairs: Box<[u64]>,
+    /// the filter answers that from a 128 KiB table instead of a probe into
+    /// the trie's multi-megabyte table (a cache miss per position).
+    pairs: Cow<'static, [u64]>,
 }
 
 /// What a stage is made of besides its first-character table.
 struct Parts {
-    offsets: Vec<u32>,
-    values: String,
-    trie: Option<crawdad::Trie>,
-    pairs: Box<[u64]>,
-    triples: Box<[u64]>,
-    identity: Box<[u64]>,
+    offsets: Cow<'static, [u32]>,
+    values: Cow<'static, [u8]>,
+    trie: Cow<'static, [u32]>,
+    trie_bits: u32,
+    pairs: Cow<'static, [u64]>,
+    triples: Cow<'static, [u64]>,
+    identity: Cow<'static, [u64]>,
     newline_key: bool,
 }
 
@@ -80,27 +97,54 @@ impl std::fmt::Debug for Stage {
     }
 }
 
-/// Counts the bytes of the characters handed to the trie search, so that a
-/// match's length in characters becomes a length in bytes.
-struct Counting<'a> {
-    bytes: &'a [u8],
-    end: &'a Cell<usize>,
+/// A plain little-endian integer a blob table is made of.
+trait Word: Copy + 'static {
+    fn from_le(b: &[u8]) -> Self;
 }
 
-impl Iterator for Counting<'_> {
-    type Item = char;
-    #[inline(always)]
-    fn next(&mut self) -> Option<char> {
-        let pos = self.end.get();
-        if pos >= self.bytes.len() {
-            return None;
-        }
-        // SAFETY: `bytes` is a `&str`'s bytes and `pos` is always a
-        // character start (it advances by whole characters from one).
-        let (c, l) = unsafe { decode_at(self.bytes, pos) };
-        self.end.set(pos + l);
-        char::from_u32(c)
+impl Word for u32 {
+    fn from_le(b: &[u8]) -> u32 {
+        u32::from_le_bytes(b.try_into().unwrap())
     }
+}
+
+impl Word for u64 {
+    fn from_le(b: &[u8]) -> u64 {
+        u64::from_le_bytes(b.try_into().unwrap())
+    }
+}
+
+impl Word for u8 {
+    fn from_le(b: &[u8]) -> u8 {
+        b[0]
+    }
+}
+
+/// The table at `range` of a blob: borrowed from `keep` (the same blob,
+/// when it lives for the whole program) when it is suitably aligned and the
+/// machine is little-endian, else decoded into an owned copy.
+fn table<T: Word>(
+    bytes: &[u8],
+    keep: Option<&'static [u8]>,
+    range: Range<usize>,
+) -> Cow<'static, [T]> {
+    let size = size_of::<T>();
+    if let Some(all) = keep
+        && cfg!(target_endian = "little")
+    {
+        let sec = &all[range.clone()];
+        if sec.as_ptr().align_offset(align_of::<T>()) == 0 {
+            // SAFETY: the section is in bounds, aligned for `T`, and lives
+            // for the whole program; `T` is a plain integer, valid for any
+            // bit pattern, stored little-endian as the machine reads it.
+            // The length is rounded down to whole `T`s (callers pass whole
+            // multiples).
+            return Cow::Borrowed(unsafe {
+                std::slice::from_raw_parts(sec.as_ptr().cast::<T>(), sec.len() / size)
+            });
+        }
+    }
+    Cow::Owned(bytes[range].chunks_exact(size).map(T::from_le).collect())
 }
 
 /// Appends `s` to `buf`. Most values are one CJK character (three bytes):
@@ -152,12 +196,14 @@ unsafe fn decode_at(b: &[u8], p: usize) -> (u32, usize) {
 }
 
 impl Stage {
-    fn assemble(firsts: &[(char, u32)], parts: Parts) -> Stage {
-        let Parts { offsets, values, trie, pairs, triples, identity, newline_key } = parts;
-        let mut bmp = vec![0u32; 0x10000].into_boxed_slice();
+    fn assemble(firsts: impl Iterator<Item = (char, u32, u32)>, parts: Parts) -> Stage {
+        let Parts { offsets, values, trie, trie_bits, pairs, triples, identity, newline_key } =
+            parts;
+        let mut bmp = vec![0u64; 0x10000].into_boxed_slice();
         let mut astral = HashMap::new();
         let mut prefixes: Option<Vec<[u8; 2]>> = Some(Vec::new());
-        for &(c, e) in firsts {
+        for (c, e, d) in firsts {
+            let e = u64::from(e) | u64::from(d) << 32;
             let mut buf = [0u8; 4];
             let enc = c.encode_utf8(&mut buf).as_bytes();
             if let Some(list) = &mut prefixes {
@@ -176,10 +222,13 @@ impl Stage {
                 astral.insert(c as u32, e);
             }
         }
+        let prefix_ranges = prefixes.as_deref().and_then(prefix_ranges);
         Stage {
+            prefix_ranges,
             bmp,
             astral,
             trie,
+            trie_bits,
             offsets,
             values,
             newline_key,
@@ -197,83 +246,111 @@ impl Stage {
         offsets.push(0);
         for (_, v) in entries {
             values.push_str(v);
-            offsets.push(values.len() as u32);
+            offsets.push(u32::try_from(values.len()).map_err(|_| "values too long")?);
         }
-        let firsts = blob::first_entries(entries.iter().map(|(k, _)| k.as_str()));
-        let trie = blob::build_trie(entries)?;
+        let firsts = blob::first_entries(entries);
+        let (trie_bits, trie) = HashTrie::build(entries);
         let newline_key = entries.iter().any(|(k, _)| k.contains('\n'));
         let pairs = pair_filter(entries.iter().map(|(k, _)| k.as_str()));
         let triples = triple_filter(entries.iter().map(|(k, _)| k.as_str()));
         let identity = identity_bits(entries);
-        let parts = Parts { offsets, values, trie, pairs, triples, identity, newline_key };
-        Ok(Stage::assemble(&firsts, parts))
+        let parts = Parts {
+            offsets: offsets.into(),
+            values: values.into_bytes().into(),
+            trie: trie.into(),
+            trie_bits,
+            pairs: pairs.into_vec().into(),
+            triples: triples.into_vec().into(),
+            identity: identity.into_vec().into(),
+            newline_key,
+        };
+        Ok(Stage::assemble(firsts.into_iter(), parts))
     }
 
-    /// Reads a stage written by `blob::encode` (in `build.rs`).
+    /// Reads a stage written by `blob::encode`, copying its tables and
+    /// checking everything the walk relies on.
     pub fn from_blob(bytes: &[u8]) -> Result<Stage, String> {
-        let mut pos = 0;
-        let u32_at = |pos: &mut usize| -> Result<u32, String> {
-            let b = bytes.get(*pos..*pos + 4).ok_or("truncated stage blob")?;
-            *pos += 4;
+        Stage::parse(bytes, None)
+    }
+
+    /// Reads a built-in stage written by `build.rs` (through
+    /// `blob::encode`) and embedded 8-byte aligned: the tables are used in
+    /// place. The contents are trusted (the build wrote them from checked
+    /// dictionaries): only the layout is checked.
+    pub(crate) fn from_static_blob(bytes: &'static [u8]) -> Result<Stage, String> {
+        Stage::parse(bytes, Some(bytes))
+    }
+
+    fn parse(bytes: &[u8], keep: Option<&'static [u8]>) -> Result<Stage, String> {
+        let word = |i: usize| -> Result<u32, String> {
+            let b = bytes.get(4 * i..4 * i + 4).ok_or("truncated stage blob")?;
             Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         };
         if bytes.get(..4) != Some(&blob::MAGIC[..]) {
             return Err("not a stage blob".into());
         }
-        pos += 4;
-        if u32_at(&mut pos)? != blob::VERSION {
+        if word(1)? != blob::VERSION {
             return Err("stage blob of another version".into());
         }
-        let flags = u32_at(&mut pos)?;
-        let n = u32_at(&mut pos)? as usize;
-        let mut offsets = Vec::with_capacity(n + 1);
-        for _ in 0..=n {
-            offsets.push(u32_at(&mut pos)?);
+        let flags = word(2)?;
+        let n = word(3)? as usize;
+        let m = word(4)? as usize;
+        let trie_bits = word(5)?;
+        let slots = word(6)? as usize;
+        if trie_bits > 30 || slots != if trie_bits == 0 { 0 } else { 1 << trie_bits } {
+            return Err("bad trie size in stage blob".into());
         }
+        let mut pos = 4 * blob::HEADER_WORDS;
+        let mut take = |len: usize| -> Result<Range<usize>, String> {
+            let end = pos.checked_add(len).filter(|&e| e <= bytes.len());
+            let end = end.ok_or("truncated stage blob")?;
+            let r = pos..end;
+            pos = end;
+            Ok(r)
+        };
+        let filter_words = 1usize << (PAIR_BITS - 6);
+        let pairs = table::<u64>(bytes, keep, take(8 * filter_words)?);
+        let triples = table::<u64>(bytes, keep, take(8 * filter_words)?);
+        let identity = table::<u64>(bytes, keep, take(8 * n.div_ceil(64))?);
+        let offsets = table::<u32>(bytes, keep, take(4 * (n + 1))?);
+        let firsts_range = take(12 * m)?;
+        let trie = table::<u32>(bytes, keep, take(12 * slots)?);
         let vlen = *offsets.last().unwrap_or(&0) as usize;
-        let vbytes = bytes.get(pos..pos + vlen).ok_or("truncated stage blob")?;
-        let values = std::str::from_utf8(vbytes).map_err(|e| e.to_string())?.to_string();
-        pos += vlen;
-        let m = u32_at(&mut pos)? as usize;
-        let mut firsts = Vec::with_capacity(m);
-        for _ in 0..m {
-            let c = char::from_u32(u32_at(&mut pos)?).ok_or("bad character in stage blob")?;
-            let e = u32_at(&mut pos)?;
-            if (e & !MULTI) as usize > n {
-                return Err("bad entry in stage blob".into());
+        let values = table::<u8>(bytes, keep, take(vlen)?);
+        if pos != bytes.len() {
+            return Err("trailing bytes in stage blob".into());
+        }
+        let firsts = bytes[firsts_range].chunks_exact(12).map(|c| {
+            let w = |i: usize| u32::from_le_bytes(c[4 * i..4 * i + 4].try_into().unwrap());
+            (w(0), w(1), w(2))
+        });
+        if keep.is_none() {
+            // Untrusted: check what the walk and `value` rely on.
+            let text = std::str::from_utf8(&values).map_err(|e| e.to_string())?;
+            if offsets.windows(2).any(|w| w[0] > w[1])
+                || offsets.iter().any(|&o| !text.is_char_boundary(o as usize))
+            {
+                return Err("bad value offsets in stage blob".into());
             }
-            firsts.push((c, e));
+            for (c, e, d) in firsts.clone() {
+                let len = (d >> 24) & 0x3F;
+                let bad_direct = d & DIRECT != 0
+                    && (e & !MULTI == 0
+                        || !(1..=3).contains(&len)
+                        || std::str::from_utf8(&d.to_le_bytes()[..len as usize]).is_err());
+                if char::from_u32(c).is_none() || (e & !MULTI) as usize > n || bad_direct {
+                    return Err("bad entry in stage blob".into());
+                }
+            }
+            if trie.chunks_exact(3).any(|s| (s[2] & !HashTrie::HAS_CHILD) as usize > n) {
+                return Err("bad trie entry in stage blob".into());
+            }
         }
-        let tlen = u32_at(&mut pos)? as usize;
-        let tbytes = bytes.get(pos..pos + tlen).ok_or("truncated stage blob")?;
-        pos += tlen;
-        let trie = (tlen > 0).then(|| crawdad::Trie::deserialize_from_slice(tbytes).0);
-        let words = u32_at(&mut pos)? as usize;
-        let pbytes = bytes.get(pos..pos + 8 * words).ok_or("truncated stage blob")?;
-        let pairs: Box<[u64]> =
-            pbytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect();
-        if pairs.len() != 1 << (PAIR_BITS - 6) {
-            return Err("bad pair filter in stage blob".into());
-        }
-        pos += 8 * words;
-        let words = u32_at(&mut pos)? as usize;
-        let tbytes = bytes.get(pos..pos + 8 * words).ok_or("truncated stage blob")?;
-        let triples: Box<[u64]> =
-            tbytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect();
-        if triples.len() != 1 << (PAIR_BITS - 6) {
-            return Err("bad triple filter in stage blob".into());
-        }
-        pos += 8 * words;
-        let words = u32_at(&mut pos)? as usize;
-        let ibytes = bytes.get(pos..pos + 8 * words).ok_or("truncated stage blob")?;
-        let identity: Box<[u64]> =
-            ibytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect();
-        if identity.len() != n.div_ceil(64) {
-            return Err("bad identity set in stage blob".into());
-        }
+        let firsts = firsts.map(|(c, e, d)| (char::from_u32(c).unwrap_or('\0'), e, d));
         let newline_key = flags & 1 != 0;
-        let parts = Parts { offsets, values, trie, pairs, triples, identity, newline_key };
-        Ok(Stage::assemble(&firsts, parts))
+        let parts =
+            Parts { offsets, values, trie, trie_bits, pairs, triples, identity, newline_key };
+        Ok(Stage::assemble(firsts, parts))
     }
 
     /// The number of keys.
@@ -294,8 +371,11 @@ impl Stage {
     /// The value of key number `i`.
     #[inline]
     pub fn value(&self, i: u32) -> &str {
-        let i = i as usize;
-        &self.values[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+        // SAFETY: `values` is valid UTF-8 and every offset is a character
+        // boundary: checked in `from_blob`, true by construction in
+        // `from_entries` and in the built-in blobs (written by `encode`
+        // from `&str`s).
+        unsafe { std::str::from_utf8_unchecked(self.value_bytes(i)) }
     }
 
     /// The value of key number `i`, as bytes (no character-boundary checks
@@ -303,11 +383,22 @@ impl Stage {
     #[inline(always)]
     fn value_bytes(&self, i: u32) -> &[u8] {
         let i = i as usize;
-        &self.values.as_bytes()[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+        debug_assert!(i + 1 < self.offsets.len());
+        // SAFETY: key indices come from the first-character entries and the
+        // trie, which hold indices below `len()` (checked in `from_blob`,
+        // true by construction otherwise), and `offsets` has `len() + 1`
+        // ascending entries, the last one the length of `values`.
+        unsafe {
+            let a = *self.offsets.get_unchecked(i) as usize;
+            let b = *self.offsets.get_unchecked(i + 1) as usize;
+            debug_assert!(a <= b && b <= self.values.len());
+            self.values.get_unchecked(a..b)
+        }
     }
 
+    /// The entry (low half) and direct word (high half) of character `c`.
     #[inline(always)]
-    fn entry(&self, c: u32) -> u32 {
+    fn entry(&self, c: u32) -> u64 {
         match self.bmp.get(c as usize) {
             Some(&e) => e,
             None => self.astral.get(&c).copied().unwrap_or(0),
@@ -322,6 +413,18 @@ impl Stage {
         // SAFETY: `b` is a `&str`'s bytes; every `i` below is a character
         // start (a byte that can begin a key is never a continuation byte).
         let hit = |i: usize| self.entry(unsafe { decode_at(b, i) }.0) != 0;
+        #[cfg(target_arch = "x86_64")]
+        if let Some(ranges) = &self.prefix_ranges {
+            // One pass over the text instead of one per prefix.
+            let mut from = 0;
+            while let Some(i) = find_prefix(b, ranges, from) {
+                if hit(i) {
+                    return false;
+                }
+                from = i + 1;
+            }
+            return true;
+        }
         if let Some(prefixes) = &self.prefixes {
             // Few two-byte prefixes (the compatibility ideographs: EF A4 to
             // EF AB, F0 AF): one vectorised search per prefix beats
@@ -342,18 +445,34 @@ impl Stage {
         let buf = unsafe { out.as_mut_vec() };
         buf.reserve(text.len());
         let bytes = text.as_bytes();
+        let identity = &*self.identity;
         let mut replaced = 0;
         // Unchanged text (gaps and identity matches) is copied in one piece
         // when the next real replacement comes.
         let mut copy_from = 0;
         // Inlined: a call per match costs more than the match itself.
-        self.walk(
+        self.walk_direct(
             text,
             #[inline(always)]
-            |p| {
-                if let Piece::Match(a, b, v) = p
-                    && self.identity[v as usize / 64] & (1 << (v % 64)) == 0
-                {
+            |p, direct| {
+                let Piece::Match(a, b, v) = p else { return };
+                if direct & DIRECT != 0 {
+                    // One character to one character, the value at hand.
+                    if direct & DIRECT_SAME != 0 {
+                        return;
+                    }
+                    if copy_from < a {
+                        buf.extend_from_slice(&bytes[copy_from..a]);
+                    }
+                    let w = direct.to_le_bytes();
+                    match (direct >> 24) & 3 {
+                        3 => buf.extend_from_slice(&w[..3]),
+                        2 => buf.extend_from_slice(&w[..2]),
+                        _ => buf.push(w[0]),
+                    }
+                    copy_from = b;
+                    replaced += 1;
+                } else if identity[v as usize / 64] & (1 << (v % 64)) == 0 {
                     if copy_from < a {
                         buf.extend_from_slice(&bytes[copy_from..a]);
                     }
@@ -367,34 +486,52 @@ impl Stage {
         replaced
     }
 
-    /// The index of the two-character key `c1 c2`, if it is one.
-    #[inline]
-    fn trie_pair(&self, c1: u32, c2: u32) -> Option<u32> {
-        let trie = self.trie.as_ref()?;
-        trie.exact_match([char::from_u32(c1)?, char::from_u32(c2)?])
+    /// The trie node (slot) of the child `ch` of `parent`, if there is one.
+    #[inline(always)]
+    fn trie_child(&self, parent: u32, ch: u32) -> Option<usize> {
+        let t = &*self.trie;
+        if t.is_empty() {
+            return None;
+        }
+        let mask = (1usize << self.trie_bits) - 1;
+        let mut s = HashTrie::home(parent, ch, self.trie_bits);
+        loop {
+            // SAFETY: `s <= mask` and the table has `3 * (mask + 1)` words
+            // (checked when the stage was read or built).
+            let (p, c) = unsafe { (*t.get_unchecked(3 * s), *t.get_unchecked(3 * s + 1)) };
+            if p == parent && c == ch {
+                return Some(s);
+            }
+            if p == HashTrie::EMPTY {
+                return None;
+            }
+            s = (s + 1) & mask;
+        }
     }
 
-    /// The end of the longest key of two or more characters at byte `p`
-    /// of `text`, and its index.
-    #[inline]
-    fn trie_longest(&self, text: &[u8], p: usize) -> Option<(usize, u32)> {
-        let trie = self.trie.as_ref()?;
-        let end = Cell::new(p);
-        let mut best = None;
-        // The search pulls one character per step and yields at each key
-        // end, so `end` is then the byte end of that key.
-        for (v, _) in trie.common_prefix_search(Counting { bytes: text, end: &end }) {
-            best = Some((end.get(), v));
-        }
-        best
+    /// The value word of trie node `s`.
+    #[inline(always)]
+    fn trie_value(&self, s: usize) -> u32 {
+        debug_assert!(3 * s + 2 < self.trie.len());
+        // SAFETY: `s` is a slot found by `trie_child`, below the slot count.
+        unsafe { *self.trie.get_unchecked(3 * s + 2) }
     }
 
     /// Walks `text` as OpenCC does, reporting gaps and matches in order.
     /// Consecutive gaps may be reported separately; together the pieces
     /// cover `text` exactly.
     pub fn walk(&self, text: &str, mut f: impl FnMut(Piece)) {
+        self.walk_direct(text, |p, _| f(p));
+    }
+
+    /// [`Stage::walk`], also handing over with each match the direct word
+    /// of its key when the match is a one-character key (else 0).
+    #[inline(always)]
+    fn walk_direct(&self, text: &str, mut f: impl FnMut(Piece, u32)) {
         let b = text.as_bytes();
         let n = b.len();
+        let pairs = &*self.pairs;
+        let triples = &*self.triples;
         let mut p = 0;
         let mut gap = 0;
         // The character at `p`, decoded once: the look-ahead for the pair
@@ -404,7 +541,8 @@ impl Stage {
         let mut cur = if n > 0 { unsafe { decode_at(b, 0) } } else { (0, 0) };
         while p < n {
             let (c, l) = cur;
-            let e = self.entry(c);
+            let ed = self.entry(c);
+            let e = ed as u32;
             let next = p + l;
             let mut ahead = None;
             if e != 0 {
@@ -414,30 +552,44 @@ impl Stage {
                     let d = unsafe { decode_at(b, next) };
                     ahead = Some(d);
                     let h = pair_hash(c, d.0);
-                    if self.pairs[h >> 6] & (1 << (h & 63)) != 0 {
+                    if bit(pairs, h)
+                        && let Some(s) = self.trie_child(HashTrie::ROOT_TAG | c, d.0)
+                    {
                         // Trie keys have two or more characters: longer
                         // than `single` when found.
                         let third = next + d.1;
-                        let longer = third < n && {
-                            let c3 = unsafe { decode_at(b, third) }.0;
-                            let h = triple_hash(c, d.0, c3);
-                            self.triples[h >> 6] & (1 << (h & 63)) != 0
-                        };
-                        let found = if longer {
-                            self.trie_longest(b, p)
-                        } else {
-                            self.trie_pair(c, d.0).map(|v| (third, v))
-                        };
-                        if let Some(m) = found {
-                            best = Some(m);
+                        let v = self.trie_value(s);
+                        if v & !HashTrie::HAS_CHILD != 0 {
+                            best = Some((third, (v & !HashTrie::HAS_CHILD) - 1));
+                        }
+                        if v & HashTrie::HAS_CHILD != 0 && third < n {
+                            let mut cc = unsafe { decode_at(b, third) };
+                            let h = triple_hash(c, d.0, cc.0);
+                            if bit(triples, h) {
+                                let mut node = s;
+                                let mut at = third;
+                                while let Some(s) = self.trie_child(node as u32, cc.0) {
+                                    at += cc.1;
+                                    let v = self.trie_value(s);
+                                    if v & !HashTrie::HAS_CHILD != 0 {
+                                        best = Some((at, (v & !HashTrie::HAS_CHILD) - 1));
+                                    }
+                                    if v & HashTrie::HAS_CHILD == 0 || at >= n {
+                                        break;
+                                    }
+                                    cc = unsafe { decode_at(b, at) };
+                                    node = s;
+                                }
+                            }
                         }
                     }
                 }
                 if let Some((end, v)) = best {
                     if gap < p {
-                        f(Piece::Gap(gap, p));
+                        f(Piece::Gap(gap, p), 0);
                     }
-                    f(Piece::Match(p, end, v));
+                    let direct = if end == next { (ed >> 32) as u32 } else { 0 };
+                    f(Piece::Match(p, end, v), direct);
                     p = end;
                     gap = end;
                     cur = match ahead {
@@ -466,9 +618,97 @@ impl Stage {
             };
         }
         if gap < n {
-            f(Piece::Gap(gap, n));
+            f(Piece::Gap(gap, n), 0);
         }
     }
+}
+
+/// Bit `h` of a pair or triple filter.
+#[inline(always)]
+fn bit(filter: &[u64], h: usize) -> bool {
+    debug_assert!(h >> 6 < filter.len());
+    // SAFETY: the filter hashes are below 2^PAIR_BITS and every filter has
+    // 2^PAIR_BITS bits (its length is checked when a stage is read).
+    unsafe { *filter.get_unchecked(h >> 6) & (1 << (h & 63)) != 0 }
+}
+
+/// `prefixes` as ranges of second bytes under one first byte, when there
+/// are at most four such ranges.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+fn prefix_ranges(prefixes: &[[u8; 2]]) -> Option<Vec<(u8, u8, u8)>> {
+    let mut sorted = prefixes.to_vec();
+    sorted.sort_unstable();
+    let mut ranges: Vec<(u8, u8, u8)> = Vec::new();
+    for [a, b] in sorted {
+        match ranges.last_mut() {
+            Some((l, _, hi)) if *l == a && hi.checked_add(1) == Some(b) => *hi = b,
+            _ => ranges.push((a, b, b)),
+        }
+    }
+    (ranges.len() <= 4).then_some(ranges)
+}
+
+/// The first position `i >= from` of `b` where `b[i]` is the first byte
+/// of one of `ranges` and `b[i + 1]` lies in its second-byte range.
+///
+/// Sixteen positions at a time with SSE2 (part of every x86-64 CPU): the
+/// normalisation stage's keys (compatibility ideographs) begin with
+/// `EF A4..=AB` or `F0 AF`, and one pass testing both beats one `memmem`
+/// pass per two-byte prefix (nine of them).
+#[cfg(target_arch = "x86_64")]
+fn find_prefix(b: &[u8], ranges: &[(u8, u8, u8)], from: usize) -> Option<usize> {
+    // A fixed number of ranges lets the compiler keep every constant in a
+    // register and unroll the tests.
+    match ranges {
+        [r] => find_prefix_n(b, [*r], from),
+        [r, s] => find_prefix_n(b, [*r, *s], from),
+        [r, s, t] => find_prefix_n(b, [*r, *s, *t], from),
+        [r, s, t, u] => find_prefix_n(b, [*r, *s, *t, *u], from),
+        _ => (from..b.len().saturating_sub(1)).find(|&j| in_ranges(b, ranges, j)),
+    }
+}
+
+/// Whether a prefix of `ranges` starts at `b[j]` (`j + 1 < b.len()`).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+fn in_ranges(b: &[u8], ranges: &[(u8, u8, u8)], j: usize) -> bool {
+    ranges.iter().any(|&(lead, lo, hi)| b[j] == lead && (lo..=hi).contains(&b[j + 1]))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn find_prefix_n<const N: usize>(
+    b: &[u8],
+    ranges: [(u8, u8, u8); N],
+    from: usize,
+) -> Option<usize> {
+    use std::arch::x86_64::*;
+    let mut i = from;
+    // SAFETY: SSE2 is always available on x86_64; every load reads 16
+    // bytes at `i` or `i + 1` with `i + 17 <= b.len()`, so in bounds, and
+    // unaligned loads are allowed.
+    unsafe {
+        let splat = |x: u8| _mm_set1_epi8(x as i8);
+        let consts = ranges.map(|(lead, lo, hi)| (splat(lead), splat(lo), splat(hi - lo)));
+        while i + 17 <= b.len() {
+            let p = b.as_ptr().add(i);
+            let first = _mm_loadu_si128(p.cast());
+            let second = _mm_loadu_si128(p.add(1).cast());
+            let mut any = _mm_setzero_si128();
+            for &(lead, lo, span) in &consts {
+                let is_lead = _mm_cmpeq_epi8(first, lead);
+                // second - lo <= hi - lo, unsigned: min(x, span) == x.
+                let x = _mm_sub_epi8(second, lo);
+                let in_range = _mm_cmpeq_epi8(_mm_min_epu8(x, span), x);
+                any = _mm_or_si128(any, _mm_and_si128(is_lead, in_range));
+            }
+            let mask = _mm_movemask_epi8(any);
+            if mask != 0 {
+                return Some(i + mask.trailing_zeros() as usize);
+            }
+            i += 16;
+        }
+    }
+    (i..b.len().saturating_sub(1)).find(|&j| in_ranges(b, &ranges, j))
 }
 
 /// The byte offset of the first ideographic description operator
@@ -629,6 +869,32 @@ mod tests {
         assert!(!s.cannot_match("a"));
     }
 
+    proptest::proptest! {
+        /// The one-pass prefix search finds every place the per-prefix
+        /// search finds, and `cannot_match` agrees with a plain scan.
+        #[test]
+        fn prefix_search_agrees(t in "[\u{F900}-\u{F902}\u{FA00}\u{FAFF}\u{FF0C}\u{FE30}\u{2F800}\u{2FA1D}\u{1F600}头a，。]{0,50}") {
+            let s = stage(&[("\u{F901}", "x"), ("\u{FAFF}", "y"), ("\u{2F800}", "z"), ("\u{FA00}\u{F900}", "w")]);
+            let want = !t.chars().any(|c| ['\u{F901}', '\u{FAFF}', '\u{2F800}', '\u{FA00}'].contains(&c));
+            proptest::prop_assert_eq!(s.cannot_match(&t), want);
+            #[cfg(target_arch = "x86_64")]
+            {
+                let ranges = s.prefix_ranges.clone().unwrap();
+                let b = t.as_bytes();
+                let mut got = Vec::new();
+                let mut from = 0;
+                while let Some(i) = find_prefix(b, &ranges, from) {
+                    got.push(i);
+                    from = i + 1;
+                }
+                let mut all: Vec<usize> = s.prefixes.as_ref().unwrap().iter()
+                    .flat_map(|p| memchr::memmem::find_iter(b, p)).collect();
+                all.sort_unstable();
+                proptest::prop_assert_eq!(got, all);
+            }
+        }
+    }
+
     #[test]
     fn blob_round_trip() {
         let mut e = vec![("头发".to_string(), "頭髮".to_string()), ("发".into(), "發".into())];
@@ -638,6 +904,61 @@ mod tests {
         assert_eq!(run(&s, "头发发"), "頭髮發");
         assert!(!s.has_newline_key());
         assert!(Stage::from_blob(b"nope").is_err());
+        assert!(Stage::from_blob(&b[..b.len() - 1]).is_err());
+        // A value cut inside a character is refused.
+        let mut bad = b.clone();
+        let last = bad.len() - 1;
+        bad[last] = 0xE9;
+        assert!(Stage::from_blob(&bad).is_err());
+    }
+
+    /// `len` bytes of `b` copied into 8-byte aligned memory that is never
+    /// freed, as the built-in blobs are embedded.
+    fn leak_aligned(b: &[u8]) -> &'static [u8] {
+        let words: &'static mut [u64] = vec![0u64; b.len().div_ceil(8)].leak();
+        // SAFETY: the words are initialised, live forever and are at least
+        // `b.len()` bytes long; u8 has no alignment requirement.
+        let bytes: &'static mut [u8] =
+            unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr().cast(), b.len()) };
+        bytes.copy_from_slice(b);
+        bytes
+    }
+
+    #[test]
+    fn static_blob_borrows_and_agrees() {
+        let p = [
+            ("头", "頭"),
+            ("发", "發"),
+            ("头发", "頭髮"),
+            ("U盘", "隨身碟"),
+            ("a", ""),
+            ("ab", "X"),
+            ("头发丝", "頭髮絲"),
+            ("发长长", "髮長長"),
+            ("长头发丝丝", "Y"),
+            ("丝丝", "絲絲"),
+            ("U盘ab", "Z"),
+            ("𠀀𠀁", "astral"),
+            ("𠀀", "one"),
+        ];
+        let mut e: Vec<(String, String)> =
+            p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        e.sort();
+        let b = leak_aligned(&blob::encode(&e).unwrap());
+        let borrowed = Stage::from_static_blob(b).unwrap();
+        assert!(matches!(borrowed.trie, Cow::Borrowed(_)));
+        assert!(matches!(borrowed.pairs, Cow::Borrowed(_)));
+        assert!(matches!(borrowed.values, Cow::Borrowed(_)));
+        let copied = Stage::from_blob(b).unwrap();
+        assert!(matches!(copied.trie, Cow::Owned(_)));
+        let built = Stage::from_entries(&e).unwrap();
+        for t in ["头发丝丝长头发丝丝", "U盘abU盘a", "𠀀𠀁𠀀x发长长长", "⿰头发丝头发丝", ""]
+        {
+            let want = naive(&p, t);
+            assert_eq!(run(&borrowed, t), want, "{t}");
+            assert_eq!(run(&copied, t), want, "{t}");
+            assert_eq!(run(&built, t), want, "{t}");
+        }
     }
 
     proptest::proptest! {

@@ -28,6 +28,7 @@ mod matcher;
 mod script;
 pub(crate) mod spec;
 
+use std::borrow::Cow;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -80,9 +81,25 @@ fn builtin_stage(id: usize) -> Arc<Stage> {
         .get_or_init(|| {
             // The blobs were written by build.rs from checked dictionaries; a
             // failure here is a build defect, not a user error.
-            Arc::new(Stage::from_blob(builtin::STAGE_BLOBS[id]).expect("built-in stage blob"))
+            Arc::new(
+                Stage::from_static_blob(builtin::STAGE_BLOBS[id]).expect("built-in stage blob"),
+            )
         })
         .clone()
+}
+
+/// An embedded segment map (little-endian `u32`s), used in place when it
+/// is aligned (`build.rs` embeds it so) on a little-endian machine.
+fn seg_map_table(b: &'static [u8]) -> Cow<'static, [u32]> {
+    if cfg!(target_endian = "little") && b.as_ptr().align_offset(4) == 0 {
+        // SAFETY: aligned, in bounds, lives for the whole program; any bit
+        // pattern is a valid `u32`, stored as the machine reads it.
+        Cow::Borrowed(unsafe { std::slice::from_raw_parts(b.as_ptr().cast(), b.len() / 4) })
+    } else {
+        Cow::Owned(
+            b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+        )
+    }
 }
 
 /// The built-in name `name` stands for (`s2t`, `s2t.json`), if any.
@@ -103,7 +120,7 @@ pub struct Converter {
     segmentation: Option<Arc<Stage>>,
     chain: Vec<Arc<Stage>>,
     /// Segmentation key index to first-stage key index + 1 (0: none).
-    seg_map: Option<Arc<Vec<u32>>>,
+    seg_map: Option<Arc<Cow<'static, [u32]>>>,
     newline_safe: bool,
 }
 
@@ -123,12 +140,7 @@ impl Converter {
             .find(|p| p.name == bare && p.tofu == include_tofu_risk)
             .ok_or_else(|| unknown_config(name))?;
         let stages = |ids: &[usize]| ids.iter().map(|&i| builtin_stage(i)).collect::<Vec<_>>();
-        let seg_map = plan.seg_map.map(|i| {
-            let b = builtin::SEG_MAPS[i];
-            Arc::new(
-                b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
-            )
-        });
+        let seg_map = plan.seg_map.map(|i| Arc::new(seg_map_table(builtin::SEG_MAPS[i])));
         Ok(Converter::assemble(
             bare.to_string(),
             stages(plan.normalization),
@@ -186,7 +198,7 @@ impl Converter {
         let chain_e = sorted(plan.chain);
         let seg_e = plan.segmentation.map(FlatDict::into_sorted);
         let seg_map = match (&seg_e, chain_e.first()) {
-            (Some(s), Some(first)) => Some(Arc::new(blob::segment_map(s, first))),
+            (Some(s), Some(first)) => Some(Arc::new(Cow::Owned(blob::segment_map(s, first)))),
             _ => None,
         };
         let normalization = sorted(plan.normalization).iter().map(build).collect::<Result<_>>()?;
@@ -210,7 +222,7 @@ impl Converter {
         normalization: Vec<Arc<Stage>>,
         segmentation: Option<Arc<Stage>>,
         chain: Vec<Arc<Stage>>,
-        seg_map: Option<Arc<Vec<u32>>>,
+        seg_map: Option<Arc<Cow<'static, [u32]>>>,
     ) -> Converter {
         let newline_safe = normalization
             .iter()
