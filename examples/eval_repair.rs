@@ -8,6 +8,7 @@
 //! cargo run --release --example eval_repair -- --verbose
 //! cargo run --release --example eval_repair -- --pd .cache/repair/199801.txt --tang .cache/repair/tang
 //! cargo run --release --example eval_repair -- --data /tmp/heldout   # another case set
+//! cargo run --release --example eval_repair -- --lines clean.txt      # any clean text
 //! ```
 //!
 //! Scoring. A case names the rules it expects and how many changes of each.
@@ -190,6 +191,12 @@ fn main() {
     }
     if let Some(tang) = value("--tang") {
         corpus(&repairer, "Tang poems", tang_lines(&tang));
+    }
+    // `--lines FILE`: any other clean text, one line at a time.
+    if let Some(path) = value("--lines") {
+        let text = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let lines = String::from_utf8_lossy(&text).lines().map(str::to_string).collect();
+        corpus(&repairer, &path.display().to_string(), lines);
     }
 }
 

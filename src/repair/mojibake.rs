@@ -24,6 +24,14 @@
 //! Latin-1 words (`café`: `é` alone is not valid UTF-8 or GBK), real rare
 //! Chinese and Japanese (the round trip fails or gives no common text) stay.
 //!
+//! Big5 ↔ GBK (B4a, B4b) is different: nearly every code is valid in both,
+//! so validity marks no segment, and cross-read characters are often
+//! common ones. There each character maps to one character, a Viterbi pass
+//! over a character bigram model chooses which runs of a line to replace,
+//! and a run must read as words to be accepted (see [`repair_dbcs_pair`]).
+//! These routes run on lines that are dense with rare characters or that
+//! hold a symbol GBK punctuation becomes in Big5 ([`Suspect::cross`]).
+//!
 //! U+FFFD inside a damaged run marks bytes the first decoder already lost.
 //! Following the catalogue, each is turned into one invalid byte (0xFF)
 //! before decoding, so that it comes back as one U+FFFD instead of letting
@@ -955,6 +963,45 @@ mod tests {
         assert_eq!(fix("ÏÔÖøÏÂ½µ"), "显著下降");
         assert_eq!(fix("¡°ÄãºÃ¡±£¬ÊÀ½ç£¡"), "“你好”，世界！");
         assert_eq!(fix("Õ²Ä·Ë¹¡¤ÀûÍ¢Ë¹»ù"), "詹姆斯·利廷斯基");
+    }
+
+    #[test]
+    fn big5_gbk_whole_runs() {
+        // GBK read as Big5: a symbol at the start (`●` read as `♂`) belongs
+        // to the run although few of the run's pairs are attested words.
+        assert_eq!(fix("♂等最堍俴ㄧ苤奀眕奻蹈陬※浀楷陳祫§"), "●单程运行８小时以上列车“夕发朝至”");
+        // Damage after clean text on the same line, with only common
+        // Traditional characters in it (not dense: found by `ㄛ`).
+        assert_eq!(
+            fix("人民生活水平大大提高。勀笲辣網陔爛懂還ㄛ"),
+            "人民生活水平大大提高。万众欢呼新年来临，"
+        );
+        // Big5 read as GBK: the first and the last character, where the
+        // model alone cannot choose, go with the run to the line's ends.
+        assert_eq!(fix("種羆参羆瞶穦ǎ窥ㄤ礰窥ㄤ"), "意總統總理會見錢其琛錢其");
+        assert_eq!(fix("戰後日本產業政策的啓示猳基盢稬害"), "戰後日本產業政策的啓示油價將微漲");
+        assert_eq!(fix("近幾年，砰▅玻穨祇甶莱籔瓣悔钡瓂"), "近幾年，體育產業發展應與國際接軌");
+        // A source of unknown characters reading as common Traditional ones.
+        assert_eq!(fix("也是我國歷史上所罕見的。眣眣薄瞏"), "也是我國歷史上所罕見的。悠悠情深");
+    }
+
+    #[test]
+    fn big5_gbk_leaves_poems() {
+        // Tang lines whose cross-reads are common characters, some with an
+        // attested pair (`舊舊`, `愁愁`: a doubled character reads as a
+        // doubled character, which proves nothing).
+        for s in [
+            "黍稷黯黯",
+            "嘈嘈兮啾啾",
+            "斐兮璨璨",
+            "甒濁醪蟻浮浮",
+            "詩詠蘋洲暮鳥",
+            "稀稀疎疎",
+            "翠修蛾歛",
+            "簾霜靄靄",
+        ] {
+            assert_eq!(fix(s), s, "{s}");
+        }
     }
 
     #[test]

@@ -32,6 +32,10 @@ use super::tables::{self, is_han};
 /// Question particles: a `?` right after one of these ends a question.
 const PARTICLES: &str = "吗呢吧啊呀么嘛哪谁啥何否";
 
+/// Characters of question words (`哪个`, `什么`, `怎么`, `几`): a name
+/// confirmed only by an ethnic group must have none.
+const QUESTION_CHARS: &str = "吗呢吧啊呀么嘛哪谁啥何否怎几";
+
 /// Which of the two rules are on.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct NameRules {
@@ -230,12 +234,24 @@ fn chain(text: &str, at: usize) -> (usize, usize) {
     (start, at + len)
 }
 
-/// Whether the name chain around the `?` is short (at most eight Han
-/// characters) and directly followed by a bracketed ethnic group: one to
-/// four Han characters and `族` (`（藏族）`, `（维吾尔族）`).
+/// Whether the name chain around the `?` is an entry of a list of names
+/// with an ethnic group (`、措如?次朗（藏族）、`): it starts the line or
+/// follows a list delimiter, each of its parts is one to four Han
+/// characters, and a bracketed group follows it directly (one to four Han
+/// characters and `族`: `（藏族）`, `（维吾尔族）`). A question never looks
+/// like that (`是哪个民族?藏族（藏族）`: a clause, not a name; `哪个民族?藏族`:
+/// a question word).
 fn ethnic_gloss(text: &str, at: usize) -> bool {
     let (start, end) = chain(text, at);
-    if text[start..end].chars().filter(|&c| is_han(c)).count() > 8 {
+    let before = text[..start].chars().next_back();
+    if before.is_some_and(|c| !"、，,；;：:（( 　\t\n".contains(c)) {
+        return false;
+    }
+    let short_parts = text[start..end].split(['?', '·']).all(|part| {
+        let n = part.chars().count();
+        (1..=4).contains(&n) && part.chars().all(|c| is_han(c) && !QUESTION_CHARS.contains(c))
+    });
+    if !short_parts {
         return false;
     }
     let after = &text[end..];
@@ -409,6 +425,8 @@ mod tests {
             "是哪个民族?藏族（藏族）",
             "他来自西藏?次朗说（藏族）",
             "这里是中华人民共和国西藏自治区?次朗（藏族）",
+            "哪个民族?藏族（藏族）",
+            "问：什么族?藏族（藏族）",
         ] {
             assert_eq!(fix(s), s, "{s}");
         }
