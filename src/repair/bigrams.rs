@@ -18,6 +18,7 @@
 //! the context.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 const BIGRAMS: &str = include_str!("../../data/repair/bigrams.txt");
@@ -26,15 +27,38 @@ const ST_CHARACTERS: &str = include_str!("../../dict/STCharacters.txt");
 /// Weight of the pair estimate against the unigram one.
 const LAMBDA: f32 = 0.6;
 
+/// A multiplicative hash for the pair keys (two code points packed in a
+/// `u32`): the default SipHash made the lookups the rule's main cost.
+#[derive(Default)]
+struct PairHasher(u64);
+
+impl Hasher for PairHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.0 = u64::from(x).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+    }
+}
+
 pub(crate) struct Bigrams {
     /// Count of each BMP character (after folding to Simplified).
     uni: Vec<u32>,
+    /// The unigram estimate `p(c)` and its `ln`, per BMP code point
+    /// (folded), so that the hot loop needs no logarithm for it.
+    p_uni: Vec<f32>,
+    ln_uni: Vec<f32>,
     /// Pair counts, keyed by `a << 16 | b` (folded BMP code points).
-    pairs: HashMap<u32, u32>,
+    pairs: HashMap<u32, u32, BuildHasherDefault<PairHasher>>,
     /// Traditional to Simplified, per BMP code point (0: unchanged).
     fold: Vec<u16>,
-    /// `ln` of the unigram estimate's denominator.
-    ln_total: f32,
+    /// `ln p` of a character outside the BMP (never counted).
+    ln_unseen: f32,
 }
 
 pub(crate) fn bigrams() -> &'static Bigrams {
@@ -45,7 +69,7 @@ pub(crate) fn bigrams() -> &'static Bigrams {
 impl Bigrams {
     fn build() -> Bigrams {
         let mut uni = vec![0u32; 0x10000];
-        let mut pairs = HashMap::with_capacity(90_000);
+        let mut pairs = HashMap::with_capacity_and_hasher(90_000, Default::default());
         let mut total = 0u64;
         for line in BIGRAMS.lines() {
             let mut parts = line.splitn(3, '\t');
@@ -87,7 +111,15 @@ impl Bigrams {
         }
         // Add-half smoothing over a vocabulary of about 20,000 characters.
         let ln_total = (total as f32 + 0.5 * 20_000.0).ln();
-        Bigrams { uni, pairs, fold, ln_total }
+        let ln_uni: Vec<f32> = (0..0x10000usize)
+            .map(|cp| {
+                let k = if fold[cp] != 0 { fold[cp] as usize } else { cp };
+                (uni[k] as f32 + 0.5).ln() - ln_total
+            })
+            .collect();
+        let p_uni = ln_uni.iter().map(|x| x.exp()).collect();
+        let ln_unseen = 0.5f32.ln() - ln_total;
+        Bigrams { uni, p_uni, ln_uni, pairs, fold, ln_unseen }
     }
 
     /// The character the counts use for `c` (its Simplified form), as a
@@ -105,8 +137,7 @@ impl Bigrams {
     /// `ln p(c)`.
     #[inline]
     pub(crate) fn ln_uni(&self, c: char) -> f32 {
-        let n = self.key(c).map_or(0, |k| self.uni[k as usize]);
-        (n as f32 + 0.5).ln() - self.ln_total
+        self.ln_uni.get(c as usize).copied().unwrap_or(self.ln_unseen)
     }
 
     /// Count of the pair `a b` in the table.
@@ -127,7 +158,8 @@ impl Bigrams {
             return ln_b + (1.0 - LAMBDA).ln();
         }
         let ca = self.key(a).map_or(0, |k| self.uni[k as usize]).max(pair);
-        (LAMBDA * pair as f32 / ca as f32 + (1.0 - LAMBDA) * ln_b.exp()).ln()
+        let p_b = self.p_uni.get(b as usize).copied().unwrap_or(0.0);
+        (LAMBDA * pair as f32 / ca as f32 + (1.0 - LAMBDA) * p_b).ln()
     }
 }
 

@@ -621,37 +621,35 @@ fn repair_dbcs_pair(
             k += 1;
             continue;
         }
-        let start = k;
+        let stretch = k;
         while k < chars.len() && cross[k].is_some() {
             k += 1;
         }
-        let end = k;
-        if end - start < 4 {
-            continue;
-        }
-        let src: Vec<char> = chars[start..end].iter().map(|x| x.1).collect();
-        let dec: Vec<char> = cross[start..end].iter().map(|x| x.unwrap_or(' ')).collect();
-        let left = start.checked_sub(1).map(|i| chars[i].1).filter(|c| !c.is_ascii());
-        let after = chars.get(end).map(|x| x.1).filter(|c| !c.is_ascii());
-        for (i, j) in viterbi(lm, &src, &dec, left, after) {
-            let prev = if i == 0 { left } else { Some(src[i - 1]) };
-            let next = if j == src.len() { after } else { Some(src[j]) };
-            if !accept_cross_read(lm, right, &src[i..j], &dec[i..j], prev, next) {
-                continue;
+        for (start, end) in hot_regions(&chars, stretch, k) {
+            let src: Vec<char> = chars[start..end].iter().map(|x| x.1).collect();
+            let dec: Vec<char> = cross[start..end].iter().map(|x| x.unwrap_or(' ')).collect();
+            let left = start.checked_sub(1).map(|i| chars[i].1).filter(|c| !c.is_ascii());
+            let after = chars.get(end).map(|x| x.1).filter(|c| !c.is_ascii());
+            for (i, j) in viterbi(lm, &src, &dec, left, after) {
+                let prev = if i == 0 { left } else { Some(src[i - 1]) };
+                let next = if j == src.len() { after } else { Some(src[j]) };
+                if !accept_cross_read(lm, right, &src[i..j], &dec[i..j], prev, next) {
+                    continue;
+                }
+                let from = chars[start + i].0;
+                let to = chars.get(start + j).map_or(line.len(), |x| x.0);
+                let decoded: String = dec[i..j].iter().collect();
+                out.push_str(&line[copied..from]);
+                out.push_str(&decoded);
+                if changes.is_explaining() {
+                    let line_no = memchr::memchr_iter(b'\n', &whole.as_bytes()[..base]).count() + 1;
+                    let column = line[..from].chars().count() + 1;
+                    changes.record_at(Rule::Mojibake, line_no, column, &line[from..to], &decoded);
+                } else {
+                    changes.add(Rule::Mojibake, 1);
+                }
+                copied = to;
             }
-            let from = chars[start + i].0;
-            let to = chars.get(start + j).map_or(line.len(), |x| x.0);
-            let decoded: String = dec[i..j].iter().collect();
-            out.push_str(&line[copied..from]);
-            out.push_str(&decoded);
-            if changes.is_explaining() {
-                let line_no = memchr::memchr_iter(b'\n', &whole.as_bytes()[..base]).count() + 1;
-                let column = line[..from].chars().count() + 1;
-                changes.record_at(Rule::Mojibake, line_no, column, &line[from..to], &decoded);
-            } else {
-                changes.add(Rule::Mojibake, 1);
-            }
-            copied = to;
         }
     }
     if copied == 0 {
@@ -659,6 +657,34 @@ fn repair_dbcs_pair(
     }
     out.push_str(&line[copied..]);
     Some(out)
+}
+
+/// How far from an uncommon character a damaged run may reach, in
+/// characters (see [`hot_regions`]).
+const HOT_REACH: usize = 8;
+
+/// The parts of the cross-readable stretch `[start, end)` of `chars` worth
+/// a Viterbi pass: damage always has uncommon characters (cross-reads land
+/// on them most of the time), so only the characters within [`HOT_REACH`]
+/// of an uncommon one can belong to a damaged run. A clean paragraph is one
+/// long stretch (most characters of either encoding read as something in
+/// the other), and this keeps the pass to the few places around its rare
+/// words. Regions shorter than four characters are left out.
+fn hot_regions(chars: &[(usize, char)], start: usize, end: usize) -> Vec<(usize, usize)> {
+    let t = tables::tables();
+    let mut regions: Vec<(usize, usize)> = Vec::new();
+    for k in start..end {
+        if t.is_good(chars[k].1) {
+            continue;
+        }
+        let (from, to) = (k.saturating_sub(HOT_REACH).max(start), (k + 1 + HOT_REACH).min(end));
+        match regions.last_mut() {
+            Some(last) if from <= last.1 => last.1 = to,
+            _ => regions.push((from, to)),
+        }
+    }
+    regions.retain(|&(a, b)| b - a >= 4);
+    regions
 }
 
 /// The runs `[i, j)` of `src` that the most likely reading replaces by
