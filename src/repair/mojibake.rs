@@ -673,8 +673,8 @@ const HOT_REACH: usize = 8;
 fn hot_regions(chars: &[(usize, char)], start: usize, end: usize) -> Vec<(usize, usize)> {
     let t = tables::tables();
     let mut regions: Vec<(usize, usize)> = Vec::new();
-    for k in start..end {
-        if t.is_good(chars[k].1) {
+    for (k, &(_, c)) in chars.iter().enumerate().take(end).skip(start) {
+        if t.is_good(c) {
             continue;
         }
         let (from, to) = (k.saturating_sub(HOT_REACH).max(start), (k + 1 + HOT_REACH).min(end));
