@@ -22,6 +22,7 @@
 //! characters close together?) and returns the input borrowed when the
 //! answer is no.
 
+mod bigrams;
 mod entities;
 mod markers;
 mod mojibake;

@@ -24,6 +24,14 @@
 //! Latin-1 words (`café`: `é` alone is not valid UTF-8 or GBK), real rare
 //! Chinese and Japanese (the round trip fails or gives no common text) stay.
 //!
+//! Big5 ↔ GBK (B4a, B4b) is different: nearly every code is valid in both,
+//! so validity marks no segment, and cross-read characters are often
+//! common ones. There each character maps to one character, a Viterbi pass
+//! over a character bigram model chooses which runs of a line to replace,
+//! and a run must read as words to be accepted (see [`repair_dbcs_pair`]).
+//! These routes run on lines that are dense with rare characters or that
+//! hold a symbol GBK punctuation becomes in Big5 ([`Suspect::cross`]).
+//!
 //! U+FFFD inside a damaged run marks bytes the first decoder already lost.
 //! Following the catalogue, each is turned into one invalid byte (0xFF)
 //! before decoding, so that it comes back as one U+FFFD instead of letting
@@ -44,6 +52,7 @@ use std::sync::OnceLock;
 
 use crate::rules::{Changes, Rule};
 
+use super::bigrams;
 use super::tables::{self, class};
 
 /// The Windows-1252 characters for bytes 0x80-0x9F (WHATWG table); the five
@@ -203,12 +212,7 @@ impl Route {
     /// The bytes the wrong decoder read to produce `c` (non-ASCII `c` only).
     fn encode(self, c: char, buf: &mut Vec<u8>) -> bool {
         if c == '\u{FFFD}' {
-            // Between two double-byte encodings a lost character stands for a
-            // lost pair: two gap bytes keep the pairs aligned.
-            match (self.wrong, self.right) {
-                (Wrong::Dbcs(_), Right::Dbcs(_)) => buf.extend_from_slice(&[0xFF, 0xFF]),
-                _ => buf.push(0xFF),
-            }
+            buf.push(0xFF);
             return true;
         }
         match self.wrong {
@@ -244,6 +248,11 @@ pub(crate) struct Suspect {
     /// double-byte routes. Mojibake of that kind is dense with rare
     /// characters; clean text has rare words (`猖獗`), not rare runs.
     pub dense: bool,
+    /// A symbol that GBK punctuation or digits become when read as Big5
+    /// (`，` → `ㄛ`, `。` → `﹝`, `５` → `ㄤ`): the Big5 ↔ GBK routes only.
+    /// Text read that way keeps many common Traditional characters, so it
+    /// is not always dense.
+    pub cross: bool,
     /// A character that may start a loss marker (for `loss-markers`, which
     /// shares this scan).
     pub marker: bool,
@@ -252,7 +261,7 @@ pub(crate) struct Suspect {
 impl Suspect {
     /// Whether any route could act.
     pub(crate) fn any(self) -> bool {
-        self.latin1 || self.dense
+        self.latin1 || self.dense || self.cross
     }
 }
 
@@ -309,12 +318,13 @@ pub(crate) fn suspect(text: &str) -> Suspect {
         let k = t.class(c);
         found.latin1 |= k & class::LATIN1 != 0;
         found.marker |= k & class::MARKER != 0;
+        found.cross |= k & class::CROSS != 0;
         let rare = !t.is_good(c) && !c.is_whitespace();
         window = ((window << 1) | u8::from(rare)) & 0x0F;
         if window.count_ones() >= 3 {
             found.dense = true;
         }
-        if found.latin1 && found.dense && found.marker {
+        if found.latin1 && found.dense && found.marker && found.cross {
             break;
         }
     }
@@ -376,7 +386,9 @@ fn repair_line(
         for route in ROUTES {
             let wanted = match route.wrong {
                 Wrong::Latin1 => found.latin1,
-                Wrong::Dbcs(_) => found.dense,
+                Wrong::Dbcs(_) => {
+                    found.dense || (found.cross && matches!(route.right, Right::Dbcs(_)))
+                }
             };
             if !wanted {
                 continue;
@@ -447,8 +459,7 @@ impl Encoded {
         let slice = &self.bytes[from..self.starts[end]];
         // Decode as far as possible, stopping at the first error that is
         // not a gap byte, then cut back to the last character boundary.
-        let dbcs_pair = matches!((route.wrong, route.right), (Wrong::Dbcs(_), Right::Dbcs(_)));
-        let used = decode_prefix(route.right, slice, dbcs_pair, None);
+        let used = decode_prefix(route.right, slice, None);
         let boundary = self.starts[i..=end].partition_point(|&s| s - from <= used) - 1;
         // One source character never makes an acceptable repair (see
         // `plausible_repair`), so do not build its text.
@@ -457,7 +468,7 @@ impl Encoded {
         }
         let cut = self.starts[i + boundary] - from;
         let mut text = String::with_capacity(cut);
-        decode_prefix(route.right, &slice[..cut], dbcs_pair, Some(&mut text));
+        decode_prefix(route.right, &slice[..cut], Some(&mut text));
         Some((i + boundary, text))
     }
 }
@@ -466,12 +477,7 @@ impl Encoded {
 /// except at gap bytes (0xFF, one per U+FFFD in the damaged text), which
 /// become one U+FFFD together with the incomplete character before them.
 /// Returns the text and the number of bytes used.
-fn decode_prefix(
-    right: Right,
-    bytes: &[u8],
-    stop_at_junk: bool,
-    mut out: Option<&mut String>,
-) -> usize {
+fn decode_prefix(right: Right, bytes: &[u8], mut out: Option<&mut String>) -> usize {
     // `out` is None for a dry run that only measures the valid prefix: most
     // segment tries fail after a character or two and need no text.
     let mut last_lost = false;
@@ -531,11 +537,6 @@ fn decode_prefix(
                     continue;
                 }
                 match dbcs(d).get(b, t) {
-                    // Between two double-byte encodings nearly every pair is
-                    // valid, so validity alone would run to the end of the
-                    // line from every start (quadratic); a repair never
-                    // contains junk, so stop there (see `trim_pairs`).
-                    Some(c) if stop_at_junk && tables::tables().plausibility(c) == 0.0 => break,
                     Some(c) => {
                         push_char(&mut out, &mut last_lost, c);
                         pos += 2;
@@ -570,31 +571,19 @@ fn repair_route(
     base: usize,
     changes: &mut Changes,
 ) -> Option<String> {
+    if let (Wrong::Dbcs(w), Right::Dbcs(r)) = (route.wrong, route.right) {
+        return repair_dbcs_pair(line, w, r, whole, base, changes);
+    }
     let enc = Encoded::new(line, route);
     let chars = &enc.chars;
     let mut out = String::new();
     let mut copied = 0; // byte offset in `line`
     let mut i = 0;
     while i < chars.len() {
-        let Some((mut end, mut decoded)) = enc.segment(route, i) else {
+        let Some((end, decoded)) = enc.segment(route, i) else {
             i += 1;
             continue;
         };
-        if let (Wrong::Dbcs(_), Right::Dbcs(_)) = (route.wrong, route.right) {
-            // One character for one character: keep the first stretch that
-            // decodes without junk; clean text next to the damage does not.
-            match trim_pairs(&chars[i..end], &decoded) {
-                Some((skip, keep, text)) => {
-                    i += skip;
-                    end = i + keep;
-                    decoded = text;
-                }
-                None => {
-                    i += 1;
-                    continue;
-                }
-            }
-        }
         let from = chars[i].0;
         let to = chars.get(end).map_or(line.len(), |x| x.0);
         let source = &line[from..to];
@@ -623,21 +612,285 @@ fn repair_route(
     Some(out)
 }
 
-/// For a double-byte to double-byte route, where character `k` of the
-/// source became character `k` of `decoded`: the first stretch of decoded
-/// text without junk, as (characters skipped at the start, characters kept,
-/// text). Clean text next to the damage decodes to junk somewhere, so a
-/// stretch ends there.
-fn trim_pairs(source: &[(usize, char)], decoded: &str) -> Option<(usize, usize, String)> {
-    let d: Vec<char> = decoded.chars().collect();
-    if d.len() != source.len() {
+/// The prior against changing text, in nats: what a changed run must gain
+/// under the bigram model before it is considered at all.
+const CHANGE_PRIOR: f32 = 8.0;
+
+/// The extra cost, in nats, of a switch between damaged and clean text
+/// inside a run of Han characters (see [`viterbi`]).
+const MID_FIELD: f32 = 3.0;
+
+/// The Big5 ↔ GBK routes. Each character maps to at most one character
+/// (its two bytes, read the other way), so the question is only *which*
+/// characters of a line to replace. For every stretch of characters that
+/// all have a cross-read, a two-state Viterbi pass (keep or replace each
+/// character) picks the reading of the line that a bigram model of Chinese
+/// finds most likely, paying [`CHANGE_PRIOR`] for every run it replaces.
+/// Clean text next to damage stays (its own reading is the likely one), and
+/// the damaged run is replaced whole, boundary characters included. Every
+/// run the pass wants to replace must then pass [`accept_cross_read`].
+fn repair_dbcs_pair(
+    line: &str,
+    wrong: Dbcs,
+    right: Dbcs,
+    whole: &str,
+    base: usize,
+    changes: &mut Changes,
+) -> Option<String> {
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    let (w, r) = (dbcs(wrong), dbcs(right));
+    let cross: Vec<Option<char>> = chars
+        .iter()
+        .map(|&(_, c)| {
+            if c.is_ascii() || c == '\u{FFFD}' {
+                return None;
+            }
+            let code = w.reverse.get(c as usize).filter(|b| b[0] != 0)?;
+            r.get(code[0], code[1]).filter(|&d| d != c)
+        })
+        .collect();
+    let lm = bigrams::bigrams();
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut k = 0;
+    while k < chars.len() {
+        if cross[k].is_none() {
+            k += 1;
+            continue;
+        }
+        let stretch = k;
+        while k < chars.len() && cross[k].is_some() {
+            k += 1;
+        }
+        for (start, end) in hot_regions(&chars, stretch, k) {
+            let src: Vec<char> = chars[start..end].iter().map(|x| x.1).collect();
+            let dec: Vec<char> = cross[start..end].iter().map(|x| x.unwrap_or(' ')).collect();
+            let left = start.checked_sub(1).map(|i| chars[i].1).filter(|c| !c.is_ascii());
+            let after = chars.get(end).map(|x| x.1).filter(|c| !c.is_ascii());
+            for (i, j) in viterbi(lm, &src, &dec, left, after) {
+                let prev = if i == 0 { left } else { Some(src[i - 1]) };
+                let next = if j == src.len() { after } else { Some(src[j]) };
+                if !accept_cross_read(lm, right, &src[i..j], &dec[i..j], prev, next) {
+                    continue;
+                }
+                let from = chars[start + i].0;
+                let to = chars.get(start + j).map_or(line.len(), |x| x.0);
+                let decoded: String = dec[i..j].iter().collect();
+                out.push_str(&line[copied..from]);
+                out.push_str(&decoded);
+                if changes.is_explaining() {
+                    let line_no = memchr::memchr_iter(b'\n', &whole.as_bytes()[..base]).count() + 1;
+                    let column = line[..from].chars().count() + 1;
+                    changes.record_at(Rule::Mojibake, line_no, column, &line[from..to], &decoded);
+                } else {
+                    changes.add(Rule::Mojibake, 1);
+                }
+                copied = to;
+            }
+        }
+    }
+    if copied == 0 {
         return None;
     }
+    out.push_str(&line[copied..]);
+    Some(out)
+}
+
+/// How far from an uncommon character a damaged run may reach, in
+/// characters (see [`hot_regions`]).
+const HOT_REACH: usize = 8;
+
+/// The parts of the cross-readable stretch `[start, end)` of `chars` worth
+/// a Viterbi pass: damage always has uncommon characters (cross-reads land
+/// on them most of the time), so only the characters within [`HOT_REACH`]
+/// of an uncommon one can belong to a damaged run. A clean paragraph is one
+/// long stretch (most characters of either encoding read as something in
+/// the other), and this keeps the pass to the few places around its rare
+/// words. Regions shorter than four characters are left out.
+fn hot_regions(chars: &[(usize, char)], start: usize, end: usize) -> Vec<(usize, usize)> {
     let t = tables::tables();
-    let ok = |c: char| c == '\u{FFFD}' || t.plausibility(c) > 0.0;
-    let start = d.iter().position(|&c| ok(c))?;
-    let end = d[start..].iter().position(|&c| !ok(c)).map_or(d.len(), |n| start + n);
-    Some((start, end - start, d[start..end].iter().collect()))
+    let mut regions: Vec<(usize, usize)> = Vec::new();
+    for (k, &(_, c)) in chars.iter().enumerate().take(end).skip(start) {
+        if t.is_good(c) {
+            continue;
+        }
+        let (from, to) = (k.saturating_sub(HOT_REACH).max(start), (k + 1 + HOT_REACH).min(end));
+        match regions.last_mut() {
+            Some(last) if from <= last.1 => last.1 = to,
+            _ => regions.push((from, to)),
+        }
+    }
+    regions.retain(|&(a, b)| b - a >= 4);
+    regions
+}
+
+/// The runs `[i, j)` of `src` that the most likely reading replaces by
+/// `dec` (see [`repair_dbcs_pair`]); `left` and `after` are the fixed
+/// neighbours of the stretch.
+fn viterbi(
+    lm: &bigrams::Bigrams,
+    src: &[char],
+    dec: &[char],
+    left: Option<char>,
+    after: Option<char>,
+) -> Vec<(usize, usize)> {
+    let n = src.len();
+    let out = |k: usize, s: usize| if s == 0 { src[k] } else { dec[k] };
+    // Damage covers whole fields (a line, a sentence, a clause), so a
+    // switch between two Han characters costs more than one at a line end,
+    // next to ASCII or next to punctuation. Where the model cannot tell
+    // (`種` or `意` before `總統`), the run goes to the natural boundary.
+    let han = |c: Option<char>| c.is_some_and(tables::is_han);
+    let edge = |k: usize| {
+        let (a, b) = if k == 0 {
+            (left, Some(src[0]))
+        } else {
+            (Some(src[k - 1]), src.get(k).copied().or(after))
+        };
+        let (da, db) =
+            (if k == 0 { left } else { Some(dec[k - 1]) }, dec.get(k).copied().or(after));
+        if han(a) && han(b) && han(da) && han(db) { MID_FIELD } else { 0.0 }
+    };
+    let mut score = [lm.ln_next(left, src[0]), lm.ln_next(left, dec[0]) - CHANGE_PRIOR - edge(0)];
+    // back[k][s]: the state at k-1 on the best path into state s at k.
+    let mut back = vec![[0u8; 2]; n];
+    for k in 1..n {
+        let mut next = [0.0f32; 2];
+        for s in 0..2 {
+            let o = out(k, s);
+            let from_keep = score[0] + lm.ln_next(Some(src[k - 1]), o)
+                - if s == 1 { CHANGE_PRIOR + edge(k) } else { 0.0 };
+            let from_change =
+                score[1] + lm.ln_next(Some(dec[k - 1]), o) - if s == 0 { edge(k) } else { 0.0 };
+            if from_change > from_keep {
+                next[s] = from_change;
+                back[k][s] = 1;
+            } else {
+                next[s] = from_keep;
+            }
+        }
+        score = next;
+    }
+    if let Some(a) = after {
+        score[0] += lm.ln_next(Some(src[n - 1]), a);
+        score[1] += lm.ln_next(Some(dec[n - 1]), a) - edge(n);
+    }
+    let mut s = usize::from(score[1] > score[0]);
+    let mut runs = Vec::new();
+    let mut run_end = None;
+    for k in (0..n).rev() {
+        if s == 1 && run_end.is_none() {
+            run_end = Some(k + 1);
+        }
+        if s == 0
+            && let Some(e) = run_end.take()
+        {
+            runs.push((k + 1, e));
+        }
+        s = back[k][s] as usize;
+    }
+    if let Some(e) = run_end {
+        runs.push((0, e));
+    }
+    runs.reverse();
+    runs
+}
+
+/// Whether a run the Viterbi pass wants to replace is a repair we can
+/// justify. Characters alone cannot decide it (see [`repair_dbcs_pair`]),
+/// so the replacement must read as *words*: of its adjacent pairs, at least
+/// two more are attested in the bigram table than in the source, and a
+/// good share of all (half; a third from four on; a quarter, or any two,
+/// when source symbols read as punctuation add their own evidence). On the
+/// clean corpora no chance decode of four or more characters has two
+/// attested pairs. It must also be mostly common characters, have no kana,
+/// and show none of the signs of real text (kana words, bopomofo decoding
+/// to hanzi, a Simplified form in what should be Big5 text).
+fn accept_cross_read(
+    lm: &bigrams::Bigrams,
+    right: Dbcs,
+    src: &[char],
+    dec: &[char],
+    prev: Option<char>,
+    next: Option<char>,
+) -> bool {
+    let t = tables::tables();
+    let len = src.len();
+    let ln = |s: &[char]| {
+        let mut sum = lm.ln_next(prev, s[0]);
+        for w in s.windows(2) {
+            sum += lm.ln_next(Some(w[0]), w[1]);
+        }
+        if let Some(a) = next {
+            sum += lm.ln_next(Some(s[s.len() - 1]), a);
+        }
+        sum
+    };
+    let (mut pairs, mut attested, mut src_attested) = (0, 0, 0);
+    for k in 1..len {
+        if src[k - 1] == src[k] {
+            continue;
+        }
+        pairs += 1;
+        attested += usize::from(lm.pair(dec[k - 1], dec[k]) > 0);
+        src_attested += usize::from(lm.pair(src[k - 1], src[k]) > 0);
+    }
+    let symbols = src
+        .iter()
+        .zip(dec)
+        .filter(|&(&c, &d)| {
+            !c.is_ascii()
+                && !tables::is_han(c)
+                && t.plausibility(c) == 0.0
+                && t.class(d) & class::CJK_PUNCT != 0
+        })
+        .count();
+    let rare = dec.iter().filter(|&&c| !t.is_good(c)).count();
+    if len < 4 || rare * 4 > len {
+        return false;
+    }
+    if dec.iter().any(|&c| c.is_control() || t.class(c) & class::KANA != 0) {
+        return false;
+    }
+    let source: String = src.iter().collect();
+    if kana_word(&source) {
+        return false;
+    }
+    // Real Taiwanese text has runs of bopomofo (`ㄅㄆㄇ`) that would decode
+    // to hanzi; GBK read as Big5 gives bopomofo for full-width digits and
+    // punctuation only (`２１，` → `ㄠㄟㄛ`).
+    let mut run = 0;
+    for (&c, &d) in src.iter().zip(dec) {
+        if matches!(c, '\u{3100}'..='\u{312F}' | '\u{31A0}'..='\u{31BF}') && tables::is_han(d) {
+            run += 1;
+            if run >= 3 {
+                return false;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    // Big5 text is Traditional: a decoded Simplified-only form (`洁`, `惨`)
+    // means the decode is a chance one.
+    if right == Dbcs::Big5 && dec.iter().any(|&c| t.class(c) & class::SIMPLIFIED_ONLY != 0) {
+        return false;
+    }
+    let words = attested >= src_attested + 2
+        && (attested * 2 >= pairs
+            || (attested >= 4 && attested * 3 >= pairs)
+            || (symbols >= 1 && attested * 4 >= pairs)
+            || symbols >= 2);
+    // Big5 text read as GBK lands mostly on GBK's extension codes, which
+    // are characters unknown in real text (`眣眣薄瞏` for `悠悠情深`). Real
+    // text read the other way has known characters, so a source of mostly
+    // unknown characters reading as common Traditional ones is evidence
+    // enough with one attested pair (this is the direction with no
+    // punctuation evidence: Big5 punctuation has no GBK reading).
+    let unknown = src.iter().filter(|&&c| t.plausibility(c) == 0.0).count();
+    let unknown_source =
+        right == Dbcs::Big5 && rare == 0 && unknown * 5 >= len * 3 && attested > src_attested;
+    let gain = ln(dec) - ln(src);
+    gain >= 2.0 * len as f32 && (words || unknown_source)
 }
 
 /// Plausibility of `s` as Chinese: `(sum, total, lost)` over its non-ASCII
@@ -676,81 +929,35 @@ fn plausible_repair(route: Route, source: &str, decoded: &str) -> bool {
     if d < 0.85 || dl * 3 > dt || s > route.max_source || s + 0.4 > d {
         return false;
     }
-    // Real Japanese has runs of kana (`スミス`, `ました`); double-byte
-    // mojibake scatters single kana among rare hanzi. Kana cross-read as
-    // Big5 or GBK give plausible-looking hanzi, so kana words are kept.
-    if let Wrong::Dbcs(_) = route.wrong {
-        let t = tables::tables();
-        let (mut kana, mut run, mut longest) = (0, 0, 0);
-        for c in source.chars() {
-            if t.class(c) & class::KANA != 0 || c == '・' || c == 'ー' {
-                kana += 1;
-                run += 1;
-                longest = longest.max(run);
-            } else {
-                run = 0;
-            }
-        }
-        if longest >= 3 || kana * 2 > st {
-            return false;
-        }
-        // Bopomofo likewise: real Taiwanese text has runs of it (`ㄅㄆㄇ`)
-        // that would decode to hanzi; GBK read as Big5 gives it for
-        // full-width digits and punctuation (`２１，` → `ㄠㄟㄛ`).
-        if let Right::Dbcs(_) = route.right {
-            let mut run = 0;
-            for (c, d) in source.chars().zip(decoded.chars()) {
-                if matches!(c, '\u{3100}'..='\u{312F}' | '\u{31A0}'..='\u{31BF}')
-                    && tables::is_han(d)
-                {
-                    run += 1;
-                    if run >= 3 {
-                        return false;
-                    }
-                } else {
-                    run = 0;
-                }
-            }
-        }
-    }
-    // Between two double-byte encodings every code is valid in both more
-    // often than not, and common codes of one are common characters of the
-    // other, so character frequency alone cannot tell classical or rare
-    // Traditional text from cross-read text (`惆悵復惆悵` reads as GBK
-    // `报保確报保`). Ask for four characters and for symbols in the source:
-    // GBK punctuation read as Big5 gives bopomofo and symbols (`，` → `ㄛ`),
-    // Big5 text read as GBK gives kana; real Chinese has neither.
-    if let (Wrong::Dbcs(_), Right::Dbcs(_)) = (route.wrong, route.right) {
-        let t = tables::tables();
-        let junk_symbols = source
-            .chars()
-            .filter(|&c| {
-                !c.is_ascii() && !tables::is_han(c) && c != '\u{FFFD}' && t.plausibility(c) == 0.0
-            })
-            .count();
-        let punct = decoded.chars().any(|c| t.class(c) & class::CJK_PUNCT != 0);
-        // Big5 text read as GBK loses its punctuation (Big5 `，` A141 is no
-        // GBK code), so there the evidence may also be a source of mostly
-        // unknown characters decoding to common ones. The other direction
-        // cannot use this: classical Traditional text read back as GBK
-        // passes it (`蹉跎` → `廖禮`).
-        let unknown = source.chars().filter(|&c| !c.is_ascii() && t.plausibility(c) == 0.0).count();
-        let all_common = decoded.chars().all(|c| c.is_ascii() || t.plausibility(c) == 1.0);
-        let big5 = matches!(route.right, Right::Dbcs(Dbcs::Big5));
-        // Big5 text is Traditional: a decoded Simplified-only form (`洁`,
-        // `惨`) means the decode is a chance one.
-        if big5 && decoded.chars().any(|c| t.class(c) & class::SIMPLIFIED_ONLY != 0) {
-            return false;
-        }
-        return dt >= 4
-            && (junk_symbols >= 2
-                || (junk_symbols >= 1 && punct)
-                || (big5 && unknown * 5 >= st * 3 && all_common));
+    if let Wrong::Dbcs(_) = route.wrong
+        && kana_word(source)
+    {
+        return false;
     }
     // Elsewhere two recovered characters are enough: one alone (`涓璦` →
     // `中a`) is too often a chance decode of two rare characters of real
     // text (`璇璣` would become `语^`).
     dt >= 2
+}
+
+/// Whether `source` looks like real Japanese: a run of three kana
+/// (`スミス`, `ました`) or mostly kana. Double-byte mojibake scatters single
+/// kana among rare hanzi; kana cross-read as Big5 or GBK give
+/// plausible-looking hanzi, so kana words are kept.
+fn kana_word(source: &str) -> bool {
+    let t = tables::tables();
+    let (mut kana, mut other, mut run, mut longest) = (0, 0, 0, 0);
+    for c in source.chars().filter(|c| !c.is_ascii() && *c != '\u{FFFD}') {
+        if t.class(c) & class::KANA != 0 || c == '・' || c == 'ー' {
+            kana += 1;
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            other += 1;
+            run = 0;
+        }
+    }
+    longest >= 3 || kana > other
 }
 
 #[cfg(test)]
@@ -855,6 +1062,45 @@ mod tests {
         assert_eq!(fix("ÏÔÖøÏÂ½µ"), "显著下降");
         assert_eq!(fix("¡°ÄãºÃ¡±£¬ÊÀ½ç£¡"), "“你好”，世界！");
         assert_eq!(fix("Õ²Ä·Ë¹¡¤ÀûÍ¢Ë¹»ù"), "詹姆斯·利廷斯基");
+    }
+
+    #[test]
+    fn big5_gbk_whole_runs() {
+        // GBK read as Big5: a symbol at the start (`●` read as `♂`) belongs
+        // to the run although few of the run's pairs are attested words.
+        assert_eq!(fix("♂等最堍俴ㄧ苤奀眕奻蹈陬※浀楷陳祫§"), "●单程运行８小时以上列车“夕发朝至”");
+        // Damage after clean text on the same line, with only common
+        // Traditional characters in it (not dense: found by `ㄛ`).
+        assert_eq!(
+            fix("人民生活水平大大提高。勀笲辣網陔爛懂還ㄛ"),
+            "人民生活水平大大提高。万众欢呼新年来临，"
+        );
+        // Big5 read as GBK: the first and the last character, where the
+        // model alone cannot choose, go with the run to the line's ends.
+        assert_eq!(fix("種羆参羆瞶穦ǎ窥ㄤ礰窥ㄤ"), "意總統總理會見錢其琛錢其");
+        assert_eq!(fix("戰後日本產業政策的啓示猳基盢稬害"), "戰後日本產業政策的啓示油價將微漲");
+        assert_eq!(fix("近幾年，砰▅玻穨祇甶莱籔瓣悔钡瓂"), "近幾年，體育產業發展應與國際接軌");
+        // A source of unknown characters reading as common Traditional ones.
+        assert_eq!(fix("也是我國歷史上所罕見的。眣眣薄瞏"), "也是我國歷史上所罕見的。悠悠情深");
+    }
+
+    #[test]
+    fn big5_gbk_leaves_poems() {
+        // Tang lines whose cross-reads are common characters, some with an
+        // attested pair (`舊舊`, `愁愁`: a doubled character reads as a
+        // doubled character, which proves nothing).
+        for s in [
+            "黍稷黯黯",
+            "嘈嘈兮啾啾",
+            "斐兮璨璨",
+            "甒濁醪蟻浮浮",
+            "詩詠蘋洲暮鳥",
+            "稀稀疎疎",
+            "翠修蛾歛",
+            "簾霜靄靄",
+        ] {
+            assert_eq!(fix(s), s, "{s}");
+        }
     }
 
     #[test]

@@ -52,6 +52,10 @@ pub(crate) mod class {
     pub const KANA: u16 = 128;
     /// A Simplified form that Traditional text does not use (`洁`, `惨`).
     pub const SIMPLIFIED_ONLY: u16 = 256;
+    /// A symbol that GBK punctuation and full-width digits become when
+    /// read as Big5: bopomofo (`ㄛ` for `，`, `ㄤ` for `５`), small forms
+    /// (`﹝` for `。`), spacing tone marks (`˙` for `；`), `※` and `〞`.
+    pub const CROSS: u16 = 512;
 }
 
 /// The class table for the BMP, plus nothing for the supplementary planes
@@ -107,6 +111,12 @@ impl Tables {
         }
         for c in (0x3041..=0x30FF).chain(0x31F0..=0x31FF).chain(0xFF66..=0xFF9F) {
             class[c] |= class::KANA;
+        }
+        for c in (0x3100..=0x312F).chain(0xFE50..=0xFE6F).chain(0x02C7..=0x02DD) {
+            class[c] |= class::CROSS;
+        }
+        for c in ['※', '〞'] {
+            class[c as usize] |= class::CROSS;
         }
         for ch in CJK_PUNCTUATION.chars() {
             class[ch as usize] |= class::CJK_PUNCT;
