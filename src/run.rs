@@ -18,9 +18,13 @@
 //! that fits in a block is processed whole with [`Pipeline::process_bytes`].
 //! A larger one is streamed: the encoding is detected on its first
 //! mebibyte, then blocks cut at line ends (at [`Pipeline::split_point`] for
-//! UTF-8) are processed with that encoding forced, a window of blocks in
-//! parallel, and written in order. Memory stays around (window + 1) blocks
-//! plus their outputs, whatever the size of the input; a single line longer
+//! UTF-8) are processed with that encoding forced. This is a pipeline: the
+//! thread that owns the document reads and cuts pieces and hands each to
+//! the pool at once, the pool processes them in parallel, and the owner
+//! writes the results in order as they arrive (processing a waiting piece
+//! itself meanwhile), so reading, processing and writing overlap. At most
+//! threads + 1 pieces are between read and written, so memory stays a few
+//! blocks per thread whatever the size of the input; a single line longer
 //! than a block is held whole.
 //!
 //! JSON Lines (`--jsonl`) go through [`crate::record`] a batch of lines at a
@@ -48,8 +52,12 @@ use crate::rules::{Changes, Rule, Stage};
 use crate::walk::{self, Entry, EntryKind};
 use crate::write::{self, Journal, JournalEntry};
 
-/// Default block size: 4 MiB.
-pub const DEFAULT_BLOCK_SIZE: usize = 4 << 20;
+/// Default block size: 2 MiB. A piece being processed costs a few times
+/// its size (input, decoded text, stage outputs), and a few pieces are in
+/// flight per thread; 2 MiB keeps a large s2t run near 25 MiB of resident
+/// memory on one thread and 40 MiB on two (4 MiB gave 35 and 60), and the
+/// pieces are still large enough that cutting them costs nothing measurable.
+pub const DEFAULT_BLOCK_SIZE: usize = 2 << 20;
 
 /// How many bytes of a large input the encoding is detected on.
 const PROBE_SIZE: usize = 1 << 20;
@@ -671,16 +679,24 @@ impl Ctx<'_> {
 
         // Large: detect on a prefix, then force that encoding on every piece
         // so that all pieces are read alike.
-        let probe = self.pipeline.process_bytes(&buf[..probe_len(&buf)], Some(io.path))?;
-        let encoding = probe.decode.encoding;
+        // Only decoding is done on the probe (as the pipeline would do it):
+        // the rest of the pipeline would be work thrown away, done before
+        // the parallel part can start.
+        let label = self.pipeline.config().encoding.as_deref();
+        let given = label.map(crate::decode::encoding_for_label).transpose()?;
+        let mut probe_changes = self.pipeline.new_changes();
+        let (_, info) = crate::decode::decode(&buf[..probe_len(&buf)], given, &mut probe_changes);
+        if let Some(reason) = info.binary {
+            return Err(Fail::Binary(reason));
+        }
+        let encoding = info.encoding;
         report.encoding = Some(encoding.to_string());
-        report.confidence = Some(probe.decode.confidence);
-        for (rule, n) in probe.changes.counts() {
+        report.confidence = Some(info.confidence);
+        for (rule, n) in probe_changes.counts() {
             if is_identity_decode_rule(rule) {
                 report.changes.add(rule, n);
             }
         }
-        drop(probe);
         let forced = Pipeline::new(Config {
             encoding: Some(encoding.to_string()),
             ..self.pipeline.config().clone()
@@ -696,7 +712,7 @@ impl Ctx<'_> {
     /// order as they come. At most [`in_flight_limit`] pieces are between
     /// being read and being written, which bounds memory; while waiting
     /// for the next piece in order, this thread processes a waiting piece
-    /// itself rather than sleep (the oldest first: the scope is FIFO).
+    /// itself rather than sleep.
     fn stream_pieces<R: Read>(
         &self,
         mut pieces: Pieces<'_, R>,
@@ -710,7 +726,7 @@ impl Ctx<'_> {
         let path = io.path;
         let stop = AtomicBool::new(false);
         let (tx, rx) = mpsc::channel::<Processed>();
-        rayon::in_place_scope_fifo(|scope| {
+        rayon::in_place_scope(|scope| {
             let mut read = 0usize;
             let mut written = 0usize;
             let mut more = true;
@@ -727,7 +743,7 @@ impl Ctx<'_> {
                             break;
                         };
                         let (tx, stop, seq) = (tx.clone(), &stop, read);
-                        scope.spawn_fifo(move |_| {
+                        scope.spawn(move |_| {
                             let doc = if stop.load(Ordering::Relaxed) {
                                 None
                             } else {
@@ -769,10 +785,15 @@ impl Ctx<'_> {
                             if rayon::yield_local() == Some(rayon::Yield::Executed) {
                                 continue;
                             }
-                            // Every piece in flight is being processed by
-                            // another thread: wait for one (each job sends
-                            // exactly once, panics included).
-                            rx.recv().expect("this thread holds a sender")
+                            // No piece is queued here: the others are being
+                            // processed elsewhere. Wait for one, but look
+                            // again for local work now and then rather than
+                            // block for good (each job sends exactly once,
+                            // panics included).
+                            match rx.recv_timeout(Duration::from_millis(2)) {
+                                Ok(p) => p,
+                                Err(_) => continue,
+                            }
                         }
                     };
                     ready.insert(p.seq, p);

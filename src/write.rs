@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::UNIX_EPOCH;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 
@@ -243,7 +243,7 @@ impl JournalEntry {
     /// Appends this entry's journal line for `rel` (with its line feed) to
     /// `buf`, to be written with others by [`Journal::append`].
     pub fn push_line(&self, rel: &Path, buf: &mut Vec<u8>) {
-        buf.extend_from_slice(format_line(rel, self).as_bytes());
+        write_line(rel, self, buf);
         buf.push(b'\n');
     }
 }
@@ -335,18 +335,34 @@ impl Journal {
     }
 }
 
+#[cfg(test)]
 fn format_line(rel: &Path, e: &JournalEntry) -> String {
-    let mut o = Map::new();
+    let mut line = Vec::with_capacity(128);
+    write_line(rel, e, &mut line);
+    String::from_utf8(line).expect("journal lines are UTF-8")
+}
+
+/// Writes the JSON object of one journal line (without its line feed):
+/// the same text serde_json would give for the object, written straight
+/// into `out` (the reporting thread makes one per file).
+fn write_line(rel: &Path, e: &JournalEntry, out: &mut Vec<u8>) {
     // File names need not be UTF-8; the bytes are kept in hex then.
     match rel.to_str() {
-        Some(s) => o.insert("path".into(), s.into()),
-        None => o.insert("path_hex".into(), hex(rel.as_os_str().as_encoded_bytes()).into()),
-    };
-    o.insert("size".into(), e.size.into());
-    o.insert("mtime_ns".into(), e.mtime_ns.to_string().into());
-    o.insert("options".into(), format!("{:016x}", e.options).into());
-    o.insert("out_size".into(), e.out_size.into());
-    Value::Object(o).to_string()
+        Some(s) => {
+            out.extend_from_slice(b"{\"path\":");
+            serde_json::to_writer(&mut *out, s).expect("writing to a Vec");
+        }
+        None => {
+            out.extend_from_slice(b"{\"path_hex\":\"");
+            out.extend_from_slice(hex(rel.as_os_str().as_encoded_bytes()).as_bytes());
+            out.push(b'"');
+        }
+    }
+    let _ = write!(
+        out,
+        ",\"size\":{},\"mtime_ns\":\"{}\",\"options\":\"{:016x}\",\"out_size\":{}}}",
+        e.size, e.mtime_ns, e.options, e.out_size
+    );
 }
 
 fn parse_line(line: &[u8]) -> Option<(PathBuf, JournalEntry)> {
@@ -535,6 +551,17 @@ mod tests {
         assert!(!j.is_current(Path::new("a.txt"), size, mtime + 1, 7, &target));
         fs::write(&target, "yyy").unwrap();
         assert!(!j.is_current(Path::new("a.txt"), size, mtime, 7, &target));
+    }
+
+    #[test]
+    fn journal_lines_are_the_json_objects() {
+        let e = JournalEntry { size: 1, mtime_ns: 1 << 100, options: 0xab, out_size: 4 };
+        let line = format_line(Path::new("d/\"q\"\\头.txt"), &e);
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["path"], "d/\"q\"\\头.txt");
+        assert_eq!(v["mtime_ns"], (1u128 << 100).to_string());
+        assert_eq!(v["options"], "00000000000000ab");
+        assert_eq!(parse_line(line.as_bytes()), Some((PathBuf::from("d/\"q\"\\头.txt"), e)));
     }
 
     #[cfg(unix)]
