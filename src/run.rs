@@ -381,7 +381,7 @@ impl Ctx<'_> {
             Journal::default()
         } else {
             write::sweep_temporaries(out);
-            Journal::open(out, true)?
+            Journal::open_with(out, true, !o.force)?
         };
         let mut report_file = match &o.report {
             Some(p) => Some(io::BufWriter::new(File::create(p).map_err(|e| Error::io(p, e))?)),

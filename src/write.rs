@@ -267,9 +267,16 @@ impl Journal {
     /// Reads `out/.zhclean-journal` and opens it for appending (creating
     /// `out`). With `write` false (`--dry-run`) nothing is created.
     pub fn open(out: &Path, write: bool) -> Result<Journal> {
+        Journal::open_with(out, write, true)
+    }
+
+    /// [`Journal::open`], reading the existing entries only if `read`
+    /// (`--force` consults none, and the journal of a folder redone many
+    /// times holds a line per output per run).
+    pub fn open_with(out: &Path, write: bool, read: bool) -> Result<Journal> {
         let path = out.join(JOURNAL_NAME);
         let mut done = HashMap::new();
-        if let Ok(f) = File::open(&path) {
+        if let Some(f) = read.then(|| File::open(&path).ok()).flatten() {
             for line in BufReader::new(f).split(b'\n').map_while(|l| l.ok()) {
                 if let Some((rel, entry)) = parse_line(&line) {
                     done.insert(rel, entry);
