@@ -5,18 +5,22 @@
 #   2. one large file (default 4 GB): peak memory (max RSS from
 #      /usr/bin/time -v) and -j2 against -j1.
 # Usage: scripts/bench-batch.sh [LARGE_BYTES] [WORK_DIR]
+# Env: SMALL_FILES (default 100000), ZHCLEAN (binary), OPTS (options),
+#      SKIP_LARGE (set: no large-file runs), REPEAT (runs per figure, default 1).
 # Needs: a release build (cargo build --release), python3, GNU time.
 set -euo pipefail
 LARGE=${1:-4000000000}
 WORK=${2:-$(mktemp -d /tmp/zhclean-bench.XXXXXX)}
 BIN=${ZHCLEAN:-$(dirname "$0")/../target/release/zhclean}
 OPTS=${OPTS:---convert s2t}
+SMALL_FILES=${SMALL_FILES:-100000}
+REPEAT=${REPEAT:-1}
 mkdir -p "$WORK"
 echo "work dir: $WORK; binary: $BIN; options: $OPTS"
 
-python3 - "$WORK" "$LARGE" <<'PY'
+python3 - "$WORK" "$LARGE" "$SMALL_FILES" <<'PY'
 import os, sys
-work, large = sys.argv[1], int(sys.argv[2])
+work, large, nsmall = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 def text(size, seed):
     out, i, n = [], seed, 0
     while n < size:
@@ -26,7 +30,7 @@ def text(size, seed):
 small = os.path.join(work, "small")
 if not os.path.isdir(small):
     body = [text(2048, k) for k in range(16)]
-    for i in range(100_000):
+    for i in range(nsmall):
         d = os.path.join(small, f"d{i % 1000:03}")
         os.makedirs(d, exist_ok=True)
         with open(os.path.join(d, f"f{i:06}.txt"), "w") as f:
@@ -63,13 +67,17 @@ run() { # name, args...
 sync
 SMALL_BYTES=$(du -sb --apparent-size "$WORK/small" | cut -f1)
 echo "small files: $(find "$WORK/small" -type f | wc -l) files, $SMALL_BYTES bytes"
-for j in 1 2; do
-    run "small-j$j" "$WORK/small" -o "$WORK/out-small" -j$j
-    run "same-size-file-j$j" "$WORK/same-size.txt" -o "$WORK/out-same.txt" -j$j
+for r in $(seq "$REPEAT"); do
+    for j in 1 2; do
+        run "small-j$j" "$WORK/small" -o "$WORK/out-small" -j$j
+        run "same-size-file-j$j" "$WORK/same-size.txt" -o "$WORK/out-same.txt" -j$j
+    done
 done
 [ "${SKIP_LARGE:-}" ] && exit 0
 echo "large file: $(stat -c %s "$WORK/large.txt") bytes"
-for j in 1 2; do
-    run "large-j$j" "$WORK/large.txt" -o "$WORK/out-large.txt" -j$j
+for r in $(seq "$REPEAT"); do
+    for j in 1 2; do
+        run "large-j$j" "$WORK/large.txt" -o "$WORK/out-large.txt" -j$j
+    done
 done
 rm -f "$WORK/out-large.txt"

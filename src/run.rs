@@ -18,14 +18,19 @@
 //! that fits in a block is processed whole with [`Pipeline::process_bytes`].
 //! A larger one is streamed: the encoding is detected on its first
 //! mebibyte, then blocks cut at line ends (at [`Pipeline::split_point`] for
-//! UTF-8) are processed with that encoding forced, a window of blocks in
-//! parallel, and written in order. Memory stays around (window + 1) blocks
-//! plus their outputs, whatever the size of the input; a single line longer
+//! UTF-8) are processed with that encoding forced. This is a pipeline: the
+//! thread that owns the document reads and cuts pieces and hands each to
+//! the pool at once, the pool processes them in parallel, and the owner
+//! writes the results in order as they arrive (processing a waiting piece
+//! itself meanwhile), so reading, processing and writing overlap. At most
+//! threads + 1 pieces are between read and written, so memory stays a few
+//! blocks per thread whatever the size of the input; a single line longer
 //! than a block is held whole.
 //!
 //! JSON Lines (`--jsonl`) go through [`crate::record`] a batch of lines at a
 //! time, in parallel, one line out per line in, in order.
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -47,8 +52,12 @@ use crate::rules::{Changes, Rule, Stage};
 use crate::walk::{self, Entry, EntryKind};
 use crate::write::{self, Journal, JournalEntry};
 
-/// Default block size: 4 MiB.
-pub const DEFAULT_BLOCK_SIZE: usize = 4 << 20;
+/// Default block size: 2 MiB. A piece being processed costs a few times
+/// its size (input, decoded text, stage outputs), and a few pieces are in
+/// flight per thread; 2 MiB keeps a large s2t run near 25 MiB of resident
+/// memory on one thread and 40 MiB on two (4 MiB gave 35 and 60), and the
+/// pieces are still large enough that cutting them costs nothing measurable.
+pub const DEFAULT_BLOCK_SIZE: usize = 2 << 20;
 
 /// How many bytes of a large input the encoding is detected on.
 const PROBE_SIZE: usize = 1 << 20;
@@ -269,7 +278,7 @@ impl Ctx<'_> {
         let mut emit = |line: String| progress.eprintln(&line);
         let on_bytes = |n: u64| progress.add_bytes(n);
         let go = |w: &mut dyn Write| -> std::result::Result<(), Fail> {
-            self.process(reader, name, out_name, w, &mut report, &mut emit, &on_bytes)
+            self.process(reader, None, name, out_name, w, &mut report, &mut emit, &on_bytes)
         };
         let result = match output {
             Some(out) if !o.dry_run => write::write_atomic(out, go),
@@ -372,7 +381,7 @@ impl Ctx<'_> {
             Journal::default()
         } else {
             write::sweep_temporaries(out);
-            Journal::open(out, true)?
+            Journal::open_with(out, true, !o.force)?
         };
         let mut report_file = match &o.report {
             Some(p) => Some(io::BufWriter::new(File::create(p).map_err(|e| Error::io(p, e))?)),
@@ -395,10 +404,14 @@ impl Ctx<'_> {
             let report_file = &mut report_file;
             // The one thread that owns the terminal, the report and the
             // summary; the workers below only send it their results.
+            let journal = &journal;
             let receiver = scope.spawn(move || {
                 let mut summary = Summary::default();
                 let mut status = Status::Success;
                 let mut files_done = 0;
+                // Journal lines of the outputs renamed in this burst.
+                let mut journal_lines = Vec::new();
+                let mut journal_ok = true;
                 // With many files, results are taken in bursts (one wake-up
                 // per 20 ms, not one per file): waking this thread for each
                 // small file costs more than the file itself.
@@ -416,15 +429,17 @@ impl Ctx<'_> {
                         Err(mpsc::RecvTimeoutError::Timeout) => {}
                         Err(mpsc::RecvTimeoutError::Disconnected) => open = false,
                     }
+                    let burst = queue.len() as u64;
                     for done in queue.drain(..) {
-                        files_done += 1;
-                        progress.set_files_done(files_done);
                         for line in &done.lines {
                             progress.eprintln(line);
                         }
                         if done.interrupted {
                             status = Status::Interrupted;
                             continue;
+                        }
+                        if let Some((rel, entry)) = &done.journal {
+                            entry.push_line(rel, &mut journal_lines);
                         }
                         if done.report.error.is_some() || done.report.bad_records > 0 {
                             status = status.max(Status::Failure);
@@ -439,12 +454,25 @@ impl Ctx<'_> {
                         }
                         summary.add(&done.report);
                     }
+                    // One write for the burst. A kill loses at most the
+                    // entries of one burst (those files are redone), and
+                    // every line names an output already in place.
+                    if let Err(e) = journal.append(&journal_lines)
+                        && journal_ok
+                    {
+                        progress.eprintln(&format!("zhclean: {}", Error::io(journal.path(), e)));
+                        journal_ok = false;
+                    }
+                    journal_lines.clear();
+                    if burst > 0 {
+                        files_done += burst;
+                        progress.set_files_done(files_done);
+                    }
                     progress.set_position(bytes_done.load(Ordering::Relaxed));
                 }
                 (summary, status)
             });
             // The workers, on the pool this function runs on.
-            let journal = &journal;
             entries.par_iter().zip(&targets).for_each_with(tx, |tx, (e, (text, copy))| {
                 let done = self.process_entry(e, text, copy, journal, single_file, bytes_done);
                 let _ = tx.send(done);
@@ -466,30 +494,10 @@ impl Ctx<'_> {
         Ok(status)
     }
 
-    /// Processes one file of a tree, and records its output in the journal
-    /// right after the rename (here, not in the reporting thread, so that a
-    /// kill loses as little as possible; never before, so that the journal
-    /// never names an output that is not there).
+    /// Processes one file of a tree. Its journal entry, if any, is only
+    /// made once the output has been renamed into place; the reporting
+    /// thread writes the entries of a burst of files in one write.
     fn process_entry(
-        &self,
-        e: &Entry,
-        text_target: &Path,
-        copy_target: &Path,
-        journal: &Journal,
-        single_file: bool,
-        bytes_done: &AtomicU64,
-    ) -> Done {
-        let mut done =
-            self.process_entry_inner(e, text_target, copy_target, journal, single_file, bytes_done);
-        if let Some((rel, entry)) = done.journal.take()
-            && let Err(err) = journal.record(&rel, &entry)
-        {
-            done.lines.push(format!("zhclean: {}", Error::io(journal.path(), err)));
-        }
-        done
-    }
-
-    fn process_entry_inner(
         &self,
         e: &Entry,
         text_target: &Path,
@@ -519,13 +527,11 @@ impl Ctx<'_> {
             done.interrupted = true;
             return done;
         }
-        let meta = match fs::metadata(&e.path) {
-            Ok(m) => m,
-            Err(err) => return self.failed(done, Error::io(&e.path, err)),
-        };
+        // The size and time are the walk's: taken before the file is read,
+        // so a file changed since then is redone by the next run.
         if !o.force
             && !single_file
-            && journal.is_current(&e.rel, &meta, self.fingerprint, text_target)
+            && journal.is_current(&e.rel, e.size, e.mtime_ns, self.fingerprint, text_target)
         {
             bytes_done.fetch_add(e.size, Ordering::Relaxed);
             done.report.skipped = Some(SkipReason::UpToDate);
@@ -543,7 +549,8 @@ impl Ctx<'_> {
             let mut emit = |line: String| lines.push(line);
             let report = &mut done.report;
             let go = |w: &mut dyn Write| {
-                self.process(file, &e.path, text_target, w, report, &mut emit, &on_bytes)
+                let hint = Some(e.size);
+                self.process(file, hint, &e.path, text_target, w, report, &mut emit, &on_bytes)
             };
             if o.dry_run { go(&mut io::sink()) } else { write::write_atomic(text_target, go) }
         };
@@ -551,10 +558,8 @@ impl Ctx<'_> {
         match result {
             Ok(()) => {
                 if !o.dry_run {
-                    done.journal = Some((
-                        e.rel.clone(),
-                        JournalEntry::new(&meta, self.fingerprint, done.report.bytes_out),
-                    ));
+                    done.journal =
+                        Some((e.rel.clone(), self.journal_entry(e, done.report.bytes_out)));
                 }
                 done
             }
@@ -576,10 +581,7 @@ impl Ctx<'_> {
                         match copy {
                             Ok(n) => {
                                 done.report.bytes_out = n;
-                                done.journal = Some((
-                                    e.rel.clone(),
-                                    JournalEntry::new(&meta, self.fingerprint, n),
-                                ));
+                                done.journal = Some((e.rel.clone(), self.journal_entry(e, n)));
                             }
                             Err(err) => return self.failed(done, err),
                         }
@@ -603,6 +605,10 @@ impl Ctx<'_> {
         }
     }
 
+    fn journal_entry(&self, e: &Entry, out_size: u64) -> JournalEntry {
+        JournalEntry { size: e.size, mtime_ns: e.mtime_ns, options: self.fingerprint, out_size }
+    }
+
     fn failed(&self, mut done: Done, err: Error) -> Done {
         done.lines.push(format!("zhclean: {err}"));
         done.report.error = Some(err.to_string());
@@ -616,6 +622,7 @@ impl Ctx<'_> {
     fn process(
         &self,
         reader: impl Read,
+        size_hint: Option<u64>,
         path: &Path,
         out: &Path,
         w: &mut dyn Write,
@@ -626,21 +633,35 @@ impl Ctx<'_> {
         let io = Io { path, out, w, on_bytes };
         match &self.opts.jsonl_fields {
             Some(fields) => self.process_records(reader, fields, io, report, emit),
-            None => self.process_text(reader, io, report, emit),
+            None => self.process_text(reader, size_hint, io, report, emit),
         }
     }
 
     /// Plain text: whole when it fits in a block, else streamed.
+    ///
+    /// `size_hint` is the size the walk saw: a file that fits in a block
+    /// is then read with one `read` into a buffer of that size.
     fn process_text(
         &self,
         mut reader: impl Read,
+        size_hint: Option<u64>,
         mut io: Io<'_>,
         report: &mut FileReport,
         emit: &mut dyn FnMut(String),
     ) -> std::result::Result<(), Fail> {
         let block = self.opts.block_size.max(1);
         let mut buf = Vec::new();
-        let mut eof = fill(&mut reader, &mut buf, block).map_err(|e| Error::io(io.path, e))?;
+        let expected = size_hint.and_then(|n| usize::try_from(n).ok()).filter(|&n| n < block);
+        let read_err = |e| Fail::from(Error::io(io.path, e));
+        let mut eof = match expected {
+            // One byte more than expected, so that a file that grew since
+            // the walk is still read whole.
+            Some(n) => fill(&mut reader, &mut buf, n + 1, Some(n)).map_err(read_err)?,
+            None => false,
+        };
+        if !eof {
+            eof = fill(&mut reader, &mut buf, block, None).map_err(read_err)?;
+        }
         if let Some(kind) = binary_signature(&buf) {
             return Err(Fail::Binary(format!("{kind} signature")));
         }
@@ -658,11 +679,20 @@ impl Ctx<'_> {
 
         // Large: detect on a prefix, then force that encoding on every piece
         // so that all pieces are read alike.
-        let probe = self.pipeline.process_bytes(&buf[..probe_len(&buf)], Some(io.path))?;
-        let encoding = probe.decode.encoding;
+        // Only decoding is done on the probe (as the pipeline would do it):
+        // the rest of the pipeline would be work thrown away, done before
+        // the parallel part can start.
+        let label = self.pipeline.config().encoding.as_deref();
+        let given = label.map(crate::decode::encoding_for_label).transpose()?;
+        let mut probe_changes = self.pipeline.new_changes();
+        let (_, info) = crate::decode::decode(&buf[..probe_len(&buf)], given, &mut probe_changes);
+        if let Some(reason) = info.binary {
+            return Err(Fail::Binary(reason));
+        }
+        let encoding = info.encoding;
         report.encoding = Some(encoding.to_string());
-        report.confidence = Some(probe.decode.confidence);
-        for (rule, n) in probe.changes.counts() {
+        report.confidence = Some(info.confidence);
+        for (rule, n) in probe_changes.counts() {
             if is_identity_decode_rule(rule) {
                 report.changes.add(rule, n);
             }
@@ -672,63 +702,111 @@ impl Ctx<'_> {
             ..self.pipeline.config().clone()
         })?;
         let unit = LineUnit::for_encoding(encoding);
-        let window = rayon::current_num_threads().clamp(2, 16);
-        let mut lines_before = 0usize;
-        let mut first = true;
-        let mut pieces: Vec<Vec<u8>> = Vec::with_capacity(window);
-        loop {
-            while pieces.len() < window && !(eof && buf.is_empty()) {
-                if !eof && buf.len() < block {
-                    eof = fill(&mut reader, &mut buf, block).map_err(|e| Error::io(io.path, e))?;
-                }
-                let cut = if eof && buf.len() <= block {
-                    Some(buf.len())
-                } else {
-                    unit.and_then(|u| u.cut(&buf[..block.min(buf.len())], &forced))
-                };
-                match cut {
-                    Some(cut) if cut > 0 => {
-                        let rest = buf.split_off(cut);
-                        pieces.push(std::mem::replace(&mut buf, rest));
-                    }
-                    // No safe cut in the block (a very long line, or an
-                    // encoding we cannot cut): read on, holding it all.
-                    _ if !eof => {
-                        let want = buf.len() + block;
-                        eof =
-                            fill(&mut reader, &mut buf, want).map_err(|e| Error::io(io.path, e))?;
-                        if eof {
-                            pieces.push(std::mem::take(&mut buf));
-                        }
-                    }
-                    _ => pieces.push(std::mem::take(&mut buf)),
-                }
-            }
-            if pieces.is_empty() {
-                break;
-            }
-            if interrupted() {
-                return Err(Fail::Interrupted);
-            }
-            let docs: Vec<Result<Document>> =
-                pieces.par_iter().map(|p| forced.process_bytes(p, Some(io.path))).collect();
-            for (piece, doc) in pieces.drain(..).zip(docs) {
-                let doc = doc?;
-                report.bytes_in += piece.len() as u64;
-                if first {
-                    report.script = self.script_of(&doc.text);
-                    first = false;
-                }
-                self.take_piece(&doc, lines_before, false, report, io.path, emit);
-                lines_before += unit.map_or(0, |u| u.count_lines(&piece));
-                io.write(doc.text.as_bytes())?;
-                (io.on_bytes)(piece.len() as u64);
-            }
-            io.w.flush().map_err(|e| Error::io(io.out, e))?;
-        }
-        Ok(())
+        let pieces = Pieces { reader, buf, eof, block, unit, pipeline: &forced };
+        self.stream_pieces(pieces, &forced, io, report, emit)
     }
 
+    /// The pipeline for a large document: this thread reads and cuts
+    /// pieces and hands each to the pool as soon as it is cut; the pool
+    /// processes them in any order; this thread writes the results in
+    /// order as they come. At most [`in_flight_limit`] pieces are between
+    /// being read and being written, which bounds memory; while waiting
+    /// for the next piece in order, this thread processes a waiting piece
+    /// itself rather than sleep.
+    fn stream_pieces<R: Read>(
+        &self,
+        mut pieces: Pieces<'_, R>,
+        forced: &Pipeline,
+        mut io: Io<'_>,
+        report: &mut FileReport,
+        emit: &mut dyn FnMut(String),
+    ) -> std::result::Result<(), Fail> {
+        let limit = in_flight_limit(rayon::current_num_threads());
+        let unit = pieces.unit;
+        let path = io.path;
+        let stop = AtomicBool::new(false);
+        let (tx, rx) = mpsc::channel::<Processed>();
+        rayon::in_place_scope(|scope| {
+            let mut read = 0usize;
+            let mut written = 0usize;
+            let mut more = true;
+            let mut ready: BTreeMap<usize, Processed> = BTreeMap::new();
+            let mut lines_before = 0usize;
+            let mut go = || -> std::result::Result<(), Fail> {
+                loop {
+                    while more && read - written < limit {
+                        if interrupted() {
+                            return Err(Fail::Interrupted);
+                        }
+                        let Some(piece) = pieces.next().map_err(|e| Error::io(path, e))? else {
+                            more = false;
+                            break;
+                        };
+                        let (tx, stop, seq) = (tx.clone(), &stop, read);
+                        scope.spawn(move |_| {
+                            let doc = if stop.load(Ordering::Relaxed) {
+                                None
+                            } else {
+                                Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                    forced.process_bytes(&piece, Some(path))
+                                })))
+                            };
+                            let lines = unit.map_or(0, |u| u.count_lines(&piece));
+                            let len = piece.len();
+                            drop(piece);
+                            let _ = tx.send(Processed { seq, len, lines, doc });
+                        });
+                        read += 1;
+                    }
+                    while let Some(p) = ready.remove(&written) {
+                        let doc = match p.doc {
+                            None => return Err(Fail::Interrupted),
+                            Some(Err(panic)) => std::panic::resume_unwind(panic),
+                            Some(Ok(doc)) => doc?,
+                        };
+                        report.bytes_in += p.len as u64;
+                        if written == 0 {
+                            report.script = self.script_of(&doc.text);
+                        }
+                        self.take_piece(&doc, lines_before, false, report, path, emit);
+                        lines_before += p.lines;
+                        io.write(doc.text.as_bytes())?;
+                        drop(doc);
+                        io.w.flush().map_err(|e| Error::io(io.out, e))?;
+                        (io.on_bytes)(p.len as u64);
+                        written += 1;
+                    }
+                    if !more && written == read {
+                        return Ok(());
+                    }
+                    let p = match rx.try_recv() {
+                        Ok(p) => p,
+                        Err(_) => {
+                            if rayon::yield_local() == Some(rayon::Yield::Executed) {
+                                continue;
+                            }
+                            // No piece is queued here: the others are being
+                            // processed elsewhere. Wait for one, but look
+                            // again for local work now and then rather than
+                            // block for good (each job sends exactly once,
+                            // panics included).
+                            match rx.recv_timeout(Duration::from_millis(2)) {
+                                Ok(p) => p,
+                                Err(_) => continue,
+                            }
+                        }
+                    };
+                    ready.insert(p.seq, p);
+                }
+            };
+            let result = go();
+            if result.is_err() {
+                // The pieces still queued are skipped, not processed.
+                stop.store(true, Ordering::Relaxed);
+            }
+            result
+        })
+    }
     /// The script of `text`, when a report will show it (judging it is a
     /// pass over the text with a set lookup per character: not free).
     fn script_of(&self, text: &str) -> Option<crate::convert::Script> {
@@ -865,6 +943,70 @@ impl Io<'_> {
     }
 }
 
+/// How many pieces of a large document may be between being read and
+/// being written: one per thread being processed, one more being read or
+/// written, so that no thread waits for input, while memory stays a few
+/// blocks (input, output and working copies) per thread.
+fn in_flight_limit(threads: usize) -> usize {
+    threads.max(1) + 1
+}
+
+/// One processed piece of a large document, from a worker to the writer.
+struct Processed {
+    /// The piece's position in the document (0 for the first).
+    seq: usize,
+    /// Its length in bytes, and how many line ends it holds.
+    len: usize,
+    lines: usize,
+    /// The result; `None` when skipped because the run is stopping, and a
+    /// caught panic is passed on to be raised again by the writer.
+    doc: Option<std::thread::Result<Result<Document>>>,
+}
+
+/// The pieces of a large document, cut at line ends, read on demand.
+struct Pieces<'a, R> {
+    reader: R,
+    /// Read but not yet cut off.
+    buf: Vec<u8>,
+    eof: bool,
+    block: usize,
+    unit: Option<LineUnit>,
+    pipeline: &'a Pipeline,
+}
+
+impl<R: Read> Pieces<'_, R> {
+    /// The next piece: up to a block, cut after a line end (see
+    /// [`LineUnit::cut`]). A block with no safe cut (one very long line,
+    /// or an encoding that cannot be cut) is extended a block at a time
+    /// until one is found; the piece is then everything up to that cut.
+    fn next(&mut self) -> io::Result<Option<Vec<u8>>> {
+        let mut limit = self.block;
+        loop {
+            if self.eof && self.buf.is_empty() {
+                return Ok(None);
+            }
+            if !self.eof && self.buf.len() < limit {
+                self.eof = fill(&mut self.reader, &mut self.buf, limit, None)?;
+            }
+            let cut = if self.eof && self.buf.len() <= limit {
+                Some(self.buf.len())
+            } else {
+                let window = &self.buf[..limit.min(self.buf.len())];
+                self.unit.and_then(|u| u.cut(window, self.pipeline))
+            };
+            match cut {
+                Some(cut) if cut > 0 => {
+                    let rest = self.buf[cut..].to_vec();
+                    self.buf.truncate(cut);
+                    return Ok(Some(std::mem::replace(&mut self.buf, rest)));
+                }
+                _ if !self.eof => limit += self.block,
+                _ => return Ok(Some(std::mem::take(&mut self.buf))),
+            }
+        }
+    }
+}
+
 /// The counts of `changes` without the kept explanations (printed already).
 fn strip_explained(changes: &Changes) -> Changes {
     let mut c = Changes::new();
@@ -879,17 +1021,45 @@ fn is_identity_decode_rule(rule: Rule) -> bool {
     rule.stage() == Stage::Decode && rule != Rule::Malformed
 }
 
-/// Reads until `buf` holds `target` bytes or the input ends; true at the end.
+/// Reads until `buf` holds `target` bytes or the input ends; true at the
+/// end. The reads go straight into `buf` (grown to `target` first), one
+/// `read` call for as much as is wanted.
 ///
-/// `read_to_end` on a `take` grows the buffer as data comes, so a small
-/// file does not cost a block-sized allocation and zero fill.
-fn fill(r: &mut impl Read, buf: &mut Vec<u8>, target: usize) -> io::Result<bool> {
-    let want = target.saturating_sub(buf.len());
-    if want == 0 {
+/// `expected` is the length the input is known to have (a file's size from
+/// the walk): a short read that brings `buf` to exactly that length is
+/// taken as the end, which saves the extra `read` that would return 0. (A
+/// read of a regular file comes short only at its end; were the file
+/// growing meanwhile, the part read is what was there at the walk, and the
+/// journal, which keeps the walk's size and time, has the next run redo it.)
+fn fill(
+    r: &mut impl Read,
+    buf: &mut Vec<u8>,
+    target: usize,
+    expected: Option<usize>,
+) -> io::Result<bool> {
+    let mut len = buf.len();
+    if len >= target {
         return Ok(false);
     }
-    let got = r.by_ref().take(want as u64).read_to_end(buf)?;
-    Ok(got < want)
+    buf.resize(target, 0);
+    let result = loop {
+        match r.read(&mut buf[len..]) {
+            Ok(0) => break Ok(true),
+            Ok(n) => {
+                len += n;
+                if len == target {
+                    break Ok(false);
+                }
+                if Some(len) == expected {
+                    break Ok(true);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
+    };
+    buf.truncate(len);
+    result
 }
 
 /// How much of `buf` to detect the encoding on: up to [`PROBE_SIZE`],
@@ -1107,9 +1277,29 @@ mod tests {
     fn fill_reads_to_target_or_end() {
         let mut r: &[u8] = b"abcdef";
         let mut buf = Vec::new();
-        assert!(!fill(&mut r, &mut buf, 4).unwrap());
+        assert!(!fill(&mut r, &mut buf, 4, None).unwrap());
         assert_eq!(buf, b"abcd");
-        assert!(fill(&mut r, &mut buf, 10).unwrap());
+        assert!(fill(&mut r, &mut buf, 10, None).unwrap());
+        assert_eq!(buf, b"abcdef");
+        // A short read to the expected length ends the input, without
+        // another read; a reader that gives a byte at a time is read on.
+        struct Once(Option<Vec<u8>>);
+        impl Read for Once {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                let data = self.0.take().expect("read once only");
+                out[..data.len()].copy_from_slice(&data);
+                Ok(data.len())
+            }
+        }
+        let mut buf = Vec::new();
+        assert!(fill(&mut Once(Some(b"xyz".to_vec())), &mut buf, 4, Some(3)).unwrap());
+        assert_eq!(buf, b"xyz");
+        // The file grew after the walk: the read of one byte more than
+        // expected fills the target, so the input is read on.
+        let mut r: &[u8] = b"abcdef";
+        let mut buf = Vec::new();
+        assert!(!fill(&mut r, &mut buf, 4, Some(3)).unwrap());
+        assert!(fill(&mut r, &mut buf, 100, None).unwrap());
         assert_eq!(buf, b"abcdef");
     }
 
@@ -1128,6 +1318,86 @@ mod tests {
         assert_eq!(binary_signature("头发".as_bytes()), None);
     }
 
+    /// Many small pieces through the pipeline on a pool of two threads
+    /// (and on one): written in order, explanations numbered from the
+    /// document's first line, and no more pieces in flight than allowed.
+    #[test]
+    fn pipelined_pieces_stay_in_order() {
+        let text: String = (0..3000).map(|i| format!("{i:05} 头发 发展,\n")).collect();
+        let config =
+            Config { convert: Some(ConvertSpec::new("s2t")), explain: true, ..Config::default() };
+        let whole = Pipeline::new(config.clone()).unwrap().process_bytes(text.as_bytes(), None);
+        let whole = whole.unwrap().text;
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            // About 100 pieces of 16 lines or so.
+            let opts = RunOptions { block_size: 300, ..RunOptions::default() };
+            let ctx = Ctx {
+                opts: &opts,
+                pipeline: Pipeline::new(config.clone()).unwrap(),
+                fingerprint: 0,
+            };
+            // Everything the run borrows is made on the pool's thread.
+            let (ok, out, lines, calls) = pool.install(|| {
+                let mut out = Vec::new();
+                let mut report = FileReport::new("x");
+                let calls = AtomicU64::new(0);
+                let on_bytes = |_| {
+                    calls.fetch_add(1, Ordering::Relaxed);
+                };
+                let mut lines = Vec::new();
+                let io = Io {
+                    path: Path::new("x"),
+                    out: Path::new("y"),
+                    w: &mut out,
+                    on_bytes: &on_bytes,
+                };
+                let r = ctx
+                    .process_text(text.as_bytes(), None, io, &mut report, &mut |l| lines.push(l));
+                (r.is_ok(), out, lines, calls.into_inner())
+            });
+            assert!(ok);
+            assert_eq!(String::from_utf8(out).unwrap(), whole, "{threads} threads");
+            assert!(calls > 50, "too few pieces");
+            // One explained punctuation change per line, in line order.
+            let numbers: Vec<usize> = lines
+                .iter()
+                .filter(|l| l.contains("cjk-punct"))
+                .map(|l| l.split(':').nth(1).unwrap().parse().unwrap())
+                .collect();
+            assert_eq!(numbers, (1..=3000).collect::<Vec<_>>());
+        }
+        assert_eq!(in_flight_limit(1), 2);
+        assert_eq!(in_flight_limit(2), 3);
+    }
+
+    /// A line longer than a block is held whole, and the pieces after it
+    /// are cut again at block size rather than read to the end.
+    #[test]
+    fn a_long_line_does_not_hold_the_rest() {
+        let long = "头发".repeat(500);
+        let text = format!("a\n{long}\n{}", "发展\n".repeat(400));
+        let p = s2t();
+        let mut pieces = Pieces {
+            reader: text.as_bytes(),
+            buf: Vec::new(),
+            eof: false,
+            block: 100,
+            unit: Some(LineUnit::Utf8),
+            pipeline: &p,
+        };
+        let mut got = Vec::new();
+        while let Some(piece) = pieces.next().unwrap() {
+            assert!(piece.ends_with(b"\n"));
+            got.push(piece);
+        }
+        assert_eq!(got.concat(), text.as_bytes());
+        assert!(got.iter().any(|x| x.len() > long.len()));
+        // The 2,800 bytes after the long line come in pieces of a block.
+        assert!(got.len() > 25, "{} pieces", got.len());
+        assert!(got.iter().skip(2).all(|x| x.len() <= 100));
+    }
+
     /// A large document processed in small blocks gives the same text as
     /// processed whole, for every block size.
     #[test]
@@ -1142,7 +1412,7 @@ mod tests {
             let on_bytes = |_| {};
             let io =
                 Io { path: Path::new("x"), out: Path::new("y"), w: &mut out, on_bytes: &on_bytes };
-            let r = ctx.process_text(text.as_bytes(), io, &mut report, &mut |_| {});
+            let r = ctx.process_text(text.as_bytes(), None, io, &mut report, &mut |_| {});
             assert!(r.is_ok());
             assert_eq!(String::from_utf8(out).unwrap(), whole, "block {block}");
             assert_eq!(report.bytes_in, text.len() as u64);

@@ -40,6 +40,10 @@ pub struct Entry {
     pub kind: EntryKind,
     /// Its size in bytes (0 for anything but a file).
     pub size: u64,
+    /// Its modification time in nanoseconds since the Unix epoch (0 for
+    /// anything but a file, or when unknown). Taken with the size by the
+    /// walk's one `stat`, so that processing the file needs no other.
+    pub mtime_ns: u128,
 }
 
 /// Everything found under `inputs`, in order (inputs as given, each
@@ -63,6 +67,7 @@ pub fn collect(inputs: &[PathBuf], follow: bool) -> (Vec<Entry>, Vec<Error>) {
                 rel,
                 kind: kind_of(&meta.file_type(), false),
                 size: meta.len(),
+                mtime_ns: crate::write::mtime_ns(&meta),
             });
             continue;
         }
@@ -73,7 +78,13 @@ pub fn collect(inputs: &[PathBuf], follow: bool) -> (Vec<Entry>, Vec<Error>) {
                 Err(e) if e.loop_ancestor().is_some() => {
                     let path = e.path().map_or_else(|| input.clone(), Path::to_path_buf);
                     let rel = relative(&path, input);
-                    found.push(Entry { path, rel, kind: EntryKind::SymlinkLoop, size: 0 });
+                    found.push(Entry {
+                        path,
+                        rel,
+                        kind: EntryKind::SymlinkLoop,
+                        size: 0,
+                        mtime_ns: 0,
+                    });
                     continue;
                 }
                 Err(e) => {
@@ -88,12 +99,16 @@ pub fn collect(inputs: &[PathBuf], follow: bool) -> (Vec<Entry>, Vec<Error>) {
             if ft.is_dir() {
                 continue;
             }
-            let size = if ft.is_file() { entry.metadata().map_or(0, |m| m.len()) } else { 0 };
+            let (size, mtime_ns) = match ft.is_file().then(|| entry.metadata()) {
+                Some(Ok(m)) => (m.len(), crate::write::mtime_ns(&m)),
+                _ => (0, 0),
+            };
             found.push(Entry {
                 rel: relative(entry.path(), input),
                 path: entry.into_path(),
                 kind: kind_of(&ft, true),
                 size,
+                mtime_ns,
             });
         }
     }

@@ -27,10 +27,11 @@ use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::UNIX_EPOCH;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 
@@ -44,6 +45,12 @@ pub const JOURNAL_NAME: &str = ".zhclean-journal";
 /// file beside it, which then replaces `target`. Missing folders are
 /// created. On any error (from `fill` too) the temporary is removed and
 /// `target` is untouched.
+///
+/// Per output this costs one `openat` (`O_CREAT|O_EXCL`, mode 0666 less
+/// the umask, so no `fchmod`), the writes, one `rename` and one `close`:
+/// the temporary's name is the process id and a counter, not a random
+/// string that would need probing, and its folder is created only when
+/// the first attempt says it is missing.
 pub fn write_atomic<T, E>(
     target: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::result::Result<T, E>,
@@ -55,21 +62,10 @@ where
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(TEMP_PREFIX);
-    // tempfile creates files readable by the owner only; outputs should get
-    // the usual permissions (0666 less the umask), like any new file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(fs::Permissions::from_mode(0o666));
-    }
-    // Most targets go to a folder that exists already: try first, and
-    // create folders only when missing (saves a syscall per file).
-    let tmp = match builder.tempfile_in(dir) {
+    let tmp = match Temporary::create(dir) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-            builder.tempfile_in(dir)
+            Temporary::create(dir)
         }
         other => other,
     }
@@ -77,8 +73,70 @@ where
     let mut out = io::BufWriter::with_capacity(1 << 16, tmp);
     let value = fill(&mut out)?;
     let tmp = out.into_inner().map_err(|e| Error::io(target, e.into_error()))?;
-    tmp.persist(target).map_err(|e| Error::io(target, e.error))?;
+    tmp.persist(target).map_err(|e| Error::io(target, e))?;
     Ok(value)
+}
+
+/// Numbers the temporaries of this process (with the process id, a name
+/// no other live process uses in the same folder).
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A temporary output file, removed when dropped unless persisted.
+struct Temporary {
+    path: PathBuf,
+    file: File,
+    persisted: bool,
+}
+
+impl Temporary {
+    /// Creates `dir/.zhclean-tmp.<pid>.<n>`, exclusively. A name taken
+    /// (left by an earlier process with the same id) is skipped.
+    fn create(dir: &Path) -> io::Result<Temporary> {
+        // Asked once: `getpid` is a system call every time.
+        static PID: OnceLock<u32> = OnceLock::new();
+        let pid = *PID.get_or_init(std::process::id);
+        let mut attempts = 0;
+        loop {
+            let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+            let path = dir.join(format!("{TEMP_PREFIX}{pid}.{n}"));
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(file) => return Ok(Temporary { path, file, persisted: false }),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < 1000 => {
+                    attempts += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Renames the temporary over `target` (then closes it).
+    fn persist(mut self, target: &Path) -> io::Result<()> {
+        fs::rename(&self.path, target)?;
+        self.persisted = true;
+        Ok(())
+    }
+}
+
+impl Write for Temporary {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.file.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for Temporary {
+    fn drop(&mut self) {
+        if !self.persisted {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
 }
 
 /// Removes temporaries (`.zhclean-tmp.*`) left under `out` by a run that
@@ -181,6 +239,13 @@ impl JournalEntry {
     pub fn new(meta: &fs::Metadata, options: u64, out_size: u64) -> JournalEntry {
         JournalEntry { size: meta.len(), mtime_ns: mtime_ns(meta), options, out_size }
     }
+
+    /// Appends this entry's journal line for `rel` (with its line feed) to
+    /// `buf`, to be written with others by [`Journal::append`].
+    pub fn push_line(&self, rel: &Path, buf: &mut Vec<u8>) {
+        write_line(rel, self, buf);
+        buf.push(b'\n');
+    }
 }
 
 /// Modification time in nanoseconds since the Unix epoch (0 if unknown).
@@ -202,9 +267,16 @@ impl Journal {
     /// Reads `out/.zhclean-journal` and opens it for appending (creating
     /// `out`). With `write` false (`--dry-run`) nothing is created.
     pub fn open(out: &Path, write: bool) -> Result<Journal> {
+        Journal::open_with(out, write, true)
+    }
+
+    /// [`Journal::open`], reading the existing entries only if `read`
+    /// (`--force` consults none, and the journal of a folder redone many
+    /// times holds a line per output per run).
+    pub fn open_with(out: &Path, write: bool, read: bool) -> Result<Journal> {
         let path = out.join(JOURNAL_NAME);
         let mut done = HashMap::new();
-        if let Ok(f) = File::open(&path) {
+        if let Some(f) = read.then(|| File::open(&path).ok()).flatten() {
             for line in BufReader::new(f).split(b'\n').map_while(|l| l.ok()) {
                 if let Some((rel, entry)) = parse_line(&line) {
                     done.insert(rel, entry);
@@ -231,12 +303,19 @@ impl Journal {
         &self.path
     }
 
-    /// Whether the output `target` for input `rel` (with metadata `meta`)
-    /// is up to date for `options`.
-    pub fn is_current(&self, rel: &Path, meta: &fs::Metadata, options: u64, target: &Path) -> bool {
+    /// Whether the output `target` for input `rel` (of `size` bytes,
+    /// modified at `mtime_ns`) is up to date for `options`.
+    pub fn is_current(
+        &self,
+        rel: &Path,
+        size: u64,
+        mtime_ns: u128,
+        options: u64,
+        target: &Path,
+    ) -> bool {
         let Some(e) = self.done.get(rel) else { return false };
-        e.size == meta.len()
-            && e.mtime_ns == mtime_ns(meta)
+        e.size == size
+            && e.mtime_ns == mtime_ns
             && e.options == options
             && fs::metadata(target).is_ok_and(|m| m.is_file() && m.len() == e.out_size)
     }
@@ -244,27 +323,53 @@ impl Journal {
     /// Appends a line saying `rel` was written (it counts from the next
     /// run on).
     pub fn record(&self, rel: &Path, entry: &JournalEntry) -> io::Result<()> {
+        let mut line = Vec::new();
+        entry.push_line(rel, &mut line);
+        self.append(&line)
+    }
+
+    /// Appends whole lines made by [`JournalEntry::push_line`], in one
+    /// write: a kill can cut at most the last line short, and a cut line
+    /// is ignored when read. Only outputs already renamed into place may be
+    /// written here, so the journal never names one that is not there.
+    pub fn append(&self, lines: &[u8]) -> io::Result<()> {
+        if lines.is_empty() {
+            return Ok(());
+        }
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
         let Some(f) = file.as_mut() else { return Ok(()) };
-        let mut line = format_line(rel, entry).into_bytes();
-        line.push(b'\n');
-        // One write per line: a kill can cut at most the last line short.
-        f.write_all(&line)
+        f.write_all(lines)
     }
 }
 
+#[cfg(test)]
 fn format_line(rel: &Path, e: &JournalEntry) -> String {
-    let mut o = Map::new();
+    let mut line = Vec::with_capacity(128);
+    write_line(rel, e, &mut line);
+    String::from_utf8(line).expect("journal lines are UTF-8")
+}
+
+/// Writes the JSON object of one journal line (without its line feed):
+/// the same text serde_json would give for the object, written straight
+/// into `out` (the reporting thread makes one per file).
+fn write_line(rel: &Path, e: &JournalEntry, out: &mut Vec<u8>) {
     // File names need not be UTF-8; the bytes are kept in hex then.
     match rel.to_str() {
-        Some(s) => o.insert("path".into(), s.into()),
-        None => o.insert("path_hex".into(), hex(rel.as_os_str().as_encoded_bytes()).into()),
-    };
-    o.insert("size".into(), e.size.into());
-    o.insert("mtime_ns".into(), e.mtime_ns.to_string().into());
-    o.insert("options".into(), format!("{:016x}", e.options).into());
-    o.insert("out_size".into(), e.out_size.into());
-    Value::Object(o).to_string()
+        Some(s) => {
+            out.extend_from_slice(b"{\"path\":");
+            serde_json::to_writer(&mut *out, s).expect("writing to a Vec");
+        }
+        None => {
+            out.extend_from_slice(b"{\"path_hex\":\"");
+            out.extend_from_slice(hex(rel.as_os_str().as_encoded_bytes()).as_bytes());
+            out.push(b'"');
+        }
+    }
+    let _ = write!(
+        out,
+        ",\"size\":{},\"mtime_ns\":\"{}\",\"options\":\"{:016x}\",\"out_size\":{}}}",
+        e.size, e.mtime_ns, e.options, e.out_size
+    );
 }
 
 fn parse_line(line: &[u8]) -> Option<(PathBuf, JournalEntry)> {
@@ -348,6 +453,75 @@ mod tests {
     }
 
     #[test]
+    fn temporaries_are_numbered_and_gone_after_the_rename() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut names = Vec::new();
+        for i in 0..3 {
+            let target = dir.path().join(format!("d/out{i}.txt"));
+            let r: Result<()> = write_atomic(&target, |w| {
+                // While writing, the temporary is the only other file.
+                let tmp: Vec<_> = fs::read_dir(dir.path().join("d"))
+                    .unwrap()
+                    .map(|e| e.unwrap().file_name())
+                    .filter(|n| is_own_file(n))
+                    .collect();
+                assert_eq!(tmp.len(), 1);
+                names.push(tmp[0].clone());
+                w.write_all(b"x").map_err(|e| Error::io("x", e))
+            });
+            r.unwrap();
+        }
+        let prefix = format!("{TEMP_PREFIX}{}.", std::process::id());
+        for n in &names {
+            assert!(n.to_str().unwrap().starts_with(&prefix), "{n:?}");
+        }
+        assert_ne!(names[0], names[1]);
+        let left: Vec<_> = fs::read_dir(dir.path().join("d"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| is_own_file(n))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+
+    /// A temporary left by another process with the same number is not
+    /// overwritten; the next number is used.
+    #[test]
+    fn a_taken_temporary_name_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let next = TEMP_COUNTER.load(Ordering::Relaxed);
+        let pid = std::process::id();
+        // Occupy the next few names (other tests may take some meanwhile).
+        for n in next..next + 8 {
+            fs::write(dir.path().join(format!("{TEMP_PREFIX}{pid}.{n}")), "old").unwrap();
+        }
+        let target = dir.path().join("t.txt");
+        let r: Result<()> =
+            write_atomic(&target, |w| w.write_all(b"new").map_err(|e| Error::io("x", e)));
+        r.unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"new");
+        for n in next..next + 8 {
+            let p = dir.path().join(format!("{TEMP_PREFIX}{pid}.{n}"));
+            assert_eq!(fs::read(p).unwrap(), b"old");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_get_the_usual_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("p.txt");
+        let r: Result<()> =
+            write_atomic(&target, |w| w.write_all(b"x").map_err(|e| Error::io("x", e)));
+        r.unwrap();
+        // Like a plain new file: 0666 less the umask, not 0600.
+        fs::write(dir.path().join("plain"), "x").unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&target), mode(&dir.path().join("plain")));
+    }
+
+    #[test]
     fn output_inside_input_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let input = dir.path().join("in");
@@ -378,10 +552,23 @@ mod tests {
         let mut f = OpenOptions::new().append(true).open(out.join(JOURNAL_NAME)).unwrap();
         f.write_all(b"{\"path\":\"b.t").unwrap();
         let j = Journal::open(&out, false).unwrap();
-        assert!(j.is_current(Path::new("a.txt"), &meta, 7, &target));
-        assert!(!j.is_current(Path::new("a.txt"), &meta, 8, &target));
+        let (size, mtime) = (meta.len(), mtime_ns(&meta));
+        assert!(j.is_current(Path::new("a.txt"), size, mtime, 7, &target));
+        assert!(!j.is_current(Path::new("a.txt"), size, mtime, 8, &target));
+        assert!(!j.is_current(Path::new("a.txt"), size, mtime + 1, 7, &target));
         fs::write(&target, "yyy").unwrap();
-        assert!(!j.is_current(Path::new("a.txt"), &meta, 7, &target));
+        assert!(!j.is_current(Path::new("a.txt"), size, mtime, 7, &target));
+    }
+
+    #[test]
+    fn journal_lines_are_the_json_objects() {
+        let e = JournalEntry { size: 1, mtime_ns: 1 << 100, options: 0xab, out_size: 4 };
+        let line = format_line(Path::new("d/\"q\"\\头.txt"), &e);
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["path"], "d/\"q\"\\头.txt");
+        assert_eq!(v["mtime_ns"], (1u128 << 100).to_string());
+        assert_eq!(v["options"], "00000000000000ab");
+        assert_eq!(parse_line(line.as_bytes()), Some((PathBuf::from("d/\"q\"\\头.txt"), e)));
     }
 
     #[cfg(unix)]

@@ -225,6 +225,32 @@ fn large_file_in_pieces_equals_whole() {
     }
 }
 
+/// A tree holding large files (many pieces each, on two threads) next to
+/// small ones: every output equals the whole-file result, no temporary is
+/// left, and the journal names each output once.
+#[test]
+fn large_files_in_a_tree_are_pipelined_in_order() {
+    let env = Env::new();
+    let text: String = (0..4000).map(|i| format!("第{i}行，头发与发展。\n")).collect();
+    env.write("in/big1.txt", &text);
+    env.write("in/sub/big2.txt", text.replace("发展", "后来"));
+    for i in 0..20 {
+        env.write(format!("in/small/s{i}.txt"), format!("{i} 头发\n"));
+    }
+    env.cmd().args(["in", "-o", "whole", "--convert", "s2t", "-j1", "-q"]).assert().success();
+    let out = env
+        .cmd()
+        .args(["in", "-o", "out", "--convert", "s2t", "--block-size", "512", "-j2", "-q"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(env.tree("out") == env.tree("whole"), "pieced tree differs");
+    assert!(temporaries(&env.path("out")).is_empty());
+    let journal = std::fs::read_to_string(env.path("out/.zhclean-journal")).unwrap();
+    assert_eq!(journal.lines().count(), 22);
+    assert!(journal.lines().any(|l| l.contains("\"sub/big2.txt\"")));
+}
+
 #[test]
 fn report_has_one_object_per_file() {
     let env = Env::new();
