@@ -391,6 +391,11 @@ fn up_to_date_outputs_are_skipped_until_something_changes() {
 }
 
 /// Many files of some size, so that a run at -j1 takes a while.
+/// Files in the trees that the interrupt tests stop midway: enough that the
+/// run is still going when the test, having seen ten outputs, sends its
+/// signal (80 was once too few for a faster converter).
+const INTERRUPTED_FILES: usize = 600;
+
 fn slow_tree(env: &Env, files: usize) {
     let body: String = (0..150).map(|i| format!("第{i}行，头发与发展，干净的文本。\n")).collect();
     for i in 0..files {
@@ -444,7 +449,7 @@ fn interrupt(env: &Env, out: &str, signal: &str) -> Option<std::process::ExitSta
 #[test]
 fn killed_run_resumes_to_the_same_tree() {
     let env = Env::new();
-    slow_tree(&env, 80);
+    slow_tree(&env, INTERRUPTED_FILES);
     env.cmd().args(["in", "-o", "whole", "--convert", "s2t", "-q"]).assert().success();
     let expected = env.tree("whole");
     let Some(status) = interrupt(&env, "out", "-KILL") else {
@@ -471,7 +476,7 @@ fn killed_run_resumes_to_the_same_tree() {
 #[test]
 fn ctrl_c_exits_130_without_partial_files() {
     let env = Env::new();
-    slow_tree(&env, 80);
+    slow_tree(&env, INTERRUPTED_FILES);
     env.cmd().args(["in", "-o", "whole", "--convert", "s2t", "-q"]).assert().success();
     let expected = env.tree("whole");
     let Some(status) = interrupt(&env, "out", "-INT") else {
