@@ -431,7 +431,16 @@ fn interrupt(env: &Env, out: &str, signal: &str) -> Option<std::process::ExitSta
         .spawn()
         .unwrap();
     let start = Instant::now();
-    while count_files(&env.path(out)) < 10 && start.elapsed() < Duration::from_secs(60) {
+    // Ten outputs in place, and five of them in the journal (which the run
+    // appends to a burst of files at a time), so that a resumed run has
+    // something to reuse.
+    let journaled = || {
+        std::fs::read(env.path(out).join(".zhclean-journal"))
+            .map_or(0, |j| j.iter().filter(|&&b| b == b'\n').count())
+    };
+    while (count_files(&env.path(out)) < 10 || journaled() < 5)
+        && start.elapsed() < Duration::from_secs(60)
+    {
         if child.try_wait().unwrap().is_some() {
             return None;
         }
