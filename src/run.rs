@@ -1123,7 +1123,17 @@ impl LineUnit {
                     while start < buf.len() && buf[start] & 0xC0 == 0x80 {
                         start += 1;
                     }
-                    if let Ok(tail) = std::str::from_utf8(&buf[start..])
+                    // The window usually ends inside a character: an
+                    // incomplete last character is left out, not a reason
+                    // to decode the whole block.
+                    let tail = match std::str::from_utf8(&buf[start..]) {
+                        Ok(t) => Some(t),
+                        Err(e) if e.error_len().is_none() => {
+                            std::str::from_utf8(&buf[start..start + e.valid_up_to()]).ok()
+                        }
+                        Err(_) => None,
+                    };
+                    if let Some(tail) = tail
                         && let Some(cut) = pipeline.split_point(tail, tail.len())
                         && cut > 1024
                     {
@@ -1235,6 +1245,10 @@ mod tests {
         // A malformed byte before the cut must not shift it.
         let bytes = b"a\xff\xfe\nbc\nd";
         assert_eq!(LineUnit::Utf8.cut(bytes, &p), Some(7));
+        // A big window that ends inside a character (the usual case).
+        let big = "头发与发展\n".repeat(60_000) + "头发";
+        let window = &big.as_bytes()[..big.len() - 1];
+        assert_eq!(LineUnit::Utf8.cut(window, &p), Some(big.len() - "头发".len()));
         assert_eq!(LineUnit::Byte.cut(b"\xb0\xa1\n\xb0\xa1", &p), Some(3));
         let le: Vec<u8> = "a\n\u{0a00}b".encode_utf16().flat_map(u16::to_le_bytes).collect();
         assert_eq!(LineUnit::Utf16Le.cut(&le, &p), Some(4));
