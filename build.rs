@@ -89,6 +89,10 @@ fn main() {
             let norm: Vec<usize> = norm_e.iter().map(&mut intern).collect();
             let seg = seg_e.as_ref().map(&mut intern);
             let chain: Vec<usize> = chain_e.iter().map(&mut intern).collect();
+            let gap_single = match (&seg_e, chain_e.first()) {
+                (Some(s), Some(first)) => blob::gaps_single(s, first),
+                _ => false,
+            };
             let seg_map = match (&seg_e, chain_e.first()) {
                 (Some(s), Some(first)) => {
                     let id = seg_maps.len();
@@ -103,7 +107,8 @@ fn main() {
             writeln!(
                 plans,
                 "    BuiltinPlan {{ name: {name:?}, tofu: {tofu}, normalization: &{norm:?}, \
-                 segmentation: {seg:?}, chain: &{chain:?}, seg_map: {seg_map:?} }},"
+                 segmentation: {seg:?}, chain: &{chain:?}, seg_map: {seg_map:?}, \
+                 gap_single: {gap_single} }},"
             )
             .unwrap();
         }

@@ -249,6 +249,31 @@ pub fn segment_map(seg: &[(String, String)], first: &[(String, String)]) -> Vec<
         .collect()
 }
 
+/// Whether, in a config with segmentation dictionary `seg` and first
+/// conversion stage `first` (both sorted), the text between segmentation
+/// matches can be converted one character at a time
+/// ([`Stage::apply_single`](super::matcher::Stage::apply_single)).
+///
+/// OpenCC converts each segment with the whole first stage. Text between
+/// matches is walked character by character by the segmentation (no key
+/// of `seg` starts at any of those positions), so if every key of `first`
+/// with two or more characters is also a key of `seg`, none of them can
+/// start there either, and only one-character keys can match. The
+/// first-stage walk stops at the same positions when no one-character key
+/// of `first` is an IDS operator (which the walk would otherwise step into
+/// rather than over). s2t-like configs pass (their phrase dictionary is in
+/// both); user dictionaries usually make this false, which only costs
+/// speed.
+pub fn gaps_single(seg: &[(String, String)], first: &[(String, String)]) -> bool {
+    first.iter().all(|(k, _)| {
+        let mut chars = k.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) => !('\u{2FF0}'..='\u{2FFF}').contains(&c),
+            _ => seg.binary_search_by(|(s, _)| s.as_str().cmp(k)).is_ok(),
+        }
+    })
+}
+
 /// Serialises `entries` (sorted, unique, non-empty keys) into a blob.
 #[cfg_attr(not(test), allow(dead_code))] // used by build.rs and the tests
 pub fn encode(entries: &[(String, String)]) -> Result<Vec<u8>, String> {

@@ -445,7 +445,6 @@ impl Stage {
         let buf = unsafe { out.as_mut_vec() };
         buf.reserve(text.len());
         let bytes = text.as_bytes();
-        let identity = &*self.identity;
         let mut replaced = 0;
         // Unchanged text (gaps and identity matches) is copied in one piece
         // when the next real replacement comes.
@@ -456,34 +455,91 @@ impl Stage {
             #[inline(always)]
             |p, direct| {
                 let Piece::Match(a, b, v) = p else { return };
-                if direct & DIRECT != 0 {
-                    // One character to one character, the value at hand.
-                    if direct & DIRECT_SAME != 0 {
-                        return;
-                    }
-                    if copy_from < a {
-                        buf.extend_from_slice(&bytes[copy_from..a]);
-                    }
-                    let w = direct.to_le_bytes();
-                    match (direct >> 24) & 3 {
-                        3 => buf.extend_from_slice(&w[..3]),
-                        2 => buf.extend_from_slice(&w[..2]),
-                        _ => buf.push(w[0]),
-                    }
-                    copy_from = b;
-                    replaced += 1;
-                } else if identity[v as usize / 64] & (1 << (v % 64)) == 0 {
-                    if copy_from < a {
-                        buf.extend_from_slice(&bytes[copy_from..a]);
-                    }
-                    push_small(buf, self.value_bytes(v));
-                    copy_from = b;
-                    replaced += 1;
-                }
+                replaced += self.emit(buf, bytes, &mut copy_from, (a, b, v), direct);
             },
         );
         buf.extend_from_slice(&bytes[copy_from..]);
         replaced
+    }
+
+    /// [`Stage::apply`] with one-character keys only: what `apply` gives on
+    /// text where no longer key can match at any position the walk stops
+    /// at. The converter uses it on the gaps of its segmentation when the
+    /// config guarantees that (see `blob::gaps_single`): a second look for
+    /// phrases there would find none.
+    pub fn apply_single(&self, text: &str, out: &mut String) -> u64 {
+        // SAFETY: as in `apply`, only whole characters of `text` and whole
+        // values are appended.
+        let buf = unsafe { out.as_mut_vec() };
+        buf.reserve(text.len());
+        let b = text.as_bytes();
+        let n = b.len();
+        let mut replaced = 0;
+        let mut copy_from = 0;
+        let mut p = 0;
+        while p < n {
+            // SAFETY: `p` advances by whole characters or IDS sequences.
+            let (c, l) = unsafe { decode_at(b, p) };
+            let ed = self.entry(c);
+            let single = ed as u32 & !MULTI;
+            if single != 0 {
+                let direct = (ed >> 32) as u32;
+                replaced += self.emit(buf, b, &mut copy_from, (p, p + l, single - 1), direct);
+                p += l;
+                continue;
+            }
+            // Unmatched: an IDS operator carries its sequence, as in `walk`.
+            if (0x2FF0..=0x2FFF).contains(&c) {
+                let ids = ids_len(&text[p..]);
+                if ids > 0 {
+                    p += ids;
+                    continue;
+                }
+            }
+            p += l;
+        }
+        buf.extend_from_slice(&b[copy_from..]);
+        replaced
+    }
+
+    /// Writes the value of the match `(a, b, v)` of `bytes` into `buf`,
+    /// after the unchanged text since `copy_from`; nothing when the value
+    /// is the key. Returns 1 when the text changed.
+    #[inline(always)]
+    fn emit(
+        &self,
+        buf: &mut Vec<u8>,
+        bytes: &[u8],
+        copy_from: &mut usize,
+        (a, b, v): (usize, usize, u32),
+        direct: u32,
+    ) -> u64 {
+        if direct & DIRECT != 0 {
+            // One character to one character, the value at hand.
+            if direct & DIRECT_SAME != 0 {
+                return 0;
+            }
+            if *copy_from < a {
+                buf.extend_from_slice(&bytes[*copy_from..a]);
+            }
+            let w = direct.to_le_bytes();
+            match (direct >> 24) & 3 {
+                3 => buf.extend_from_slice(&w[..3]),
+                2 => buf.extend_from_slice(&w[..2]),
+                _ => buf.push(w[0]),
+            }
+            *copy_from = b;
+            1
+        } else if self.identity[v as usize / 64] & (1 << (v % 64)) == 0 {
+            if *copy_from < a {
+                buf.extend_from_slice(&bytes[*copy_from..a]);
+            }
+            push_small(buf, self.value_bytes(v));
+            *copy_from = b;
+            1
+        } else {
+            0
+        }
     }
 
     /// The trie node (slot) of the child `ch` of `parent`, if there is one.

@@ -49,6 +49,8 @@ pub(crate) struct BuiltinPlan {
     pub segmentation: Option<usize>,
     pub chain: &'static [usize],
     pub seg_map: Option<usize>,
+    /// See [`blob::gaps_single`].
+    pub gap_single: bool,
 }
 
 mod builtin {
@@ -121,6 +123,9 @@ pub struct Converter {
     chain: Vec<Arc<Stage>>,
     /// Segmentation key index to first-stage key index + 1 (0: none).
     seg_map: Option<Arc<Cow<'static, [u32]>>>,
+    /// Text between segmentation matches is converted one character at a
+    /// time by the first stage ([`blob::gaps_single`]).
+    gap_single: bool,
     newline_safe: bool,
 }
 
@@ -147,6 +152,7 @@ impl Converter {
             plan.segmentation.map(builtin_stage),
             stages(plan.chain),
             seg_map,
+            plan.gap_single,
         ))
     }
 
@@ -201,10 +207,14 @@ impl Converter {
             (Some(s), Some(first)) => Some(Arc::new(Cow::Owned(blob::segment_map(s, first)))),
             _ => None,
         };
+        let gap_single = match (&seg_e, chain_e.first()) {
+            (Some(s), Some(first)) => blob::gaps_single(s, first),
+            _ => false,
+        };
         let normalization = sorted(plan.normalization).iter().map(build).collect::<Result<_>>()?;
         let segmentation = seg_e.as_ref().map(build).transpose()?;
         let chain = chain_e.iter().map(build).collect::<Result<_>>()?;
-        Ok(Converter::assemble(name, normalization, segmentation, chain, seg_map))
+        Ok(Converter::assemble(name, normalization, segmentation, chain, seg_map, gap_single))
     }
 
     /// A converter for the OpenCC JSON config at `path`.
@@ -223,13 +233,14 @@ impl Converter {
         segmentation: Option<Arc<Stage>>,
         chain: Vec<Arc<Stage>>,
         seg_map: Option<Arc<Cow<'static, [u32]>>>,
+        gap_single: bool,
     ) -> Converter {
         let newline_safe = normalization
             .iter()
             .chain(segmentation.iter())
             .chain(chain.iter())
             .all(|s| !s.has_newline_key());
-        Converter { name, normalization, segmentation, chain, seg_map, newline_safe }
+        Converter { name, normalization, segmentation, chain, seg_map, gap_single, newline_safe }
     }
 
     /// The config's name (the built-in name, or the config's `name` field).
@@ -278,7 +289,7 @@ impl Converter {
                     }
                     Piece::Match(a, b, k) => {
                         if let Some((ra, rb)) = run.take() {
-                            replaced += self.convert_segment(&text[ra..rb], out, &mut scratch);
+                            replaced += self.convert_gap(&text[ra..rb], out, &mut scratch);
                         }
                         let first = self.seg_map.as_ref().map_or(0, |m| m[k as usize]);
                         if first == 0 {
@@ -291,7 +302,7 @@ impl Converter {
                     }
                 });
                 if let Some((ra, rb)) = run {
-                    replaced += self.convert_segment(&text[ra..rb], out, &mut scratch);
+                    replaced += self.convert_gap(&text[ra..rb], out, &mut scratch);
                 }
             }
         }
@@ -322,18 +333,39 @@ impl Converter {
         }
     }
 
+    /// Runs the conversion chain over text between segmentation matches.
+    fn convert_gap(&self, gap: &str, out: &mut String, scratch: &mut (String, String)) -> u64 {
+        self.run_chain(gap, self.gap_single, out, scratch)
+    }
+
     /// Runs the conversion chain over one segment.
     fn convert_segment(&self, seg: &str, out: &mut String, scratch: &mut (String, String)) -> u64 {
+        self.run_chain(seg, false, out, scratch)
+    }
+
+    /// Runs the conversion chain over `seg`, the first stage with
+    /// one-character keys only when `single`.
+    #[inline(always)]
+    fn run_chain(
+        &self,
+        seg: &str,
+        single: bool,
+        out: &mut String,
+        scratch: &mut (String, String),
+    ) -> u64 {
+        let first = |stage: &Stage, text: &str, to: &mut String| {
+            if single { stage.apply_single(text, to) } else { stage.apply(text, to) }
+        };
         match self.chain.as_slice() {
             [] => {
                 out.push_str(seg);
                 0
             }
-            [only] => only.apply(seg, out),
-            [first, middle @ .., last] => {
+            [only] => first(only, seg, out),
+            [head, middle @ .., last] => {
                 let (a, b) = scratch;
                 a.clear();
-                let mut n = first.apply(seg, a);
+                let mut n = first(head, seg, a);
                 for stage in middle {
                     b.clear();
                     n += stage.apply(a, b);
@@ -464,6 +496,38 @@ fn load_dict_file(file: &str, dir: Option<&Path>) -> Result<Vec<spec::Entry>, sp
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Gaps converted one character at a time give what the whole first
+    /// stage gives, on real text, IDS sequences and phrases cut by gaps.
+    #[test]
+    fn single_character_gaps_change_nothing() {
+        let pd = include_str!("../../tests/golden/input/pd1998.txt");
+        let extra = "⿰氵工头发⿱艹⿰木木发展\n⿰发展干燥的头发，⿺辶⿸广\n";
+        let mut checked = 0;
+        for name in ["s2tw", "s2twp", "s2hk", "s2hkp"] {
+            let fast = Converter::builtin_with(name, true).unwrap();
+            assert!(fast.gap_single, "{name}");
+            let slow = Converter { gap_single: false, ..fast.clone() };
+            for text in [pd, extra] {
+                assert_eq!(fast.convert(text), slow.convert(text), "{name}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 8);
+        // A user dictionary whose phrase is not in the segmentation
+        // dictionary turns it off.
+        let (seg, first) = (
+            vec![("头发".to_string(), "頭髮".to_string())],
+            vec![
+                ("发展".to_string(), "發展".to_string()),
+                ("头发".to_string(), "頭髮".to_string()),
+            ],
+        );
+        assert!(!blob::gaps_single(&seg, &first));
+        assert!(blob::gaps_single(&first, &first));
+        let ids_key = vec![("\u{2FF0}".to_string(), "x".to_string())];
+        assert!(!blob::gaps_single(&seg, &ids_key));
+    }
 
     #[test]
     fn verified_examples() {
