@@ -23,7 +23,7 @@
 //! the pool at once, the pool processes them in parallel, and the owner
 //! writes the results in order as they arrive (processing a waiting piece
 //! itself meanwhile), so reading, processing and writing overlap. At most
-//! threads + 1 pieces are between read and written, so memory stays a few
+//! 2 × threads + 1 pieces are between read and written, so memory stays a few
 //! blocks per thread whatever the size of the input; a single line longer
 //! than a block is held whole.
 //!
@@ -944,11 +944,16 @@ impl Io<'_> {
 }
 
 /// How many pieces of a large document may be between being read and
-/// being written: one per thread being processed, one more being read or
-/// written, so that no thread waits for input, while memory stays a few
-/// blocks (input, output and working copies) per thread.
+/// being written: two per thread and one more being read or written.
+/// Pieces finish out of order (the thread that writes also processes
+/// pieces while it waits, newest first), so with only one per thread the
+/// others often sat idle behind the oldest piece: on a 256 MiB file with
+/// `--convert s2t`, `-j2` took 3.28 s (median of 3) with `threads + 1`,
+/// 2.82 s with this, against 5.4 s for `-j1`. Memory stays a few blocks
+/// (input, output and working copies) per thread: 40 MiB peak for s2t of
+/// a 64 MiB file on two threads.
 fn in_flight_limit(threads: usize) -> usize {
-    threads.max(1) + 1
+    2 * threads.max(1) + 1
 }
 
 /// One processed piece of a large document, from a worker to the writer.
@@ -1381,8 +1386,8 @@ mod tests {
                 .collect();
             assert_eq!(numbers, (1..=3000).collect::<Vec<_>>());
         }
-        assert_eq!(in_flight_limit(1), 2);
-        assert_eq!(in_flight_limit(2), 3);
+        assert_eq!(in_flight_limit(1), 3);
+        assert_eq!(in_flight_limit(2), 5);
     }
 
     /// A line longer than a block is held whole, and the pieces after it
