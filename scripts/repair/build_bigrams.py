@@ -21,19 +21,13 @@ where `n` is the count of the pair `a b` (the pair list may be empty).
 import argparse
 import collections
 
+from make_eval import tagged_words
+
 MIN_PAIR = 2
 
 
 def plain(line):
-    out = []
-    for tok in line.split():
-        tok = tok.lstrip("[")
-        if "]" in tok:
-            tok = tok.split("]")[0]
-        if "/" not in tok:
-            continue
-        out.append(tok.rsplit("/", 1)[0])
-    return "".join(out)
+    return "".join(w for w, _ in tagged_words(line))
 
 
 def main():

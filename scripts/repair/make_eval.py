@@ -33,6 +33,18 @@ SEED = 1998
 PER_CLASS = 60
 
 
+def tagged_words(line):
+    """(word, tag) for each token of a tagged People's Daily line
+    (`word/tag`, compound words opened with `[` and closed with `]/tag`)."""
+    for tok in line.split():
+        tok = tok.lstrip("[")
+        if "]" in tok:
+            tok = tok.split("]")[0]
+        if "/" not in tok:
+            continue
+        yield tuple(tok.rsplit("/", 1))
+
+
 def pd_lines(path):
     """Plain text of the odd lines of People's Daily, with the names tagged
     /nr that contain a dot."""
@@ -42,13 +54,7 @@ def pd_lines(path):
             if n % 2 == 0:
                 continue
             words, names = [], []
-            for tok in line.split():
-                tok = tok.lstrip("[")
-                if "]" in tok:
-                    tok = tok.split("]")[0]
-                if "/" not in tok:
-                    continue
-                w, tag = tok.rsplit("/", 1)
+            for w, tag in tagged_words(line):
                 words.append(w)
                 if tag == "nr" and "·" in w:
                     names.append(w)
