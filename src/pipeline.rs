@@ -24,7 +24,7 @@ pub struct Document {
 }
 
 /// The stages, built once from a [`Config`] and shared by threads.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Pipeline {
     config: Config,
     repairer: Repairer,
@@ -56,6 +56,21 @@ impl Pipeline {
     /// The settings this pipeline was built with.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The input encoding `config.encoding` names, if any.
+    pub fn encoding(&self) -> Option<&'static encoding_rs::Encoding> {
+        self.encoding
+    }
+
+    /// This pipeline with the input encoding forced to the one `label`
+    /// names, sharing its built stages (nothing is rebuilt).
+    pub fn with_encoding(&self, label: &str) -> Result<Pipeline> {
+        let encoding = decode::encoding_for_label(label)?;
+        let mut forced = self.clone();
+        forced.encoding = Some(encoding);
+        forced.config.encoding = Some(label.to_string());
+        Ok(forced)
     }
 
     /// The converter, when conversion was asked for.

@@ -682,9 +682,8 @@ impl Ctx<'_> {
         // Only decoding is done on the probe (as the pipeline would do it):
         // the rest of the pipeline would be work thrown away, done before
         // the parallel part can start.
-        let label = self.pipeline.config().encoding.as_deref();
-        let given = label.map(crate::decode::encoding_for_label).transpose()?;
         let mut probe_changes = self.pipeline.new_changes();
+        let given = self.pipeline.encoding();
         let (_, info) = crate::decode::decode(&buf[..probe_len(&buf)], given, &mut probe_changes);
         if let Some(reason) = info.binary {
             return Err(Fail::Binary(reason));
@@ -697,10 +696,7 @@ impl Ctx<'_> {
                 report.changes.add(rule, n);
             }
         }
-        let forced = Pipeline::new(Config {
-            encoding: Some(encoding.to_string()),
-            ..self.pipeline.config().clone()
-        })?;
+        let forced = self.pipeline.with_encoding(encoding)?;
         let unit = LineUnit::for_encoding(encoding);
         let pieces = Pieces { reader, buf, eof, block, unit, pipeline: &forced };
         self.stream_pieces(pieces, &forced, io, report, emit)
