@@ -39,12 +39,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-echo "bench-compare: building zhclean (release)" >&2
-cargo build --release --quiet --bin zhclean </dev/null
-zhclean="$root/target/release/zhclean"
-opencc="$(scripts/fetch-opencc.sh </dev/null)"
-share="$(dirname "$(dirname "$opencc")")/share/opencc"
-corpora="$(scripts/fetch-corpora.sh </dev/null)"
+# shellcheck source=scripts/reference.sh
+. "$root/scripts/reference.sh"
+reference_setup bench-compare
 
 # zhconv's command-line tool needs its `bin-build` feature; `opencc` adds
 # OpenCC's dictionaries to its default MediaWiki tables (its most complete

@@ -33,12 +33,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 configs="${*:-s2t t2s s2tw tw2s s2hk hk2s s2twp tw2sp s2hkp hk2sp t2tw tw2t t2hk hk2t t2jp jp2t}"
 
-echo "parity: building zhclean (release)" >&2
-cargo build --release --quiet --bin zhclean </dev/null
-zhclean="$root/target/release/zhclean"
-opencc="$(scripts/fetch-opencc.sh </dev/null)"
-share="$(dirname "$(dirname "$opencc")")/share/opencc"
-corpora="$(scripts/fetch-corpora.sh </dev/null)"
+# shellcheck source=scripts/reference.sh
+. "$root/scripts/reference.sh"
+reference_setup parity
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
