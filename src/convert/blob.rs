@@ -10,9 +10,9 @@
 //! table after it starts 8-byte aligned; `u64` tables come first):
 //!
 //! ```text
-//! "ZHCS" version flags n m trie-bits trie-slots 0
-//! pairs[2^PAIR_BITS / 64] triples[2^PAIR_BITS / 64]   (u64)
-//! identity[ceil(n / 64)]                              (u64)
+//! "ZHCS" version flags n m trie-bits trie-slots filter-bits
+//! pairs[2^filter-bits / 64] triples[2^filter-bits / 64]   (u64)
+//! pair-keys[2^filter-bits / 64] identity[ceil(n / 64)]    (u64)
 //! offsets[n+1]  (char, entry, direct)[m]  trie[3 * trie-slots] (u32)
 //! value-bytes
 //! ```
@@ -24,14 +24,15 @@
 //! one-character key that is the character itself (the direct word: see
 //! [`first_entries`]). The trie holds the keys
 //! of two or more characters (see [`HashTrie`]). The pair and triple
-//! filters are described in `matcher.rs`; the identity bit set has bit `i`
+//! filters are described in `matcher.rs`, the pair-key filter at
+//! [`pair_key_filter`]; the identity bit set has bit `i`
 //! set when key `i` maps to itself. Flag bit 0: some key contains a line
 //! feed.
 
 /// The leading magic of a stage blob.
 pub const MAGIC: &[u8; 4] = b"ZHCS";
 /// The blob format version.
-pub const VERSION: u32 = 6;
+pub const VERSION: u32 = 7;
 /// The number of `u32`s of the header.
 pub const HEADER_WORDS: usize = 8;
 /// Entry bit: longer keys begin with this character.
@@ -57,32 +58,46 @@ pub fn direct_word(key: &str, v: &str) -> u32 {
     }
 }
 
-/// log2 of the number of bits of the pair filter.
-pub const PAIR_BITS: u32 = 20;
+/// The largest and smallest log2 of the number of bits of a stage's
+/// filters (pair, triple, pair-key).
+pub const MAX_FILTER_BITS: u32 = 20;
+pub const MIN_FILTER_BITS: u32 = 12;
 
-/// The filter slot of the character pair `c1 c2`.
-#[inline(always)]
-pub fn pair_hash(c1: u32, c2: u32) -> usize {
-    ((((c1 as u64) << 21) | c2 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - PAIR_BITS))
-        as usize
+/// log2 of the number of bits of the filters of a stage with `entries`:
+/// about 32 bits per key of two or more characters (a false "maybe" rate
+/// of about 3%), within [`MIN_FILTER_BITS`, `MAX_FILTER_BITS`]. A stage
+/// with few such keys (`t2s` has 477) gets filters of a few kilobytes
+/// that stay in the first-level cache, where a fixed size would cost a
+/// cache miss per look-up for nothing.
+pub fn filter_bits(entries: &[(String, String)]) -> u32 {
+    let longer = entries.iter().filter(|(k, _)| k.chars().nth(1).is_some()).count();
+    let want = (longer.max(1) * 32).next_power_of_two().trailing_zeros();
+    want.clamp(MIN_FILTER_BITS, MAX_FILTER_BITS)
 }
 
-/// The filter slot of the character triple `c1 c2 c3`.
+/// The slot of the character pair `c1 c2` in a filter of `2^bits` bits.
 #[inline(always)]
-pub fn triple_hash(c1: u32, c2: u32, c3: u32) -> usize {
+pub fn pair_hash(c1: u32, c2: u32, bits: u32) -> usize {
+    ((((c1 as u64) << 21) | c2 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+}
+
+/// The slot of the character triple `c1 c2 c3` in a filter of `2^bits`
+/// bits.
+#[inline(always)]
+pub fn triple_hash(c1: u32, c2: u32, c3: u32, bits: u32) -> usize {
     let x = ((c1 as u64) << 42) | ((c2 as u64) << 21) | c3 as u64;
     (x.wrapping_mul(0xD6E8_FEB8_6659_FD93).rotate_left(17).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        >> (64 - PAIR_BITS)) as usize
+        >> (64 - bits)) as usize
 }
 
 /// A one-hash Bloom filter of the first two characters of every key of two
 /// or more characters (see `matcher.rs` for why).
-pub fn pair_filter<'a>(keys: impl Iterator<Item = &'a str>) -> Box<[u64]> {
-    let mut bits = vec![0u64; 1 << (PAIR_BITS - 6)].into_boxed_slice();
+pub fn pair_filter<'a>(keys: impl Iterator<Item = &'a str>, size: u32) -> Box<[u64]> {
+    let mut bits = vec![0u64; 1 << (size - 6)].into_boxed_slice();
     for k in keys {
         let mut cs = k.chars();
         if let (Some(a), Some(b)) = (cs.next(), cs.next()) {
-            let h = pair_hash(a as u32, b as u32);
+            let h = pair_hash(a as u32, b as u32, size);
             bits[h >> 6] |= 1 << (h & 63);
         }
     }
@@ -91,12 +106,29 @@ pub fn pair_filter<'a>(keys: impl Iterator<Item = &'a str>) -> Box<[u64]> {
 
 /// A one-hash Bloom filter of the first three characters of every key of
 /// three or more characters (see `matcher.rs`).
-pub fn triple_filter<'a>(keys: impl Iterator<Item = &'a str>) -> Box<[u64]> {
-    let mut bits = vec![0u64; 1 << (PAIR_BITS - 6)].into_boxed_slice();
+pub fn triple_filter<'a>(keys: impl Iterator<Item = &'a str>, size: u32) -> Box<[u64]> {
+    let mut bits = vec![0u64; 1 << (size - 6)].into_boxed_slice();
     for k in keys {
         let mut cs = k.chars();
         if let (Some(a), Some(b), Some(c)) = (cs.next(), cs.next(), cs.next()) {
-            let h = triple_hash(a as u32, b as u32, c as u32);
+            let h = triple_hash(a as u32, b as u32, c as u32, size);
+            bits[h >> 6] |= 1 << (h & 63);
+        }
+    }
+    bits
+}
+
+/// A one-hash Bloom filter (hashed as [`pair_hash`]) of the keys of
+/// exactly two characters. With the triple filter it tells that no key of
+/// two or more characters can match at a position: neither is the pair
+/// there a whole key nor do the three characters there begin a longer one
+/// (see `Stage::apply` for why that test and not the pair filter's).
+pub fn pair_key_filter<'a>(keys: impl Iterator<Item = &'a str>, size: u32) -> Box<[u64]> {
+    let mut bits = vec![0u64; 1 << (size - 6)].into_boxed_slice();
+    for k in keys {
+        let mut cs = k.chars();
+        if let (Some(a), Some(b), None) = (cs.next(), cs.next(), cs.next()) {
+            let h = pair_hash(a as u32, b as u32, size);
             bits[h >> 6] |= 1 << (h & 63);
         }
     }
@@ -291,12 +323,14 @@ pub fn encode(entries: &[(String, String)]) -> Result<Vec<u8>, String> {
     put(&mut out, firsts.len() as u32);
     put(&mut out, trie_bits);
     put(&mut out, (trie.len() / 3) as u32);
-    put(&mut out, 0);
+    let size = filter_bits(entries);
+    put(&mut out, size);
     debug_assert_eq!(out.len(), 4 * HEADER_WORDS);
-    let pairs = pair_filter(entries.iter().map(|(k, _)| k.as_str()));
-    let triples = triple_filter(entries.iter().map(|(k, _)| k.as_str()));
+    let pairs = pair_filter(entries.iter().map(|(k, _)| k.as_str()), size);
+    let triples = triple_filter(entries.iter().map(|(k, _)| k.as_str()), size);
+    let pair_keys = pair_key_filter(entries.iter().map(|(k, _)| k.as_str()), size);
     let identity = identity_bits(entries);
-    for w in pairs.iter().chain(triples.iter()).chain(identity.iter()) {
+    for w in pairs.iter().chain(triples.iter()).chain(pair_keys.iter()).chain(identity.iter()) {
         out.extend_from_slice(&w.to_le_bytes());
     }
     let mut offset = 0u32;
