@@ -90,49 +90,41 @@ pub fn triple_hash(c1: u32, c2: u32, c3: u32, bits: u32) -> usize {
         >> (64 - bits)) as usize
 }
 
-/// A one-hash Bloom filter of the first two characters of every key of two
-/// or more characters (see `matcher.rs` for why).
-pub fn pair_filter<'a>(keys: impl Iterator<Item = &'a str>, size: u32) -> Box<[u64]> {
-    let mut bits = vec![0u64; 1 << (size - 6)].into_boxed_slice();
-    for k in keys {
-        let mut cs = k.chars();
-        if let (Some(a), Some(b)) = (cs.next(), cs.next()) {
-            let h = pair_hash(a as u32, b as u32, size);
-            bits[h >> 6] |= 1 << (h & 63);
-        }
-    }
-    bits
+/// The three one-hash Bloom filters of a stage, each of `2^size` bits
+/// (see `matcher.rs` for what each answers):
+/// - `pairs`: the first two characters of every key of two or more
+///   characters;
+/// - `triples`: the first three characters of every key of three or more;
+/// - `pair_keys`: the keys of exactly two characters (hashed as
+///   [`pair_hash`]). With `triples` it tells that no key of two or more
+///   characters can match at a position: neither is the pair there a whole
+///   key nor do the three characters there begin a longer one (see
+///   `Stage::apply` for why that test and not the pair filter's).
+pub struct Filters {
+    pub size: u32,
+    pub pairs: Box<[u64]>,
+    pub triples: Box<[u64]>,
+    pub pair_keys: Box<[u64]>,
 }
 
-/// A one-hash Bloom filter of the first three characters of every key of
-/// three or more characters (see `matcher.rs`).
-pub fn triple_filter<'a>(keys: impl Iterator<Item = &'a str>, size: u32) -> Box<[u64]> {
-    let mut bits = vec![0u64; 1 << (size - 6)].into_boxed_slice();
-    for k in keys {
-        let mut cs = k.chars();
-        if let (Some(a), Some(b), Some(c)) = (cs.next(), cs.next(), cs.next()) {
-            let h = triple_hash(a as u32, b as u32, c as u32, size);
-            bits[h >> 6] |= 1 << (h & 63);
+impl Filters {
+    /// The filters of `entries`, sized by [`filter_bits`].
+    pub fn build(entries: &[(String, String)]) -> Filters {
+        let size = filter_bits(entries);
+        let empty = || vec![0u64; 1 << (size - 6)].into_boxed_slice();
+        let (mut pairs, mut triples, mut pair_keys) = (empty(), empty(), empty());
+        let set = |bits: &mut [u64], h: usize| bits[h >> 6] |= 1 << (h & 63);
+        for (k, _) in entries {
+            let mut cs = k.chars().map(|c| c as u32);
+            let (Some(a), Some(b)) = (cs.next(), cs.next()) else { continue };
+            set(&mut pairs, pair_hash(a, b, size));
+            match cs.next() {
+                Some(c) => set(&mut triples, triple_hash(a, b, c, size)),
+                None => set(&mut pair_keys, pair_hash(a, b, size)),
+            }
         }
+        Filters { size, pairs, triples, pair_keys }
     }
-    bits
-}
-
-/// A one-hash Bloom filter (hashed as [`pair_hash`]) of the keys of
-/// exactly two characters. With the triple filter it tells that no key of
-/// two or more characters can match at a position: neither is the pair
-/// there a whole key nor do the three characters there begin a longer one
-/// (see `Stage::apply` for why that test and not the pair filter's).
-pub fn pair_key_filter<'a>(keys: impl Iterator<Item = &'a str>, size: u32) -> Box<[u64]> {
-    let mut bits = vec![0u64; 1 << (size - 6)].into_boxed_slice();
-    for k in keys {
-        let mut cs = k.chars();
-        if let (Some(a), Some(b), None) = (cs.next(), cs.next(), cs.next()) {
-            let h = pair_hash(a as u32, b as u32, size);
-            bits[h >> 6] |= 1 << (h & 63);
-        }
-    }
-    bits
 }
 
 /// Bit `i` set when entry `i` maps its key to itself (such a match changes
@@ -323,13 +315,11 @@ pub fn encode(entries: &[(String, String)]) -> Result<Vec<u8>, String> {
     put(&mut out, firsts.len() as u32);
     put(&mut out, trie_bits);
     put(&mut out, (trie.len() / 3) as u32);
-    let size = filter_bits(entries);
-    put(&mut out, size);
+    let filters = Filters::build(entries);
+    put(&mut out, filters.size);
     debug_assert_eq!(out.len(), 4 * HEADER_WORDS);
-    let pairs = pair_filter(entries.iter().map(|(k, _)| k.as_str()), size);
-    let triples = triple_filter(entries.iter().map(|(k, _)| k.as_str()), size);
-    let pair_keys = pair_key_filter(entries.iter().map(|(k, _)| k.as_str()), size);
     let identity = identity_bits(entries);
+    let Filters { pairs, triples, pair_keys, .. } = &filters;
     for w in pairs.iter().chain(triples.iter()).chain(pair_keys.iter()).chain(identity.iter()) {
         out.extend_from_slice(&w.to_le_bytes());
     }

@@ -24,8 +24,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::blob::{
-    self, DIRECT, DIRECT_SAME, HashTrie, MAX_FILTER_BITS, MIN_FILTER_BITS, MULTI, filter_bits,
-    identity_bits, pair_filter, pair_hash, pair_key_filter, triple_filter, triple_hash,
+    self, DIRECT, DIRECT_SAME, Filters, HashTrie, MAX_FILTER_BITS, MIN_FILTER_BITS, MULTI,
+    identity_bits, pair_hash, triple_hash,
 };
 
 /// Direct-word bit, in memory only (never in a blob): [`Stage::apply`]
@@ -291,20 +291,17 @@ impl Stage {
         let firsts = blob::first_entries(entries);
         let (trie_bits, trie) = HashTrie::build(entries);
         let newline_key = entries.iter().any(|(k, _)| k.contains('\n'));
-        let size = filter_bits(entries);
-        let pairs = pair_filter(entries.iter().map(|(k, _)| k.as_str()), size);
-        let triples = triple_filter(entries.iter().map(|(k, _)| k.as_str()), size);
-        let pair_keys = pair_key_filter(entries.iter().map(|(k, _)| k.as_str()), size);
+        let filters = Filters::build(entries);
         let identity = identity_bits(entries);
         let parts = Parts {
             offsets: offsets.into(),
             values: values.into_bytes().into(),
             trie: trie.into(),
             trie_bits,
-            pairs: pairs.into_vec().into(),
-            triples: triples.into_vec().into(),
-            pair_keys: pair_keys.into_vec().into(),
-            filter_bits: size,
+            pairs: filters.pairs.into_vec().into(),
+            triples: filters.triples.into_vec().into(),
+            pair_keys: filters.pair_keys.into_vec().into(),
+            filter_bits: filters.size,
             identity: identity.into_vec().into(),
             newline_key,
         };
