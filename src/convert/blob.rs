@@ -11,8 +11,8 @@
 //!
 //! ```text
 //! "ZHCS" version flags n m trie-bits trie-slots filter-bits
-//! pairs[2^filter-bits / 64] triples[2^filter-bits / 64]   (u64)
-//! pair-keys[2^filter-bits / 64] identity[ceil(n / 64)]    (u64)
+//! pairs[2^filter-bits / 64] longer[2^(filter-bits+1) / 64]   (u64)
+//! identity[ceil(n / 64)]                                  (u64)
 //! offsets[n+1]  (char, entry, direct)[m]  trie[3 * trie-slots] (u32)
 //! value-bytes
 //! ```
@@ -23,16 +23,15 @@
 //! and `entry & !MULTI`, when not zero, is one more than the index of the
 //! one-character key that is the character itself (the direct word: see
 //! [`first_entries`]). The trie holds the keys
-//! of two or more characters (see [`HashTrie`]). The pair and triple
-//! filters are described in `matcher.rs`, the pair-key filter at
-//! [`pair_key_filter`]; the identity bit set has bit `i`
+//! of two or more characters (see [`HashTrie`]). The filters are
+//! described at [`Filters`]; the identity bit set has bit `i`
 //! set when key `i` maps to itself. Flag bit 0: some key contains a line
 //! feed.
 
 /// The leading magic of a stage blob.
 pub const MAGIC: &[u8; 4] = b"ZHCS";
 /// The blob format version.
-pub const VERSION: u32 = 7;
+pub const VERSION: u32 = 8;
 /// The number of `u32`s of the header.
 pub const HEADER_WORDS: usize = 8;
 /// Entry bit: longer keys begin with this character.
@@ -59,7 +58,7 @@ pub fn direct_word(key: &str, v: &str) -> u32 {
 }
 
 /// The largest and smallest log2 of the number of bits of a stage's
-/// filters (pair, triple, pair-key).
+/// pair filter (the longer-key filter has twice as many).
 pub const MAX_FILTER_BITS: u32 = 20;
 pub const MIN_FILTER_BITS: u32 = 12;
 
@@ -81,49 +80,63 @@ pub fn pair_hash(c1: u32, c2: u32, bits: u32) -> usize {
     ((((c1 as u64) << 21) | c2 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
 }
 
-/// The slot of the character triple `c1 c2 c3` in a filter of `2^bits`
-/// bits.
+/// Where the longer-key filter of `2^(bits + 1)` bits (see [`Filters`])
+/// keeps what it knows about the pair `c1 c2` followed by `c3`: the word
+/// index, the bit (0..32) saying that the pair may be a key, and the bit
+/// (32..64) saying that the three characters may begin a longer key. One
+/// word holds both answers, so that a look-up is one load.
 #[inline(always)]
-pub fn triple_hash(c1: u32, c2: u32, c3: u32, bits: u32) -> usize {
-    let x = ((c1 as u64) << 42) | ((c2 as u64) << 21) | c3 as u64;
-    (x.wrapping_mul(0xD6E8_FEB8_6659_FD93).rotate_left(17).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        >> (64 - bits)) as usize
+pub fn longer_slot(c1: u32, c2: u32, c3: u32, bits: u32) -> (usize, u32, u32) {
+    let x = (((c1 as u64) << 21) | c2 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    // `2^(bits - 5)` words: the top bits of the product pick the word,
+    // the five below them the pair-key bit.
+    let word = (x >> (69 - bits)) as usize;
+    let pair = (x >> (64 - bits)) as u32 & 31;
+    let triple = 32 | (x.wrapping_add(c3 as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93) >> 59) as u32;
+    (word, pair, triple)
 }
 
-/// The three one-hash Bloom filters of a stage, each of `2^size` bits
-/// (see `matcher.rs` for what each answers):
-/// - `pairs`: the first two characters of every key of two or more
-///   characters;
-/// - `triples`: the first three characters of every key of three or more;
-/// - `pair_keys`: the keys of exactly two characters (hashed as
-///   [`pair_hash`]). With `triples` it tells that no key of two or more
-///   characters can match at a position: neither is the pair there a whole
-///   key nor do the three characters there begin a longer one (see
-///   `Stage::apply` for why that test and not the pair filter's).
+/// The two Bloom filters of a stage (see `matcher.rs` for how each is
+/// used):
+/// - `pairs`, of `2^size` bits: the first two characters of every key of
+///   two or more characters (hashed as [`pair_hash`]);
+/// - `longer`, of `2^(size + 1)` bits in words of two halves (see
+///   [`longer_slot`]): the keys of exactly two characters, and the first
+///   three characters of every key of three or more. It tells that no key
+///   of two or more characters can match at a position: neither is the
+///   pair there a whole key nor do the three characters there begin a
+///   longer one (see `Stage::apply` for why that test and not the pair
+///   filter's).
 pub struct Filters {
     pub size: u32,
     pub pairs: Box<[u64]>,
-    pub triples: Box<[u64]>,
-    pub pair_keys: Box<[u64]>,
+    pub longer: Box<[u64]>,
 }
 
 impl Filters {
     /// The filters of `entries`, sized by [`filter_bits`].
     pub fn build(entries: &[(String, String)]) -> Filters {
         let size = filter_bits(entries);
-        let empty = || vec![0u64; 1 << (size - 6)].into_boxed_slice();
-        let (mut pairs, mut triples, mut pair_keys) = (empty(), empty(), empty());
-        let set = |bits: &mut [u64], h: usize| bits[h >> 6] |= 1 << (h & 63);
+        let mut pairs = vec![0u64; 1 << (size - 6)].into_boxed_slice();
+        let mut longer = vec![0u64; 1 << (size - 5)].into_boxed_slice();
         for (k, _) in entries {
             let mut cs = k.chars().map(|c| c as u32);
             let (Some(a), Some(b)) = (cs.next(), cs.next()) else { continue };
-            set(&mut pairs, pair_hash(a, b, size));
-            match cs.next() {
-                Some(c) => set(&mut triples, triple_hash(a, b, c, size)),
-                None => set(&mut pair_keys, pair_hash(a, b, size)),
-            }
+            let h = pair_hash(a, b, size);
+            pairs[h >> 6] |= 1 << (h & 63);
+            let (w, bit) = match cs.next() {
+                Some(c) => {
+                    let (w, _, t) = longer_slot(a, b, c, size);
+                    (w, t)
+                }
+                None => {
+                    let (w, p, _) = longer_slot(a, b, 0, size);
+                    (w, p)
+                }
+            };
+            longer[w] |= 1 << bit;
         }
-        Filters { size, pairs, triples, pair_keys }
+        Filters { size, pairs, longer }
     }
 }
 
@@ -319,8 +332,8 @@ pub fn encode(entries: &[(String, String)]) -> Result<Vec<u8>, String> {
     put(&mut out, filters.size);
     debug_assert_eq!(out.len(), 4 * HEADER_WORDS);
     let identity = identity_bits(entries);
-    let Filters { pairs, triples, pair_keys, .. } = &filters;
-    for w in pairs.iter().chain(triples.iter()).chain(pair_keys.iter()).chain(identity.iter()) {
+    let Filters { pairs, longer, .. } = &filters;
+    for w in pairs.iter().chain(longer.iter()).chain(identity.iter()) {
         out.extend_from_slice(&w.to_le_bytes());
     }
     let mut offset = 0u32;

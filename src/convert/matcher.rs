@@ -25,13 +25,14 @@ use std::ops::Range;
 
 use super::blob::{
     self, DIRECT, DIRECT_SAME, Filters, HashTrie, MAX_FILTER_BITS, MIN_FILTER_BITS, MULTI,
-    identity_bits, pair_hash, triple_hash,
+    identity_bits, longer_slot, pair_hash,
 };
 
 /// Direct-word bit, in memory only (never in a blob): [`Stage::apply`]
 /// must take its general path at this character. Set for a one-character
-/// key whose value is not one character of at most three bytes, and for an
-/// IDS operator that is not a one-character key (it may carry a sequence).
+/// key whose value is not one character of at most three bytes, for an
+/// IDS operator that is not a one-character key (it may carry a sequence),
+/// and for U+FFFF, where `apply` looks up characters beyond the BMP.
 const SLOW: u32 = 1 << 29;
 
 /// A decoded character: code point and UTF-8 length.
@@ -39,6 +40,18 @@ type Decoded = (u32, usize);
 
 /// The characters [`Stage::apply`] looks up ahead in one pass.
 const BLOCK: usize = 64;
+
+/// Bits of the words [`Stage::apply`] prepares: the direct word in the
+/// low half, then whether a longer key may begin at the position and the
+/// triple filter's answer there. A position with `SLOW` or `HIT` set takes
+/// the general step.
+const HIT: u32 = 32;
+const TRIPLE: u32 = 33;
+const GENERAL: u64 = SLOW as u64 | 1 << HIT;
+
+/// Bytes after which [`Stage::apply`] starts no block: a block's last
+/// character and the two after it are read whole (at most four bytes each).
+const SLACK: usize = 12;
 
 /// A piece of text as the walk sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,12 +92,6 @@ pub struct Stage {
     prefix_ranges: Option<Vec<(u8, u8, u8)>>,
     /// Bit `i`: key `i` maps to itself.
     identity: Cow<'static, [u64]>,
-    /// The same kind of filter over the first three characters of keys of
-    /// three or more characters. Most character pairs that begin a longer
-    /// key are not followed by a third character that continues one (91%
-    /// of them in People's Daily under `s2t`); then the longest match has at
-    /// most two characters and the trie is probed once.
-    triples: Cow<'static, [u64]>,
     /// A one-hash Bloom filter over the first two characters of the keys
     /// of two or more characters. Most positions whose character begins
     /// some longer key are not followed by a character that continues one;
@@ -92,10 +99,15 @@ pub struct Stage {
     /// probe into the trie's multi-megabyte table (a cache miss per
     /// position).
     pairs: Cow<'static, [u64]>,
-    /// The same kind of filter over the keys of exactly two characters
-    /// (see [`Stage::apply`]).
-    pair_keys: Cow<'static, [u64]>,
-    /// log2 of the number of bits of each of the three filters.
+    /// Bloom filter over the keys of exactly two characters and the first
+    /// three characters of the keys of three or more, in words that hold
+    /// both answers for a pair (see [`blob::longer_slot`] and
+    /// [`Stage::apply`]). Most character pairs that begin a longer key are
+    /// not followed by a third character that continues one (91% of them
+    /// in People's Daily under `s2t`); then the longest match has at most
+    /// two characters and the trie is probed once.
+    longer: Cow<'static, [u64]>,
+    /// log2 of the number of bits of `pairs` (`longer` has twice as many).
     filter_bits: u32,
 }
 
@@ -106,8 +118,7 @@ struct Parts {
     trie: Cow<'static, [u32]>,
     trie_bits: u32,
     pairs: Cow<'static, [u64]>,
-    triples: Cow<'static, [u64]>,
-    pair_keys: Cow<'static, [u64]>,
+    longer: Cow<'static, [u64]>,
     filter_bits: u32,
     identity: Cow<'static, [u64]>,
     newline_key: bool,
@@ -169,16 +180,26 @@ fn table<T: Word>(
     Cow::Owned(bytes[range].chunks_exact(size).map(T::from_le).collect())
 }
 
-/// Appends `s` to `buf`. Most values are one CJK character (three bytes):
-/// copies of a length known at compile time become plain moves instead of a
-/// call to `memcpy`, which costs more than the copy at this size.
+/// Appends `src[from..to]` to `buf`. Most pieces the general step copies
+/// are one to five characters: when sixteen bytes can be read at `from`,
+/// they are moved as one block (the bytes past `to` land in spare capacity
+/// and are not kept), instead of a call to `memcpy`.
 #[inline(always)]
-fn push_small(buf: &mut Vec<u8>, s: &[u8]) {
-    match *s {
-        [a, b, c] => buf.extend_from_slice(&[a, b, c]),
-        [a, b, c, d] => buf.extend_from_slice(&[a, b, c, d]),
-        [a, b, c, d, e, f] => buf.extend_from_slice(&[a, b, c, d, e, f]),
-        _ => buf.extend_from_slice(s),
+fn push_range(buf: &mut Vec<u8>, src: &[u8], from: usize, to: usize) {
+    debug_assert!(from <= to && to <= src.len());
+    let len = to - from;
+    if len <= 16 && from + 16 <= src.len() {
+        buf.reserve(16);
+        // SAFETY: sixteen bytes are readable at `from` and writable at the
+        // end of `buf` (reserved); only the `len` copied bytes are kept.
+        unsafe {
+            let block = std::ptr::read_unaligned(src.as_ptr().add(from).cast::<[u8; 16]>());
+            let end = buf.len();
+            std::ptr::write_unaligned(buf.as_mut_ptr().add(end).cast::<[u8; 16]>(), block);
+            buf.set_len(end + len);
+        }
+    } else {
+        buf.extend_from_slice(&src[from..to]);
     }
 }
 
@@ -225,8 +246,7 @@ impl Stage {
             trie,
             trie_bits,
             pairs,
-            triples,
-            pair_keys,
+            longer,
             filter_bits,
             identity,
             newline_key,
@@ -260,6 +280,32 @@ impl Stage {
                 *e |= u64::from(SLOW) << 32;
             }
         }
+        // Every other character of the BMP that is not a one-character key
+        // gets the direct word of a key that maps to itself, so that
+        // `apply` prepares the bytes of any position from the word alone.
+        // Only `apply` reads the word of a character that is no key. (The
+        // UTF-8 bytes are computed here rather than with `encode_utf8`:
+        // this runs over 65,536 code points at every start-up. Surrogates
+        // get a word too; text never holds them.)
+        let same = u64::from(DIRECT | DIRECT_SAME) << 32;
+        let fill = |e: &mut u64, bytes: u64| {
+            // Branch-free, so that the loops below vectorise.
+            let none = u64::from(*e >> 32 == 0).wrapping_neg();
+            *e |= none & (same | bytes << 32);
+        };
+        for (c, e) in (0u64..0x80).zip(&mut bmp[..0x80]) {
+            fill(e, c | 1 << 24);
+        }
+        for (c, e) in (0x80u64..0x800).zip(&mut bmp[0x80..0x800]) {
+            fill(e, (0xC0 | c >> 6) | (0x80 | (c & 0x3F)) << 8 | 2 << 24);
+        }
+        for (c, e) in (0x800u64..0x10000).zip(&mut bmp[0x800..]) {
+            let b = (0xE0 | c >> 12) | (0x80 | (c >> 6 & 0x3F)) << 8 | (0x80 | (c & 0x3F)) << 16;
+            fill(e, b | 3 << 24);
+        }
+        // `apply` looks characters beyond the BMP up at U+FFFF: that one
+        // always takes the general step, which looks them up properly.
+        bmp[0xFFFF] |= u64::from(SLOW) << 32;
         let prefix_ranges = prefixes.as_deref().and_then(prefix_ranges);
         Stage {
             prefix_ranges,
@@ -272,8 +318,7 @@ impl Stage {
             newline_key,
             prefixes,
             pairs,
-            triples,
-            pair_keys,
+            longer,
             filter_bits,
             identity,
         }
@@ -299,8 +344,7 @@ impl Stage {
             trie: trie.into(),
             trie_bits,
             pairs: filters.pairs.into_vec().into(),
-            triples: filters.triples.into_vec().into(),
-            pair_keys: filters.pair_keys.into_vec().into(),
+            longer: filters.longer.into_vec().into(),
             filter_bits: filters.size,
             identity: identity.into_vec().into(),
             newline_key,
@@ -355,8 +399,7 @@ impl Stage {
         }
         let filter_words = 1usize << (filter_bits - 6);
         let pairs = table::<u64>(bytes, keep, take(8 * filter_words)?);
-        let triples = table::<u64>(bytes, keep, take(8 * filter_words)?);
-        let pair_keys = table::<u64>(bytes, keep, take(8 * filter_words)?);
+        let longer = table::<u64>(bytes, keep, take(16 * filter_words)?);
         let identity = table::<u64>(bytes, keep, take(8 * n.div_ceil(64))?);
         let offsets = table::<u32>(bytes, keep, take(4 * (n + 1))?);
         let firsts_range = take(12 * m)?;
@@ -400,8 +443,7 @@ impl Stage {
             trie,
             trie_bits,
             pairs,
-            triples,
-            pair_keys,
+            longer,
             filter_bits,
             identity,
             newline_key,
@@ -438,6 +480,14 @@ impl Stage {
     /// on the hot path: the offsets are boundaries by construction).
     #[inline(always)]
     fn value_bytes(&self, i: u32) -> &[u8] {
+        let (a, b) = self.value_range(i);
+        // SAFETY: see `value_range`.
+        unsafe { self.values.get_unchecked(a..b) }
+    }
+
+    /// Where the value of key `i` lies in `values`.
+    #[inline(always)]
+    fn value_range(&self, i: u32) -> (usize, usize) {
         let i = i as usize;
         debug_assert!(i + 1 < self.offsets.len());
         // SAFETY: key indices come from the first-character entries and the
@@ -448,7 +498,7 @@ impl Stage {
             let a = *self.offsets.get_unchecked(i) as usize;
             let b = *self.offsets.get_unchecked(i + 1) as usize;
             debug_assert!(a <= b && b <= self.values.len());
-            self.values.get_unchecked(a..b)
+            (a, b)
         }
     }
 
@@ -468,7 +518,7 @@ impl Stage {
         let b = text.as_bytes();
         // SAFETY: `b` is a `&str`'s bytes; every `i` below is a character
         // start (a byte that can begin a key is never a continuation byte).
-        let hit = |i: usize| self.entry(unsafe { decode_at(b, i) }.0) != 0;
+        let hit = |i: usize| self.entry(unsafe { decode_at(b, i) }.0) as u32 != 0;
         #[cfg(target_arch = "x86_64")]
         if let Some(ranges) = &self.prefix_ranges {
             // One pass over the text instead of one per prefix.
@@ -499,23 +549,31 @@ impl Stage {
     ///
     /// At most positions of real text no key of two or more characters
     /// can match: the pair there is not a key and the three characters
-    /// there begin no longer key (the pair-key and triple filters say so
-    /// for 93% of the positions of People's Daily under `s2t`; the pair
-    /// filter, which asks whether the pair begins any key, lets 81% pass).
-    /// The character then becomes its one-character value or stays as it
-    /// is. The first pass looks up every character of the block (its
-    /// first-character entry, the two filters) and prepares the four bytes
-    /// to write for it; these loads do not depend on each other, so the
-    /// processor overlaps their cache misses, which a step-by-step walk
-    /// waits for one after the other. It also starts loading the trie slots
-    /// that the second pass will probe. The second pass walks the block: a
-    /// position that passed writes its prepared word, with no branch on
-    /// whether the character changed (a coin toss in real text); any other
-    /// position (a possible longer key, a long value, an IDS operator, a
-    /// character beyond the BMP, the last bytes of the text) takes the
-    /// general step, which is one step of [`Stage::walk`]. Measured against the step-by-step
-    /// walk (same process, alternating runs): 1.13x on `s2t`, 1.31x on
-    /// `t2s` (`examples/convert_speed.rs`, People's Daily and Tang poems).
+    /// there begin no longer key (the longer-key filter says so for 88% of
+    /// the positions of People's Daily under `s2t`, false "maybe"s
+    /// included; the pair filter, which asks whether the pair begins any
+    /// key, lets 81% pass). The character then becomes its one-character
+    /// value or stays as it is, and every character of the BMP carries the
+    /// four bytes to write for that in its table word (see `assemble`).
+    ///
+    /// The first pass decodes the block, then looks every character up:
+    /// its table word and one word of the longer-key filter. These loads
+    /// do not depend on each other, so the processor overlaps their cache
+    /// misses, which a step-by-step walk waits for one after the other. It
+    /// also starts loading the trie slots that the second pass will probe.
+    /// The second pass walks the block: a position that passed writes its
+    /// prepared word, with no branch on whether the character changed (a
+    /// coin toss in real text); any other position (a possible longer key,
+    /// a long value, an IDS operator, a character beyond the BMP) takes the
+    /// general step, which is one step of [`Stage::walk`], told what the
+    /// filter said. The last [`SLACK`] bytes of the text take general
+    /// steps only.
+    ///
+    /// Measured against the step-by-step walk (same process, alternating
+    /// runs, `examples/convert_speed.rs` on People's Daily and Tang poems):
+    /// 1.13x on `s2t` and 1.31x on `t2s` for the first two-pass version;
+    /// the decoding pass, the table words and the one-word filter then gave
+    /// a further 1.25x on `s2t`.
     pub fn apply(&self, text: &str, out: &mut String) -> u64 {
         // SAFETY: only whole characters and keys of `text` (valid UTF-8)
         // and whole values are appended, so `out` stays valid UTF-8. The
@@ -525,84 +583,84 @@ impl Stage {
         let buf = unsafe { out.as_mut_vec() };
         let b = text.as_bytes();
         let n = b.len();
-        let pair_keys = &*self.pair_keys;
-        let triples = &*self.triples;
+        let longer = &*self.longer;
         let fb = self.filter_bits;
         let mut replaced = 0;
-        // The fast path reads four bytes at a position: blocks stop three
-        // bytes before the end.
-        let fast_end = n.saturating_sub(3);
-        // Per position of a block: its byte offset, and the prepared word
-        // (bytes to write in the low half, then their count, then the
-        // "changed" and "general step" bits).
+        // Blocks stop `SLACK` bytes before the end, so that the two
+        // characters after a block's last one are there to read whole.
+        let block_end = n.saturating_sub(SLACK);
+        // Per position of a block: its byte offset and code point (with
+        // two more code points after the block), the prepared word (the
+        // table word, then the `HIT` and `TRIPLE` bits), and the positions
+        // whose trie slot to prefetch.
         let mut pos = [0usize; BLOCK + 1];
+        let mut cps = [0u32; BLOCK + 2];
         let mut prep = [0u64; BLOCK];
+        let mut hits = [0usize; BLOCK];
         let mut p = 0;
         while p < n {
-            if p >= fast_end {
+            if p >= block_end {
                 // The last bytes: general steps only.
-                p = self.general_step(text, p, buf, &mut replaced);
+                p = self.general_step(text, p, None, buf, &mut replaced);
                 continue;
             }
-            // Pass 1. SAFETY (every `decode_at`): `b` is a `&str`'s bytes
-            // and the positions advance by whole characters from `p`, a
-            // character start.
+            // Pass 1, decoding. SAFETY (every `decode_at`): `b` is a
+            // `&str`'s bytes and the positions advance by whole characters
+            // from `p`, a character start. The last character of the block
+            // starts before `block_end`, so the two after it start before
+            // `n - 4` (characters have at most four bytes).
             let mut k = 0;
             let mut q = p;
-            // The character at `q` and the one after it (none: length 0).
-            let mut cur = unsafe { decode_at(b, q) };
-            let mut nxt = if q + cur.1 < n { unsafe { decode_at(b, q + cur.1) } } else { (0, 0) };
-            while k < BLOCK && q < fast_end {
-                let (c, l) = cur;
-                let (d, ld) = nxt;
-                // A character beyond the BMP (`l > 3`) takes the general
-                // step, which looks it up properly.
-                // SAFETY: the index is below 0x10000, the table's length.
-                let ed = unsafe { *self.bmp.get_unchecked((c & 0xFFFF) as usize) };
-                let hi = (ed >> 32) as u32;
-                let next = q + l;
-                let after = next + ld;
-                let third = after < n;
-                let e = if third { unsafe { decode_at(b, after) } } else { (0, 0) };
+            while k < BLOCK && q < block_end {
+                let (c, l) = unsafe { decode_at(b, q) };
+                cps[k] = c;
+                pos[k] = q;
+                k += 1;
+                q += l;
+            }
+            pos[k] = q;
+            let (c1, l1) = unsafe { decode_at(b, q) };
+            cps[k] = c1;
+            cps[k + 1] = unsafe { decode_at(b, q + l1) }.0;
+            // Pass 1, look-ups.
+            let mut m = 0;
+            for i in 0..k {
+                let (c, d, e) = (cps[i], cps[i + 1], cps[i + 2]);
+                // Every character of the BMP has a direct word (see
+                // `assemble`); one beyond it is looked up at U+FFFF, whose
+                // word says "general step".
+                // SAFETY: the index is at most 0xFFFF, the table's last.
+                let ed = unsafe { *self.bmp.get_unchecked(c.min(0xFFFF) as usize) };
                 // A key of two or more characters can begin here only if
                 // the pair is a key or the three characters begin a longer
                 // one (Bloom filters: no false "no").
-                let longer = bit(pair_keys, pair_hash(c, d, fb))
-                    | (third & bit(triples, triple_hash(c, d, e.0, fb)));
-                let hit = (ed as u32 & MULTI != 0) & longer;
-                if hit {
-                    self.prefetch_pair(c, d);
-                }
-                let slow = hit as u64 | u64::from(hi >> 29 & 1) | (l > 3) as u64;
-                let direct = hi & DIRECT != 0;
-                // SAFETY: `q + 4 <= n`.
-                let raw = unsafe { std::ptr::read_unaligned(b.as_ptr().add(q).cast::<u32>()) };
-                let w = std::hint::select_unpredictable(direct, hi, raw);
-                let len =
-                    std::hint::select_unpredictable(direct, u64::from(hi >> 24 & 3), l as u64);
-                let changed = u64::from(hi >> 31 & !(hi >> 30) & 1);
-                prep[k] = u64::from(w) | len << 32 | changed << 40 | slow << 41;
-                pos[k] = q;
-                k += 1;
-                q = next;
-                cur = nxt;
-                nxt = e;
+                let (wi, pb, tb) = longer_slot(c, d, e, fb);
+                // SAFETY: `longer_slot` gives a word index below the
+                // filter's length (checked when the stage was read).
+                let w = unsafe { *longer.get_unchecked(wi) };
+                let triple = w >> tb & 1;
+                let hit = (ed as u32 >> 31) & (w >> pb | triple) as u32 & 1;
+                hits[m] = i;
+                m += hit as usize;
+                prep[i] = ed >> 32 | u64::from(hit) << HIT | triple << TRIPLE;
             }
-            pos[k] = q;
+            for &i in &hits[..m] {
+                self.prefetch_pair(cps[i], cps[i + 1]);
+            }
             // Pass 2.
             buf.reserve(4 * k + 4);
             let mut j = 0;
             while j < k {
                 let mut len = buf.len();
                 let dst = buf.as_mut_ptr();
-                while j < k && prep[j] >> 41 == 0 {
+                while j < k && prep[j] & GENERAL == 0 {
                     // SAFETY: `4 * k + 4` bytes were reserved and at most
                     // three are kept per position.
                     unsafe {
                         std::ptr::write_unaligned(dst.add(len).cast::<u32>(), prep[j] as u32)
                     };
-                    len += (prep[j] >> 32 & 0xFF) as usize;
-                    replaced += prep[j] >> 40 & 1;
+                    len += (prep[j] >> 24 & 3) as usize;
+                    replaced += !prep[j] >> 30 & 1;
                     j += 1;
                 }
                 // SAFETY: the bytes up to `len` were written.
@@ -610,7 +668,10 @@ impl Stage {
                 if j == k {
                     break;
                 }
-                let end = self.general_step(text, pos[j], buf, &mut replaced);
+                // What pass 1 learnt from the filters: whether a longer key
+                // may begin here, and the triple filter's answer.
+                let known = (prep[j] >> HIT & 1 != 0).then_some(prep[j] >> TRIPLE & 1 != 0);
+                let end = self.general_step(text, pos[j], known, buf, &mut replaced);
                 while j < k && pos[j] < end {
                     j += 1;
                 }
@@ -627,21 +688,29 @@ impl Stage {
 
     /// One step of the walk at `p` (a character start of `text`): appends
     /// what the longest key there becomes (or the unmatched character or
-    /// IDS) to `buf` and returns where the next step starts.
+    /// IDS) to `buf` and returns where the next step starts. `known`: the
+    /// filters were asked already (see [`Stage::longest_at`]).
     #[inline(always)]
-    fn general_step(&self, text: &str, p: usize, buf: &mut Vec<u8>, replaced: &mut u64) -> usize {
+    fn general_step(
+        &self,
+        text: &str,
+        p: usize,
+        known: Option<bool>,
+        buf: &mut Vec<u8>,
+        replaced: &mut u64,
+    ) -> usize {
         let b = text.as_bytes();
         // SAFETY: `b` is a `&str`'s bytes and `p` a character start.
         let (c, l) = unsafe { decode_at(b, p) };
         let ed = self.entry(c);
-        let (best, _) = unsafe { self.longest_at(b, p, (c, l), ed) };
+        let (best, _) = unsafe { self.longest_at(b, p, (c, l), ed, known) };
         let next = p + l;
         if let Some((end, v)) = best {
             let direct = if end == next { (ed >> 32) as u32 } else { 0 };
             let mut from = p;
             *replaced += self.emit(buf, b, &mut from, (p, end, v), direct);
             if from == p {
-                buf.extend_from_slice(&b[p..end]);
+                push_range(buf, b, p, end);
             }
             end
         } else {
@@ -649,7 +718,7 @@ impl Stage {
             // whole sequence.
             let ids = if (0x2FF0..=0x2FFF).contains(&c) { ids_len(&text[p..]) } else { 0 };
             let end = if ids > 0 { p + ids } else { next };
-            buf.extend_from_slice(&b[p..end]);
+            push_range(buf, b, p, end);
             end
         }
     }
@@ -726,7 +795,8 @@ impl Stage {
             if *copy_from < a {
                 buf.extend_from_slice(&bytes[*copy_from..a]);
             }
-            push_small(buf, self.value_bytes(v));
+            let (from, to) = self.value_range(v);
+            push_range(buf, &self.values, from, to);
             *copy_from = b;
             1
         } else {
@@ -788,6 +858,12 @@ impl Stage {
     /// entry `ed`) begins: its end and index, if any; and the next
     /// character, decoded, when the look-up read it.
     ///
+    /// `known` is `Some(triple)` when the caller has asked the filters
+    /// already and they said a longer key may begin here; `triple` is the
+    /// triple filter's answer (false when there is no third character).
+    /// The pair filter is then skipped: its answer would be yes, and the
+    /// trie probe is the real test.
+    ///
     /// # Safety
     ///
     /// `b` must be valid UTF-8 and `p` the start of character `c` in it.
@@ -798,6 +874,7 @@ impl Stage {
         p: usize,
         (c, l): (u32, usize),
         ed: u64,
+        known: Option<bool>,
     ) -> (Option<(usize, u32)>, Option<Decoded>) {
         let n = b.len();
         let e = ed as u32;
@@ -813,10 +890,8 @@ impl Stage {
             // characters of valid UTF-8 (the function's contract).
             let d = unsafe { decode_at(b, next) };
             ahead = Some(d);
-            let h = pair_hash(c, d.0, self.filter_bits);
-            if bit(&self.pairs, h)
-                && let Some(s) = self.trie_child(HashTrie::ROOT_TAG | c, d.0)
-            {
+            let pair = known.is_some() || bit(&self.pairs, pair_hash(c, d.0, self.filter_bits));
+            if pair && let Some(s) = self.trie_child(HashTrie::ROOT_TAG | c, d.0) {
                 // Trie keys have two or more characters: longer than
                 // `single` when found.
                 let third = next + d.1;
@@ -826,8 +901,11 @@ impl Stage {
                 }
                 if v & HashTrie::HAS_CHILD != 0 && third < n {
                     let mut cc = unsafe { decode_at(b, third) };
-                    let h = triple_hash(c, d.0, cc.0, self.filter_bits);
-                    if bit(&self.triples, h) {
+                    let triple = known.unwrap_or_else(|| {
+                        let (w, _, t) = longer_slot(c, d.0, cc.0, self.filter_bits);
+                        self.longer[w] >> t & 1 != 0
+                    });
+                    if triple {
                         let mut node = s;
                         let mut at = third;
                         while let Some(s) = self.trie_child(node as u32, cc.0) {
@@ -868,7 +946,7 @@ impl Stage {
             let (c, l) = cur;
             let ed = self.entry(c);
             let next = p + l;
-            let (best, ahead) = unsafe { self.longest_at(b, p, cur, ed) };
+            let (best, ahead) = unsafe { self.longest_at(b, p, cur, ed, None) };
             if let Some((end, v)) = best {
                 if gap < p {
                     f(Piece::Gap(gap, p));
@@ -906,7 +984,7 @@ impl Stage {
     }
 }
 
-/// Bit `h` of a pair or triple filter.
+/// Bit `h` of the pair filter.
 #[inline(always)]
 fn bit(filter: &[u64], h: usize) -> bool {
     debug_assert!(h >> 6 < filter.len());
