@@ -1338,14 +1338,16 @@ mod tests {
         /// Long texts cross the blocks of `apply`'s two passes, and every
         /// kind of position meets its general step: a longer key, a value
         /// of several characters, an identity key, one- two- and four-byte
-        /// characters, keys beyond the BMP, IDS, the last bytes.
+        /// characters, keys beyond the BMP and characters there that are
+        /// no key, U+FFFF (where `apply` looks those up), IDS, the last
+        /// bytes.
         #[test]
-        fn apply_equals_naive_walk_across_blocks(t in "[头发丝长⿰⿱U盘ab \né😀𠀀]{0,400}") {
+        fn apply_equals_naive_walk_across_blocks(t in "[头发丝长⿰⿱U盘ab \né😀𠀀𝄞\u{FFFF}z]{0,400}") {
             let p = [
                 ("头", "頭"), ("发", "發"), ("头发", "頭髮"), ("U盘", "隨身碟"), ("a", ""),
                 ("ab", "X"), ("头发丝", "頭髮絲"), ("长", "长"), ("丝", "絲絲"), ("é", "e"),
                 ("😀", "🙂"), ("𠀀", "𠀁"), ("𠀀头", "Q"), ("发长长", "髮長長"), ("⿰丝", "R"),
-                (" ", "\u{3000}"), ("盘", "b"),
+                (" ", "\u{3000}"), ("盘", "b"), ("\u{FFFF}", "F"),
             ];
             let s = stage(&p);
             let mut o = String::from("kept");
