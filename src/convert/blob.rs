@@ -14,6 +14,7 @@
 //! pairs[2^filter-bits / 64] longer[2^(filter-bits+1) / 64]   (u64)
 //! identity[ceil(n / 64)]                                  (u64)
 //! offsets[n+1]  (char, entry, direct)[m]  trie[3 * trie-slots] (u32)
+//! words[65536]                                                 (u32)
 //! value-bytes
 //! ```
 //!
@@ -23,7 +24,8 @@
 //! and `entry & !MULTI`, when not zero, is one more than the index of the
 //! one-character key that is the character itself (the direct word: see
 //! [`first_entries`]). The trie holds the keys
-//! of two or more characters (see [`HashTrie`]). The filters are
+//! of two or more characters (see [`HashTrie`]); `words` are the direct
+//! words of the whole BMP (see [`direct_words`]). The filters are
 //! described at [`Filters`]; the identity bit set has bit `i`
 //! set when key `i` maps to itself. Flag bit 0: some key contains a line
 //! feed.
@@ -31,7 +33,7 @@
 /// The leading magic of a stage blob.
 pub const MAGIC: &[u8; 4] = b"ZHCS";
 /// The blob format version.
-pub const VERSION: u32 = 8;
+pub const VERSION: u32 = 9;
 /// The number of `u32`s of the header.
 pub const HEADER_WORDS: usize = 8;
 /// Entry bit: longer keys begin with this character.
@@ -41,6 +43,62 @@ pub const MULTI: u32 = 1 << 31;
 pub const DIRECT: u32 = 1 << 31;
 /// Direct-word bit: that value is the key itself.
 pub const DIRECT_SAME: u32 = 1 << 30;
+
+/// Direct-word bit, only in the table of [`direct_words`]: longer keys
+/// begin with this character (`MULTI` of its entry).
+pub const WORD_MULTI: u32 = 1 << 28;
+/// Direct-word bit, only in the table of [`direct_words`]: the fast path
+/// of `Stage::apply` must not be taken at this character although it has
+/// a direct word. Set for U+FFFF, where `apply` looks up characters beyond
+/// the BMP.
+pub const SLOW: u32 = 1 << 29;
+
+/// The parts of the BMP whose characters that are no one-character key
+/// get a direct word of their own in [`direct_words`]: what Chinese text
+/// is made of. Elsewhere such a character takes the general step of
+/// `Stage::apply`, which is slower but gives the same result; a table
+/// filled everywhere would only add pages to touch when a stage is built
+/// at run time. IDS operators (U+2FF0..U+2FFF) must stay out: an unmatched
+/// one may carry a whole sequence.
+pub const FILLED: [(u32, u32); 5] =
+    [(0, 0x800), (0x2000, 0x2400), (0x3000, 0x3400), (0x4E00, 0xA000), (0xF900, 0x10000)];
+
+/// The direct words of U+0000..U+FFFF, for the first pass of
+/// `Stage::apply`: the direct word of each one-character key (see
+/// [`first_entries`]), and in the [`FILLED`] ranges, for each character
+/// that is no one-character key, the direct word of a key that maps to
+/// itself, so that the bytes to write at any position there come from the
+/// word alone; plus `WORD_MULTI` and `SLOW`. Built-in stages carry the
+/// table in their blob, computed at build time.
+pub fn direct_words(firsts: &[(char, u32, u32)]) -> Vec<u32> {
+    let mut words = vec![0u32; 0x10000];
+    let mut single = vec![false; 0x10000];
+    for &(c, e, d) in firsts {
+        if let Some(w) = words.get_mut(c as usize) {
+            *w = d | if e & MULTI != 0 { WORD_MULTI } else { 0 };
+            single[c as usize] = e & !MULTI != 0;
+        }
+    }
+    for (lo, hi) in FILLED {
+        for c in lo..hi {
+            if !single[c as usize] {
+                let bytes = if c < 0x80 {
+                    c | 1 << 24
+                } else if c < 0x800 {
+                    (0xC0 | c >> 6) | (0x80 | (c & 0x3F)) << 8 | 2 << 24
+                } else {
+                    (0xE0 | c >> 12)
+                        | (0x80 | (c >> 6 & 0x3F)) << 8
+                        | (0x80 | (c & 0x3F)) << 16
+                        | 3 << 24
+                };
+                words[c as usize] |= DIRECT | DIRECT_SAME | bytes;
+            }
+        }
+    }
+    words[0xFFFF] |= SLOW;
+    words
+}
 
 /// The direct word of a one-character key with the value `v` (see
 /// [`first_entries`]), or 0.
@@ -342,12 +400,15 @@ pub fn encode(entries: &[(String, String)]) -> Result<Vec<u8>, String> {
         offset = offset.checked_add(v.len() as u32).ok_or("values too long")?;
         put(&mut out, offset);
     }
-    for (c, e, d) in firsts {
+    for &(c, e, d) in &firsts {
         put(&mut out, c as u32);
         put(&mut out, e);
         put(&mut out, d);
     }
     for w in trie {
+        put(&mut out, w);
+    }
+    for w in direct_words(&firsts) {
         put(&mut out, w);
     }
     for (_, v) in entries {

@@ -24,16 +24,9 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::blob::{
-    self, DIRECT, DIRECT_SAME, Filters, HashTrie, MAX_FILTER_BITS, MIN_FILTER_BITS, MULTI,
-    identity_bits, longer_slot, pair_hash,
+    self, DIRECT, DIRECT_SAME, Filters, HashTrie, MAX_FILTER_BITS, MIN_FILTER_BITS, MULTI, SLOW,
+    WORD_MULTI, identity_bits, longer_slot, pair_hash,
 };
-
-/// Direct-word bit, in memory only (never in a blob): [`Stage::apply`]
-/// must take its general path at this character. Set for a one-character
-/// key whose value is not one character of at most three bytes, for an
-/// IDS operator that is not a one-character key (it may carry a sequence),
-/// and for U+FFFF, where `apply` looks up characters beyond the BMP.
-const SLOW: u32 = 1 << 29;
 
 /// A decoded character: code point and UTF-8 length.
 type Decoded = (u32, usize);
@@ -43,11 +36,13 @@ const BLOCK: usize = 64;
 
 /// Bits of the words [`Stage::apply`] prepares: the direct word in the
 /// low half, then whether a longer key may begin at the position and the
-/// triple filter's answer there. A position with `SLOW` or `HIT` set takes
-/// the general step.
+/// triple filter's answer there. A position takes the fast path when its
+/// word has `DIRECT` and neither `SLOW` nor `HIT`, the general step
+/// otherwise: a character with no direct word (a one-character key with a
+/// longer value, one outside [`blob::FILLED`]) included.
 const HIT: u32 = 32;
 const TRIPLE: u32 = 33;
-const GENERAL: u64 = SLOW as u64 | 1 << HIT;
+const FAST_MASK: u64 = DIRECT as u64 | SLOW as u64 | 1 << HIT;
 
 /// Bytes after which [`Stage::apply`] starts no block: a block's last
 /// character and the two after it are read whole (at most four bytes each).
@@ -69,10 +64,14 @@ pub enum Piece {
 /// table, and the pages of the rest are read only when a lookup touches
 /// them. Stages built at run time own their tables.
 pub struct Stage {
-    /// First-character entries for U+0000..U+FFFF (see `blob.rs`): the
-    /// entry in the low half, the direct word in the high half.
-    bmp: Box<[u64]>,
-    /// First-character entries beyond the BMP, likewise.
+    /// First-character entries for U+0000..U+FFFF (see `blob.rs`).
+    entries: Box<[u32]>,
+    /// The direct words of U+0000..U+FFFF (see [`blob::direct_words`]).
+    /// Apart from `entries` because the first pass of [`Stage::apply`]
+    /// reads only these: half the cache footprint.
+    words: Cow<'static, [u32]>,
+    /// First-character entries beyond the BMP: the entry in the low half,
+    /// the direct word in the high half.
     astral: HashMap<u32, u64>,
     /// Keys of two or more characters: `3 << trie_bits` words, or none.
     trie: Cow<'static, [u32]>,
@@ -113,6 +112,7 @@ pub struct Stage {
 
 /// What a stage is made of besides its first-character table.
 struct Parts {
+    words: Cow<'static, [u32]>,
     offsets: Cow<'static, [u32]>,
     values: Cow<'static, [u8]>,
     trie: Cow<'static, [u32]>,
@@ -239,8 +239,9 @@ unsafe fn decode_at(b: &[u8], p: usize) -> (u32, usize) {
 }
 
 impl Stage {
-    fn assemble(firsts: impl Iterator<Item = (char, u32, u32)>, parts: Parts) -> Stage {
+    fn assemble(firsts: &[(char, u32, u32)], parts: Parts) -> Stage {
         let Parts {
+            words,
             offsets,
             values,
             trie,
@@ -251,10 +252,12 @@ impl Stage {
             identity,
             newline_key,
         } = parts;
-        let mut bmp = vec![0u64; 0x10000].into_boxed_slice();
+        // `entries` stays mostly untouched (pages of zeros the system
+        // provides on first use).
+        let mut entries = vec![0u32; 0x10000].into_boxed_slice();
         let mut astral = HashMap::new();
         let mut prefixes: Option<Vec<[u8; 2]>> = Some(Vec::new());
-        for (c, e, d) in firsts {
+        for &(c, e, d) in firsts {
             let e = u64::from(e) | u64::from(d) << 32;
             let mut buf = [0u8; 4];
             let enc = c.encode_utf8(&mut buf).as_bytes();
@@ -269,47 +272,16 @@ impl Stage {
                 }
             }
             if (c as u32) < 0x10000 {
-                let slow = if e as u32 & !MULTI != 0 && d & DIRECT == 0 { SLOW } else { 0 };
-                bmp[c as usize] = e | u64::from(slow) << 32;
+                entries[c as usize] = e as u32;
             } else {
                 astral.insert(c as u32, e);
             }
         }
-        for e in &mut bmp[0x2FF0..=0x2FFF] {
-            if *e as u32 & !MULTI == 0 {
-                *e |= u64::from(SLOW) << 32;
-            }
-        }
-        // Every other character of the BMP that is not a one-character key
-        // gets the direct word of a key that maps to itself, so that
-        // `apply` prepares the bytes of any position from the word alone.
-        // Only `apply` reads the word of a character that is no key. (The
-        // UTF-8 bytes are computed here rather than with `encode_utf8`:
-        // this runs over 65,536 code points at every start-up. Surrogates
-        // get a word too; text never holds them.)
-        let same = u64::from(DIRECT | DIRECT_SAME) << 32;
-        let fill = |e: &mut u64, bytes: u64| {
-            // Branch-free, so that the loops below vectorise.
-            let none = u64::from(*e >> 32 == 0).wrapping_neg();
-            *e |= none & (same | bytes << 32);
-        };
-        for (c, e) in (0u64..0x80).zip(&mut bmp[..0x80]) {
-            fill(e, c | 1 << 24);
-        }
-        for (c, e) in (0x80u64..0x800).zip(&mut bmp[0x80..0x800]) {
-            fill(e, (0xC0 | c >> 6) | (0x80 | (c & 0x3F)) << 8 | 2 << 24);
-        }
-        for (c, e) in (0x800u64..0x10000).zip(&mut bmp[0x800..]) {
-            let b = (0xE0 | c >> 12) | (0x80 | (c >> 6 & 0x3F)) << 8 | (0x80 | (c & 0x3F)) << 16;
-            fill(e, b | 3 << 24);
-        }
-        // `apply` looks characters beyond the BMP up at U+FFFF: that one
-        // always takes the general step, which looks them up properly.
-        bmp[0xFFFF] |= u64::from(SLOW) << 32;
         let prefix_ranges = prefixes.as_deref().and_then(prefix_ranges);
         Stage {
             prefix_ranges,
-            bmp,
+            entries,
+            words,
             astral,
             trie,
             trie_bits,
@@ -339,6 +311,7 @@ impl Stage {
         let filters = Filters::build(entries);
         let identity = identity_bits(entries);
         let parts = Parts {
+            words: blob::direct_words(&firsts).into(),
             offsets: offsets.into(),
             values: values.into_bytes().into(),
             trie: trie.into(),
@@ -349,7 +322,7 @@ impl Stage {
             identity: identity.into_vec().into(),
             newline_key,
         };
-        Ok(Stage::assemble(firsts.into_iter(), parts))
+        Ok(Stage::assemble(&firsts, parts))
     }
 
     /// Reads a stage written by `blob::encode`, copying its tables and
@@ -404,6 +377,7 @@ impl Stage {
         let offsets = table::<u32>(bytes, keep, take(4 * (n + 1))?);
         let firsts_range = take(12 * m)?;
         let trie = table::<u32>(bytes, keep, take(12 * slots)?);
+        let words_range = take(4 * 0x10000)?;
         let vlen = *offsets.last().unwrap_or(&0) as usize;
         let values = table::<u8>(bytes, keep, take(vlen)?);
         if pos != bytes.len() {
@@ -435,9 +409,17 @@ impl Stage {
                 return Err("bad trie entry in stage blob".into());
             }
         }
-        let firsts = firsts.map(|(c, e, d)| (char::from_u32(c).unwrap_or('\0'), e, d));
+        let firsts: Vec<_> =
+            firsts.map(|(c, e, d)| (char::from_u32(c).unwrap_or('\0'), e, d)).collect();
+        // The direct words of a built-in stage are used in place; those of
+        // a blob from outside are computed again rather than checked.
+        let words = match keep {
+            Some(_) => table::<u32>(bytes, keep, words_range),
+            None => blob::direct_words(&firsts).into(),
+        };
         let newline_key = flags & 1 != 0;
         let parts = Parts {
+            words,
             offsets,
             values,
             trie,
@@ -448,7 +430,7 @@ impl Stage {
             identity,
             newline_key,
         };
-        Ok(Stage::assemble(firsts, parts))
+        Ok(Stage::assemble(&firsts, parts))
     }
 
     /// The number of keys.
@@ -505,9 +487,9 @@ impl Stage {
     /// The entry (low half) and direct word (high half) of character `c`.
     #[inline(always)]
     fn entry(&self, c: u32) -> u64 {
-        match self.bmp.get(c as usize) {
-            Some(&e) => e,
-            None => self.astral.get(&c).copied().unwrap_or(0),
+        match (self.entries.get(c as usize), self.words.get(c as usize)) {
+            (Some(&e), Some(&w)) => u64::from(e) | u64::from(w) << 32,
+            _ => self.astral.get(&c).copied().unwrap_or(0),
         }
     }
 
@@ -630,7 +612,7 @@ impl Stage {
                 // `assemble`); one beyond it is looked up at U+FFFF, whose
                 // word says "general step".
                 // SAFETY: the index is at most 0xFFFF, the table's last.
-                let ed = unsafe { *self.bmp.get_unchecked(c.min(0xFFFF) as usize) };
+                let word = unsafe { *self.words.get_unchecked(c.min(0xFFFF) as usize) };
                 // A key of two or more characters can begin here only if
                 // the pair is a key or the three characters begin a longer
                 // one (Bloom filters: no false "no").
@@ -639,10 +621,10 @@ impl Stage {
                 // filter's length (checked when the stage was read).
                 let w = unsafe { *longer.get_unchecked(wi) };
                 let triple = w >> tb & 1;
-                let hit = (ed as u32 >> 31) & (w >> pb | triple) as u32 & 1;
+                let hit = u32::from(word & WORD_MULTI != 0) & (w >> pb | triple) as u32 & 1;
                 hits[m] = i;
                 m += hit as usize;
-                prep[i] = ed >> 32 | u64::from(hit) << HIT | triple << TRIPLE;
+                prep[i] = u64::from(word) | u64::from(hit) << HIT | triple << TRIPLE;
             }
             for &i in &hits[..m] {
                 self.prefetch_pair(cps[i], cps[i + 1]);
@@ -653,7 +635,7 @@ impl Stage {
             while j < k {
                 let mut len = buf.len();
                 let dst = buf.as_mut_ptr();
-                while j < k && prep[j] & GENERAL == 0 {
+                while j < k && prep[j] & FAST_MASK == u64::from(DIRECT) {
                     // SAFETY: `4 * k + 4` bytes were reserved and at most
                     // three are kept per position.
                     unsafe {
