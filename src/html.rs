@@ -250,8 +250,9 @@ pub fn looks_like_html(text: &str, path_ext: Option<&str>) -> bool {
         return true;
     }
     let (tags, markup) = markup_share(head);
-    let solid = head.bytes().filter(|b| !b.is_ascii_whitespace()).count();
-    tags >= 8 && markup * 2 >= solid
+    // Counting the non-space bytes is a pass over the whole head: only
+    // when there are tags enough to matter.
+    tags >= 8 && markup * 2 >= head.bytes().filter(|b| !b.is_ascii_whitespace()).count()
 }
 
 /// How many tags `text` holds and how many bytes they take.

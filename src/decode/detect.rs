@@ -68,9 +68,10 @@ pub(crate) fn sniff(prefix: &[u8], complete: bool) -> Verdict {
         return Verdict::Binary(reason);
     }
     let has_nul = memchr::memchr(0, prefix).is_some();
-    let controls = too_many_controls(prefix);
+    let (stray, non_ascii) = byte_counts(prefix);
+    let controls = stray * CONTROL_RATIO > prefix.len();
     if !has_nul && !controls && utf8_valid(prefix, complete) {
-        if has_stray_control(prefix) {
+        if stray > 0 {
             // Valid UTF-8 with a control byte in it: short UTF-16 of CJK
             // text can look like that (`天師百歲少` in UTF-16LE is ASCII
             // and 0x11), so let the better reading win.
@@ -78,7 +79,6 @@ pub(crate) fn sniff(prefix: &[u8], complete: bool) -> Verdict {
                 return Verdict::Legacy { encoding, confidence: 0.6 };
             }
         }
-        let non_ascii = prefix.iter().filter(|&&b| b >= 0x80).count();
         let confidence = if non_ascii == 0 || non_ascii >= STRONG_UTF8 {
             1.0
         } else {
@@ -191,20 +191,23 @@ fn binary_signature(prefix: &[u8]) -> Option<String> {
     None
 }
 
-/// Whether more than one byte in [`CONTROL_RATIO`] is a C0 control that
-/// text does not use (tab, line feed, vertical tab, form feed, carriage
-/// return and escape are text).
-fn too_many_controls(prefix: &[u8]) -> bool {
-    let n = prefix
-        .iter()
-        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | 0x1B))
-        .count();
-    n > 0 && n * CONTROL_RATIO > prefix.len()
-}
-
-/// Whether `prefix` has a C0 control byte that text does not use.
-fn has_stray_control(prefix: &[u8]) -> bool {
-    prefix.iter().any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | 0x1B))
+/// How many bytes of `prefix` are C0 controls that text does not use
+/// (all but tab, line feed, vertical tab, form feed, carriage return and
+/// escape), and how many are 0x80 or above: one pass, in chunks whose
+/// counts fit in bytes so that the loop vectorises (for a small file this
+/// scan is a good part of the cost of the whole file).
+fn byte_counts(prefix: &[u8]) -> (usize, usize) {
+    let (mut stray, mut high) = (0, 0);
+    for chunk in prefix.chunks(255) {
+        let (mut s, mut h) = (0u8, 0u8);
+        for &b in chunk {
+            h += b >> 7;
+            s += u8::from((b < 9) | ((b.wrapping_sub(14) < 18) & (b != 0x1B)));
+        }
+        stray += usize::from(s);
+        high += usize::from(h);
+    }
+    (stray, high)
 }
 
 /// The UTF-16 reading of valid UTF-8 `prefix`, when one is plausible and
@@ -425,4 +428,21 @@ fn mixed_fallback(prefix: &[u8], complete: bool) -> Option<&'static Encoding> {
     let as_fallback: u64 =
         valid.iter().map(|s| freq::cost(&decode_all(fallback, s.as_bytes(), true).0)).sum();
     (as_utf8 < as_fallback).then_some(fallback)
+}
+
+#[cfg(test)]
+mod tests {
+    proptest::proptest! {
+        /// The one-pass counts agree with the plain definitions, across the
+        /// 255-byte chunks.
+        #[test]
+        fn byte_counts_agree(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..800)) {
+            let stray = bytes
+                .iter()
+                .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | 0x1B))
+                .count();
+            let high = bytes.iter().filter(|&&b| b >= 0x80).count();
+            proptest::prop_assert_eq!(super::byte_counts(&bytes), (stray, high));
+        }
+    }
 }
