@@ -36,10 +36,11 @@ const BLOCK: usize = 64;
 
 /// Bits of the words [`Stage::apply`] prepares: the direct word in the
 /// low half, then whether a longer key may begin at the position and the
-/// triple filter's answer there. A position takes the fast path when its
-/// word has `DIRECT` and neither `SLOW` nor `HIT`, the general step
-/// otherwise: a character with no direct word (a one-character key with a
-/// longer value, one outside [`blob::FILLED`]) included.
+/// answer of the longer-key filter's triple half there. A position takes
+/// the fast path when its word has `DIRECT` and neither `SLOW` nor `HIT`,
+/// the general step otherwise: a character with no direct word (a
+/// one-character key with a longer value, one outside [`blob::FILLED`])
+/// included.
 const HIT: u32 = 32;
 const TRIPLE: u32 = 33;
 const FAST_MASK: u64 = DIRECT as u64 | SLOW as u64 | 1 << HIT;
@@ -651,7 +652,7 @@ impl Stage {
                     break;
                 }
                 // What pass 1 learnt from the filters: whether a longer key
-                // may begin here, and the triple filter's answer.
+                // may begin here, and the answer of the triple half.
                 let known = (prep[j] >> HIT & 1 != 0).then_some(prep[j] >> TRIPLE & 1 != 0);
                 let end = self.general_step(text, pos[j], known, buf, &mut replaced);
                 while j < k && pos[j] < end {
@@ -842,7 +843,7 @@ impl Stage {
     ///
     /// `known` is `Some(triple)` when the caller has asked the filters
     /// already and they said a longer key may begin here; `triple` is the
-    /// triple filter's answer (false when there is no third character).
+    /// answer of the longer-key filter's triple half.
     /// The pair filter is then skipped: its answer would be yes, and the
     /// trie probe is the real test.
     ///
