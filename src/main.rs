@@ -24,7 +24,7 @@ fn main() -> ExitCode {
 }
 
 /// Asks glibc's allocator to keep the memory a run frees for reuse. A
-/// large file goes through in pieces of a few megabytes, each read into a
+/// large file goes through in pieces of about a megabyte, each read into a
 /// fresh buffer and converted into another; by default glibc gives such
 /// blocks back to the system when they are freed (`munmap`, or trimming the
 /// heap), so every piece starts on fresh pages: one page fault per 4 KiB,
