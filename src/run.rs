@@ -1134,11 +1134,11 @@ impl LineUnit {
                     // than `std::str::from_utf8`; see `decode::valid_str`.)
                     let window = &buf[start..];
                     let valid = encoding_rs::Encoding::utf8_valid_up_to(window);
-                    let tail = if window.len() - valid < 4 {
-                        crate::decode::valid_str(&window[..valid])
-                    } else {
-                        None
-                    };
+                    // SAFETY: `utf8_valid_up_to` says the bytes up to `valid`
+                    // are valid UTF-8 (validating them again would double
+                    // the cost of this check).
+                    let tail = (window.len() - valid < 4)
+                        .then(|| unsafe { std::str::from_utf8_unchecked(&window[..valid]) });
                     if let Some(tail) = tail
                         && let Some(cut) = pipeline.split_point(tail, tail.len())
                         && cut > 1024

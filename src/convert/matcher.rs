@@ -240,7 +240,7 @@ unsafe fn decode_at(b: &[u8], p: usize) -> (u32, usize) {
 }
 
 impl Stage {
-    fn assemble(firsts: &[(char, u32, u32)], parts: Parts) -> Stage {
+    fn assemble(firsts: impl Iterator<Item = (char, u32, u32)>, parts: Parts) -> Stage {
         let Parts {
             words,
             offsets,
@@ -258,7 +258,7 @@ impl Stage {
         let mut entries = vec![0u32; 0x10000].into_boxed_slice();
         let mut astral = HashMap::new();
         let mut prefixes: Option<Vec<[u8; 2]>> = Some(Vec::new());
-        for &(c, e, d) in firsts {
+        for (c, e, d) in firsts {
             let e = u64::from(e) | u64::from(d) << 32;
             let mut buf = [0u8; 4];
             let enc = c.encode_utf8(&mut buf).as_bytes();
@@ -323,7 +323,7 @@ impl Stage {
             identity: identity.into_vec().into(),
             newline_key,
         };
-        Ok(Stage::assemble(&firsts, parts))
+        Ok(Stage::assemble(firsts.into_iter(), parts))
     }
 
     /// Reads a stage written by `blob::encode`, copying its tables and
@@ -410,13 +410,12 @@ impl Stage {
                 return Err("bad trie entry in stage blob".into());
             }
         }
-        let firsts: Vec<_> =
-            firsts.map(|(c, e, d)| (char::from_u32(c).unwrap_or('\0'), e, d)).collect();
+        let firsts = firsts.map(|(c, e, d)| (char::from_u32(c).unwrap_or('\0'), e, d));
         // The direct words of a built-in stage are used in place; those of
         // a blob from outside are computed again rather than checked.
         let words = match keep {
             Some(_) => table::<u32>(bytes, keep, words_range),
-            None => blob::direct_words(&firsts).into(),
+            None => blob::direct_words(&firsts.clone().collect::<Vec<_>>()).into(),
         };
         let newline_key = flags & 1 != 0;
         let parts = Parts {
@@ -431,7 +430,7 @@ impl Stage {
             identity,
             newline_key,
         };
-        Ok(Stage::assemble(&firsts, parts))
+        Ok(Stage::assemble(firsts, parts))
     }
 
     /// The number of keys.
@@ -697,10 +696,7 @@ impl Stage {
             }
             end
         } else {
-            // An IDS operator starting a complete sequence carries the
-            // whole sequence.
-            let ids = if (0x2FF0..=0x2FFF).contains(&c) { ids_len(&text[p..]) } else { 0 };
-            let end = if ids > 0 { p + ids } else { next };
+            let end = unmatched_end(text, p, c, next);
             push_range(buf, b, p, end);
             end
         }
@@ -732,15 +728,7 @@ impl Stage {
                 p += l;
                 continue;
             }
-            // Unmatched: an IDS operator carries its sequence, as in `walk`.
-            if (0x2FF0..=0x2FFF).contains(&c) {
-                let ids = ids_len(&text[p..]);
-                if ids > 0 {
-                    p += ids;
-                    continue;
-                }
-            }
-            p += l;
+            p = unmatched_end(text, p, c, p + l);
         }
         buf.extend_from_slice(&b[copy_from..]);
         replaced
@@ -944,27 +932,28 @@ impl Stage {
                 };
                 continue;
             }
-            // Unmatched: an IDS operator starting a complete sequence
-            // carries the whole sequence into the gap.
-            if (0x2FF0..=0x2FFF).contains(&c) {
-                let ids = ids_len(&text[p..]);
-                if ids > 0 {
-                    p += ids;
-                    cur = if p < n { unsafe { decode_at(b, p) } } else { (0, 0) };
-                    continue;
-                }
-            }
-            p = next;
+            // Unmatched: the character (or IDS) joins the gap.
+            p = unmatched_end(text, p, c, next);
             cur = match ahead {
-                Some(d) => d,
-                None if p < n => unsafe { decode_at(b, p) },
-                None => (0, 0),
+                Some(d) if p == next => d,
+                _ if p < n => unsafe { decode_at(b, p) },
+                _ => (0, 0),
             };
         }
         if gap < n {
             f(Piece::Gap(gap, n));
         }
     }
+}
+
+/// Where an unmatched step at `p` ends, `c` being the character there and
+/// `next` the start of the one after it: an IDS operator that starts a
+/// complete sequence carries the whole sequence, as OpenCC does; any other
+/// character is copied alone.
+#[inline(always)]
+fn unmatched_end(text: &str, p: usize, c: u32, next: usize) -> usize {
+    let ids = if (0x2FF0..=0x2FFF).contains(&c) { ids_len(&text[p..]) } else { 0 };
+    if ids > 0 { p + ids } else { next }
 }
 
 /// Bit `h` of the pair filter.

@@ -446,7 +446,7 @@ impl LineDecoder<'_> {
 /// several times faster than `std::str::from_utf8` (3.8 GiB/s against
 /// 0.4 GiB/s in `benches/decode.rs`), which is what lets valid UTF-8 pass
 /// at memory speed.
-pub(crate) fn valid_str(bytes: &[u8]) -> Option<&str> {
+fn valid_str(bytes: &[u8]) -> Option<&str> {
     match UTF_8.decode_without_bom_handling_and_without_replacement(bytes) {
         Some(Cow::Borrowed(text)) => Some(text),
         _ => None,
