@@ -103,7 +103,10 @@ fn once(workload: &str) {
     let pipeline = Pipeline::new(Config::default()).expect("default pipeline");
     let s2t = Config { convert: Some(ConvertSpec::new("s2t")), ..Config::default() };
     let s2t = Pipeline::new(s2t).expect("s2t pipeline");
-    for _ in 0..4 {
+    // `NORMALIZE_BENCH_REPEAT` (default 4): the difference between two
+    // counts leaves out the one-time work (tables built on first use).
+    let repeat = std::env::var("NORMALIZE_BENCH_REPEAT").ok().and_then(|r| r.parse().ok());
+    for _ in 0..repeat.unwrap_or(4) {
         let n = match workload {
             "setup" => 0,
             "utf8" => std::str::from_utf8(black_box(pd.as_bytes())).map_or(0, str::len),

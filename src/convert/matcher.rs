@@ -239,6 +239,27 @@ unsafe fn decode_at(b: &[u8], p: usize) -> (u32, usize) {
     }
 }
 
+/// [`decode_at`] for a position with at least four bytes after it, tried
+/// for a three-byte character first (most characters of Chinese text): it
+/// reads the four bytes in one load and tests one condition.
+///
+/// # Safety
+///
+/// As for [`decode_at`], and `p + 4 <= b.len()`.
+#[inline(always)]
+unsafe fn decode_wide(b: &[u8], p: usize) -> (u32, usize) {
+    debug_assert!(p + 4 <= b.len());
+    // SAFETY: the four bytes are in bounds (the function's contract).
+    let w = u32::from_le(unsafe { std::ptr::read_unaligned(b.as_ptr().add(p).cast::<u32>()) });
+    if w & 0xF0 == 0xE0 {
+        let c = (w & 0x0F) << 12 | (w >> 2 & 0xFC0) | (w >> 16 & 0x3F);
+        (c, 3)
+    } else {
+        // SAFETY: the function's contract.
+        unsafe { decode_at(b, p) }
+    }
+}
+
 impl Stage {
     fn assemble(firsts: impl Iterator<Item = (char, u32, u32)>, parts: Parts) -> Stage {
         let Parts {
@@ -594,7 +615,7 @@ impl Stage {
             let mut k = 0;
             let mut q = p;
             while k < BLOCK && q < block_end {
-                let (c, l) = unsafe { decode_at(b, q) };
+                let (c, l) = unsafe { decode_wide(b, q) };
                 cps[k] = c;
                 pos[k] = q;
                 k += 1;

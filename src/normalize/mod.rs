@@ -95,6 +95,8 @@ impl Rec<'_> {
 struct Scratch {
     chars: Vec<char>,
     mask: Vec<bool>,
+    /// The changed line, encoded again.
+    line: String,
 }
 
 impl Normalizer {
@@ -191,15 +193,12 @@ impl Normalizer {
                 pos = end + 1;
                 continue;
             }
-            let fixed = if f != 0 || trailing {
-                self.fix_line(line, f, has_cjk, code, open, line_no, changes, &mut scratch)
-            } else {
-                None
-            };
-            if let Some(new) = fixed {
+            let fixed = (f != 0 || trailing)
+                && self.fix_line(line, f, has_cjk, code, open, line_no, changes, &mut scratch);
+            if fixed {
                 let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 16));
                 o.push_str(&text[copied..pos]);
-                o.push_str(&new);
+                o.push_str(&scratch.line);
                 copied = stop;
             }
             pos = end + 1;
@@ -213,8 +212,8 @@ impl Normalizer {
         }
     }
 
-    /// The slow path for one line that may need changes. Returns the new
-    /// line, or `None` when it stays as it is.
+    /// The slow path for one line that may need changes. Returns whether
+    /// it changed; the new line is then in `scratch.line`.
     #[allow(clippy::too_many_arguments)]
     fn fix_line(
         &self,
@@ -226,10 +225,11 @@ impl Normalizer {
         line_no: usize,
         changes: &mut Changes,
         scratch: &mut Scratch,
-    ) -> Option<String> {
+    ) -> bool {
         let r = self.rules;
         let buf = &mut scratch.chars;
         buf.clear();
+        buf.reserve(line.len());
         buf.extend(line.chars());
         let mut rec = Rec { changes, line: line_no, hits: 0 };
 
@@ -296,6 +296,7 @@ impl Normalizer {
             f |= extra & self.enabled;
         }
         if !code && f & (CONTEXT | QSTYLE) != 0 {
+            let quote_style = self.quotes != QuoteStyle::Keep && r.contains(Rule::Quotes);
             let mask = &mut scratch.mask;
             punct::protect(buf, mask);
             let before = rec.hits;
@@ -318,10 +319,13 @@ impl Normalizer {
             let do_period = f & DOT != 0 && r.contains(Rule::CjkPeriod);
             if do_punct || do_period {
                 punct::marks(buf, mask, do_punct, do_period, &mut rec);
-                // `marks` may drop spaces; the mask is rebuilt for what follows.
-                punct::protect(buf, mask);
+                // `marks` may drop spaces; the mask is rebuilt for the quote
+                // style, the only rule after it.
+                if quote_style {
+                    punct::protect(buf, mask);
+                }
             }
-            if self.quotes != QuoteStyle::Keep && r.contains(Rule::Quotes) {
+            if quote_style {
                 punct::quote_style(buf, mask, self.quotes, &mut rec);
             }
         }
@@ -342,10 +346,32 @@ impl Normalizer {
         }
 
         if rec.hits == 0 {
-            return None;
+            return false;
         }
-        let new: String = buf.iter().collect();
-        (new != line).then_some(new)
+        let new = &mut scratch.line;
+        new.clear();
+        push_chars(new, buf);
+        new != line
+    }
+}
+
+/// Appends `chars` to `out` as UTF-8. (`String`'s `Extend<&char>` checks
+/// the capacity once per character; changed lines are long paragraphs.)
+fn push_chars(out: &mut String, chars: &[char]) {
+    // SAFETY: `encode_utf8` writes a whole character into the reserved
+    // capacity (at most four bytes each), so the bytes up to `len` are
+    // valid UTF-8 when the length is set.
+    let v = unsafe { out.as_mut_vec() };
+    v.reserve(4 * chars.len());
+    let mut len = v.len();
+    for &c in chars {
+        let spare = &mut v.spare_capacity_mut()[..4];
+        // SAFETY: `MaybeUninit<u8>` and `u8` have the same layout, and the
+        // bytes are only written.
+        let spare = unsafe { &mut *(spare as *mut [std::mem::MaybeUninit<u8>] as *mut [u8]) };
+        len += c.encode_utf8(spare).len();
+        // SAFETY: the bytes up to `len` were just written.
+        unsafe { v.set_len(len) };
     }
 }
 

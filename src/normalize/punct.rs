@@ -230,27 +230,34 @@ fn emoticon_at(line: &[char], i: usize) -> Option<usize> {
 /// (`1...10`), code (`...args`) and leaders (`第一章......5`).
 pub fn ellipsis(line: &mut Vec<char>, mask: &mut Vec<bool>, rec: &mut Rec<'_>) {
     let n = line.len();
+    // Most lines sent here have a lone `。` or `.` and no run to change:
+    // find the first one that changes before copying anything.
+    let mut i = 0;
+    loop {
+        let Some(k) = line[i..].iter().position(|&c| matches!(c, '.' | '。' | '．' | '…' | '⋯'))
+        else {
+            return;
+        };
+        i += k;
+        match ellipsis_run(line, mask, i) {
+            Some((_, true)) => break,
+            Some((run, false)) => i += run,
+            None => i += 1,
+        }
+    }
     let mut out = Vec::with_capacity(n);
     let mut omask = Vec::with_capacity(n);
-    let mut i = 0;
+    out.extend_from_slice(&line[..i]);
+    omask.extend_from_slice(&mask[..i]);
     while i < n {
         let c = line[i];
-        if mask[i] || !matches!(c, '.' | '。' | '．' | '…' | '⋯') {
+        let Some((run, changes)) = ellipsis_run(line, mask, i) else {
             out.push(c);
             omask.push(mask[i]);
             i += 1;
             continue;
-        }
-        let run = line[i..].iter().zip(&mask[i..]).take_while(|&(&d, &m)| d == c && !m).count();
-        let ok_len = match c {
-            '…' => run == 1,
-            '⋯' => run <= 2,
-            _ => run == 3 || run == 6,
         };
-        let before = if i > 0 { Some(line[i - 1]) } else { None };
-        let after = line.get(i + run).copied();
-        let next_to_han = before.is_some_and(is_han) || after.is_some_and(is_han);
-        if ok_len && next_to_han && !is_leader(&line[i + run..]) {
+        if changes {
             let from: String = line[i..i + run].iter().collect();
             rec.hit_str(Rule::Ellipsis, out.len() + 1, &from, "……");
             out.extend(['…', '…']);
@@ -265,10 +272,30 @@ pub fn ellipsis(line: &mut Vec<char>, mask: &mut Vec<bool>, rec: &mut Rec<'_>) {
     *mask = omask;
 }
 
+/// The run of dots (or `。`, `．`, `…`, `⋯`) that starts at `i`, if one does
+/// and is not protected: its length, and whether `ellipsis` changes it.
+#[inline]
+fn ellipsis_run(line: &[char], mask: &[bool], i: usize) -> Option<(usize, bool)> {
+    let c = line[i];
+    if mask[i] || !matches!(c, '.' | '。' | '．' | '…' | '⋯') {
+        return None;
+    }
+    let run = line[i..].iter().zip(&mask[i..]).take_while(|&(&d, &m)| d == c && !m).count();
+    let ok_len = match c {
+        '…' => run == 1,
+        '⋯' => run <= 2,
+        _ => run == 3 || run == 6,
+    };
+    let before = if i > 0 { Some(line[i - 1]) } else { None };
+    let after = line.get(i + run).copied();
+    let next_to_han = before.is_some_and(is_han) || after.is_some_and(is_han);
+    Some((run, ok_len && next_to_han && !is_leader(&line[i + run..])))
+}
+
 /// Whether what follows a dot run is a table-of-contents page number.
 fn is_leader(rest: &[char]) -> bool {
-    let rest: Vec<char> = rest.iter().copied().filter(|&c| c != ' ').collect();
-    !rest.is_empty() && rest.iter().all(|c| c.is_ascii_digit())
+    let mut digits = rest.iter().filter(|&&c| c != ' ').peekable();
+    digits.peek().is_some() && digits.all(|c| c.is_ascii_digit())
 }
 
 /// `cjk-parens`: a `( … )` pair on the line becomes `（ … ）` when the
@@ -362,19 +389,24 @@ pub fn marks(
     do_period: bool,
     rec: &mut Rec<'_>,
 ) {
+    // In place: the output so far is `line[..w]`, and `w` never passes
+    // the read position `i` (a mark becomes one character, and spaces are
+    // only ever dropped), so nothing not yet read is overwritten.
     let n = line.len();
-    let mut out: Vec<char> = Vec::with_capacity(n);
+    let mut w = 0;
     let mut i = 0;
     while i < n {
         let c = line[i];
         i += 1;
         if mask[i - 1] || !matches!(c, ',' | '?' | '!' | ';' | ':' | '.') {
-            out.push(c);
+            line[w] = c;
+            w += 1;
             continue;
         }
         // The previous non-space character, in the output so far.
+        let out = &line[..w];
         let spaces = out.iter().rev().take_while(|&&d| d == ' ').count();
-        let prev = out.len().checked_sub(spaces + 1).map(|k| out[k]);
+        let prev = w.checked_sub(spaces + 1).map(|k| out[k]);
         let prev_cjk = prev.is_some_and(is_cjk);
         // The next non-space character, and how many spaces come first.
         let gap = line[i..].iter().take_while(|&&d| d == ' ' || d == '\t').count();
@@ -391,7 +423,8 @@ pub fn marks(
                     Some(d) => is_cjk(d) || (c == ':' && is_open_quote(d)),
                 };
                 if !ok {
-                    out.push(c);
+                    line[w] = c;
+                    w += 1;
                     continue;
                 }
                 if c == ';' { '；' } else { '：' }
@@ -400,26 +433,28 @@ pub fn marks(
                 && spaces == 0
                 && prev.is_some_and(is_han)
                 && (next.is_none() || (gap == 0 && next.is_some_and(is_han)))
-                && !is_label(&out) =>
+                && !is_label(out) =>
             {
                 '。'
             }
             _ => {
-                out.push(c);
+                line[w] = c;
+                w += 1;
                 continue;
             }
         };
         let rule = if c == '.' { Rule::CjkPeriod } else { Rule::CjkPunct };
-        out.truncate(out.len() - spaces);
-        rec.hit(rule, out.len() + 1, c, to.encode_utf8(&mut [0; 4]));
-        out.push(to);
+        w -= spaces;
+        rec.hit(rule, w + 1, c, to.encode_utf8(&mut [0; 4]));
+        line[w] = to;
+        w += 1;
         // Spaces between `:`/`;` and the text they introduce go with the
         // conversion (`标题: 副标题`); at line end they are trailing-space's.
         if matches!(c, ':' | ';') && next.is_some() {
             i += gap;
         }
     }
-    *line = out;
+    line.truncate(w);
 }
 
 /// Whether the text before a `.` ends in a chapter or item label

@@ -286,10 +286,15 @@ pub(crate) fn suspect(text: &str) -> Suspect {
         // three-byte characters, each only shifting the window.
         if lead & 0xF0 == 0xE0 {
             let start = i;
-            while i + 2 < b.len()
-                && b[i] & 0xF0 == 0xE0
-                && t.is_plain_utf8_3(b[i], b[i + 1], b[i + 2])
-            {
+            let end = b.len().saturating_sub(2);
+            while i < end {
+                // SAFETY: `i + 2 < b.len()`.
+                let (b0, b1, b2) = unsafe {
+                    (*b.get_unchecked(i), *b.get_unchecked(i + 1), *b.get_unchecked(i + 2))
+                };
+                if b0 & 0xF0 != 0xE0 || !t.is_plain_utf8_3(b0, b1, b2) {
+                    break;
+                }
                 i += 3;
             }
             let n = (i - start) / 3;

@@ -65,7 +65,9 @@ pub(crate) struct Tables {
     /// One bit per BMP code point: set for common Han characters and CJK
     /// punctuation that are neither Latin-1 nor a marker. 8 KB, so that the
     /// scan over clean text stays in the L1 cache.
-    plain: Vec<u64>,
+    /// A fixed-size array, so that an index made of ten bits needs no
+    /// bounds check in the scan's inner loop.
+    plain: Box<[u64; 0x10000 / 64]>,
 }
 
 /// The shared tables, built on first use.
@@ -137,7 +139,7 @@ impl Tables {
         for ch in ['\u{FFFD}', '锟', '烫', '屯'] {
             class[ch as usize] |= class::MARKER;
         }
-        let mut plain = vec![0u64; 0x10000 / 64];
+        let mut plain = Box::new([0u64; 0x10000 / 64]);
         for (cp, &k) in class.iter().enumerate() {
             let good = k & (class::COMMON | class::CJK_PUNCT) != 0;
             if good && k & (class::LATIN1 | class::MARKER) == 0 {
