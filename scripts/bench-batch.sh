@@ -4,14 +4,20 @@
 #      per-core throughput, and -j2 against -j1;
 #   2. one large file (default 4 GB): peak memory (max RSS from
 #      /usr/bin/time -v) and -j2 against -j1.
+# Beside the small-file runs it times the file-system floor: the same tree
+# copied with only the per-file work zhclean must do (walk, stat, read,
+# temporary, write, rename), by examples/syscall_floor.rs (Linux), once
+# naming whole paths as zhclean does and once relative to folder handles.
 # Usage: scripts/bench-batch.sh [LARGE_BYTES] [WORK_DIR]
 # Env: SMALL_FILES (default 100000), ZHCLEAN (binary), OPTS (options),
 #      SKIP_LARGE (set: no large-file runs), REPEAT (runs per figure, default 1).
-# Needs: a release build (cargo build --release), python3, GNU time.
+# Needs: a release build (cargo build --release --bin zhclean --example
+#   syscall_floor), python3, GNU time.
 set -euo pipefail
 LARGE=${1:-4000000000}
 WORK=${2:-$(mktemp -d /tmp/zhclean-bench.XXXXXX)}
 BIN=${ZHCLEAN:-$(dirname "$0")/../target/release/zhclean}
+FLOOR=${FLOOR:-$(dirname "$0")/../target/release/examples/syscall_floor}
 OPTS=${OPTS:---convert s2t}
 SMALL_FILES=${SMALL_FILES:-100000}
 REPEAT=${REPEAT:-1}
@@ -72,6 +78,11 @@ for r in $(seq "$REPEAT"); do
         run "small-j$j" "$WORK/small" -o "$WORK/out-small" -j$j
         run "same-size-file-j$j" "$WORK/same-size.txt" -o "$WORK/out-same.txt" -j$j
     done
+    if [ -x "$FLOOR" ]; then
+        for mode in path dirfd; do
+            echo "floor, $("$FLOOR" "$WORK/small" "$WORK/out-floor" $mode)"
+        done
+    fi
 done
 [ "${SKIP_LARGE:-}" ] && exit 0
 echo "large file: $(stat -c %s "$WORK/large.txt") bytes"
