@@ -607,11 +607,13 @@ impl Stage {
                 p = self.general_step(text, p, None, buf, &mut replaced);
                 continue;
             }
-            // Pass 1, decoding. SAFETY (every `decode_at`): `b` is a
-            // `&str`'s bytes and the positions advance by whole characters
-            // from `p`, a character start. The last character of the block
-            // starts before `block_end`, so the two after it start before
-            // `n - 4` (characters have at most four bytes).
+            // Pass 1, decoding. SAFETY (every `decode_at` and
+            // `decode_wide`): `b` is a `&str`'s bytes and the positions
+            // advance by whole characters from `p`, a character start. The
+            // block's characters start before `block_end = n - SLACK`, so
+            // four bytes can be read at each, and the two characters after
+            // the last one start before `n - 4` (characters have at most
+            // four bytes).
             let mut k = 0;
             let mut q = p;
             while k < BLOCK && q < block_end {

@@ -358,21 +358,23 @@ impl Normalizer {
 /// Appends `chars` to `out` as UTF-8. (`String`'s `Extend<&char>` checks
 /// the capacity once per character; changed lines are long paragraphs.)
 fn push_chars(out: &mut String, chars: &[char]) {
-    // SAFETY: `encode_utf8` writes a whole character into the reserved
-    // capacity (at most four bytes each), so the bytes up to `len` are
-    // valid UTF-8 when the length is set.
+    // SAFETY: four bytes per character are reserved; each character is
+    // encoded whole into `tmp` and its four bytes copied to the end, of
+    // which only the character's own count, so the bytes up to `len` are
+    // the characters' UTF-8 when the length is set.
     let v = unsafe { out.as_mut_vec() };
     v.reserve(4 * chars.len());
+    let dst = v.as_mut_ptr();
     let mut len = v.len();
     for &c in chars {
-        let spare = &mut v.spare_capacity_mut()[..4];
-        // SAFETY: `MaybeUninit<u8>` and `u8` have the same layout, and the
-        // bytes are only written.
-        let spare = unsafe { &mut *(spare as *mut [std::mem::MaybeUninit<u8>] as *mut [u8]) };
-        len += c.encode_utf8(spare).len();
-        // SAFETY: the bytes up to `len` were just written.
-        unsafe { v.set_len(len) };
+        let mut tmp = [0u8; 4];
+        let n = c.encode_utf8(&mut tmp).len();
+        // SAFETY: `len + 4` is within the reserved capacity.
+        unsafe { std::ptr::copy_nonoverlapping(tmp.as_ptr(), dst.add(len), 4) };
+        len += n;
     }
+    // SAFETY: see above.
+    unsafe { v.set_len(len) };
 }
 
 /// `line-ends`: CRLF and lone CR to LF.
