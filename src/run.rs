@@ -1134,11 +1134,17 @@ impl LineUnit {
                     // than `std::str::from_utf8`; see `decode::valid_str`.)
                     let window = &buf[start..];
                     let valid = encoding_rs::Encoding::utf8_valid_up_to(window);
+                    // What follows `valid` is nothing or the start of a
+                    // character cut off by the window's end; a malformed
+                    // byte sends the block to the whole decode below.
+                    let rest = &window[valid..];
+                    let cut_off = rest.is_empty()
+                        || std::str::from_utf8(rest).is_err_and(|e| e.error_len().is_none());
                     // SAFETY: `utf8_valid_up_to` says the bytes up to `valid`
                     // are valid UTF-8 (validating them again would double
                     // the cost of this check).
-                    let tail = (window.len() - valid < 4)
-                        .then(|| unsafe { std::str::from_utf8_unchecked(&window[..valid]) });
+                    let tail =
+                        cut_off.then(|| unsafe { std::str::from_utf8_unchecked(&window[..valid]) });
                     if let Some(tail) = tail
                         && let Some(cut) = pipeline.split_point(tail, tail.len())
                         && cut > 1024

@@ -80,19 +80,13 @@ pub fn direct_words(firsts: &[(char, u32, u32)]) -> Vec<u32> {
         }
     }
     for (lo, hi) in FILLED {
-        for c in lo..hi {
-            if !single[c as usize] {
-                let bytes = if c < 0x80 {
-                    c | 1 << 24
-                } else if c < 0x800 {
-                    (0xC0 | c >> 6) | (0x80 | (c & 0x3F)) << 8 | 2 << 24
-                } else {
-                    (0xE0 | c >> 12)
-                        | (0x80 | (c >> 6 & 0x3F)) << 8
-                        | (0x80 | (c & 0x3F)) << 16
-                        | 3 << 24
-                };
-                words[c as usize] |= DIRECT | DIRECT_SAME | bytes;
+        // `FILLED` holds no surrogates, so every code point is a character.
+        for ch in (lo..hi).filter_map(char::from_u32) {
+            if !single[ch as usize] {
+                // The word of a key that maps to itself.
+                let mut buf = [0u8; 4];
+                let s = ch.encode_utf8(&mut buf);
+                words[ch as usize] |= direct_word(s, s);
             }
         }
     }
