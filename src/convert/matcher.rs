@@ -262,18 +262,6 @@ unsafe fn decode_wide(b: &[u8], p: usize) -> (u32, usize) {
 
 impl Stage {
     fn assemble(firsts: impl Iterator<Item = (char, u32, u32)>, parts: Parts) -> Stage {
-        let Parts {
-            words,
-            offsets,
-            values,
-            trie,
-            trie_bits,
-            pairs,
-            longer,
-            filter_bits,
-            identity,
-            newline_key,
-        } = parts;
         // `entries` stays mostly untouched (pages of zeros the system
         // provides on first use).
         let mut entries = vec![0u32; 0x10000].into_boxed_slice();
@@ -303,18 +291,18 @@ impl Stage {
         Stage {
             prefix_ranges,
             entries,
-            words,
+            words: parts.words,
             astral,
-            trie,
-            trie_bits,
-            offsets,
-            values,
-            newline_key,
+            trie: parts.trie,
+            trie_bits: parts.trie_bits,
+            offsets: parts.offsets,
+            values: parts.values,
+            newline_key: parts.newline_key,
             prefixes,
-            pairs,
-            longer,
-            filter_bits,
-            identity,
+            pairs: parts.pairs,
+            longer: parts.longer,
+            filter_bits: parts.filter_bits,
+            identity: parts.identity,
         }
     }
 
