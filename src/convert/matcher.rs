@@ -592,7 +592,7 @@ impl Stage {
         while p < n {
             if p >= block_end {
                 // The last bytes: general steps only.
-                p = self.general_step(text, p, None, buf, &mut replaced);
+                p = self.general_step(text, p, None, None, buf, &mut replaced);
                 continue;
             }
             // Pass 1, decoding. SAFETY (every `decode_at` and
@@ -664,7 +664,11 @@ impl Stage {
                 // What pass 1 learnt from the filters: whether a longer key
                 // may begin here, and the answer of the triple half.
                 let known = (prep[j] >> HIT & 1 != 0).then_some(prep[j] >> TRIPLE & 1 != 0);
-                let end = self.general_step(text, pos[j], known, buf, &mut replaced);
+                // A character with a usable direct word needs no look-up
+                // in `entries`: see `general_step`.
+                let w = prep[j] as u32;
+                let at = (w & (DIRECT | SLOW) == DIRECT).then_some((cps[j], w));
+                let end = self.general_step(text, pos[j], at, known, buf, &mut replaced);
                 while j < k && pos[j] < end {
                     j += 1;
                 }
@@ -683,19 +687,37 @@ impl Stage {
     /// what the longest key there becomes (or the unmatched character or
     /// IDS) to `buf` and returns where the next step starts. `known`: the
     /// filters were asked already (see [`Stage::longest_at`]).
+    ///
+    /// `at`: the character at `p` and its direct word, when pass 1 has them
+    /// and the word has `DIRECT` without `SLOW`. The step then skips the
+    /// decoding and the look-up in `entries` (a cache miss at most general
+    /// steps): such a character is either a one-character key whose value
+    /// the word holds or a character that stays as it is, and in both cases
+    /// the walk writes the word's bytes when no longer key matches. The
+    /// entry made up for it says "a one-character key" with index 0, which
+    /// is never read, since `emit` takes the direct word first.
     #[inline(always)]
     fn general_step(
         &self,
         text: &str,
         p: usize,
+        at: Option<(u32, u32)>,
         known: Option<bool>,
         buf: &mut Vec<u8>,
         replaced: &mut u64,
     ) -> usize {
         let b = text.as_bytes();
-        // SAFETY: `b` is a `&str`'s bytes and `p` a character start.
-        let (c, l) = unsafe { decode_at(b, p) };
-        let ed = self.entry(c);
+        let ((c, l), ed) = match at {
+            Some((c, w)) => {
+                let e = if w & WORD_MULTI != 0 { MULTI | 1 } else { 1 };
+                ((c, utf8_len(c)), u64::from(e) | u64::from(w) << 32)
+            }
+            None => {
+                // SAFETY: `b` is a `&str`'s bytes and `p` a character start.
+                let d = unsafe { decode_at(b, p) };
+                (d, self.entry(d.0))
+            }
+        };
         let (best, _) = unsafe { self.longest_at(b, p, (c, l), ed, known) };
         let next = p + l;
         if let Some((end, v)) = best {
@@ -955,6 +977,12 @@ impl Stage {
             f(Piece::Gap(gap, n));
         }
     }
+}
+
+/// The UTF-8 length of code point `c`.
+#[inline(always)]
+fn utf8_len(c: u32) -> usize {
+    1 + usize::from(c >= 0x80) + usize::from(c >= 0x800) + usize::from(c >= 0x10000)
 }
 
 /// Where an unmatched step at `p` ends, `c` being the character there and
