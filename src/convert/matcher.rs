@@ -667,7 +667,8 @@ impl Stage {
                 // A character with a usable direct word needs no look-up
                 // in `entries`: see `general_step`.
                 let w = prep[j] as u32;
-                let at = (w & (DIRECT | SLOW) == DIRECT).then_some((cps[j], w));
+                let at =
+                    (w & (DIRECT | SLOW) == DIRECT).then_some(((cps[j], pos[j + 1] - pos[j]), w));
                 let end = self.general_step(text, pos[j], at, known, buf, &mut replaced);
                 while j < k && pos[j] < end {
                     j += 1;
@@ -688,7 +689,8 @@ impl Stage {
     /// IDS) to `buf` and returns where the next step starts. `known`: the
     /// filters were asked already (see [`Stage::longest_at`]).
     ///
-    /// `at`: the character at `p` and its direct word, when pass 1 has them
+    /// `at`: the character at `p` (code point and length) and its direct
+    /// word, when pass 1 has them
     /// and the word has `DIRECT` without `SLOW`. The step then skips the
     /// decoding and the look-up in `entries` (a cache miss at most general
     /// steps): such a character is either a one-character key whose value
@@ -701,16 +703,16 @@ impl Stage {
         &self,
         text: &str,
         p: usize,
-        at: Option<(u32, u32)>,
+        at: Option<(Decoded, u32)>,
         known: Option<bool>,
         buf: &mut Vec<u8>,
         replaced: &mut u64,
     ) -> usize {
         let b = text.as_bytes();
         let ((c, l), ed) = match at {
-            Some((c, w)) => {
+            Some((d, w)) => {
                 let e = if w & WORD_MULTI != 0 { MULTI | 1 } else { 1 };
-                ((c, utf8_len(c)), u64::from(e) | u64::from(w) << 32)
+                (d, u64::from(e) | u64::from(w) << 32)
             }
             None => {
                 // SAFETY: `b` is a `&str`'s bytes and `p` a character start.
@@ -977,12 +979,6 @@ impl Stage {
             f(Piece::Gap(gap, n));
         }
     }
-}
-
-/// The UTF-8 length of code point `c`.
-#[inline(always)]
-fn utf8_len(c: u32) -> usize {
-    1 + usize::from(c >= 0x80) + usize::from(c >= 0x800) + usize::from(c >= 0x10000)
 }
 
 /// Where an unmatched step at `p` ends, `c` being the character there and

@@ -234,8 +234,7 @@ pub fn ellipsis(line: &mut Vec<char>, mask: &mut Vec<bool>, rec: &mut Rec<'_>) {
     // find the first one that changes before copying anything.
     let mut i = 0;
     loop {
-        let Some(k) = line[i..].iter().position(|&c| matches!(c, '.' | '。' | '．' | '…' | '⋯'))
-        else {
+        let Some(k) = line[i..].iter().position(|&c| is_dot_mark(c)) else {
             return;
         };
         i += k;
@@ -277,7 +276,7 @@ pub fn ellipsis(line: &mut Vec<char>, mask: &mut Vec<bool>, rec: &mut Rec<'_>) {
 #[inline]
 fn ellipsis_run(line: &[char], mask: &[bool], i: usize) -> Option<(usize, bool)> {
     let c = line[i];
-    if mask[i] || !matches!(c, '.' | '。' | '．' | '…' | '⋯') {
+    if mask[i] || !is_dot_mark(c) {
         return None;
     }
     let run = line[i..].iter().zip(&mask[i..]).take_while(|&(&d, &m)| d == c && !m).count();
@@ -290,6 +289,11 @@ fn ellipsis_run(line: &[char], mask: &[bool], i: usize) -> Option<(usize, bool)>
     let after = line.get(i + run).copied();
     let next_to_han = before.is_some_and(is_han) || after.is_some_and(is_han);
     Some((run, ok_len && next_to_han && !is_leader(&line[i + run..])))
+}
+
+/// The characters whose runs `ellipsis` looks at.
+fn is_dot_mark(c: char) -> bool {
+    matches!(c, '.' | '。' | '．' | '…' | '⋯')
 }
 
 /// Whether what follows a dot run is a table-of-contents page number.
