@@ -28,12 +28,13 @@
 //! words of the whole BMP (see [`direct_words`]). The filters are
 //! described at [`Filters`]; the identity bit set has bit `i`
 //! set when key `i` maps to itself. Flag bit 0: some key contains a line
-//! feed.
+//! feed; flag bit 1: the longer-key filter has two bits per key (see
+//! [`Filters`]).
 
 /// The leading magic of a stage blob.
 pub const MAGIC: &[u8; 4] = b"ZHCS";
 /// The blob format version.
-pub const VERSION: u32 = 9;
+pub const VERSION: u32 = 10;
 /// The number of `u32`s of the header.
 pub const HEADER_WORDS: usize = 8;
 /// Entry bit: longer keys begin with this character.
@@ -115,8 +116,8 @@ pub const MAX_FILTER_BITS: u32 = 20;
 pub const MIN_FILTER_BITS: u32 = 12;
 
 /// log2 of the number of bits of the filters of a stage with `entries`:
-/// about 32 bits per key of two or more characters (a false "maybe" rate
-/// of about 3%), within [`MIN_FILTER_BITS`, `MAX_FILTER_BITS`]. A stage
+/// about 32 bits per key of two or more characters (in the pair filter,
+/// one bit per key: a false "maybe" rate of about 3%), within [`MIN_FILTER_BITS`, `MAX_FILTER_BITS`]. A stage
 /// with few such keys (`t2s` has 477) gets filters of a few kilobytes
 /// that stay in the first-level cache, where a fixed size would cost a
 /// cache miss per look-up for nothing.
@@ -132,20 +133,44 @@ pub fn pair_hash(c1: u32, c2: u32, bits: u32) -> usize {
     ((((c1 as u64) << 21) | c2 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
 }
 
+/// `BIT[i] == 1 << i`. [`longer_slot`] builds its masks from it: a shift
+/// by a variable count takes several micro-operations on x86-64 without
+/// BMI2, a load from this table (which stays in the first-level cache)
+/// one.
+const BIT: [u64; 64] = {
+    let mut t = [0u64; 64];
+    let mut i = 0;
+    while i < 64 {
+        t[i] = 1 << i;
+        i += 1;
+    }
+    t
+};
+
 /// Where the longer-key filter of `2^(bits + 1)` bits (see [`Filters`])
 /// keeps what it knows about the pair `c1 c2` followed by `c3`: the word
-/// index, the bit (0..32) saying that the pair may be a key, and the bit
-/// (32..64) saying that the three characters may begin a longer key. One
-/// word holds both answers, so that a look-up is one load.
+/// index; the mask of the bits (among bits 0..32) that say, all set, that
+/// the pair may be a key; and the mask of the bits (among 32..64) that
+/// say, all set, that the three characters may begin a longer key. One
+/// word holds both answers, so that a look-up is one load. `TWO`: two bits
+/// per answer instead of one (a blocked Bloom filter with two hash
+/// functions), which makes a false "maybe" rarer at no extra load but a
+/// few more instructions (see [`Filters`] for when a stage has them).
 #[inline(always)]
-pub fn longer_slot(c1: u32, c2: u32, c3: u32, bits: u32) -> (usize, u32, u32) {
+pub fn longer_slot<const TWO: bool>(c1: u32, c2: u32, c3: u32, bits: u32) -> (usize, u64, u64) {
     let x = (((c1 as u64) << 21) | c2 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     // `2^(bits - 5)` words: the top bits of the product pick the word,
-    // the five below them the pair-key bit.
+    // the five below them the pair-key bit, the five below those the
+    // second one.
     let word = (x >> (69 - bits)) as usize;
-    let pair = (x >> (64 - bits)) as u32 & 31;
-    let triple = 32 | (x.wrapping_add(c3 as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93) >> 59) as u32;
-    (word, pair, triple)
+    let y = x.wrapping_add(c3 as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93);
+    let (p, t) = (((x >> (64 - bits)) & 31) as usize, (32 | y >> 59) as usize);
+    if TWO {
+        let (p2, t2) = (((x >> (59 - bits)) & 31) as usize, (32 | (y >> 54 & 31)) as usize);
+        (word, BIT[p] | BIT[p2], BIT[t] | BIT[t2])
+    } else {
+        (word, 1 << p, 1 << t)
+    }
 }
 
 /// The two Bloom filters of a stage (see `matcher.rs` for how each is
@@ -159,16 +184,35 @@ pub fn longer_slot(c1: u32, c2: u32, c3: u32, bits: u32) -> (usize, u32, u32) {
 ///   pair there a whole key nor do the three characters there begin a
 ///   longer one (see `Stage::apply` for why that test and not the pair
 ///   filter's).
+///
+/// `longer` has two bits per key (`two`) when the stage has at least
+/// [`TWO_BITS_MIN`] keys of two or more characters. On People's Daily
+/// under `s2t` (49,243 such keys), of the positions whose character begins
+/// a longer key but where neither a pair key nor a three-character prefix
+/// is, one bit per key answers "maybe" at 5.5%, two bits at 1.95% (most
+/// of those in the triple half, whose word every prefix that begins with
+/// the same pair shares): a quarter fewer general steps in
+/// `Stage::apply`. A stage with few longer keys (`t2s` has 477) has a
+/// filter of a few kilobytes and few false "maybe"s either way, and there
+/// the extra instructions cost more than they save (5% on `t2s`).
 pub struct Filters {
     pub size: u32,
+    pub two: bool,
     pub pairs: Box<[u64]>,
     pub longer: Box<[u64]>,
 }
+
+/// The number of keys of two or more characters from which a stage's
+/// longer-key filter has two bits per key (see [`Filters`]).
+pub const TWO_BITS_MIN: usize = 4096;
 
 impl Filters {
     /// The filters of `entries`, sized by [`filter_bits`].
     pub fn build(entries: &[(String, String)]) -> Filters {
         let size = filter_bits(entries);
+        let longer_keys = entries.iter().filter(|(k, _)| k.chars().nth(1).is_some()).count();
+        let two = longer_keys >= TWO_BITS_MIN;
+        let slot = if two { longer_slot::<true> } else { longer_slot::<false> };
         let mut pairs = vec![0u64; 1 << (size - 6)].into_boxed_slice();
         let mut longer = vec![0u64; 1 << (size - 5)].into_boxed_slice();
         for (k, _) in entries {
@@ -176,19 +220,19 @@ impl Filters {
             let (Some(a), Some(b)) = (cs.next(), cs.next()) else { continue };
             let h = pair_hash(a, b, size);
             pairs[h >> 6] |= 1 << (h & 63);
-            let (w, bit) = match cs.next() {
+            let (w, bits) = match cs.next() {
                 Some(c) => {
-                    let (w, _, t) = longer_slot(a, b, c, size);
+                    let (w, _, t) = slot(a, b, c, size);
                     (w, t)
                 }
                 None => {
-                    let (w, p, _) = longer_slot(a, b, 0, size);
+                    let (w, p, _) = slot(a, b, 0, size);
                     (w, p)
                 }
             };
-            longer[w] |= 1 << bit;
+            longer[w] |= bits;
         }
-        Filters { size, pairs, longer }
+        Filters { size, two, pairs, longer }
     }
 }
 
@@ -375,12 +419,13 @@ pub fn encode(entries: &[(String, String)]) -> Result<Vec<u8>, String> {
     let (trie_bits, trie) = HashTrie::build(entries);
     out.extend_from_slice(MAGIC);
     put(&mut out, VERSION);
-    put(&mut out, u32::from(entries.iter().any(|(k, _)| k.contains('\n'))));
+    let filters = Filters::build(entries);
+    let newline = u32::from(entries.iter().any(|(k, _)| k.contains('\n')));
+    put(&mut out, newline | u32::from(filters.two) << 1);
     put(&mut out, entries.len() as u32);
     put(&mut out, firsts.len() as u32);
     put(&mut out, trie_bits);
     put(&mut out, (trie.len() / 3) as u32);
-    let filters = Filters::build(entries);
     put(&mut out, filters.size);
     debug_assert_eq!(out.len(), 4 * HEADER_WORDS);
     let identity = identity_bits(entries);

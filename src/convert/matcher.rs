@@ -99,9 +99,9 @@ pub struct Stage {
     /// probe into the trie's multi-megabyte table (a cache miss per
     /// position).
     pairs: Cow<'static, [u64]>,
-    /// Bloom filter over the keys of exactly two characters and the first
-    /// three characters of the keys of three or more, in words that hold
-    /// both answers for a pair (see [`blob::longer_slot`] and
+    /// Bloom filter, two bits per key, over the keys of exactly two
+    /// characters and the first three characters of the keys of three or
+    /// more, in words that hold both answers for a pair (see [`blob::longer_slot`] and
     /// [`Stage::apply`]). Most character pairs that begin a longer key are
     /// not followed by a third character that continues one (91% of them
     /// in People's Daily under `s2t`); then the longest match has at most
@@ -109,6 +109,8 @@ pub struct Stage {
     longer: Cow<'static, [u64]>,
     /// log2 of the number of bits of `pairs` (`longer` has twice as many).
     filter_bits: u32,
+    /// `longer` has two bits per key (see [`blob::Filters`]).
+    two_bits: bool,
 }
 
 /// What a stage is made of besides its first-character table.
@@ -121,6 +123,7 @@ struct Parts {
     pairs: Cow<'static, [u64]>,
     longer: Cow<'static, [u64]>,
     filter_bits: u32,
+    two_bits: bool,
     identity: Cow<'static, [u64]>,
     newline_key: bool,
 }
@@ -302,6 +305,7 @@ impl Stage {
             pairs: parts.pairs,
             longer: parts.longer,
             filter_bits: parts.filter_bits,
+            two_bits: parts.two_bits,
             identity: parts.identity,
         }
     }
@@ -329,6 +333,7 @@ impl Stage {
             pairs: filters.pairs.into_vec().into(),
             longer: filters.longer.into_vec().into(),
             filter_bits: filters.size,
+            two_bits: filters.two,
             identity: identity.into_vec().into(),
             newline_key,
         };
@@ -427,6 +432,7 @@ impl Stage {
             None => blob::direct_words(&firsts.clone().collect::<Vec<_>>()).into(),
         };
         let newline_key = flags & 1 != 0;
+        let two_bits = flags & 2 != 0;
         let parts = Parts {
             words,
             offsets,
@@ -436,6 +442,7 @@ impl Stage {
             pairs,
             longer,
             filter_bits,
+            two_bits,
             identity,
             newline_key,
         };
@@ -540,7 +547,7 @@ impl Stage {
     ///
     /// At most positions of real text no key of two or more characters
     /// can match: the pair there is not a key and the three characters
-    /// there begin no longer key (the longer-key filter says so for 88% of
+    /// there begin no longer key (the longer-key filter says so for 91% of
     /// the positions of People's Daily under `s2t`, false "maybe"s
     /// included; the pair filter, which asks whether the pair begins any
     /// key, lets 81% pass). The character then becomes its one-character
@@ -566,6 +573,19 @@ impl Stage {
     /// the decoding pass, the table words and the one-word filter then gave
     /// a further 1.25x on `s2t`.
     pub fn apply(&self, text: &str, out: &mut String) -> u64 {
+        // One copy of the loop per kind of longer-key filter, so that a
+        // stage with one bit per key runs none of the second bit's code.
+        if self.two_bits {
+            self.apply_with::<true>(text, out)
+        } else {
+            self.apply_with::<false>(text, out)
+        }
+    }
+
+    /// [`Stage::apply`] for a longer-key filter with two bits per key
+    /// (`TWO`) or one.
+    #[inline(always)]
+    fn apply_with<const TWO: bool>(&self, text: &str, out: &mut String) -> u64 {
         // SAFETY: only whole characters and keys of `text` (valid UTF-8)
         // and whole values are appended, so `out` stays valid UTF-8. The
         // four-byte stores of the fast path write past the new end, into
@@ -627,12 +647,13 @@ impl Stage {
                 // A key of two or more characters can begin here only if
                 // the pair is a key or the three characters begin a longer
                 // one (Bloom filters: no false "no").
-                let (wi, pb, tb) = longer_slot(c, d, e, fb);
+                let (wi, pb, tb) = longer_slot::<TWO>(c, d, e, fb);
                 // SAFETY: `longer_slot` gives a word index below the
                 // filter's length (checked when the stage was read).
                 let w = unsafe { *longer.get_unchecked(wi) };
-                let triple = w >> tb & 1;
-                let hit = u32::from(word & WORD_MULTI != 0) & (w >> pb | triple) as u32 & 1;
+                let triple = u64::from(w & tb == tb);
+                let hit =
+                    u32::from(word & WORD_MULTI != 0) & u32::from((w & pb == pb) | (triple != 0));
                 hits[m] = i;
                 m += hit as usize;
                 prep[i] = u64::from(word) | u64::from(hit) << HIT | triple << TRIPLE;
@@ -908,8 +929,12 @@ impl Stage {
                 if v & HashTrie::HAS_CHILD != 0 && third < n {
                     let mut cc = unsafe { decode_at(b, third) };
                     let triple = known.unwrap_or_else(|| {
-                        let (w, _, t) = longer_slot(c, d.0, cc.0, self.filter_bits);
-                        self.longer[w] >> t & 1 != 0
+                        let (w, _, t) = if self.two_bits {
+                            longer_slot::<true>(c, d.0, cc.0, self.filter_bits)
+                        } else {
+                            longer_slot::<false>(c, d.0, cc.0, self.filter_bits)
+                        };
+                        self.longer[w] & t == t
                     });
                     if triple {
                         let mut node = s;
@@ -1368,6 +1393,97 @@ mod tests {
                 }
             });
             proptest::prop_assert_eq!(n, want);
+        }
+    }
+
+    /// A stage with enough longer keys for a two-bit longer-key filter
+    /// (see `blob::Filters`), over a small alphabet so that keys of every
+    /// length overlap in the text: every pair of its characters, and 4,000
+    /// keys of three to five characters from a fixed pseudo-random
+    /// sequence. Values: the key reversed, or itself for one key in seven
+    /// (identity keys).
+    fn dense_entries() -> Vec<(String, String)> {
+        let alphabet: Vec<char> = "一二三四五六七八九十百千万亿上下左右中大".chars().collect();
+        let mut keys = std::collections::BTreeSet::new();
+        for &a in &alphabet {
+            keys.insert(a.to_string());
+            for &b in &alphabet {
+                keys.insert([a, b].iter().collect::<String>());
+            }
+        }
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        while keys.len() < 20 + 400 + 4000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 3 + (x % 3) as usize;
+            let key: String =
+                (0..len).map(|i| alphabet[(x >> (8 + 5 * i)) as usize % 20]).collect();
+            keys.insert(key);
+        }
+        keys.into_iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let v = if i % 7 == 0 { k.clone() } else { k.chars().rev().collect() };
+                (k, v)
+            })
+            .collect()
+    }
+
+    /// OpenCC's walk with a map of the keys: the reference for
+    /// [`dense_entries`], too many keys for [`naive`]'s scan.
+    fn naive_map(entries: &[(String, String)], t: &str) -> (String, u64) {
+        let map: HashMap<&str, &str> = entries.iter().map(|(k, v)| (&**k, &**v)).collect();
+        let (mut out, mut replaced) = (String::new(), 0);
+        let mut p = 0;
+        while p < t.len() {
+            let ends = t[p..].char_indices().map(|(i, c)| p + i + c.len_utf8()).take(5);
+            let best = ends.filter_map(|e| map.get(&t[p..e]).map(|v| (e, *v))).last();
+            let (e, v) = best.unwrap_or_else(|| {
+                let e = p + t[p..].chars().next().unwrap().len_utf8();
+                (e, &t[p..e])
+            });
+            replaced += u64::from(best.is_some() && v != &t[p..e]);
+            out.push_str(v);
+            p = e;
+        }
+        (out, replaced)
+    }
+
+    /// [`dense_entries`], and their stage built and read back from a blob.
+    fn dense() -> &'static (Vec<(String, String)>, Stage, Stage) {
+        static D: std::sync::OnceLock<(Vec<(String, String)>, Stage, Stage)> =
+            std::sync::OnceLock::new();
+        D.get_or_init(|| {
+            let e = dense_entries();
+            let built = Stage::from_entries(&e).unwrap();
+            let read = Stage::from_blob(&blob::encode(&e).unwrap()).unwrap();
+            (e, built, read)
+        })
+    }
+
+    #[test]
+    fn dense_stage_has_a_two_bit_filter() {
+        let (e, built, read) = dense();
+        assert!(e.iter().filter(|(k, _)| k.chars().count() > 1).count() >= blob::TWO_BITS_MIN);
+        assert!(built.two_bits && read.two_bits);
+        let few: Vec<_> = e.iter().filter(|(k, _)| k.chars().count() < 3).cloned().collect();
+        assert!(!Stage::from_entries(&few).unwrap().two_bits);
+    }
+
+    proptest::proptest! {
+        /// `apply` with a two-bit longer-key filter, built at run time and
+        /// read back from a blob, gives what the walk gives.
+        #[test]
+        fn two_bit_filter_agrees_with_the_walk(t in "[一二三四五六七八九十百千万亿上下左右中大a ]{0,300}") {
+            let (e, built, read) = dense();
+            let (want, count) = naive_map(e, &t);
+            for s in [built, read] {
+                let mut o = String::new();
+                let n = s.apply(&t, &mut o);
+                proptest::prop_assert_eq!(&o, &want);
+                proptest::prop_assert_eq!(n, count);
+            }
         }
     }
 }
