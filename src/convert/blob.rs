@@ -116,11 +116,13 @@ pub const MAX_FILTER_BITS: u32 = 20;
 pub const MIN_FILTER_BITS: u32 = 12;
 
 /// log2 of the number of bits of the filters of a stage with `entries`:
-/// about 32 bits per key of two or more characters (in the pair filter,
-/// one bit per key: a false "maybe" rate of about 3%), within [`MIN_FILTER_BITS`, `MAX_FILTER_BITS`]. A stage
-/// with few such keys (`t2s` has 477) gets filters of a few kilobytes
-/// that stay in the first-level cache, where a fixed size would cost a
-/// cache miss per look-up for nothing.
+/// about 32 bits per key of two or more characters (for the pair filter,
+/// one bit per key, a false "maybe" rate of about 3%; more where
+/// [`MAX_FILTER_BITS`] caps the size, as for `s2t`), within
+/// [`MIN_FILTER_BITS`, `MAX_FILTER_BITS`]. A stage with few such keys
+/// (`t2s` has 477) gets filters of a few kilobytes that stay in the
+/// first-level cache, where a fixed size would cost a cache miss per
+/// look-up for nothing.
 pub fn filter_bits(entries: &[(String, String)]) -> u32 {
     let longer = entries.iter().filter(|(k, _)| k.chars().nth(1).is_some()).count();
     let want = (longer.max(1) * 32).next_power_of_two().trailing_zeros();

@@ -99,10 +99,10 @@ pub struct Stage {
     /// probe into the trie's multi-megabyte table (a cache miss per
     /// position).
     pairs: Cow<'static, [u64]>,
-    /// Bloom filter, two bits per key, over the keys of exactly two
-    /// characters and the first three characters of the keys of three or
-    /// more, in words that hold both answers for a pair (see [`blob::longer_slot`] and
-    /// [`Stage::apply`]). Most character pairs that begin a longer key are
+    /// Bloom filter (one or two bits per key: see `two_bits`) over the
+    /// keys of exactly two characters and the first three characters of
+    /// the keys of three or more, in words that hold both answers for a
+    /// pair (see [`blob::longer_slot`] and [`Stage::apply`]). Most character pairs that begin a longer key are
     /// not followed by a third character that continues one (91% of them
     /// in People's Daily under `s2t`); then the longest match has at most
     /// two characters and the trie is probed once.
@@ -1451,9 +1451,11 @@ mod tests {
     }
 
     /// [`dense_entries`], and their stage built and read back from a blob.
-    fn dense() -> &'static (Vec<(String, String)>, Stage, Stage) {
-        static D: std::sync::OnceLock<(Vec<(String, String)>, Stage, Stage)> =
-            std::sync::OnceLock::new();
+    type Dense = (Vec<(String, String)>, Stage, Stage);
+
+    /// [`Dense`], built once for all the cases of the property test.
+    fn dense() -> &'static Dense {
+        static D: std::sync::OnceLock<Dense> = std::sync::OnceLock::new();
         D.get_or_init(|| {
             let e = dense_entries();
             let built = Stage::from_entries(&e).unwrap();
