@@ -115,16 +115,15 @@ pub fn direct_word(key: &str, v: &str) -> u32 {
 pub const MAX_FILTER_BITS: u32 = 20;
 pub const MIN_FILTER_BITS: u32 = 12;
 
-/// log2 of the number of bits of the filters of a stage with `entries`:
-/// about 32 bits per key of two or more characters (for the pair filter,
+/// log2 of the number of bits of the filters of a stage with `longer`
+/// keys of two or more characters: about 32 bits per such key (for the pair filter,
 /// one bit per key, a false "maybe" rate of about 3%; more where
 /// [`MAX_FILTER_BITS`] caps the size, as for `s2t`), within
 /// [`MIN_FILTER_BITS`, `MAX_FILTER_BITS`]. A stage with few such keys
 /// (`t2s` has 477) gets filters of a few kilobytes that stay in the
 /// first-level cache, where a fixed size would cost a cache miss per
 /// look-up for nothing.
-pub fn filter_bits(entries: &[(String, String)]) -> u32 {
-    let longer = entries.iter().filter(|(k, _)| k.chars().nth(1).is_some()).count();
+pub fn filter_bits(longer: usize) -> u32 {
     let want = (longer.max(1) * 32).next_power_of_two().trailing_zeros();
     want.clamp(MIN_FILTER_BITS, MAX_FILTER_BITS)
 }
@@ -175,6 +174,12 @@ pub fn longer_slot<const TWO: bool>(c1: u32, c2: u32, c3: u32, bits: u32) -> (us
     }
 }
 
+/// [`longer_slot`] for a filter whose kind is known at run time only.
+#[inline]
+pub fn longer_slot_for(two: bool, c1: u32, c2: u32, c3: u32, bits: u32) -> (usize, u64, u64) {
+    if two { longer_slot::<true>(c1, c2, c3, bits) } else { longer_slot::<false>(c1, c2, c3, bits) }
+}
+
 /// The two Bloom filters of a stage (see `matcher.rs` for how each is
 /// used):
 /// - `pairs`, of `2^size` bits: the first two characters of every key of
@@ -211,10 +216,9 @@ pub const TWO_BITS_MIN: usize = 4096;
 impl Filters {
     /// The filters of `entries`, sized by [`filter_bits`].
     pub fn build(entries: &[(String, String)]) -> Filters {
-        let size = filter_bits(entries);
         let longer_keys = entries.iter().filter(|(k, _)| k.chars().nth(1).is_some()).count();
+        let size = filter_bits(longer_keys);
         let two = longer_keys >= TWO_BITS_MIN;
-        let slot = if two { longer_slot::<true> } else { longer_slot::<false> };
         let mut pairs = vec![0u64; 1 << (size - 6)].into_boxed_slice();
         let mut longer = vec![0u64; 1 << (size - 5)].into_boxed_slice();
         for (k, _) in entries {
@@ -224,11 +228,11 @@ impl Filters {
             pairs[h >> 6] |= 1 << (h & 63);
             let (w, bits) = match cs.next() {
                 Some(c) => {
-                    let (w, _, t) = slot(a, b, c, size);
+                    let (w, _, t) = longer_slot_for(two, a, b, c, size);
                     (w, t)
                 }
                 None => {
-                    let (w, p, _) = slot(a, b, 0, size);
+                    let (w, p, _) = longer_slot_for(two, a, b, 0, size);
                     (w, p)
                 }
             };

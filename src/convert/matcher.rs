@@ -25,7 +25,7 @@ use std::ops::Range;
 
 use super::blob::{
     self, DIRECT, DIRECT_SAME, Filters, HashTrie, MAX_FILTER_BITS, MIN_FILTER_BITS, MULTI, SLOW,
-    WORD_MULTI, identity_bits, longer_slot, pair_hash,
+    WORD_MULTI, identity_bits, longer_slot, longer_slot_for, pair_hash,
 };
 
 /// A decoded character: code point and UTF-8 length.
@@ -102,10 +102,11 @@ pub struct Stage {
     /// Bloom filter (one or two bits per key: see `two_bits`) over the
     /// keys of exactly two characters and the first three characters of
     /// the keys of three or more, in words that hold both answers for a
-    /// pair (see [`blob::longer_slot`] and [`Stage::apply`]). Most character pairs that begin a longer key are
-    /// not followed by a third character that continues one (91% of them
-    /// in People's Daily under `s2t`); then the longest match has at most
-    /// two characters and the trie is probed once.
+    /// pair (see [`blob::longer_slot`] and [`Stage::apply`]). Most
+    /// character pairs that begin a longer key are not followed by a third
+    /// character that continues one (91% of them in People's Daily under
+    /// `s2t`); then the longest match has at most two characters and the
+    /// trie is probed once.
     longer: Cow<'static, [u64]>,
     /// log2 of the number of bits of `pairs` (`longer` has twice as many).
     filter_bits: u32,
@@ -711,14 +712,14 @@ impl Stage {
     /// filters were asked already (see [`Stage::longest_at`]).
     ///
     /// `at`: the character at `p` (code point and length) and its direct
-    /// word, when pass 1 has them
-    /// and the word has `DIRECT` without `SLOW`. The step then skips the
-    /// decoding and the look-up in `entries` (a cache miss at most general
-    /// steps): such a character is either a one-character key whose value
-    /// the word holds or a character that stays as it is, and in both cases
-    /// the walk writes the word's bytes when no longer key matches. The
-    /// entry made up for it says "a one-character key" with index 0, which
-    /// is never read, since `emit` takes the direct word first.
+    /// word, when pass 1 has them and the word has `DIRECT` without `SLOW`.
+    /// The step then skips the decoding and the look-up in `entries` (a
+    /// cache miss at most general steps): such a character is either a
+    /// one-character key whose value the word holds or a character that
+    /// stays as it is, and in both cases the walk writes the word's bytes
+    /// when no longer key matches. The entry made up for it says "a
+    /// one-character key" with index 0, which is never read, since `emit`
+    /// takes the direct word first.
     #[inline(always)]
     fn general_step(
         &self,
@@ -929,11 +930,8 @@ impl Stage {
                 if v & HashTrie::HAS_CHILD != 0 && third < n {
                     let mut cc = unsafe { decode_at(b, third) };
                     let triple = known.unwrap_or_else(|| {
-                        let (w, _, t) = if self.two_bits {
-                            longer_slot::<true>(c, d.0, cc.0, self.filter_bits)
-                        } else {
-                            longer_slot::<false>(c, d.0, cc.0, self.filter_bits)
-                        };
+                        let (w, _, t) =
+                            longer_slot_for(self.two_bits, c, d.0, cc.0, self.filter_bits);
                         self.longer[w] & t == t
                     });
                     if triple {
@@ -1191,18 +1189,25 @@ mod tests {
     }
 
     /// The walk written the plain way, as OpenCC's loop: the reference the
-    /// automaton walk is checked against.
-    fn naive(pairs: &[(&str, &str)], t: &str) -> String {
-        let mut out = String::new();
+    /// automaton walk is checked against. At each position the longest key
+    /// (looked up by every prefix of up to the longest key's length), else
+    /// one whole IDS or one character. Returns the text and how many keys
+    /// were replaced by a different text.
+    fn naive_counted<K: AsRef<str>>(pairs: &[(K, K)], t: &str) -> (String, u64) {
+        let map: HashMap<&str, &str> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_ref()))
+            .filter(|(k, _)| !k.is_empty())
+            .collect();
+        let longest = map.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+        let (mut out, mut replaced) = (String::new(), 0);
         let mut p = 0;
         while p < t.len() {
-            let best = pairs
-                .iter()
-                .filter(|(k, _)| !k.is_empty() && t[p..].starts_with(k))
-                .max_by_key(|(k, _)| k.len());
-            if let Some((k, v)) = best {
+            let ends = t[p..].char_indices().map(|(i, c)| p + i + c.len_utf8()).take(longest);
+            if let Some((e, v)) = ends.filter_map(|e| map.get(&t[p..e]).map(|v| (e, *v))).last() {
+                replaced += u64::from(v != &t[p..e]);
                 out.push_str(v);
-                p += k.len();
+                p = e;
                 continue;
             }
             let l = ids_len(&t[p..]);
@@ -1210,7 +1215,12 @@ mod tests {
             out.push_str(&t[p..p + l]);
             p += l;
         }
-        out
+        (out, replaced)
+    }
+
+    /// [`naive_counted`]'s text.
+    fn naive(pairs: &[(&str, &str)], t: &str) -> String {
+        naive_counted(pairs, t).0
     }
 
     #[test]
@@ -1430,26 +1440,6 @@ mod tests {
             .collect()
     }
 
-    /// OpenCC's walk with a map of the keys: the reference for
-    /// [`dense_entries`], too many keys for [`naive`]'s scan.
-    fn naive_map(entries: &[(String, String)], t: &str) -> (String, u64) {
-        let map: HashMap<&str, &str> = entries.iter().map(|(k, v)| (&**k, &**v)).collect();
-        let (mut out, mut replaced) = (String::new(), 0);
-        let mut p = 0;
-        while p < t.len() {
-            let ends = t[p..].char_indices().map(|(i, c)| p + i + c.len_utf8()).take(5);
-            let best = ends.filter_map(|e| map.get(&t[p..e]).map(|v| (e, *v))).last();
-            let (e, v) = best.unwrap_or_else(|| {
-                let e = p + t[p..].chars().next().unwrap().len_utf8();
-                (e, &t[p..e])
-            });
-            replaced += u64::from(best.is_some() && v != &t[p..e]);
-            out.push_str(v);
-            p = e;
-        }
-        (out, replaced)
-    }
-
     /// [`dense_entries`], and their stage built and read back from a blob.
     type Dense = (Vec<(String, String)>, Stage, Stage);
 
@@ -1479,7 +1469,7 @@ mod tests {
         #[test]
         fn two_bit_filter_agrees_with_the_walk(t in "[一二三四五六七八九十百千万亿上下左右中大a ]{0,300}") {
             let (e, built, read) = dense();
-            let (want, count) = naive_map(e, &t);
+            let (want, count) = naive_counted(e, &t);
             for s in [built, read] {
                 let mut o = String::new();
                 let n = s.apply(&t, &mut o);
