@@ -128,10 +128,17 @@ pub fn filter_bits(longer: usize) -> u32 {
     want.clamp(MIN_FILTER_BITS, MAX_FILTER_BITS)
 }
 
+/// The multiplier of the hash of a character pair, `(c1 << 21 | c2) *
+/// PAIR_MUL` (both filters).
+pub const PAIR_MUL: u64 = 0x9E37_79B9_7F4A_7C15;
+/// The multiplier of the hash of three characters in [`longer_slot`],
+/// `(pair hash + c3) * TRIPLE_MUL`.
+pub const TRIPLE_MUL: u64 = 0xD6E8_FEB8_6659_FD93;
+
 /// The slot of the character pair `c1 c2` in a filter of `2^bits` bits.
 #[inline(always)]
 pub fn pair_hash(c1: u32, c2: u32, bits: u32) -> usize {
-    ((((c1 as u64) << 21) | c2 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+    ((((c1 as u64) << 21) | c2 as u64).wrapping_mul(PAIR_MUL) >> (64 - bits)) as usize
 }
 
 /// `BIT[i] == 1 << i`. [`longer_slot`] builds its masks from it: a shift
@@ -157,14 +164,18 @@ const BIT: [u64; 64] = {
 /// per answer instead of one (a blocked Bloom filter with two hash
 /// functions), which makes a false "maybe" rarer at no extra load but a
 /// few more instructions (see [`Filters`] for when a stage has them).
+///
+/// `simd::lookup8` computes the same for eight positions at a time: a
+/// change here must be made there too (the tests of `Stage::apply`
+/// compare the two).
 #[inline(always)]
 pub fn longer_slot<const TWO: bool>(c1: u32, c2: u32, c3: u32, bits: u32) -> (usize, u64, u64) {
-    let x = (((c1 as u64) << 21) | c2 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let x = (((c1 as u64) << 21) | c2 as u64).wrapping_mul(PAIR_MUL);
     // `2^(bits - 5)` words: the top bits of the product pick the word,
     // the five below them the pair-key bit, the five below those the
     // second one.
     let word = (x >> (69 - bits)) as usize;
-    let y = x.wrapping_add(c3 as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93);
+    let y = x.wrapping_add(c3 as u64).wrapping_mul(TRIPLE_MUL);
     let (p, t) = (((x >> (64 - bits)) & 31) as usize, (32 | y >> 59) as usize);
     if TWO {
         let (p2, t2) = (((x >> (59 - bits)) & 31) as usize, (32 | (y >> 54 & 31)) as usize);
