@@ -584,8 +584,11 @@ impl Stage {
     /// whole `clean+s2t` pipeline and 1.68x on `t2s` (alternating runs as
     /// above). [`Stage::apply_portable`] is the loop without it.
     pub fn apply(&self, text: &str, out: &mut String) -> u64 {
+        // The vector steps need eight characters and `SLACK` bytes after
+        // them: shorter texts (the segments of configs with segmentation,
+        // mostly) go straight to the portable loop.
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
+        if text.len() >= 24 + SLACK && std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the processor has AVX2.
             return unsafe { self.apply_avx2(text, out) };
         }
