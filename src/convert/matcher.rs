@@ -580,7 +580,7 @@ impl Stage {
     /// time wherever they can (see `simd.rs`): pass 1 over runs of
     /// three-byte characters, pass 2 over runs of positions that take the
     /// fast path. That halves the instructions of `s2t` on People's Daily
-    /// (133 to 66 per character under callgrind) and gave 1.18x on the
+    /// (133 to 67 per character under callgrind) and gave 1.18x on the
     /// whole `clean+s2t` pipeline and 1.68x on `t2s` (alternating runs as
     /// above). [`Stage::apply_portable`] is the loop without it.
     pub fn apply(&self, text: &str, out: &mut String) -> u64 {
