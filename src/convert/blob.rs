@@ -116,9 +116,9 @@ pub const MAX_FILTER_BITS: u32 = 20;
 pub const MIN_FILTER_BITS: u32 = 12;
 
 /// log2 of the number of bits of the filters of a stage with `longer`
-/// keys of two or more characters: about 32 bits per such key (for the pair filter,
-/// one bit per key, a false "maybe" rate of about 3%; more where
-/// [`MAX_FILTER_BITS`] caps the size, as for `s2t`), within
+/// keys of two or more characters: about 32 bits per such key (for the
+/// pair filter, one bit per key, a false "maybe" rate of about 3%; more
+/// where [`MAX_FILTER_BITS`] caps the size, as for `s2t`), within
 /// [`MIN_FILTER_BITS`, `MAX_FILTER_BITS`]. A stage with few such keys
 /// (`t2s` has 477) gets filters of a few kilobytes that stay in the
 /// first-level cache, where a fixed size would cost a cache miss per

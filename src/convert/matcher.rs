@@ -1610,24 +1610,16 @@ mod tests {
                 let mut prep = [0u64; 8];
                 // SAFETY: AVX2 is there; ten code points, eight words, and
                 // the stage's own tables.
+                let lookup8: unsafe fn(_, _, _, _, _) -> _ =
+                    if s.two_bits { simd::lookup8::<true> } else { simd::lookup8::<false> };
                 let mask = unsafe {
-                    if s.two_bits {
-                        simd::lookup8::<true>(
-                            s.words.as_ptr(),
-                            s.longer.as_ptr(),
-                            s.filter_bits,
-                            cps.as_ptr(),
-                            prep.as_mut_ptr(),
-                        )
-                    } else {
-                        simd::lookup8::<false>(
-                            s.words.as_ptr(),
-                            s.longer.as_ptr(),
-                            s.filter_bits,
-                            cps.as_ptr(),
-                            prep.as_mut_ptr(),
-                        )
-                    }
+                    lookup8(
+                        s.words.as_ptr(),
+                        s.longer.as_ptr(),
+                        s.filter_bits,
+                        cps.as_ptr(),
+                        prep.as_mut_ptr(),
+                    )
                 };
                 for i in 0..8 {
                     let word = s.words[cps[i].min(0xFFFF) as usize];
