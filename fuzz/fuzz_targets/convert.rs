@@ -1,7 +1,7 @@
 //! `Stage::apply` (with its AVX2 steps, where the processor has them)
-//! against `Stage::apply_portable` on arbitrary text, for the flattened
-//! first stages of `s2t` and `t2s` built from `dict/`: the same text and
-//! the same count. The input bytes are read as UTF-8 with replacement, so
+//! against `Stage::apply_portable` and against `Stage::walk` (no fast
+//! path) on arbitrary text, for the flattened first stages of `s2t` and
+//! `t2s` built from `dict/`: the same text and the same count. The input bytes are read as UTF-8 with replacement, so
 //! every input is some text.
 #![no_main]
 
@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use zhclean::convert::{FlatDict, Stage};
+use zhclean::convert::{FlatDict, Piece, Stage};
 
 /// `short_circuit` of the dictionaries in `dict/`, in order.
 fn stage(files: &[&str]) -> Stage {
@@ -48,5 +48,15 @@ fuzz_target!(|bytes: &[u8]| {
         let m = s.apply_portable(&text, &mut b);
         assert_eq!(a, b);
         assert_eq!(n, m);
+        let (mut w, mut k) = (String::new(), 0);
+        s.walk(&text, |p| match p {
+            Piece::Gap(x, y) => w.push_str(&text[x..y]),
+            Piece::Match(x, y, v) => {
+                w.push_str(s.value(v));
+                k += u64::from(s.value(v) != &text[x..y]);
+            }
+        });
+        assert_eq!(a, w);
+        assert_eq!(n, k);
     }
 });

@@ -35,8 +35,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-pub use matcher::Stage;
-use matcher::{Piece, ids_may_span};
+use matcher::ids_may_span;
+pub use matcher::{Piece, Stage};
 pub use script::{Script, detect_script};
 pub use spec::{ConfigSpec, DictNode, FlatDict, MatchPolicy};
 
@@ -500,8 +500,9 @@ mod tests {
     use super::*;
 
     /// Every built-in stage gives the same text and count with the AVX2
-    /// loop (where the processor has it) and the portable one, on real
-    /// Simplified and Traditional text.
+    /// loop (where the processor has it), the portable one and the walk
+    /// (`Stage::walk`, which takes no fast path), on real Simplified and
+    /// Traditional text.
     #[test]
     fn vector_and_portable_loops_agree_on_builtin_stages() {
         let texts = [
@@ -518,6 +519,16 @@ mod tests {
                 let m = stage.apply_portable(text, &mut b);
                 assert!(a == b, "stage {id}: texts differ");
                 assert_eq!(n, m, "stage {id}");
+                let (mut w, mut k) = (String::new(), 0);
+                stage.walk(text, |p| match p {
+                    Piece::Gap(x, y) => w.push_str(&text[x..y]),
+                    Piece::Match(x, y, v) => {
+                        w.push_str(stage.value(v));
+                        k += u64::from(stage.value(v) != &text[x..y]);
+                    }
+                });
+                assert!(a == w, "stage {id}: the walk differs");
+                assert_eq!(n, k, "stage {id}");
             }
         }
     }

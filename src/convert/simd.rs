@@ -66,25 +66,6 @@ pub(super) unsafe fn decode8(b: *const u8, q: usize, cps: *mut u32, pos: *mut us
     }
 }
 
-/// For each 8-bit mask, the indices of its set bits, one per byte from
-/// the lowest.
-pub(super) static SET_BITS: [u64; 256] = {
-    let mut t = [0u64; 256];
-    let mut mask = 0;
-    while mask < 256 {
-        let (mut n, mut bit) = (0, 0);
-        while bit < 8 {
-            if mask >> bit & 1 != 0 {
-                t[mask] |= (bit as u64) << (8 * n);
-                n += 1;
-            }
-            bit += 1;
-        }
-        mask += 1;
-    }
-    t
-};
-
 /// For each four lengths of at most three bytes (two bits each, the
 /// low bits of the four in the low nibble, the high bits in the high
 /// one), the `pshufb` mask that packs the first bytes of four dwords,
@@ -184,9 +165,10 @@ fn mul64(a: __m256i, k: u64) -> __m256i {
 
 /// The look-ups of pass 1 for the eight positions whose code points
 /// begin at `cps` (followed by the next two): `prep` gets their prepared
-/// words, and the result has bit `i` set when a longer key may begin at
-/// position `i`. The same as the scalar loop, with the hash of
-/// `blob::longer_slot` computed in 64-bit lanes.
+/// words, and the results have bit `i` set when a key of two or more
+/// characters may begin at position `i` (`HIT`), and when one that is no
+/// compositional pair may (see `blob::Slot`). The same as the scalar
+/// loop, with the hash of `blob::longer_slot` computed in 64-bit lanes.
 ///
 /// # Safety
 ///
@@ -201,7 +183,7 @@ pub(super) unsafe fn lookup8<const TWO: bool>(
     fb: u32,
     cps: *const u32,
     prep: *mut u64,
-) -> u32 {
+) -> (u8, u8) {
     // SAFETY: the function's contract.
     unsafe {
         let c = _mm256_loadu_si256(cps.cast());
@@ -214,7 +196,8 @@ pub(super) unsafe fn lookup8<const TWO: bool>(
         let s_word = _mm_cvtsi32_si128(69 - fb as i32);
         let s_p = _mm_cvtsi32_si128(64 - fb as i32);
         let s_p2 = _mm_cvtsi32_si128(59 - fb as i32);
-        let mut mask = 0;
+        let s_p3 = _mm_cvtsi32_si128(54 - fb as i32);
+        let (mut full, mut strict) = (0, 0);
         for h in 0..2 {
             let half = |v: __m256i| {
                 if h == 0 {
@@ -230,27 +213,28 @@ pub(super) unsafe fn lookup8<const TWO: bool>(
             let w = _mm256_i64gather_epi64::<8>(longer.cast(), wi);
             let p = _mm256_and_si256(_mm256_srl_epi64(x, s_p), low5);
             let t = _mm256_or_si256(_mm256_srli_epi64::<59>(y), _mm256_set1_epi64x(32));
-            let (pair, triple) = if TWO {
+            let (pair, sure, triple) = if TWO {
                 let p2 = _mm256_and_si256(_mm256_srl_epi64(x, s_p2), low5);
+                let p3 = _mm256_and_si256(_mm256_srl_epi64(x, s_p3), low5);
                 let t2 = _mm256_or_si256(
                     _mm256_and_si256(_mm256_srli_epi64::<54>(y), low5),
                     _mm256_set1_epi64x(32),
                 );
+                let pair = _mm256_and_si256(
+                    _mm256_and_si256(_mm256_srlv_epi64(w, p), _mm256_srlv_epi64(w, p2)),
+                    one,
+                );
                 (
-                    _mm256_and_si256(
-                        _mm256_and_si256(_mm256_srlv_epi64(w, p), _mm256_srlv_epi64(w, p2)),
-                        one,
-                    ),
+                    pair,
+                    _mm256_and_si256(pair, _mm256_srlv_epi64(w, p3)),
                     _mm256_and_si256(
                         _mm256_and_si256(_mm256_srlv_epi64(w, t), _mm256_srlv_epi64(w, t2)),
                         one,
                     ),
                 )
             } else {
-                (
-                    _mm256_and_si256(_mm256_srlv_epi64(w, p), one),
-                    _mm256_and_si256(_mm256_srlv_epi64(w, t), one),
-                )
+                let pair = _mm256_and_si256(_mm256_srlv_epi64(w, p), one);
+                (pair, pair, _mm256_and_si256(_mm256_srlv_epi64(w, t), one))
             };
             let multi = _mm256_and_si256(
                 _mm256_srli_epi64::<{ WORD_MULTI.trailing_zeros() as i32 }>(word),
@@ -265,9 +249,12 @@ pub(super) unsafe fn lookup8<const TWO: bool>(
                 ),
             );
             _mm256_storeu_si256(prep.add(4 * h).cast(), pr);
-            let m = _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_slli_epi64::<63>(hit)));
-            mask |= (m as u32) << (4 * h);
+            let bits = |v: __m256i| {
+                _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_slli_epi64::<63>(v))) as u8
+            };
+            full |= bits(hit) << (4 * h);
+            strict |= bits(_mm256_and_si256(multi, _mm256_or_si256(sure, triple))) << (4 * h);
         }
-        mask
+        (full, strict)
     }
 }
