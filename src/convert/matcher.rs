@@ -33,8 +33,10 @@ use super::simd;
 /// A decoded character: code point and UTF-8 length.
 type Decoded = (u32, usize);
 
-/// The characters [`Stage::apply`] looks up ahead in one pass.
+/// The characters [`Stage::apply`] looks up ahead in one pass. At most
+/// 64: pass 1 keeps one bit per position in a `u64`.
 const BLOCK: usize = 64;
+const _: () = assert!(BLOCK <= 64);
 
 /// Bits of the words [`Stage::apply`] prepares: the direct word in the
 /// low half, then whether a longer key may begin at the position and the
@@ -653,9 +655,8 @@ impl Stage {
         // characters after a block's last one are there to read whole.
         let block_end = n.saturating_sub(SLACK);
         // Per position of a block: its byte offset and code point (with
-        // two more code points after the block), the prepared word (the
-        // table word, then the `HIT` and `TRIPLE` bits), and the positions
-        // whose trie slot to prefetch.
+        // two more code points after the block) and the prepared word (the
+        // table word, then the `HIT` and `TRIPLE` bits).
         let mut pos = [0usize; BLOCK + 1];
         let mut cps = [0u32; BLOCK + 8];
         let mut prep = [0u64; BLOCK];
@@ -759,7 +760,8 @@ impl Stage {
             // the fast path when no key of two or more characters can
             // begin at the next one: the pair, if it is there, writes what
             // two single steps write (see `blob::compositional`). The
-            // block's last position does not know about the next one.
+            // block's last position does not know about the next one (a
+            // block has at least one position: `k >= 1`).
             let general = full & (strict | full >> 1 | 1 << (k - 1));
             let mut demoted = full & !general;
             while demoted != 0 {
