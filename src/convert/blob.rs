@@ -227,10 +227,7 @@ pub fn compositional(k: &str, v: &str, single: &HashMap<char, &str>) -> bool {
     let (ka, kb) = (&*a.encode_utf8(&mut ba), &*b.encode_utf8(&mut bb));
     let va = single.get(&a).copied().unwrap_or(ka);
     let vb = single.get(&b).copied().unwrap_or(kb);
-    usize::from(va != ka) + usize::from(vb != kb) <= 1
-        && v.len() == va.len() + vb.len()
-        && v.starts_with(va)
-        && v.ends_with(vb)
+    usize::from(va != ka) + usize::from(vb != kb) <= 1 && v.strip_prefix(va) == Some(vb)
 }
 
 /// The two Bloom filters of a stage (see `matcher.rs` for how each is

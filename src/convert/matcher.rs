@@ -1303,7 +1303,7 @@ pub fn ids_may_span(text: &str, at: usize) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     fn stage(pairs: &[(&str, &str)]) -> Stage {
@@ -1311,6 +1311,28 @@ mod tests {
             pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         e.sort();
         Stage::from_entries(&e).unwrap()
+    }
+
+    /// What `apply` and `apply_portable` make of `t`: text and count.
+    pub(in crate::convert) fn loops(s: &Stage, t: &str) -> [(String, u64); 2] {
+        let (mut a, mut b) = (String::new(), String::new());
+        let n = s.apply(t, &mut a);
+        let m = s.apply_portable(t, &mut b);
+        [(a, n), (b, m)]
+    }
+
+    /// What [`Stage::walk`] (no fast path) makes of `t`: the text, and how
+    /// many keys it replaced by a different text.
+    pub(in crate::convert) fn walked(s: &Stage, t: &str) -> (String, u64) {
+        let (mut out, mut replaced) = (String::new(), 0);
+        s.walk(t, |piece| match piece {
+            Piece::Gap(a, b) => out.push_str(&t[a..b]),
+            Piece::Match(a, b, v) => {
+                out.push_str(s.value(v));
+                replaced += u64::from(s.value(v) != &t[a..b]);
+            }
+        });
+        (out, replaced)
     }
 
     fn run(s: &Stage, t: &str) -> String {
@@ -1530,13 +1552,7 @@ mod tests {
             proptest::prop_assert_eq!(s.apply_portable(&t, &mut portable), n);
             proptest::prop_assert_eq!(&portable, &o);
             // The count is that of the replacements the walk finds.
-            let mut want = 0;
-            s.walk(&t, |piece| {
-                if let Piece::Match(a, b, v) = piece && s.value(v) != &t[a..b] {
-                    want += 1;
-                }
-            });
-            proptest::prop_assert_eq!(n, want);
+            proptest::prop_assert_eq!(n, walked(&s, &t).1);
         }
     }
 
@@ -1685,14 +1701,10 @@ mod tests {
             let (e, built, read) = dense();
             let (want, count) = naive_counted(e, &t);
             for s in [built, read] {
-                let mut o = String::new();
-                let n = s.apply(&t, &mut o);
-                proptest::prop_assert_eq!(&o, &want);
-                proptest::prop_assert_eq!(n, count);
-                let mut o = String::new();
-                let n = s.apply_portable(&t, &mut o);
-                proptest::prop_assert_eq!(&o, &want);
-                proptest::prop_assert_eq!(n, count);
+                for (o, n) in loops(s, &t) {
+                    proptest::prop_assert_eq!(&o, &want);
+                    proptest::prop_assert_eq!(n, count);
+                }
             }
         }
 
@@ -1711,12 +1723,10 @@ mod tests {
             ];
             let s = stage(&p);
             let (want, count) = naive_counted(&p, &t);
-            let mut o = String::new();
-            proptest::prop_assert_eq!(s.apply(&t, &mut o), count);
-            proptest::prop_assert_eq!(&o, &want);
-            let mut o = String::new();
-            proptest::prop_assert_eq!(s.apply_portable(&t, &mut o), count);
-            proptest::prop_assert_eq!(&o, &want);
+            for (o, n) in loops(&s, &t) {
+                proptest::prop_assert_eq!(n, count);
+                proptest::prop_assert_eq!(&o, &want);
+            }
         }
     }
 }

@@ -514,19 +514,10 @@ mod tests {
         for id in 0..builtin::STAGE_BLOBS.len() {
             let stage = builtin_stage(id);
             for text in texts {
-                let (mut a, mut b) = (String::new(), String::new());
-                let n = stage.apply(text, &mut a);
-                let m = stage.apply_portable(text, &mut b);
+                let [(a, n), (b, m)] = matcher::tests::loops(&stage, text);
                 assert!(a == b, "stage {id}: texts differ");
                 assert_eq!(n, m, "stage {id}");
-                let (mut w, mut k) = (String::new(), 0);
-                stage.walk(text, |p| match p {
-                    Piece::Gap(x, y) => w.push_str(&text[x..y]),
-                    Piece::Match(x, y, v) => {
-                        w.push_str(stage.value(v));
-                        k += u64::from(stage.value(v) != &text[x..y]);
-                    }
-                });
+                let (w, k) = matcher::tests::walked(&stage, text);
                 assert!(a == w, "stage {id}: the walk differs");
                 assert_eq!(n, k, "stage {id}");
             }
