@@ -102,6 +102,31 @@ fn width_alnum() {
     check("（１）第一条", "（1）第一条", &[Rule::WidthAlnum]);
 }
 
+mod width_alnum_fast_path {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Lines whose only trigger is `width-alnum` take a byte-wise path:
+        /// every full-width digit and letter, and nothing else, becomes
+        /// ASCII, each counted once, with or without `--explain`.
+        #[test]
+        fn maps_exactly_the_wide_alnum(s in "[０-９Ａ-Ｚａ-ｚ１中文，\n]{0,80}") {
+            let want: String = s
+                .chars()
+                .map(|c| if class::is_wide_alnum(c) { ((c as u32 - 0xFEE0) as u8) as char } else { c })
+                .collect();
+            let wide = s.chars().filter(|&c| class::is_wide_alnum(c)).count() as u64;
+            let n = Normalizer::new(&Config::default());
+            for mut c in [Changes::new(), Changes::explaining()] {
+                let out = n.normalize(&s, &mut c);
+                prop_assert_eq!(&*out, want.as_str());
+                prop_assert_eq!(c.total(), wide);
+            }
+        }
+    }
+}
+
 #[test]
 fn width_symbols() {
     check("增长３．５％", "增长3.5%", &[Rule::WidthAlnum, Rule::WidthSymbols]);
@@ -297,12 +322,21 @@ mod scan_matches_classification {
 
     proptest! {
         #[test]
-        fn same_bits(s in "(\\PC|[\u{2000}-\u{2FFF}\u{3000}-\u{303F}\u{FE10}-\u{FFEF}中文。…\r\t\u{7}])*") {
+        fn same_bits(s in "(\\PC|[\u{2000}-\u{2FFF}\u{3000}-\u{303F}\u{FE10}-\u{FFEF}中文。…０-９Ａ-Ｚａ-ｚ\r\t\u{7}])*") {
             let b = s.as_bytes();
             let mut pos = 0;
+            let mut walnum = vec![7];
             while pos <= b.len() {
-                let (end, f) = scan(b, pos);
+                let (end, f) = scan(b, pos, &mut walnum);
                 let line = &s[pos..end];
+                // The offsets of the full-width digits and letters, and no
+                // others.
+                let wide: Vec<usize> = line
+                    .char_indices()
+                    .filter(|&(_, c)| class::is_wide_alnum(c))
+                    .map(|(i, _)| i)
+                    .collect();
+                prop_assert_eq!(&walnum, &wide, "{:?}", line);
                 // `HAN` may be over-reported (lead byte E4 also covers the
                 // Yijing hexagrams U+4DC0–4DFF); it only lets a line into the
                 // slow path, where characters are classified exactly.
