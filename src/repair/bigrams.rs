@@ -47,14 +47,20 @@ impl Hasher for PairHasher {
 }
 
 pub(crate) struct Bigrams {
-    /// Count of each BMP character (after folding to Simplified).
+    /// Count of each BMP character (after folding to Simplified), and the
+    /// unigram estimate `p(c)`: only the tests read them once the pairs'
+    /// logarithms are worked out.
+    #[cfg(test)]
     uni: Vec<u32>,
-    /// The unigram estimate `p(c)` and its `ln`, per BMP code point
-    /// (folded), so that the hot loop needs no logarithm for it.
+    #[cfg(test)]
     p_uni: Vec<f32>,
+    /// `ln p(c)` per BMP code point (folded), so that the hot loop needs
+    /// no logarithm for it.
     ln_uni: Vec<f32>,
-    /// Pair counts, keyed by `a << 16 | b` (folded BMP code points).
-    pairs: HashMap<u32, u32, BuildHasherDefault<PairHasher>>,
+    /// Pair counts, keyed by `a << 16 | b` (folded BMP code points), each
+    /// with `ln p(b | a)` worked out when the table is built (see
+    /// [`Bigrams::ln_next`]): the Viterbi pass asks for four per character.
+    pairs: HashMap<u32, (u32, f32), BuildHasherDefault<PairHasher>>,
     /// Traditional to Simplified, per BMP code point (0: unchanged).
     fold: Vec<u16>,
     /// `ln p` of a character outside the BMP (never counted).
@@ -69,7 +75,8 @@ pub(crate) fn bigrams() -> &'static Bigrams {
 impl Bigrams {
     fn build() -> Bigrams {
         let mut uni = vec![0u32; 0x10000];
-        let mut pairs = HashMap::with_capacity_and_hasher(90_000, Default::default());
+        let mut counts: HashMap<u32, u32, BuildHasherDefault<PairHasher>> =
+            HashMap::with_capacity_and_hasher(90_000, Default::default());
         let mut total = 0u64;
         for line in BIGRAMS.lines() {
             let mut parts = line.splitn(3, '\t');
@@ -83,7 +90,7 @@ impl Bigrams {
             let mut it = rest.unwrap_or("").split(' ');
             while let (Some(b), Some(c)) = (it.next(), it.next()) {
                 if let (Some(b), Ok(c)) = (single_bmp(b), c.parse::<u32>()) {
-                    pairs.insert((a << 16) | b, c);
+                    counts.insert((a << 16) | b, c);
                 }
             }
         }
@@ -111,15 +118,36 @@ impl Bigrams {
         }
         // Add-half smoothing over a vocabulary of about 20,000 characters.
         let ln_total = (total as f32 + 0.5 * 20_000.0).ln();
-        let ln_uni: Vec<f32> = (0..0x10000usize)
-            .map(|cp| {
-                let k = if fold[cp] != 0 { fold[cp] as usize } else { cp };
-                (uni[k] as f32 + 0.5).ln() - ln_total
+        // `ln p` and `p` of each key (a folded code point); a character's
+        // are its key's.
+        let ln_key: Vec<f32> = uni.iter().map(|&n| (n as f32 + 0.5).ln() - ln_total).collect();
+        let p_key: Vec<f32> = ln_key.iter().map(|x| x.exp()).collect();
+        let key = |cp: usize| if fold[cp] != 0 { fold[cp] as usize } else { cp };
+        let ln_uni: Vec<f32> = (0..0x10000).map(|cp| ln_key[key(cp)]).collect();
+        #[cfg(test)]
+        let p_uni: Vec<f32> = (0..0x10000).map(|cp| p_key[key(cp)]).collect();
+        let ln_unseen = 0.5f32.ln() - ln_total;
+        // `ln p(b | a)` as `ln_next` used to work it out per call: the same
+        // operations on the same values, so the same bits. (A table key is
+        // folded: `p(b)` of a character `b` is that of its key.)
+        let pairs = counts
+            .into_iter()
+            .map(|(k, n): (u32, u32)| {
+                let ca = uni[(k >> 16) as usize].max(n);
+                let p_b = p_key[(k & 0xFFFF) as usize];
+                (k, (n, (LAMBDA * n as f32 / ca as f32 + (1.0 - LAMBDA) * p_b).ln()))
             })
             .collect();
-        let p_uni = ln_uni.iter().map(|x| x.exp()).collect();
-        let ln_unseen = 0.5f32.ln() - ln_total;
-        Bigrams { uni, p_uni, ln_uni, pairs, fold, ln_unseen }
+        Bigrams {
+            #[cfg(test)]
+            uni,
+            #[cfg(test)]
+            p_uni,
+            ln_uni,
+            pairs,
+            fold,
+            ln_unseen,
+        }
     }
 
     /// The character the counts use for `c` (its Simplified form), as a
@@ -143,23 +171,26 @@ impl Bigrams {
     /// Count of the pair `a b` in the table.
     #[inline]
     pub(crate) fn pair(&self, a: char, b: char) -> u32 {
+        self.entry(a, b).0
+    }
+
+    /// The pair `a b`'s count and `ln p(b | a)`; a count of 0 when the
+    /// table does not have it.
+    #[inline]
+    fn entry(&self, a: char, b: char) -> (u32, f32) {
         match (self.key(a), self.key(b)) {
-            (Some(a), Some(b)) => self.pairs.get(&((a << 16) | b)).copied().unwrap_or(0),
-            _ => 0,
+            (Some(a), Some(b)) => self.pairs.get(&((a << 16) | b)).copied().unwrap_or((0, 0.0)),
+            _ => (0, 0.0),
         }
     }
 
     /// `ln p(b | a)`, or `ln p(b)` when there is no `a` (line start, ASCII).
     pub(crate) fn ln_next(&self, a: Option<char>, b: char) -> f32 {
-        let ln_b = self.ln_uni(b);
-        let Some(a) = a else { return ln_b };
-        let pair = self.pair(a, b);
-        if pair == 0 {
-            return ln_b + (1.0 - LAMBDA).ln();
+        let Some(a) = a else { return self.ln_uni(b) };
+        match self.entry(a, b) {
+            (0, _) => self.ln_uni(b) + (1.0 - LAMBDA).ln(),
+            (_, ln) => ln,
         }
-        let ca = self.key(a).map_or(0, |k| self.uni[k as usize]).max(pair);
-        let p_b = self.p_uni.get(b as usize).copied().unwrap_or(0.0);
-        (LAMBDA * pair as f32 / ca as f32 + (1.0 - LAMBDA) * p_b).ln()
     }
 }
 
@@ -185,5 +216,47 @@ mod tests {
         // `干` is its own Simplified form and is not folded.
         assert_eq!(b.key('干'), Some('干' as u32));
         assert_eq!(b.key('們'), Some('们' as u32));
+    }
+
+    /// The `ln p(b | a)` stored per pair is, to the bit, what the model's
+    /// formula gives for every character pair that folds to it.
+    #[test]
+    fn stored_logarithms_are_the_formula() {
+        let b = bigrams();
+        let formula = |a: char, c: char| {
+            let pair = b.pair(a, c);
+            if pair == 0 {
+                return b.ln_uni(c) + (1.0 - LAMBDA).ln();
+            }
+            let ca = b.key(a).map_or(0, |k| b.uni[k as usize]).max(pair);
+            let p_c = b.p_uni.get(c as usize).copied().unwrap_or(0.0);
+            (LAMBDA * pair as f32 / ca as f32 + (1.0 - LAMBDA) * p_c).ln()
+        };
+        // `壞` folds to `坯`, which folds to `坏`: folding is not idempotent.
+        let text = "记者从国家统计局获悉，本報記者報導：惆悵的報保𠀀中文ab壞坯坏了";
+        let chars: Vec<char> = text.chars().collect();
+        let mut attested = 0;
+        for &x in &chars {
+            for &y in &chars {
+                attested += usize::from(b.pair(x, y) > 0);
+                assert_eq!(b.ln_next(Some(x), y).to_bits(), formula(x, y).to_bits(), "{x}{y}");
+            }
+        }
+        assert!(attested > 20, "{attested}");
+        // Every entry, through every character of the BMP that folds to
+        // its second key.
+        let mut folded_to: HashMap<u32, Vec<char>> = HashMap::new();
+        for c in (0..0x10000).filter_map(char::from_u32) {
+            folded_to.entry(b.key(c).unwrap()).or_default().push(c);
+        }
+        let mut checked = 0;
+        for &k in b.pairs.keys() {
+            let Some(x) = folded_to.get(&(k >> 16)).map(|v| v[0]) else { continue };
+            for &y in folded_to.get(&(k & 0xFFFF)).into_iter().flatten() {
+                assert_eq!(b.ln_next(Some(x), y).to_bits(), formula(x, y).to_bits(), "{x}{y}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 80_000, "{checked}");
     }
 }

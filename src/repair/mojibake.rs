@@ -465,12 +465,14 @@ impl Encoded {
         // Decode as far as possible, stopping at the first error that is
         // not a gap byte, then cut back to the last character boundary.
         let used = decode_prefix(route.right, slice, None);
-        let boundary = self.starts[i..=end].partition_point(|&s| s - from <= used) - 1;
         // One source character never makes an acceptable repair (see
-        // `plausible_repair`), so do not build its text.
-        if boundary < 2 {
+        // `plausible_repair`), so do not build its text. Most tries stop
+        // there, and are told before the search below (a binary search
+        // over the rest of the run, with a mispredicted branch per step).
+        if end < i + 2 || self.starts[i + 2] - from > used {
             return None;
         }
+        let boundary = self.starts[i..=end].partition_point(|&s| s - from <= used) - 1;
         let cut = self.starts[i + boundary] - from;
         let mut text = String::with_capacity(cut);
         decode_prefix(route.right, &slice[..cut], Some(&mut text));
