@@ -97,9 +97,10 @@ struct Scratch {
     mask: Vec<bool>,
     /// The changed line, encoded again.
     line: String,
-    /// Offsets of the full-width digits and letters of the current line
-    /// (see [`scan`]).
-    walnum: Vec<usize>,
+    /// Offsets of the full-width digits, letters and symbols of the
+    /// current line (see [`scan`]), and what [`width_plan`] makes of each.
+    wide: Vec<usize>,
+    plan: Vec<u8>,
 }
 
 impl Normalizer {
@@ -169,7 +170,7 @@ impl Normalizer {
         let mut scratch = Scratch::default();
         while pos < bytes.len() {
             line_no += 1;
-            let (end, flags) = scan(bytes, pos, &mut scratch.walnum);
+            let (end, flags) = scan(bytes, pos, &mut scratch.wide);
             // With `line-ends` off, CRs before the line end belong to it.
             let mut stop = end;
             while stop > pos && bytes[stop - 1] == b'\r' {
@@ -187,12 +188,22 @@ impl Normalizer {
             if code || !has_cjk {
                 f &= !(CONTEXT | QSTYLE);
             }
-            if f == WALNUM && !trailing {
-                let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 16));
-                o.push_str(&text[copied..pos]);
-                let mut rec = Rec { changes, line: line_no, hits: 0 };
-                width_alnum_bytes(line, &scratch.walnum, o, &mut rec);
-                copied = stop;
+            // Lines whose only triggers are the width rules (most changed
+            // lines of the People's Daily, `１９９８年`, `３．５％`) are
+            // rewritten byte-wise when `width_plan` can tell the result.
+            if f != 0
+                && f & !(WALNUM | WSYM) == 0
+                && !trailing
+                && (f == WALNUM || !changes.is_explaining())
+                && width_plan(line, &scratch.wide, self.quotes, &mut scratch.plan)
+            {
+                if scratch.plan.iter().any(|&a| a != 0) {
+                    let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 16));
+                    o.push_str(&text[copied..pos]);
+                    let mut rec = Rec { changes, line: line_no, hits: 0 };
+                    width_bytes(line, &scratch.wide, &scratch.plan, o, &mut rec);
+                    copied = stop;
+                }
                 pos = end + 1;
                 continue;
             }
@@ -440,9 +451,9 @@ fn run_of(b: &[u8], i: usize, seq: &[u8; 3]) -> usize {
 
 /// Scans one line from byte `start` (valid UTF-8, at a char boundary):
 /// returns where it ends (the index of its `\n`, or the text length) and
-/// the OR of its characters' trigger bits. `walnum` gets the offsets in
-/// the line of its full-width digits and letters (the `WALNUM` trigger),
-/// for [`width_alnum_bytes`].
+/// the OR of its characters' trigger bits. `wide` gets the offsets in the
+/// line of its full-width digits, letters and symbols (the `WALNUM` and
+/// `WSYM` triggers), for [`width_plan`].
 ///
 /// Three steps, each skipped when it has nothing to do: a branch-free OR
 /// of per-byte bits over the whole line ([`class::BYTES`]); a look-up in
@@ -450,8 +461,8 @@ fn run_of(b: &[u8], i: usize, seq: &[u8; 3]) -> usize {
 /// with `memchr3`: they are never continuation bytes); and, only on lines
 /// with other non-ASCII characters (Latin-1, Hangul, Ext B Han, emoji),
 /// a decode of the line with [`class::class_of`] per character.
-fn scan(b: &[u8], start: usize, walnum: &mut Vec<usize>) -> (usize, u32) {
-    walnum.clear();
+fn scan(b: &[u8], start: usize, wide: &mut Vec<usize>) -> (usize, u32) {
+    wide.clear();
     let end = memchr::memchr(b'\n', &b[start..]).map_or(b.len(), |k| start + k);
     let line = &b[start..end];
     let hot: &[u32] = &class::HOT;
@@ -479,8 +490,8 @@ fn scan(b: &[u8], start: usize, walnum: &mut Vec<usize>) -> (usize, u32) {
         }
         let bits = hot[class::hot_index(line[i], line[i + 1], line[i + 2])];
         if bits & class::RUN == 0 {
-            if bits & WALNUM != 0 {
-                walnum.push(i);
+            if bits & (WALNUM | WSYM) != 0 {
+                wide.push(i);
             }
             f |= bits;
             i += 3;
@@ -490,6 +501,9 @@ fn scan(b: &[u8], start: usize, walnum: &mut Vec<usize>) -> (usize, u32) {
         // ellipsis triggers.
         let seq = [line[i], line[i + 1], line[i + 2]];
         let n = run_of(line, i, &seq);
+        if bits & WSYM != 0 {
+            wide.extend((0..n).map(|r| i + 3 * r));
+        }
         let ellipsis = if seq[0] == 0xE2 { n == 1 } else { n >= 3 };
         f |= (bits & !class::RUN) | if ellipsis { ELLIPSIS } else { 0 };
         i += 3 * n;
@@ -525,32 +539,97 @@ fn mark_may_fire(line: &[u8], i: usize) -> bool {
     line[..i].iter().rev().find(|&&c| c != b' ' && !ctrl(c)).is_some_and(|&c| c >= 0x80)
 }
 
-/// The fast path for a line whose only trigger is `width-alnum` (most
-/// changed lines of the People's Daily): the full-width digits and letters
-/// are rewritten byte-wise into `out`, with no decoding into characters.
-/// `at`: where they are in the line, as [`scan`] found them. (Searching
-/// the line again for their lead byte 0xEF stopped at every `，` too:
-/// 150,000 short `memchr` calls on the People's Daily.)
-fn width_alnum_bytes(line: &str, at: &[usize], out: &mut String, rec: &mut Rec<'_>) {
+/// The ASCII letter or digit of the full-width one at `i` in `b`, if that
+/// is one.
+#[inline]
+fn wide_alnum_at(b: &[u8], i: usize) -> Option<u8> {
+    match (b[i], *b.get(i + 1)?, *b.get(i + 2)?) {
+        (0xEF, 0xBC, y @ 0x90..=0x99) => Some(y - 0x90 + b'0'),
+        (0xEF, 0xBC, y @ 0xA1..=0xBA) => Some(y - 0xA1 + b'A'),
+        (0xEF, 0xBD, y @ 0x81..=0x9A) => Some(y - 0x81 + b'a'),
+        _ => None,
+    }
+}
+
+/// The fast path's plan for a line whose only triggers are `width-alnum`
+/// and `width-symbols`: for each full-width character at `at` (from
+/// [`scan`]), the ASCII byte it becomes, or 0 when it stays. The rules are
+/// those of [`chars::width_alnum`] and then [`chars::width_symbols`]: every
+/// digit and letter goes narrow, and a symbol does when a neighbour is an
+/// ASCII letter or digit once the first rule has run.
+///
+/// Returns false when the punctuation rules could then have work, which
+/// the slow path does: a symbol that becomes `"` or `'`, or `.` next to
+/// anything but letters, digits and Han (an ellipsis run may be forming;
+/// a `.` between a digit and Han is never a `cjk-period`, which needs Han
+/// on both sides or the line end after it), or `.` at all when a quote
+/// style is chosen (the slow path would then look at the line's quotes).
+fn width_plan(line: &str, at: &[usize], quotes: QuoteStyle, plan: &mut Vec<u8>) -> bool {
     let b = line.as_bytes();
-    let mut from = 0;
+    plan.clear();
+    // Whether the character at `j` is a letter or digit after
+    // `width-alnum`. 0xEF is never a continuation byte, so a character
+    // that ends right before `j` began three bytes before it when that
+    // byte is 0xEF.
+    let alnum = |j: usize| b[j].is_ascii_alphanumeric() || wide_alnum_at(b, j).is_some();
+    // Letters, digits, Han (lead bytes E4..E9), or no character at all.
+    let plain = |j: Option<usize>| j.is_none_or(|j| alnum(j) || b[j].wrapping_sub(0xE4) < 6);
     for &i in at {
-        // Every offset is a three-byte character of `line` that `scan`
-        // classed as `WALNUM`; anything else is left as it is.
-        let ascii = match (b[i], b[i + 1], b[i + 2]) {
-            (0xEF, 0xBC, y @ 0x90..=0x99) => y - 0x90 + b'0',
-            (0xEF, 0xBC, y @ 0xA1..=0xBA) => y - 0xA1 + b'A',
-            (0xEF, 0xBD, y @ 0x81..=0x9A) => y - 0x81 + b'a',
-            _ => continue,
+        if let Some(a) = wide_alnum_at(b, i) {
+            plan.push(a);
+            continue;
+        }
+        let prev = match i {
+            0 => None,
+            _ if b[i - 1] < 0x80 => Some(i - 1),
+            _ if i >= 3 && b[i - 3] == 0xEF => Some(i - 3),
+            // A character that is not full-width, and not ASCII either.
+            _ => {
+                let mut j = i - 1;
+                while b[j] & 0xC0 == 0x80 {
+                    j -= 1;
+                }
+                Some(j)
+            }
         };
+        let next = (i + 3 < b.len()).then_some(i + 3);
+        let left = prev.is_some_and(&alnum);
+        let right = next.is_some_and(&alnum);
+        if !(left || right) {
+            plan.push(0);
+            continue;
+        }
+        // `at` holds full-width characters only (U+FF01..U+FF5E).
+        let to = ((u32::from(b[i + 1] & 0x3F) << 6 | u32::from(b[i + 2] & 0x3F)) + 0xF000 - 0xFEE0)
+            as u8;
+        match to {
+            b'"' | b'\'' => return false,
+            b'.' if quotes != QuoteStyle::Keep || !plain(prev) || !plain(next) => return false,
+            _ => plan.push(to),
+        }
+    }
+    true
+}
+
+/// Writes `line` into `out` with the full-width characters at `at` made
+/// ASCII as `plan` says (see [`width_plan`]), counting each change. Under
+/// `--explain` only lines with digits and letters alone come here (the
+/// slow path explains symbols in its own order), and the column of each
+/// change is counted then.
+fn width_bytes(line: &str, at: &[usize], plan: &[u8], out: &mut String, rec: &mut Rec<'_>) {
+    let mut from = 0;
+    for (&i, &a) in at.iter().zip(plan) {
+        if a == 0 {
+            continue;
+        }
         out.push_str(&line[from..i]);
-        out.push(ascii as char);
+        out.push(a as char);
+        let rule = if a.is_ascii_alphanumeric() { Rule::WidthAlnum } else { Rule::WidthSymbols };
         if rec.changes.is_explaining() {
             let col = line[..i].chars().count() + 1;
-            let before = &line[i..i + 3];
-            rec.hit_str(Rule::WidthAlnum, col, before, (ascii as char).encode_utf8(&mut [0; 4]));
+            rec.hit_str(rule, col, &line[i..i + 3], (a as char).encode_utf8(&mut [0; 4]));
         } else {
-            rec.changes.add(Rule::WidthAlnum, 1);
+            rec.changes.add(rule, 1);
         }
         from = i + 3;
     }

@@ -127,6 +127,71 @@ mod width_alnum_fast_path {
     }
 }
 
+mod width_fast_path_equals_slow_path {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn configs() -> Vec<Config> {
+        let mut no_quotes = Config { quotes: QuoteStyle::Corner, ..Config::default() };
+        no_quotes.rules.remove(Rule::CjkQuotes);
+        vec![
+            Config::default(),
+            Config { quotes: QuoteStyle::Curly, ..Config::default() },
+            no_quotes,
+        ]
+    }
+
+    proptest! {
+        /// A line the byte-wise width path takes comes out as the slow
+        /// path (`fix_line`) makes it, with the same counts.
+        #[test]
+        fn same_text_and_counts(
+            s in "[０-９Ａａ５1a中文．％／－＊＂＇＄]{0,12}[.。 ,，…\"]?[０-９Ａａ５1a中文．％／－＊＂＇＄]{0,12}"
+        ) {
+            for cfg in configs() {
+                let n = Normalizer::new(&cfg);
+                let mut fast = Changes::new();
+                let got = n.normalize(&s, &mut fast).into_owned();
+
+                let (mut wide, mut plan) = (Vec::new(), Vec::new());
+                let (_, flags) = scan(s.as_bytes(), 0, &mut wide);
+                let f = flags & n.enabled;
+                let has_cjk = flags & (HAN | CJKP) != 0;
+                let f = if has_cjk { f } else { f & !(CONTEXT | QSTYLE) };
+                if f == 0 || f & !(WALNUM | WSYM) != 0 || s.ends_with(' ') {
+                    continue;
+                }
+                let took = width_plan(&s, &wide, cfg.quotes, &mut plan);
+                let mut slow = Changes::new();
+                let mut scratch = Scratch::default();
+                let fixed = n.fix_line(&s, f, has_cjk, false, false, 1, &mut slow, &mut scratch);
+                let want = if fixed { scratch.line.clone() } else { s.clone() };
+                prop_assert_eq!(&got, &want, "{:?} ({:?}, fast path: {})", s, cfg.quotes, took);
+                prop_assert_eq!(fast.counts().collect::<Vec<_>>(), slow.counts().collect::<Vec<_>>());
+            }
+        }
+    }
+
+    /// The property above is not vacuous: lines with symbols to change go
+    /// the fast way, `.` between digits included.
+    #[test]
+    fn symbols_take_the_fast_path() {
+        for (line, want) in [
+            ("增长３．５％", true),
+            ("１／２", true),
+            ("中．５", true),
+            ("５．．", false),
+            ("a＂b", false),
+        ] {
+            let mut wide = Vec::new();
+            let (_, flags) = scan(line.as_bytes(), 0, &mut wide);
+            assert!(flags & WSYM != 0, "{line}");
+            assert_eq!(width_plan(line, &wide, QuoteStyle::Keep, &mut Vec::new()), want, "{line}");
+        }
+        assert!(!width_plan("３．５", &[3], QuoteStyle::Curly, &mut Vec::new()));
+    }
+}
+
 #[test]
 fn width_symbols() {
     check("增长３．５％", "增长3.5%", &[Rule::WidthAlnum, Rule::WidthSymbols]);
@@ -322,21 +387,21 @@ mod scan_matches_classification {
 
     proptest! {
         #[test]
-        fn same_bits(s in "(\\PC|[\u{2000}-\u{2FFF}\u{3000}-\u{303F}\u{FE10}-\u{FFEF}中文。…０-９Ａ-Ｚａ-ｚ\r\t\u{7}])*") {
+        fn same_bits(s in "(\\PC|[\u{2000}-\u{2FFF}\u{3000}-\u{303F}\u{FE10}-\u{FFEF}中文。…０-９Ａ-Ｚａ-ｚ．％＂\r\t\u{7}])*") {
             let b = s.as_bytes();
             let mut pos = 0;
-            let mut walnum = vec![7];
+            let mut found = vec![7];
             while pos <= b.len() {
-                let (end, f) = scan(b, pos, &mut walnum);
+                let (end, f) = scan(b, pos, &mut found);
                 let line = &s[pos..end];
-                // The offsets of the full-width digits and letters, and no
-                // others.
+                // The offsets of the full-width digits, letters and
+                // symbols, and no others.
                 let wide: Vec<usize> = line
                     .char_indices()
-                    .filter(|&(_, c)| class::is_wide_alnum(c))
+                    .filter(|&(_, c)| class::is_wide_alnum(c) || class::is_wide_symbol(c))
                     .map(|(i, _)| i)
                     .collect();
-                prop_assert_eq!(&walnum, &wide, "{:?}", line);
+                prop_assert_eq!(&found, &wide, "{:?}", line);
                 // `HAN` may be over-reported (lead byte E4 also covers the
                 // Yijing hexagrams U+4DC0–4DFF); it only lets a line into the
                 // slow path, where characters are classified exactly.
