@@ -195,7 +195,7 @@ impl Normalizer {
                 && f & !(WALNUM | WSYM) == 0
                 && !trailing
                 && (f == WALNUM || !changes.is_explaining())
-                && width_plan(line, &scratch.wide, self.quotes, &mut scratch.plan)
+                && width_plan(line, &scratch.wide, f, self.quotes, &mut scratch.plan)
             {
                 if scratch.plan.iter().any(|&a| a != 0) {
                     let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 16));
@@ -554,7 +554,8 @@ fn wide_alnum_at(b: &[u8], i: usize) -> Option<u8> {
 /// The fast path's plan for a line whose only triggers are `width-alnum`
 /// and `width-symbols`: for each full-width character at `at` (from
 /// [`scan`]), the ASCII byte it becomes, or 0 when it stays. The rules are
-/// those of [`chars::width_alnum`] and then [`chars::width_symbols`]: every
+/// those of [`chars::width_alnum`] and then [`chars::width_symbols`], each
+/// only when its trigger is in `f` (a rule switched off has none): every
 /// digit and letter goes narrow, and a symbol does when a neighbour is an
 /// ASCII letter or digit once the first rule has run.
 ///
@@ -564,19 +565,21 @@ fn wide_alnum_at(b: &[u8], i: usize) -> Option<u8> {
 /// a `.` between a digit and Han is never a `cjk-period`, which needs Han
 /// on both sides or the line end after it), or `.` at all when a quote
 /// style is chosen (the slow path would then look at the line's quotes).
-fn width_plan(line: &str, at: &[usize], quotes: QuoteStyle, plan: &mut Vec<u8>) -> bool {
+fn width_plan(line: &str, at: &[usize], f: u32, quotes: QuoteStyle, plan: &mut Vec<u8>) -> bool {
     let b = line.as_bytes();
     plan.clear();
+    let (digits, symbols) = (f & WALNUM != 0, f & WSYM != 0);
+    let wide_alnum = |j: usize| if digits { wide_alnum_at(b, j) } else { None };
     // Whether the character at `j` is a letter or digit after
     // `width-alnum`. 0xEF is never a continuation byte, so a character
     // that ends right before `j` began three bytes before it when that
     // byte is 0xEF.
-    let alnum = |j: usize| b[j].is_ascii_alphanumeric() || wide_alnum_at(b, j).is_some();
+    let alnum = |j: usize| b[j].is_ascii_alphanumeric() || wide_alnum(j).is_some();
     // Letters, digits, Han (lead bytes E4..E9), or no character at all.
     let plain = |j: Option<usize>| j.is_none_or(|j| alnum(j) || b[j].wrapping_sub(0xE4) < 6);
     for &i in at {
-        if let Some(a) = wide_alnum_at(b, i) {
-            plan.push(a);
+        if wide_alnum_at(b, i).is_some() || !symbols {
+            plan.push(wide_alnum(i).unwrap_or(0));
             continue;
         }
         let prev = match i {

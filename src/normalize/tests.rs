@@ -134,11 +134,19 @@ mod width_fast_path_equals_slow_path {
     fn configs() -> Vec<Config> {
         let mut no_quotes = Config { quotes: QuoteStyle::Corner, ..Config::default() };
         no_quotes.rules.remove(Rule::CjkQuotes);
-        vec![
+        let mut configs = vec![
             Config::default(),
             Config { quotes: QuoteStyle::Curly, ..Config::default() },
             no_quotes,
-        ]
+        ];
+        // Each normalisation rule off in turn: a rule switched off has no
+        // trigger, and the plan must not act for it.
+        for &rule in Rule::ALL.iter().filter(|r| r.stage() == crate::rules::Stage::Normalize) {
+            let mut off = Config::default();
+            off.rules.remove(rule);
+            configs.push(off);
+        }
+        configs
     }
 
     proptest! {
@@ -161,7 +169,7 @@ mod width_fast_path_equals_slow_path {
                 if f == 0 || f & !(WALNUM | WSYM) != 0 || s.ends_with(' ') {
                     continue;
                 }
-                let took = width_plan(&s, &wide, cfg.quotes, &mut plan);
+                let took = width_plan(&s, &wide, f, cfg.quotes, &mut plan);
                 let mut slow = Changes::new();
                 let mut scratch = Scratch::default();
                 let fixed = n.fix_line(&s, f, has_cjk, false, false, 1, &mut slow, &mut scratch);
@@ -186,9 +194,14 @@ mod width_fast_path_equals_slow_path {
             let mut wide = Vec::new();
             let (_, flags) = scan(line.as_bytes(), 0, &mut wide);
             assert!(flags & WSYM != 0, "{line}");
-            assert_eq!(width_plan(line, &wide, QuoteStyle::Keep, &mut Vec::new()), want, "{line}");
+            let f = WALNUM | WSYM;
+            assert_eq!(
+                width_plan(line, &wide, f, QuoteStyle::Keep, &mut Vec::new()),
+                want,
+                "{line}"
+            );
         }
-        assert!(!width_plan("３．５", &[3], QuoteStyle::Curly, &mut Vec::new()));
+        assert!(!width_plan("３．５", &[3], WALNUM | WSYM, QuoteStyle::Curly, &mut Vec::new()));
     }
 }
 
