@@ -578,8 +578,12 @@ fn width_plan(line: &str, at: &[usize], f: u32, quotes: QuoteStyle, plan: &mut V
     // Letters, digits, Han (lead bytes E4..E9), or no character at all.
     let plain = |j: Option<usize>| j.is_none_or(|j| alnum(j) || b[j].wrapping_sub(0xE4) < 6);
     for &i in at {
-        if wide_alnum_at(b, i).is_some() || !symbols {
-            plan.push(wide_alnum(i).unwrap_or(0));
+        if let Some(a) = wide_alnum_at(b, i) {
+            plan.push(if digits { a } else { 0 });
+            continue;
+        }
+        if !symbols {
+            plan.push(0);
             continue;
         }
         let prev = match i {

@@ -184,6 +184,7 @@ mod width_fast_path_equals_slow_path {
     /// the fast way, `.` between digits included.
     #[test]
     fn symbols_take_the_fast_path() {
+        const BOTH: u32 = WALNUM | WSYM;
         for (line, want) in [
             ("增长３．５％", true),
             ("１／２", true),
@@ -194,14 +195,13 @@ mod width_fast_path_equals_slow_path {
             let mut wide = Vec::new();
             let (_, flags) = scan(line.as_bytes(), 0, &mut wide);
             assert!(flags & WSYM != 0, "{line}");
-            let f = WALNUM | WSYM;
             assert_eq!(
-                width_plan(line, &wide, f, QuoteStyle::Keep, &mut Vec::new()),
+                width_plan(line, &wide, BOTH, QuoteStyle::Keep, &mut Vec::new()),
                 want,
                 "{line}"
             );
         }
-        assert!(!width_plan("３．５", &[3], WALNUM | WSYM, QuoteStyle::Curly, &mut Vec::new()));
+        assert!(!width_plan("３．５", &[3], BOTH, QuoteStyle::Curly, &mut Vec::new()));
     }
 }
 
