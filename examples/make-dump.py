@@ -6,7 +6,7 @@ their bytes are reproducible; the output is committed too. Run from the
 repository root:  python3 examples/make-dump.py
 
 The texts are written for this example, except seed/news-page.md, a copy of
-a real damaged page from the project's fixtures (see its README there).
+a real damaged page from the test fixtures (tests/data/repair/seeds/).
 """
 import os
 import shutil
@@ -15,7 +15,8 @@ import sys
 import zlib
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dump")
-SEED = "/work/shared/fixtures/seeds/002_cdb06d2fe7d8a3c6.txt"
+SEED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "repair", "seeds",
+                    "002_cdb06d2fe7d8a3c6.txt")
 
 SIMPLIFIED = (
     "今天的天气很好，我们去公园散步。\n"

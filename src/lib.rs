@@ -16,7 +16,7 @@
 //!
 //! The `zhclean` command is a thin front end over [`run`] (the batch
 //! driver: [`walk`] the inputs, process files and large files in parallel,
-//! [`write`] outputs atomically, [`record`] for JSON Lines, [`report`] and
+//! [`write`](mod@write) outputs atomically, [`record`] for JSON Lines, [`report`] and
 //! [`progress`] on the side).
 //!
 //! # Converting

@@ -1,7 +1,7 @@
 //! Named rules and the per-document record of what they changed.
 //!
 //! Every change zhclean makes to text is attributed to one [`Rule`]. Rules
-//! have stable kebab-case names (the ones in `cleaning-policy.md`): users
+//! have stable kebab-case names (described in `docs/policy.md`): users
 //! switch them off by name (`--no-rule NAME`), the report counts them by
 //! name, and `--explain` prints them by name. Renaming a rule is a breaking
 //! change.
@@ -14,7 +14,7 @@ use std::fmt;
 
 macro_rules! rules {
     ($( $(#[$doc:meta])* $variant:ident = $name:literal, $stage:ident; )*) => {
-        /// A named rule. See `cleaning-policy.md` for what each one does.
+        /// A named rule. `docs/policy.md` says what each one does.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum Rule {

@@ -134,7 +134,7 @@ def main():
                 last = i + 1
             out.append(s[last:])
             cases.append(case(label, f"{len(idx)} reference(s) in People's Daily text", "".join(out), s, {label: len(idx)}))
-    # A few fixed ones from the catalogue and the brief.
+    # A few fixed, hand-written worked examples.
     for o, f, r in [
         ("显&#33879;下降", "显著下降", {"entities": 1}),
         ("显&#x8457;下降", "显著下降", {"entities": 1}),
@@ -144,7 +144,7 @@ def main():
         ("Ruby&amp;amp;Go", "Ruby&Go", {"entities-double": 1}),
         ("&amp;mdash;", "—", {"entities-double": 1}),
     ]:
-        cases.append(case(next(iter(r)), "catalogue example", o, f, r))
+        cases.append(case(next(iter(r)), "worked example", o, f, r))
 
     # name-separator: real dot-joined names in People's Daily (odd lines).
     n_names = 0
@@ -171,7 +171,7 @@ def main():
         ("唐纳德?川普（特朗普）", "唐纳德·川普（特朗普）"),
         ("约翰?史密斯说", "约翰·史密斯说"),
     ]:
-        cases.append(case("name-separator", "brief / seed example", o, f, {"name-separator": o.count("?")}))
+        cases.append(case("name-separator", "hand-written / seed example", o, f, {"name-separator": o.count("?")}))
 
     # lost-space: English terms with a no-break space lost, glossing Chinese.
     terms = ["rare earth", "United Nations", "World Bank", "New York", "Hong Kong", "free trade",
@@ -245,12 +245,12 @@ def main():
     for o, f in [("浣犲ソ涓栫晫", "你好世界"), ("鏄捐憲涓嬮檷", "显著下降"), ("ä½\u00a0å¥½ä¸–ç•Œ", "你好世界"),
                  ("ÄãºÃÊÀ½ç", "你好世界"), ("¡°ÄãºÃ¡±£¬ÊÀ½ç£¡", "“你好”，世界！"),
                  ("※斕疑§ㄛ岍賜ㄐ", "“你好”，世界！"), ("Õ²Ä·Ë¹¡¤ÀûÍ¢Ë¹»ù", "詹姆斯·利廷斯基")]:
-        cases.append(case("mojibake", "catalogue example", o, f, {"mojibake": 1}))
+        cases.append(case("mojibake", "worked example", o, f, {"mojibake": 1}))
     # Documented misses: too little evidence to tell from real rare text.
-    cases.append(case("mojibake", "catalogue example; four hanzi, no symbol: Big5/GBK cross-reading "
+    cases.append(case("mojibake", "worked example; four hanzi, no symbol: Big5/GBK cross-reading "
                       "is indistinguishable from rare Traditional text by character frequency",
                       "斕疑岍賜", "你好世界", {"mojibake": 1}, expect="known-fail"))
-    cases.append(case("mojibake", "catalogue example; one character recovered from two is a chance "
+    cases.append(case("mojibake", "worked example; one character recovered from two is a chance "
                       "decode too often (璇璣 would become 语^)", "涓璦", "中a", {"mojibake": 1},
                       expect="known-fail"))
 
@@ -278,7 +278,7 @@ def main():
     for t in ["是什么?是否如此", "俄愿与美达成稀土贸易协议 背刺中共?", "你去吗?我不去", "为什么?因为他",
               "真的?那太好了", "是吗?斯特恩说", "谁?我", "怎么办??不知道", "好吗?!", "对不对?对",
               "多少钱?十块", "哪里?北京", "你好?", "可以吗?可以", "去不去?去"]:
-        negc("question", "brief / catalogue trap", t)
+        negc("question", "hand-written question trap", t)
     for t in ["访问https://example.com/search?q=1&lang=zh获取", "见www.example.com/a?b=1。",
               "链接：http://news.example.cn/article.php?id=33879&amp=1", "下载ftp://x.org/f?name=稀土",
               "写信给rare?earth@example.com吧", "访问example.com/a?b=1获取", "<a href=\"x.md?dfh#1\">稀土</a>",

@@ -548,7 +548,7 @@ impl Stage {
     /// keys were replaced by a different text.
     ///
     /// The same walk as [`Stage::walk`], done a block of up to
-    /// [`BLOCK`] characters at a time in two passes.
+    /// `BLOCK` characters at a time in two passes.
     ///
     /// At most positions of real text no key of two or more characters
     /// can match: the pair there is not a key and the three characters
@@ -569,7 +569,7 @@ impl Stage {
     /// coin toss in real text); any other position (a possible longer key,
     /// a long value, an IDS operator, a character beyond the BMP) takes the
     /// general step, which is one step of [`Stage::walk`], told what the
-    /// filter said. The last [`SLACK`] bytes of the text take general
+    /// filter said. The last `SLACK` bytes of the text take general
     /// steps only.
     ///
     /// Measured against the step-by-step walk (same process, alternating

@@ -4,7 +4,7 @@
 //! names, or an OpenCC JSON config file) and then shared by threads. It runs
 //! OpenCC's pipeline: the normalisation stages over the whole text, then
 //! optional segmentation, then every conversion stage on each segment on its
-//! own (see `shared/docs/opencc-compat.md` and the notes in `spec.rs` and
+//! own (see `docs/policy.md`, section Convert, and the notes in `spec.rs` and
 //! `matcher.rs` for how groups and the matching walk are reproduced).
 //!
 //! The built-in configs are compiled into the binary by `build.rs`; loading
@@ -558,7 +558,7 @@ mod tests {
 
     #[test]
     fn verified_examples() {
-        // Section 11 of opencc-compat.md, checked with the official binary.
+        // Examples checked with the official OpenCC 1.4.2 binary.
         let cases = [
             ("s2t", "头发 发展", "頭髮 發展"),
             ("s2twp", "鼠标和软件", "滑鼠和軟體"),

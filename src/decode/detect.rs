@@ -31,8 +31,8 @@ const CLEAR_MARGIN: u64 = 64;
 /// How many bytes chardetng sees.
 const DETECTOR_WINDOW: usize = 16 * 1024;
 
-/// Below this many non-ASCII bytes valid UTF-8 is weak evidence (catalogue
-/// §A1): GBK text forms valid UTF-8 by chance up to about four hanzi.
+/// Below this many non-ASCII bytes valid UTF-8 is weak evidence:
+/// GBK text forms valid UTF-8 by chance up to about four hanzi.
 const STRONG_UTF8: usize = 8;
 
 /// A binary file has more than one control byte in this many bytes.
@@ -239,7 +239,7 @@ pub(crate) fn utf8_valid(bytes: &[u8], complete: bool) -> bool {
 }
 
 /// The cost of reading `bytes` as UTF-16 (`encoding` is LE or BE) when that
-/// reading is plausible (catalogue §A1): even length, no lone surrogate,
+/// reading is plausible: even length, no lone surrogate,
 /// and either at least half the code units CJK, or NUL bytes that are the
 /// high halves of ASCII characters in text that is nearly all letters.
 fn utf16_plausible(bytes: &[u8], complete: bool, encoding: &'static Encoding) -> Option<u64> {

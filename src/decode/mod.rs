@@ -1,5 +1,5 @@
 //! Bytes to text: byte-order marks, UTF-8, detected legacy encodings,
-//! mixed UTF-8/legacy files, binary files (stage 1 of the cleaning policy).
+//! mixed UTF-8/legacy files, binary files (stage 1 of `docs/policy.md`).
 //!
 //! The decision is made once, on a bounded prefix of the input
 //! ([`SNIFF_LEN`] bytes), in this order:
@@ -10,7 +10,7 @@
 //! 3. valid UTF-8 is UTF-8, always (the goal is that no valid UTF-8 input is
 //!    ever read as anything else; short inputs get a lower confidence);
 //! 4. UTF-16 without BOM when the code units are mostly CJK (or NUL bytes
-//!    pair with ASCII), see catalogue §A1;
+//!    pair with ASCII);
 //! 5. a file whose valid-UTF-8 lines hold real UTF-8 text but which has
 //!    other lines is *mixed*: it is read line by line, and each line that is
 //!    not UTF-8 is decoded with the legacy encoding detected for those lines
@@ -23,7 +23,7 @@
 //! Nothing is lost: every undecodable sequence becomes one U+FFFD and is
 //! counted ([`Rule::Malformed`]). The GB family is always decoded with the
 //! GB18030 decoder (a superset of GBK and GB2312; there is no strict GB2312
-//! decoder here, see catalogue §A1) and Big5 with WHATWG Big5 (HKSCS
+//! decoder here: GBK's `A1 A4` is `·` U+00B7) and Big5 with WHATWG Big5 (HKSCS
 //! included), both from encoding_rs.
 //!
 //! [`StreamDecoder`] decodes in bounded memory, chunk by chunk, and gives

@@ -1,4 +1,4 @@
-//! Unit tests of the decode stage: catalogue §A1 examples, BOMs, binary
+//! Unit tests of the decode stage: worked examples, BOMs, binary
 //! files, mixed files, and chunked-equals-whole at every split point.
 
 use super::*;
@@ -49,7 +49,7 @@ fn check_every_split(bytes: &[u8], sniff_len: usize) {
 }
 
 #[test]
-fn catalogue_a1_gbk() {
+fn example_gbk() {
     let (text, info, changes) = dec(b"\xCF\xD4\xD6\xF8\xCF\xC2\xBD\xB5");
     assert_eq!(text, "显著下降");
     assert_eq!(info.encoding, "GB18030");
@@ -57,14 +57,14 @@ fn catalogue_a1_gbk() {
 }
 
 #[test]
-fn catalogue_a1_big5_with_5c_trail_bytes() {
+fn example_big5_with_5c_trail_bytes() {
     let (text, info, _) = dec(b"\xB3\x5C\xA5\x5C\xBB\x5C");
     assert_eq!(text, "許功蓋");
     assert_eq!(info.encoding, "Big5");
 }
 
 #[test]
-fn catalogue_a1_utf16le_without_bom() {
+fn example_utf16le_without_bom() {
     let bytes = b"\x00\x7A\x1F\x57\x38\x8D\x13\x66\x4F\x53\xAE\x8B";
     let (text, info, _) = dec(bytes);
     assert_eq!(text, "稀土贸易协议");
@@ -77,7 +77,7 @@ fn catalogue_a1_utf16le_without_bom() {
 }
 
 #[test]
-fn catalogue_a1_gb2312_label_gives_middle_dot() {
+fn example_gb2312_label_gives_middle_dot() {
     let mut changes = Changes::new();
     let gb2312 = encoding_for_label("gb2312").unwrap();
     let (text, info) = decode(b"\xA1\xA4", Some(gb2312), &mut changes);

@@ -27,8 +27,8 @@ const RADICAL_FIRST: u32 = 0x2E80;
 const RADICAL_LAST: u32 = 0x2FD5;
 
 /// Radical (U+2E80–U+2FD5) → unified ideograph, parsed once from the
-/// Unicode file. Entries for CJK strokes (U+31C0…) are skipped: the policy
-/// names the two radical blocks only.
+/// Unicode file. Entries for CJK strokes (U+31C0…) are skipped: the rule
+/// takes the two radical blocks only.
 static RADICALS: LazyLock<Vec<Option<char>>> = LazyLock::new(|| {
     let mut table = vec![None; (RADICAL_LAST - RADICAL_FIRST + 1) as usize];
     for line in EQUIVALENT_UNIFIED_IDEOGRAPH.lines() {
@@ -66,7 +66,7 @@ pub fn radical_to_ideograph(c: char) -> Option<char> {
 /// what it becomes depends on its neighbours (see [`forms`]).
 ///
 /// Hand-written because NFKC is wrong for several of them (`︰` → `..`,
-/// `︙` → `...`, `﹐` → `,`), see repair-catalogue §E3, §E4, §E7.
+/// `︙` → `...`, `﹐` → `,`).
 pub fn form_of(c: char) -> Option<char> {
     Some(match c {
         '︐' | '﹐' => '，',

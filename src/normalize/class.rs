@@ -171,7 +171,7 @@ const UNIFIED_IN_COMPAT: [u32; 12] = [
     0xFA0E, 0xFA0F, 0xFA11, 0xFA13, 0xFA14, 0xFA1F, 0xFA21, 0xFA23, 0xFA24, 0xFA27, 0xFA28, 0xFA29,
 ];
 
-/// Whether `c` is Han as the policy defines it: a CJK unified ideograph of
+/// Whether `c` is Han as `docs/policy.md` defines it: a CJK unified ideograph of
 /// any block (Ext A–I) or a compatibility ideograph. `〇` counts too: it is
 /// an ideograph (the zero of `二〇〇八年`), though it lives among the symbols.
 #[inline]
@@ -184,7 +184,7 @@ pub fn is_han(c: char) -> bool {
         || u == 0x3007
 }
 
-/// Whether `c` is CJK punctuation as the policy lists it
+/// Whether `c` is CJK punctuation as `docs/policy.md` lists it
 /// (`，。、：；？！（）《》〈〉“”‘’「」『』【】〔〕—…·` and U+3000), plus the
 /// white lenticular brackets `〖〗` that `forms` produces.
 #[inline]

@@ -1,4 +1,4 @@
-//! Normalise: one spelling for one thing (stage 3 of `cleaning-policy.md`).
+//! Normalise: one spelling for one thing (stage 3 of `docs/policy.md`).
 //!
 //! The stage owns the rules `line-ends`, `trailing-space`, `invisible`,
 //! `spaces`, `compat-ideographs`, `radicals`, `width-alnum`,
@@ -22,11 +22,11 @@
 //! Every rule's result is stable: running the stage on its own output
 //! changes nothing (there is a property test for that).
 //!
-//! # Decisions where the policy is silent or differs from the catalogue
+//! # Decisions worth knowing
 //!
-//! - `--` between CJK (catalogue §F4) has no policy rule name, so it is
-//!   left; so are U+2028/U+2029 (policy `line-ends` names CRLF and CR only).
-//! - `name-dot` needs Han on both sides, as the policy says: the catalogue's
+//! - `--` between CJK has no rule, so it is
+//!   left; so are U+2028/U+2029 (`line-ends` takes CRLF and CR only).
+//! - `name-dot` needs Han on both sides:
 //!   `哈里•S•杜鲁门` (a Latin initial) is left.
 //! - `forms` also takes the half-width CJK marks `｡｢｣､` (to `。「」、`) and the
 //!   small symbol forms `﹟﹠﹡﹢﹣﹤﹥﹦﹨﹩﹪﹫` (to ASCII); `﹒` becomes `。`

@@ -2,8 +2,8 @@
 //! `cjk-quotes`, `cjk-punct`, `cjk-period`, and the quote style.
 //!
 //! Every one of them is a guess from the neighbours, so the first thing
-//! done on a line is to mark what must never be touched (repair-catalogue
-//! §F1): code spans, inline tags, URLs, e-mail addresses, Markdown link
+//! done on a line is to mark what must never be touched (see
+//! `docs/policy.md`): code spans, inline tags, URLs, e-mail addresses, Markdown link
 //! targets and reference definitions, emoticons. Numbers, English
 //! sentences and abbreviations need no mark: the conditions (a Han
 //! neighbour on the right side) already leave them alone.

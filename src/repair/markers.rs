@@ -1,6 +1,6 @@
 //! Rule `loss-markers`: traces of information that was already lost before
 //! the text reached us. They are counted (and listed under `--explain`) but
-//! left in place, as the cleaning policy says: the report lets a caller drop
+//! left in place (see `docs/policy.md`): the report lets a caller drop
 //! badly damaged documents, and no repair can bring the text back.
 //!
 //! Markers: U+FFFD (each one), `锟斤拷` (two U+FFFD in UTF-8 read as GBK),

@@ -1,16 +1,16 @@
-//! Repair: undo damage done by other software (stage 2 of the cleaning
-//! policy). The stage sees decoded text *before* normalisation, because its
+//! Repair: undo damage done by other software (`docs/repair-rules.md`).
+//! The stage sees decoded text *before* normalisation, because its
 //! evidence is fragile: mojibake needs the raw characters (C1 controls,
 //! no-break spaces), and a lost name dot is only recognisable while it is
 //! still an ASCII `?` (the normaliser later widens real questions to `？`).
 //!
 //! The rules run in this order, each on the output of the one before:
 //!
-//! 1. `entities`, `entities-double` ([`entities`]): HTML character references;
-//! 2. `mojibake` ([`mojibake`]): runs decoded with the wrong encoding;
-//! 3. `name-separator`, `lost-space` ([`names`]): `?` that stood for `·` or
+//! 1. `entities`, `entities-double` (`entities.rs`): HTML character references;
+//! 2. `mojibake` (`mojibake.rs`): runs decoded with the wrong encoding;
+//! 3. `name-separator`, `lost-space` (`names.rs`): `?` that stood for `·` or
 //!    a no-break space;
-//! 4. `loss-markers` ([`markers`]): counted, never changed.
+//! 4. `loss-markers` (`markers.rs`): counted, never changed.
 //!
 //! Entities go first because a reference can hide any of the later damage
 //! (`&#63;` is a `?`); mojibake goes before the `?` rules because a repaired

@@ -1,5 +1,5 @@
 //! Rule `mojibake`: runs of text that were decoded with the wrong encoding
-//! and saved again (catalogue §B1–B4), reversed when the round trip is exact
+//! and saved again (see `docs/repair-rules.md`), reversed when the round trip is exact
 //! and the result is far more plausible Chinese than the input.
 //!
 //! A *route* is one way the damage happens: bytes in encoding R were decoded
@@ -33,7 +33,7 @@
 //! hold a symbol GBK punctuation becomes in Big5 ([`Suspect::cross`]).
 //!
 //! U+FFFD inside a damaged run marks bytes the first decoder already lost.
-//! Following the catalogue, each is turned into one invalid byte (0xFF)
+//! Each is turned into one invalid byte (0xFF)
 //! before decoding, so that it comes back as one U+FFFD instead of letting
 //! the codec encode U+FFFD as new garbage; runs of U+FFFD are collapsed.
 //!

@@ -1,10 +1,10 @@
 //! Rules `name-separator` and `lost-space`: a `?` that a GB2312-only encoder
-//! wrote for a character it could not encode (catalogue §C1, §C2).
+//! wrote for a character it could not encode (see `docs/repair-rules.md`).
 //!
 //! * `name-separator`: the `·` between the parts of a transliterated name
 //!   (`斯科特?丹恩（Scott Dunn）` → `斯科特·丹恩（Scott Dunn）`). Every `?`
 //!   between two *name parts* (a run of Han characters, or a single capital
-//!   Latin initial as in `哈里?S?杜鲁门`) is scored as the catalogue says:
+//!   Latin initial as in `哈里?S?杜鲁门`) is scored by
 //!   the share of transliteration characters among the last (up to) three
 //!   Han characters before it and the first three after it. Both sides
 //!   ≥ 2/3, and no question particle before the `?`, accepts. A strong
@@ -92,7 +92,7 @@ pub(crate) fn repair(
     if found.is_empty() {
         return None;
     }
-    // Document-level confirmation for the doubtful ones (catalogue §C1 c, d).
+    // Confirm the doubtful ones from the document: a `?` accepted, or a real `·`.
     let any_dot = found.iter().any(|&(_, v)| v == Verdict::Dot);
     for (at, v) in &mut found {
         if *v == Verdict::Maybe {

@@ -76,7 +76,7 @@ pub(crate) fn tables() -> &'static Tables {
     T.get_or_init(Tables::build)
 }
 
-/// The CJK punctuation the policy lists, plus the full-width forms block:
+/// The CJK punctuation of `docs/policy.md`, plus the full-width forms block:
 /// characters that make a decoded candidate look like Chinese.
 const CJK_PUNCTUATION: &str = "，。、：；？！（）《》〈〉“”‘’「」『』【】〔〕—…·　";
 
