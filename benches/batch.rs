@@ -8,8 +8,7 @@ use std::fs;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use zhclean::progress::ProgressMode;
-use zhclean::run::{RunOptions, Status, run};
+use zhclean::run::{CancelToken, RunOptions, Status, run};
 use zhclean::{Config, ConvertSpec};
 
 const FILES: usize = 2000;
@@ -32,8 +31,6 @@ fn options(input: &Path, out: &Path, jobs: usize) -> RunOptions {
         output: Some(out.to_path_buf()),
         jobs,
         force: true,
-        quiet: true,
-        progress: ProgressMode::Never,
         block_size: 256 << 10,
         ..RunOptions::default()
     }
@@ -59,15 +56,17 @@ fn bench(c: &mut Criterion) {
         let out = dir.path().join(format!("out-small-{jobs}"));
         g.bench_function(format!("{FILES}-files-j{jobs}"), |b| {
             b.iter(|| {
-                let st = run(&options(&small, &out, jobs), config.clone()).unwrap();
-                assert_eq!(st, Status::Success);
+                let opts = options(&small, &out, jobs);
+                let done = run(&opts, config.clone(), &(), &CancelToken::new()).unwrap();
+                assert_eq!(done.status, Status::Success);
             })
         });
         let out = dir.path().join(format!("out-large-{jobs}.txt"));
         g.bench_function(format!("one-file-j{jobs}"), |b| {
             b.iter(|| {
-                let st = run(&options(&large, &out, jobs), config.clone()).unwrap();
-                assert_eq!(st, Status::Success);
+                let opts = options(&large, &out, jobs);
+                let done = run(&opts, config.clone(), &(), &CancelToken::new()).unwrap();
+                assert_eq!(done.status, Status::Success);
             })
         });
     }

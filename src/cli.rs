@@ -1,5 +1,6 @@
 //! What the user typed: the clap derive struct of the `zhclean` command and
-//! its conversion into the library's [`Config`] and [`RunOptions`].
+//! its conversion into the library's [`Config`] and [`RunOptions`], and
+//! what the terminal shows ([`Show`]).
 //!
 //! Nothing here does work; names are checked (rules, encodings) so that a
 //! typo is a usage error (exit code 2) before any file is touched.
@@ -7,8 +8,9 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use crate::Show;
+use crate::progress::ProgressMode;
 use clap::{Parser, ValueEnum};
-use zhclean::progress::ProgressMode;
 use zhclean::run::{DEFAULT_BLOCK_SIZE, RunOptions};
 use zhclean::{Config, ConvertSpec, Error, HtmlMode, QuoteStyle, Rule, RuleSet};
 
@@ -291,7 +293,7 @@ pub enum ProgressArg {
 impl Args {
     /// The library's settings for these arguments; unknown rule or
     /// encoding names are usage errors.
-    pub fn into_parts(self) -> zhclean::Result<(Config, RunOptions)> {
+    pub fn into_parts(self) -> zhclean::Result<(Config, RunOptions, Show)> {
         let mut rules = RuleSet::all();
         for name in self.no_rule.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
             match Rule::from_name(name) {
@@ -306,14 +308,8 @@ impl Args {
                 }
             }
         }
-        if let Some(name) = &self.encoding
-            && encoding_rs::Encoding::for_label(name.as_bytes()).is_none()
-        {
-            return Err(Error::Unknown {
-                kind: "encoding",
-                name: name.clone(),
-                hint: "use a WHATWG label such as utf-8, gbk, gb18030, big5, utf-16le".into(),
-            });
+        if let Some(name) = &self.encoding {
+            zhclean::decode::encoding_for_label(name)?;
         }
         let config = Config {
             encoding: self.encoding,
@@ -348,15 +344,17 @@ impl Args {
             force: self.force,
             copy_other: self.copy_other,
             follow: self.follow,
+            block_size: self.block_size.max(1),
+        };
+        let show = Show {
             progress: match self.progress {
                 ProgressArg::Auto => ProgressMode::Auto,
                 ProgressArg::Always => ProgressMode::Always,
                 ProgressArg::Never => ProgressMode::Never,
             },
             quiet: self.quiet,
-            block_size: self.block_size.max(1),
         };
-        Ok((config, options))
+        Ok((config, options, show))
     }
 }
 
@@ -364,7 +362,7 @@ impl Args {
 mod tests {
     use super::*;
 
-    fn parse(args: &[&str]) -> zhclean::Result<(Config, RunOptions)> {
+    fn parse(args: &[&str]) -> zhclean::Result<(Config, RunOptions, Show)> {
         let mut argv = vec!["zhclean"];
         argv.extend_from_slice(args);
         Args::try_parse_from(argv).expect("clap accepts").into_parts()
@@ -372,17 +370,17 @@ mod tests {
 
     #[test]
     fn defaults() {
-        let (config, opts) = parse(&[]).unwrap();
+        let (config, opts, show) = parse(&[]).unwrap();
         assert_eq!(config, Config::default());
         assert!(opts.inputs.is_empty());
         assert_eq!(opts.jobs, 0);
-        assert_eq!(opts.progress, ProgressMode::Auto);
+        assert_eq!(show.progress, ProgressMode::Auto);
         assert!(opts.jsonl_fields.is_none());
     }
 
     #[test]
     fn conversion_flags_keep_their_meaning() {
-        let (config, _) = parse(&[
+        let (config, _, _) = parse(&[
             "--convert",
             "s2twp",
             "--dict",
@@ -402,7 +400,7 @@ mod tests {
 
     #[test]
     fn no_rule_takes_lists_and_repeats() {
-        let (config, _) =
+        let (config, _, _) =
             parse(&["--no-rule", "cjk-punct,ellipsis", "--no-rule", "name-separator"]).unwrap();
         assert!(!config.rules.contains(Rule::CjkPunct));
         assert!(!config.rules.contains(Rule::Ellipsis));
@@ -423,7 +421,7 @@ mod tests {
 
     #[test]
     fn modes_and_batch_flags() {
-        let (config, opts) = parse(&[
+        let (config, opts, show) = parse(&[
             "--html",
             "keep",
             "--quotes",
@@ -451,8 +449,8 @@ mod tests {
         assert_eq!(config.quotes, QuoteStyle::Corner);
         assert!(config.explain);
         assert_eq!(opts.jobs, 3);
-        assert_eq!(opts.progress, ProgressMode::Never);
-        assert!(opts.dry_run && opts.force && opts.follow && opts.quiet && opts.copy_other);
+        assert_eq!(show.progress, ProgressMode::Never);
+        assert!(opts.dry_run && opts.force && opts.follow && show.quiet && opts.copy_other);
         assert_eq!(opts.ext.as_deref(), Some("txt".as_ref()));
         assert_eq!(opts.output, Some(PathBuf::from("out")));
         assert_eq!(opts.inputs, [PathBuf::from("in")]);
@@ -460,9 +458,9 @@ mod tests {
 
     #[test]
     fn jsonl_fields() {
-        let (_, opts) = parse(&["--jsonl"]).unwrap();
+        let (_, opts, _) = parse(&["--jsonl"]).unwrap();
         assert_eq!(opts.jsonl_fields, Some(vec!["text".to_string()]));
-        let (_, opts) = parse(&["--jsonl", "--field", "title", "--field", "body"]).unwrap();
+        let (_, opts, _) = parse(&["--jsonl", "--field", "title", "--field", "body"]).unwrap();
         assert_eq!(opts.jsonl_fields, Some(vec!["title".to_string(), "body".to_string()]));
         assert!(Args::try_parse_from(["zhclean", "--field", "x"]).is_err());
         assert!(Args::try_parse_from(["zhclean", "--html", "maybe"]).is_err());

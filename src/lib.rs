@@ -15,9 +15,13 @@
 //! [`Changes`].
 //!
 //! The `zhclean` command is a thin front end over [`run`] (the batch
-//! driver: [`walk`] the inputs, process files and large files in parallel,
-//! [`write`](mod@write) outputs atomically, [`record`] for JSON Lines, [`report`] and
-//! [`progress`] on the side).
+//! driver, a library service: [`walk`] the inputs, process files and large
+//! files in parallel, [`write`](mod@write) outputs atomically, [`record`] for JSON
+//! Lines, [`report`] on the side; events go to the caller's
+//! [`run::Observer`], and the caller's [`run::CancelToken`] stops it). The
+//! command's own parts (flags, progress bar, signals) are built with the
+//! default `cli` feature; `--no-default-features` builds the library
+//! alone.
 //!
 //! # Converting
 //!
@@ -53,7 +57,6 @@ pub mod error;
 pub mod html;
 pub mod normalize;
 pub mod pipeline;
-pub mod progress;
 pub mod record;
 pub mod repair;
 pub mod report;
@@ -64,5 +67,5 @@ pub mod write;
 
 pub use config::{Config, ConvertSpec, HtmlMode, QuoteStyle};
 pub use error::{Error, Result};
-pub use pipeline::{Document, Pipeline};
+pub use pipeline::{Document, DocumentPlan, Pipeline};
 pub use rules::{Change, Changes, Rule, RuleSet};

@@ -1,26 +1,152 @@
 //! The `zhclean` command: parse arguments, run, map the result to an exit
-//! code. The work is in the library ([`zhclean::run`]); the flags are in
+//! code. The work is in the library ([`zhclean::run`]); the command owns
+//! the terminal (progress bar, messages: [`Terminal`]), the signals
+//! (Ctrl-C and SIGTERM cancel the run) and the exit code. The flags are in
 //! `cli.rs`.
 
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Parser;
+use zhclean::report::SkipReason;
+use zhclean::run::{CancelToken, Event, Observer, Shape, Status};
 
 mod cli;
+mod progress;
+
+use progress::{Progress, ProgressMode};
 
 fn main() -> ExitCode {
     keep_freed_memory();
-    let (config, options) = match cli::Args::parse().into_parts() {
+    let (config, options, show) = match cli::Args::parse().into_parts() {
         Ok(parts) => parts,
         Err(e) => return fail(&e),
     };
-    if let Err(e) = zhclean::run::install_interrupt_handler() {
+    let cancel = CancelToken::new();
+    // A stream to standard output has nothing to clean up, and a read of
+    // standard input may block: there a signal ends the process at once.
+    let exit_at_once = options.writes_stdout();
+    if let Err(e) = install_signal_handler(cancel.clone(), exit_at_once) {
         return fail(&e);
     }
-    match zhclean::run::run(&options, config) {
-        Ok(status) => ExitCode::from(status.code()),
-        Err(e) => fail(&e),
+    let terminal = Terminal { show, shape: options.shape(), progress: Mutex::new(None) };
+    match zhclean::run::run(&options, config, &terminal, &cancel) {
+        Ok(outcome) => {
+            terminal.finish();
+            let summary_wanted = !show.quiet
+                && match outcome.shape {
+                    // A stream prints its summary only beside a visible bar.
+                    Shape::Stream => show.progress.visible(),
+                    Shape::File | Shape::Tree => true,
+                };
+            if summary_wanted {
+                eprint!("{}", outcome.summary.render(outcome.elapsed));
+            }
+            ExitCode::from(outcome.status.code())
+        }
+        Err(e) => {
+            terminal.finish();
+            fail(&e)
+        }
     }
+}
+
+/// What the terminal shows.
+#[derive(Clone, Copy, Debug)]
+pub struct Show {
+    /// When to draw the progress bar.
+    pub progress: ProgressMode,
+    /// No summary, no notes about skipped files (errors are still printed).
+    pub quiet: bool,
+}
+
+/// The command's observer: the progress bar, and every message on stderr.
+struct Terminal {
+    show: Show,
+    shape: Shape,
+    /// Made when the run says how much it has to do.
+    progress: Mutex<Option<Progress>>,
+}
+
+impl Terminal {
+    fn with(&self, f: impl FnOnce(&Progress)) {
+        let mut guard = self.progress.lock().unwrap_or_else(|p| p.into_inner());
+        let p = guard.get_or_insert_with(|| Progress::bytes(ProgressMode::Never));
+        f(p);
+    }
+
+    fn say(&self, line: &str) {
+        self.with(|p| p.eprintln(line));
+    }
+
+    fn finish(&self) {
+        if let Some(p) = self.progress.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            p.finish();
+        }
+    }
+}
+
+impl Observer for Terminal {
+    fn event(&self, event: Event<'_>) {
+        match event {
+            Event::Started { files, bytes } => {
+                let p = match (self.shape, bytes) {
+                    (Shape::Stream, _) | (_, None) => Progress::bytes(self.show.progress),
+                    (_, Some(bytes)) => Progress::files(self.show.progress, files, bytes),
+                };
+                *self.progress.lock().unwrap_or_else(|p| p.into_inner()) = Some(p);
+            }
+            Event::Progress { files, bytes } => self.with(|p| {
+                if self.shape != Shape::Stream {
+                    p.set_files_done(files);
+                }
+                p.set_position(bytes);
+            }),
+            Event::Explained { path, record: None, change } => {
+                self.say(&format!("{}:{change}", path.display()))
+            }
+            Event::Explained { path, record: Some((line, field)), change } => {
+                self.say(&format!("{}:{line}: {field}:{change}", path.display()))
+            }
+            Event::BadRecord { path, line, message } => {
+                self.say(&format!("zhclean: {}:{line}: {message}; passed through", path.display()))
+            }
+            Event::FileDone { report } => {
+                if let Some(e) = &report.error {
+                    self.say(&format!("zhclean: {e}"));
+                } else if let Some(SkipReason::Binary { reason, copied: false }) = &report.skipped {
+                    if self.shape == Shape::Stream {
+                        self.say(&format!(
+                            "zhclean: {}: not text ({reason})",
+                            report.path.display()
+                        ));
+                    } else if !self.show.quiet {
+                        self.say(&format!(
+                            "zhclean: {}: skipped, not text ({reason})",
+                            report.path.display()
+                        ));
+                    }
+                }
+            }
+            Event::Error { error } => self.say(&format!("zhclean: {error}")),
+            _ => {}
+        }
+    }
+}
+
+/// Ctrl-C and SIGTERM: the first cancels the run (workers finish their
+/// block, temporaries are removed, exit code 130); a second one, or any
+/// when `exit_at_once`, ends the process at once.
+fn install_signal_handler(cancel: CancelToken, exit_at_once: bool) -> zhclean::Result<()> {
+    static SEEN: AtomicBool = AtomicBool::new(false);
+    ctrlc::set_handler(move || {
+        if exit_at_once || SEEN.swap(true, Ordering::SeqCst) {
+            std::process::exit(i32::from(Status::Interrupted.code()));
+        }
+        cancel.cancel();
+    })
+    .map_err(|e| zhclean::Error::Usage(format!("cannot install the signal handler: {e}")))
 }
 
 /// Asks glibc's allocator to keep the memory a run frees for reuse. A

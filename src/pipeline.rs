@@ -9,8 +9,51 @@ use crate::decode::{self, DecodeInfo};
 use crate::error::Result;
 use crate::html;
 use crate::normalize::Normalizer;
-use crate::repair::Repairer;
+use crate::repair::{NameEvidence, Repairer};
 use crate::rules::{Changes, Rule};
+
+/// How many bytes at the start of a document's decoded text
+/// [`Pipeline::plan`] looks at (HTML is judged on the first 64 KiB).
+pub const PLAN_HEAD: usize = 64 * 1024;
+
+/// What is done with markup in one document.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HtmlPlan {
+    /// Plain text: no markup handling.
+    #[default]
+    Text,
+    /// Stripped to plain text (`--html strip`, or `auto` on a page).
+    Strip,
+    /// Tags kept, the text between them cleaned (`--html keep`).
+    Keep,
+}
+
+/// The decisions made once per document and held for every part of it, so
+/// that a document processed in parts comes out exactly as processed
+/// whole. Each is taken from the whole document, or from a head that is
+/// all the whole-document decision looks at:
+///
+/// * `decode`: the encoding, confidence, BOM, the legacy encoding of the
+///   non-UTF-8 lines of a mixed file, the binary judgement (from the first
+///   [`crate::decode::SNIFF_LEN`] bytes; the parts are decoded by one
+///   [`crate::decode::StreamDecoder`] per document, which holds them);
+/// * `html`: strip, keep or plain text (from the name and the first
+///   [`PLAN_HEAD`] bytes of text);
+/// * `names`: what the whole document says about names (a `?` accepted
+///   on its own, names joined by a real `·`), gathered from every part
+///   before any is repaired.
+///
+/// Rules that read anything else from the document add it here.
+#[derive(Clone, Debug, Default)]
+pub struct DocumentPlan {
+    /// What decoding decided (its counts are those of the head only).
+    pub decode: Option<DecodeInfo>,
+    /// What is done with markup.
+    pub html: HtmlPlan,
+    /// Name evidence from the whole document; empty when the text handed
+    /// to [`Pipeline::process_part`] is the whole document.
+    pub names: NameEvidence,
+}
 
 /// One processed document.
 #[derive(Clone, Debug)]
@@ -63,16 +106,6 @@ impl Pipeline {
         self.encoding
     }
 
-    /// This pipeline with the input encoding forced to the one `label`
-    /// names, sharing its built stages (nothing is rebuilt).
-    pub fn with_encoding(&self, label: &str) -> Result<Pipeline> {
-        let encoding = decode::encoding_for_label(label)?;
-        let mut forced = self.clone();
-        forced.encoding = Some(encoding);
-        forced.config.encoding = Some(label.to_string());
-        Ok(forced)
-    }
-
     /// The converter, when conversion was asked for.
     pub fn converter(&self) -> Option<&Converter> {
         self.converter.as_ref()
@@ -97,21 +130,72 @@ impl Pipeline {
         ext: Option<&str>,
         changes: &mut Changes,
     ) -> Cow<'a, str> {
+        let plan = self.plan(text, ext, None);
+        self.process_part(text, &plan, changes)
+    }
+
+    /// The decisions for a document whose decoded text starts with `head`
+    /// (at least [`PLAN_HEAD`] bytes of it, or all of it), named with
+    /// extension `ext`, as `decode` decoded it. The name evidence is left
+    /// empty: see [`Pipeline::name_evidence`].
+    pub fn plan(&self, head: &str, ext: Option<&str>, decode: Option<DecodeInfo>) -> DocumentPlan {
+        let html = if !self.config.clean {
+            HtmlPlan::Text
+        } else if self.config.html == HtmlMode::Keep {
+            HtmlPlan::Keep
+        } else if self.config.rules.contains(Rule::Html)
+            && (self.config.html == HtmlMode::Strip || html::looks_like_html(head, ext))
+        {
+            HtmlPlan::Strip
+        } else {
+            HtmlPlan::Text
+        };
+        DocumentPlan { decode, html, names: NameEvidence::default() }
+    }
+
+    /// Whether the parts of a document with this plan may be processed
+    /// apart ([`Pipeline::split_point`] cuts): markup is handled on the
+    /// whole text only, since a tag, a comment or a script may run over
+    /// any line end.
+    pub fn can_split(&self, plan: &DocumentPlan) -> bool {
+        plan.html == HtmlPlan::Text
+    }
+
+    /// Whether name evidence matters for this pipeline: the
+    /// `name-separator` rule is on.
+    pub fn wants_name_evidence(&self) -> bool {
+        self.config.clean && self.config.rules.contains(Rule::NameSeparator)
+    }
+
+    /// What `part`, one part of a plain-text document, says about the
+    /// names of the whole document; merge the evidence of every part into
+    /// [`DocumentPlan::names`] before processing any part.
+    pub fn name_evidence(&self, part: &str) -> NameEvidence {
+        if self.wants_name_evidence() {
+            self.repairer.evidence(part)
+        } else {
+            NameEvidence::default()
+        }
+    }
+
+    /// Cleans (and converts) `text`, all or one part of a decoded document,
+    /// with the decisions of `plan`. A part cut at
+    /// [`Pipeline::split_point`] of a document that [can be
+    /// split](Pipeline::can_split) comes out as it would in the whole.
+    pub fn process_part<'a>(
+        &self,
+        text: &'a str,
+        plan: &DocumentPlan,
+        changes: &mut Changes,
+    ) -> Cow<'a, str> {
         let mut text = Cow::Borrowed(text);
         if self.config.clean {
-            let strip = self.config.rules.contains(Rule::Html)
-                && match self.config.html {
-                    HtmlMode::Strip => true,
-                    HtmlMode::Auto => html::looks_like_html(&text, ext),
-                    HtmlMode::Keep => false,
-                };
-            if self.config.html == HtmlMode::Keep {
-                return Cow::Owned(self.process_keeping_markup(&text, changes));
+            match plan.html {
+                HtmlPlan::Keep => return Cow::Owned(self.process_keeping_markup(&text, changes)),
+                HtmlPlan::Strip => text = map_cow(text, |t| html::strip(t, changes)),
+                HtmlPlan::Text => {}
             }
-            if strip {
-                text = map_cow(text, |t| html::strip(t, changes));
-            }
-            text = map_cow(text, |t| self.repairer.repair(t, changes));
+            text = map_cow(text, |t| self.repairer.repair_part(t, &plan.names, changes));
             text = map_cow(text, |t| self.normalizer.normalize(t, changes));
         }
         if let Some(conv) = &self.converter {
@@ -189,7 +273,8 @@ impl Pipeline {
             return Err(crate::Error::Binary { path, reason });
         }
         let ext = path.and_then(|p| p.extension()).and_then(|e| e.to_str());
-        let out = self.process_text_named(&text, ext, &mut changes).into_owned();
+        let plan = self.plan(&text, ext, Some(info.clone()));
+        let out = self.process_part(&text, &plan, &mut changes).into_owned();
         Ok(Document { text: out, decode: info, changes })
     }
 }

@@ -1,8 +1,9 @@
-//! The progress bar on stderr, and the one place that prints while it is
-//! shown.
+//! The command's progress bar on stderr, and the one place that prints
+//! while it is shown.
 //!
-//! Only the thread that collects results owns a [`Progress`]; workers never
-//! touch the terminal, so messages and the bar do not tear each other. When
+//! The run's events come from one thread at a time, and only the
+//! command's observer owns a [`Progress`]; workers never touch the
+//! terminal, so messages and the bar do not tear each other. When
 //! stderr is not a terminal (and `--progress always` was not given) the bar
 //! is hidden and costs nothing.
 
@@ -92,11 +93,6 @@ impl Progress {
     /// Sets the byte count.
     pub fn set_position(&self, bytes: u64) {
         self.bar.set_position(bytes);
-    }
-
-    /// Advances the byte count.
-    pub fn add_bytes(&self, n: u64) {
-        self.bar.inc(n);
     }
 
     /// Prints `line` on stderr without tearing the bar (printed even when

@@ -1,6 +1,7 @@
 //! The one integration test binary: modules per feature.
 
 mod cli;
+mod driver;
 mod normalize;
 mod opencc;
 mod repair;

@@ -37,6 +37,8 @@ use crate::rules::{Changes, Rule, RuleSet};
 
 use spans::{Kinds, Protected};
 
+pub use names::NameEvidence;
+
 /// How many times entity decoding is repeated when a decode forms a new
 /// reference from its neighbours (`&am&#112;;` → `&amp;` → `&`). Each round
 /// shortens the text, so this is only a bound on pathological input.
@@ -78,6 +80,52 @@ impl Repairer {
     /// assert_eq!(changes.count(Rule::Entities), 1);
     /// ```
     pub fn repair<'a>(&self, text: &'a str, changes: &mut Changes) -> Cow<'a, str> {
+        self.repair_part(text, &NameEvidence::default(), changes)
+    }
+
+    /// [`repair`](Self::repair) for one part of a larger document, with
+    /// what the whole document says about names (from
+    /// [`evidence`](Self::evidence) of every part, merged): the part comes
+    /// out as it would inside the whole document.
+    pub fn repair_part<'a>(
+        &self,
+        text: &'a str,
+        document: &NameEvidence,
+        changes: &mut Changes,
+    ) -> Cow<'a, str> {
+        let (cur, marker_lines) = self.before_names(text, changes);
+        self.names_onwards(cur, marker_lines, text, document, changes)
+    }
+
+    /// What `text`, one part of a document, says about the names of the
+    /// whole document: the name evidence of the text as the name rules see
+    /// it (after entities and mojibake).
+    pub fn evidence(&self, text: &str) -> NameEvidence {
+        let rules = names::NameRules {
+            separator: self.rules.contains(Rule::NameSeparator),
+            space: self.rules.contains(Rule::LostSpace),
+        };
+        if !rules.separator {
+            return NameEvidence::default();
+        }
+        let (cur, _) = self.before_names(text, &mut Changes::new());
+        let protected = if memchr::memchr(b'?', cur.as_bytes()).is_some() {
+            Protected::scan(&cur, Kinds { markup: true, urls: true })
+        } else {
+            Protected::default()
+        };
+        names::evidence(&cur, &protected, rules)
+    }
+
+    /// The rules before the name rules: entities, then mojibake. Also
+    /// gives the lines the mojibake scan found may hold a loss marker, with
+    /// the length of the text they index.
+    #[allow(clippy::type_complexity)]
+    fn before_names<'a>(
+        &self,
+        text: &'a str,
+        changes: &mut Changes,
+    ) -> (Cow<'a, str>, Option<(Vec<std::ops::Range<usize>>, usize)>) {
         let on = |r: Rule| self.rules.contains(r);
         let mut cur = Cow::Borrowed(text);
 
@@ -115,6 +163,21 @@ impl Repairer {
                 None => marker_lines = Some((lines, cur.len())),
             }
         }
+        (cur, marker_lines)
+    }
+
+    /// The name rules and the loss markers, on the output `cur` of
+    /// [`before_names`](Self::before_names) for `text`.
+    fn names_onwards<'a>(
+        &self,
+        mut cur: Cow<'a, str>,
+        marker_lines: Option<(Vec<std::ops::Range<usize>>, usize)>,
+        text: &'a str,
+        document: &NameEvidence,
+        changes: &mut Changes,
+    ) -> Cow<'a, str> {
+        let on = |r: Rule| self.rules.contains(r);
+        let ascii_triggers = memchr::memchr2(b'&', b'?', text.as_bytes()).is_some();
 
         let names =
             names::NameRules { separator: on(Rule::NameSeparator), space: on(Rule::LostSpace) };
@@ -126,7 +189,7 @@ impl Repairer {
             && memchr::memchr(b'?', cur.as_bytes()).is_some()
         {
             let protected = Protected::scan(&cur, Kinds { markup: true, urls: true });
-            if let Some(next) = names::repair(&cur, &protected, names, changes) {
+            if let Some(next) = names::repair(&cur, &protected, names, document, changes) {
                 cur = Cow::Owned(next);
             }
         }

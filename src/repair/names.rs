@@ -56,13 +56,39 @@ enum Verdict {
     Keep,
 }
 
-/// Repairs the `?` in `text`. Returns `None` when nothing changed.
-pub(crate) fn repair(
-    text: &str,
-    protected: &Protected,
-    rules: NameRules,
-    changes: &mut Changes,
-) -> Option<String> {
+/// What the rest of a document says about its names, for a part of it
+/// repaired apart (the document-level confirmations described in
+/// `docs/repair-rules.md`): whether some `?` in it is accepted on its own, and which pairs of
+/// Han characters it joins with a real `·`. Gathered by [`evidence`] from
+/// each part and merged; empty evidence leaves the part on its own.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NameEvidence {
+    any_dot: bool,
+    /// `(left, right)` for every `left·right` in the document, `left` the
+    /// last one or two characters before the dot, `right` the first one or
+    /// two after it (all four combinations).
+    dotted: std::collections::HashSet<(String, String)>,
+}
+
+impl NameEvidence {
+    /// Adds what another part of the document says.
+    pub fn merge(&mut self, other: NameEvidence) {
+        self.any_dot |= other.any_dot;
+        self.dotted.extend(other.dotted);
+    }
+
+    /// Whether it says nothing.
+    pub fn is_empty(&self) -> bool {
+        !self.any_dot && self.dotted.is_empty()
+    }
+
+    fn joins(&self, left: &str, right: &str) -> bool {
+        !self.dotted.is_empty() && self.dotted.contains(&(left.to_string(), right.to_string()))
+    }
+}
+
+/// The verdict of every candidate `?` of `text`, in order.
+fn verdicts(text: &str, protected: &Protected, rules: NameRules) -> Vec<(usize, Verdict)> {
     let b = text.as_bytes();
     let mut found: Vec<(usize, Verdict)> = Vec::new();
     for at in memchr::memchr_iter(b'?', b) {
@@ -89,14 +115,52 @@ pub(crate) fn repair(
             found.push((at, v));
         }
     }
+    found
+}
+
+/// What `text` (a part of a document, as [`repair`] would see it) says
+/// about the names of the whole document.
+pub(crate) fn evidence(text: &str, protected: &Protected, rules: NameRules) -> NameEvidence {
+    let mut ev = NameEvidence::default();
+    if !rules.separator {
+        return ev;
+    }
+    if memchr::memchr(b'?', text.as_bytes()).is_some() {
+        ev.any_dot = verdicts(text, protected, rules).iter().any(|&(_, v)| v == Verdict::Dot);
+    }
+    for (at, _) in text.match_indices('·') {
+        let before: Vec<char> = text[..at].chars().rev().take(2).collect();
+        let after: Vec<char> = text[at + '·'.len_utf8()..].chars().take(2).collect();
+        for l in 1..=before.len() {
+            let left: String = before[..l].iter().rev().collect();
+            for r in 1..=after.len() {
+                ev.dotted.insert((left.clone(), after[..r].iter().collect()));
+            }
+        }
+    }
+    ev
+}
+
+/// Repairs the `?` in `text`. Returns `None` when nothing changed.
+/// `document` is what the rest of the document says (see
+/// [`NameEvidence`]); with none, `text` is the whole document.
+pub(crate) fn repair(
+    text: &str,
+    protected: &Protected,
+    rules: NameRules,
+    document: &NameEvidence,
+    changes: &mut Changes,
+) -> Option<String> {
+    let mut found = verdicts(text, protected, rules);
     if found.is_empty() {
         return None;
     }
     // Confirm the doubtful ones from the document: a `?` accepted, or a real `·`.
-    let any_dot = found.iter().any(|&(_, v)| v == Verdict::Dot);
+    let any_dot = document.any_dot || found.iter().any(|&(_, v)| v == Verdict::Dot);
     for (at, v) in &mut found {
         if *v == Verdict::Maybe {
-            *v = if any_dot || dotted_elsewhere(text, *at) { Verdict::Dot } else { Verdict::Keep };
+            let confirmed = any_dot || dotted_elsewhere(text, *at, document);
+            *v = if confirmed { Verdict::Dot } else { Verdict::Keep };
         }
     }
     let mut out = String::with_capacity(text.len() + found.len());
@@ -306,8 +370,9 @@ fn glossed(text: &str, at: usize) -> bool {
 }
 
 /// Strong confirmation (c): the two Han characters on each side of the `?`
-/// appear joined by a real `·` elsewhere in the document.
-fn dotted_elsewhere(text: &str, at: usize) -> bool {
+/// appear joined by a real `·` elsewhere in the document (in `text`, or in
+/// the rest of the document as `document` says).
+fn dotted_elsewhere(text: &str, at: usize, document: &NameEvidence) -> bool {
     let l: String = {
         let mut v: Vec<char> =
             text[..at].chars().rev().take_while(|&c| is_han(c)).take(2).collect();
@@ -318,7 +383,7 @@ fn dotted_elsewhere(text: &str, at: usize) -> bool {
     if l.is_empty() || r.is_empty() {
         return false;
     }
-    text.contains(&format!("{l}·{r}"))
+    text.contains(&format!("{l}·{r}")) || document.joins(&l, &r)
 }
 
 /// English words that end a question when a `?` follows them directly.
@@ -380,7 +445,8 @@ mod tests {
 
     fn fix(s: &str) -> String {
         let p = Protected::scan(s, Kinds { markup: true, urls: true });
-        repair(s, &p, BOTH, &mut Changes::new()).unwrap_or_else(|| s.to_string())
+        repair(s, &p, BOTH, &NameEvidence::default(), &mut Changes::new())
+            .unwrap_or_else(|| s.to_string())
     }
 
     #[test]

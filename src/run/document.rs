@@ -1,0 +1,337 @@
+//! One document, from its input to its output: whole when it fits in a
+//! block, else in pieces with the decisions of one
+//! [`DocumentPlan`] held for all of them.
+//!
+//! A large plain-text document takes up to three passes:
+//!
+//! 1. a scan of the raw bytes for `?` and `&` (only when the name rules are
+//!    on): with neither, no `?` can reach the name rules, and the name
+//!    evidence of the whole document is not needed;
+//! 2. with them, the name evidence of every piece, merged (decoding,
+//!    entities and mojibake on each piece, in parallel);
+//! 3. the pieces processed with the plan, in parallel, written in order.
+//!
+//! So that a document can be read more than once, standard input (or a
+//! pipe) larger than a block is first copied to an anonymous temporary
+//! file. A document whose markup is handled (HTML stripped or kept) is
+//! processed whole, since a tag, a comment or a script may run over any
+//! line end.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, Write};
+use std::path::Path;
+
+use super::observe::Note;
+use super::pieces::{self, Decoded, Piece};
+use super::{Ctx, Fail, strip_explained};
+use crate::decode::DecodeInfo;
+use crate::error::Error;
+use crate::pipeline::{DocumentPlan, PLAN_HEAD, Pipeline};
+use crate::report::FileReport;
+use crate::rules::Changes;
+
+/// Where a document comes from.
+pub(super) struct Input {
+    source: Source,
+    /// Its size, when known (a file's size from the walk or a `stat`).
+    size: Option<u64>,
+}
+
+enum Source {
+    /// A regular file: it can be read again.
+    File(File),
+    /// Standard input.
+    Stdin(io::Stdin),
+}
+
+impl Input {
+    pub fn file(f: File, size: Option<u64>) -> Input {
+        Input { source: Source::File(f), size }
+    }
+
+    pub fn stdin() -> Input {
+        Input { source: Source::Stdin(io::stdin()), size: None }
+    }
+
+    fn reader(&mut self) -> &mut dyn Read {
+        match &mut self.source {
+            Source::File(f) => f,
+            Source::Stdin(s) => s,
+        }
+    }
+}
+
+/// The output side of one document.
+pub(super) struct Output<'a> {
+    /// Its name, for messages.
+    pub path: &'a Path,
+    pub w: &'a mut dyn Write,
+    /// Called with the number of input bytes each write accounts for.
+    pub on_bytes: &'a mut dyn FnMut(u64),
+}
+
+impl Output<'_> {
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), Fail> {
+        self.w.write_all(bytes).map_err(|e| Fail::Error(Error::io(self.path, e)))
+    }
+
+    pub fn flush(&mut self) -> Result<(), Fail> {
+        self.w.flush().map_err(|e| Fail::Error(Error::io(self.path, e)))
+    }
+}
+
+impl Ctx<'_> {
+    /// Reads a document from `input`, processes it (as text or as JSON
+    /// Lines) and writes the result to `out`, filling `report`. `path`
+    /// names the input in messages.
+    pub(super) fn process(
+        &self,
+        input: &mut Input,
+        path: &Path,
+        out: Output<'_>,
+        report: &mut FileReport,
+        note: &mut dyn FnMut(Note),
+    ) -> Result<(), Fail> {
+        match &self.opts.jsonl_fields {
+            Some(fields) => self.process_records(input.reader(), path, fields, out, report, note),
+            None => self.process_text(input, path, out, report, note),
+        }
+    }
+
+    /// Plain text: whole when it fits in a block, else in pieces.
+    fn process_text(
+        &self,
+        input: &mut Input,
+        path: &Path,
+        mut out: Output<'_>,
+        report: &mut FileReport,
+        note: &mut dyn FnMut(Note),
+    ) -> Result<(), Fail> {
+        let block = self.opts.block_size.max(1);
+        let read_err = |e| Fail::from(Error::io(path, e));
+        let mut buf = Vec::new();
+        // A file known to fit in a block is read with one `read` (one byte
+        // more than expected, so that a file that grew since is read whole).
+        let expected = input.size.and_then(|n| usize::try_from(n).ok()).filter(|&n| n < block);
+        let mut eof = match expected {
+            Some(n) => pieces::fill(input.reader(), &mut buf, n + 1, Some(n)).map_err(read_err)?,
+            None => false,
+        };
+        if !eof {
+            eof = pieces::fill(input.reader(), &mut buf, block, None).map_err(read_err)?;
+        }
+        if eof {
+            report.bytes_in = buf.len() as u64;
+            let doc = self.pipeline.process_bytes(&buf, Some(path))?;
+            self.set_decode(report, &doc.decode);
+            report.script = self.script_of(&doc.text);
+            report.changes.merge(&strip_explained(&doc.changes));
+            self.notes(&doc.changes, 0, note);
+            report.bytes_out += doc.text.len() as u64;
+            out.write(doc.text.as_bytes())?;
+            (out.on_bytes)(buf.len() as u64);
+            return Ok(());
+        }
+        let ext = path.extension().and_then(|e| e.to_str());
+        if !self.pipeline.wants_name_evidence() {
+            // No evidence to gather: one pass, straight from the input.
+            let reader = input.reader();
+            let mut decoded = self.decoded(reader, buf);
+            let plan = self.plan(&mut decoded, ext, path)?;
+            return self.write_pieces(decoded, plan, path, out, report, note);
+        }
+        // Make the input readable again, and see whether any `?` or `&`
+        // could reach the name rules.
+        let mut questions = has_question(&buf);
+        let mut file = match &mut input.source {
+            Source::File(f) => {
+                questions = questions || self.scan(f, path)?;
+                f.rewind().map_err(read_err)?;
+                f.try_clone().map_err(read_err)?
+            }
+            Source::Stdin(s) => {
+                let (f, q) = self.spool(&buf, s, path)?;
+                questions = questions || q;
+                f
+            }
+        };
+        drop(buf);
+        let mut decoded = self.decoded(&mut file, Vec::new());
+        let mut plan = self.plan(&mut decoded, ext, path)?;
+        if questions && self.pipeline.can_split(&plan) {
+            plan.names = self.gather_evidence(&mut decoded, path)?;
+            drop(decoded);
+            file.rewind().map_err(read_err)?;
+            decoded = self.decoded(&mut file, Vec::new());
+            // The same decisions again: the first bytes decide them.
+            self.plan(&mut decoded, ext, path)?;
+        }
+        self.write_pieces(decoded, plan, path, out, report, note)
+    }
+
+    fn decoded<R: Read>(&self, reader: R, first: Vec<u8>) -> Decoded<R> {
+        let block = self.opts.block_size.max(1);
+        Decoded::new(reader, first, self.pipeline.encoding(), self.pipeline.new_changes(), block)
+    }
+
+    /// The plan of the document `decoded` reads: decoding decided on its
+    /// head, HTML on its first [`PLAN_HEAD`] bytes of text.
+    fn plan<R: Read>(
+        &self,
+        decoded: &mut Decoded<R>,
+        ext: Option<&str>,
+        path: &Path,
+    ) -> Result<DocumentPlan, Fail> {
+        // A little more than the head, so that a character cut at its end
+        // is not what the judgement sees.
+        decoded.fill(PLAN_HEAD + 4).map_err(|e| Error::io(path, e))?;
+        let info = decoded.info().clone();
+        if let Some(reason) = info.binary {
+            return Err(Fail::Binary(reason));
+        }
+        Ok(self.pipeline.plan(decoded.pending(), ext, Some(info)))
+    }
+
+    /// Pass 1: whether the rest of `f` holds a `?` or a `&` byte.
+    fn scan(&self, f: &mut File, path: &Path) -> Result<bool, Fail> {
+        let mut chunk = vec![0; 1 << 20];
+        loop {
+            if self.cancelled() {
+                return Err(Fail::Interrupted);
+            }
+            let n = match f.read(&mut chunk) {
+                Ok(0) => return Ok(false),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::io(path, e).into()),
+            };
+            if has_question(&chunk[..n]) {
+                return Ok(true);
+            }
+        }
+    }
+
+    /// Copies `head` and the rest of `input` to an anonymous temporary
+    /// file, rewound; says whether the rest held a `?` or a `&` byte.
+    fn spool(&self, head: &[u8], input: &mut dyn Read, path: &Path) -> Result<(File, bool), Fail> {
+        let tmp_err = |e| Fail::from(Error::io(std::env::temp_dir(), e));
+        let mut f = tempfile::tempfile().map_err(tmp_err)?;
+        f.write_all(head).map_err(tmp_err)?;
+        let mut questions = false;
+        let mut chunk = vec![0; 1 << 20];
+        loop {
+            if self.cancelled() {
+                return Err(Fail::Interrupted);
+            }
+            let n = match input.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::io(path, e).into()),
+            };
+            questions = questions || has_question(&chunk[..n]);
+            f.write_all(&chunk[..n]).map_err(tmp_err)?;
+        }
+        f.rewind().map_err(tmp_err)?;
+        Ok((f, questions))
+    }
+
+    /// Pass 2: the name evidence of every piece, merged.
+    fn gather_evidence<R: Read>(
+        &self,
+        decoded: &mut Decoded<R>,
+        path: &Path,
+    ) -> Result<crate::repair::NameEvidence, Fail> {
+        let pipeline = &self.pipeline;
+        let mut all = crate::repair::NameEvidence::default();
+        pieces::ordered(
+            self.cancel,
+            || decoded.next(pipeline).map_err(|e| Error::io(path, e).into()),
+            |piece: Piece| pipeline.name_evidence(&piece.text),
+            |ev| {
+                all.merge(ev);
+                Ok(())
+            },
+        )?;
+        Ok(all)
+    }
+
+    /// Pass 3: the pieces processed with `plan` in parallel, written in
+    /// order (or the whole text at once when the plan cannot be split).
+    fn write_pieces<R: Read>(
+        &self,
+        mut decoded: Decoded<R>,
+        plan: DocumentPlan,
+        path: &Path,
+        mut out: Output<'_>,
+        report: &mut FileReport,
+        note: &mut dyn FnMut(Note),
+    ) -> Result<(), Fail> {
+        let pipeline: &Pipeline = &self.pipeline;
+        let splits = pipeline.can_split(&plan);
+        let mut first = true;
+        let mut lines_before = 0;
+        let mut take = |(piece_raw, lines, text, changes): (u64, usize, String, Changes)| {
+            report.bytes_in += piece_raw;
+            if first {
+                report.script = self.script_of(&text);
+                first = false;
+            }
+            report.changes.merge(&strip_explained(&changes));
+            self.notes(&changes, lines_before, note);
+            lines_before += lines;
+            report.bytes_out += text.len() as u64;
+            out.write(text.as_bytes())?;
+            drop(text);
+            out.flush()?;
+            (out.on_bytes)(piece_raw);
+            Ok(())
+        };
+        let work = |piece: Piece| {
+            let mut changes = pipeline.new_changes();
+            let text = pipeline.process_part(&piece.text, &plan, &mut changes);
+            let text = match text {
+                std::borrow::Cow::Borrowed(_) => piece.text,
+                std::borrow::Cow::Owned(t) => t,
+            };
+            (piece.raw, piece.lines, text, changes)
+        };
+        if splits {
+            pieces::ordered(
+                self.cancel,
+                || decoded.next(pipeline).map_err(|e| Error::io(path, e).into()),
+                work,
+                &mut take,
+            )?;
+        } else {
+            let whole = decoded.rest().map_err(|e| Error::io(path, e))?;
+            take(work(whole))?;
+        }
+        let (info, changes) = decoded.finish();
+        self.set_decode(report, &info);
+        report.changes.merge(&changes);
+        Ok(())
+    }
+
+    fn set_decode(&self, report: &mut FileReport, info: &DecodeInfo) {
+        report.encoding = Some(info.encoding.to_string());
+        report.confidence = Some(info.confidence);
+        report.replacement_chars = info.replacements;
+    }
+
+    /// Gives the explained changes of a piece to `note`, their lines
+    /// counted from the start of the document.
+    fn notes(&self, changes: &Changes, lines_before: usize, note: &mut dyn FnMut(Note)) {
+        for c in changes.explained() {
+            let mut change = c.clone();
+            change.line += lines_before;
+            note(Note::Explained { record: None, change });
+        }
+    }
+}
+
+/// Whether `bytes` hold a `?` or a `&`: in every encoding read here, a
+/// text with either has the byte (UTF-16 too, as half of the code unit).
+fn has_question(bytes: &[u8]) -> bool {
+    memchr::memchr2(b'?', b'&', bytes).is_some()
+}

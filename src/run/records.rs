@@ -1,0 +1,98 @@
+//! JSON Lines (`--jsonl`): a batch of lines at a time, cleaned in
+//! parallel by [`crate::record`], one line out per line in, in order.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use super::document::Output;
+use super::observe::Note;
+use super::{Ctx, Fail, strip_explained};
+use crate::error::Error;
+use crate::record;
+use crate::report::FileReport;
+
+impl Ctx<'_> {
+    pub(super) fn process_records(
+        &self,
+        reader: &mut dyn Read,
+        path: &Path,
+        fields: &[String],
+        mut out: Output<'_>,
+        report: &mut FileReport,
+        note: &mut dyn FnMut(Note),
+    ) -> Result<(), Fail> {
+        let block = self.opts.block_size.max(1);
+        let mut reader = BufReader::with_capacity(1 << 20, reader);
+        let mut batch: Vec<Vec<u8>> = Vec::new();
+        let mut batch_bytes = 0;
+        let mut line_no: u64 = 0;
+        report.encoding = Some("UTF-8".into());
+        report.confidence = Some(1.0);
+        let mut script_sample = String::new();
+        loop {
+            let mut line = Vec::new();
+            let n = reader.read_until(b'\n', &mut line).map_err(|e| Error::io(path, e))?;
+            if n > 0 {
+                batch_bytes += n;
+                batch.push(line);
+            }
+            // Process when the batch is big, at the end, or when no more
+            // input is waiting, so that a caller that feeds one line and
+            // waits for its answer is not kept waiting.
+            if batch.is_empty() || (n > 0 && batch_bytes < block && !reader.buffer().is_empty()) {
+                if n == 0 {
+                    break;
+                }
+                continue;
+            }
+            if self.cancelled() {
+                return Err(Fail::Interrupted);
+            }
+            let outs: Vec<(Vec<u8>, record::RecordOutput)> = batch
+                .par_iter()
+                .map(|line| {
+                    let body_len = if line.ends_with(b"\r\n") {
+                        line.len() - 2
+                    } else if line.ends_with(b"\n") {
+                        line.len() - 1
+                    } else {
+                        line.len()
+                    };
+                    let mut out = Vec::with_capacity(line.len() + 16);
+                    let r =
+                        record::process_line(&self.pipeline, fields, &line[..body_len], &mut out);
+                    out.extend_from_slice(&line[body_len..]);
+                    (out, r)
+                })
+                .collect();
+            for (bytes, r) in outs {
+                line_no += 1;
+                report.bytes_out += bytes.len() as u64;
+                report.changes.merge(&strip_explained(&r.changes));
+                if let Some(bad) = &r.bad {
+                    report.bad_records += 1;
+                    note(Note::BadRecord { line: line_no, message: bad.to_string() });
+                }
+                for (field, change) in r.explained {
+                    note(Note::Explained { record: Some((line_no, field)), change });
+                }
+                if self.opts.report.is_some() && script_sample.len() < 1 << 16 && r.bad.is_none() {
+                    script_sample.push_str(&String::from_utf8_lossy(&bytes));
+                }
+                out.write(&bytes)?;
+            }
+            report.bytes_in += batch_bytes as u64;
+            (out.on_bytes)(batch_bytes as u64);
+            batch.clear();
+            batch_bytes = 0;
+            out.flush()?;
+            if n == 0 {
+                break;
+            }
+        }
+        report.script = self.script_of(&script_sample);
+        Ok(())
+    }
+}
