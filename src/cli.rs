@@ -200,7 +200,9 @@ pub struct Args {
         long_help = "Write a JSON Lines report to FILE: one object per input file with path, \
                      encoding, confidence, script (of the output), bytes_in, bytes_out, changes \
                      (rule name to count), replacement_chars, skipped (reason or null), error \
-                     (message or null) and convert (config name or null)."
+                     (message or null) and convert (config name or null). FILE may not be an input \
+                     (standard input and output included), lie inside an input folder, be the \
+                     output or lie inside the output folder (exit code 2)."
     )]
     pub report: Option<PathBuf>,
 
@@ -311,6 +313,9 @@ impl Args {
         if let Some(name) = &self.encoding {
             zhclean::decode::encoding_for_label(name)?;
         }
+        if let Some(ext) = &self.ext {
+            check_ext(ext)?;
+        }
         let config = Config {
             encoding: self.encoding,
             clean: !self.no_clean,
@@ -355,6 +360,31 @@ impl Args {
             quiet: self.quiet,
         };
         Ok((config, options, show))
+    }
+}
+
+/// Refuses an `--ext` that is not one plain name part: a `/` would put the
+/// output in another folder (and makes std's `with_extension` panic), and
+/// an empty, `.`-led or NUL-holding extension names no usable file.
+fn check_ext(ext: &std::ffi::OsStr) -> zhclean::Result<()> {
+    let b = ext.as_encoded_bytes();
+    let bad = if b.is_empty() {
+        Some("it is empty")
+    } else if b.contains(&b'/') || b.contains(&b'\\') {
+        Some("it holds a path separator")
+    } else if b.contains(&0) {
+        Some("it holds a NUL byte")
+    } else if b.starts_with(b".") {
+        Some("give it without the leading dot")
+    } else {
+        None
+    };
+    match bad {
+        Some(why) => Err(Error::Usage(format!(
+            "--ext {}: not a file extension ({why})",
+            zhclean::error::escaped(std::path::Path::new(ext))
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -454,6 +484,17 @@ mod tests {
         assert_eq!(opts.ext.as_deref(), Some("txt".as_ref()));
         assert_eq!(opts.output, Some(PathBuf::from("out")));
         assert_eq!(opts.inputs, [PathBuf::from("in")]);
+    }
+
+    #[test]
+    fn extensions_must_be_one_name_part() {
+        for bad in ["a/b", "", ".txt", "/", "..", "a\\b"] {
+            let e = parse(&["--ext", bad]).unwrap_err();
+            assert!(e.is_usage() && e.to_string().contains("not a file extension"), "{bad}: {e}");
+        }
+        for good in ["txt", "tar.gz", "中文"] {
+            parse(&["--ext", good]).unwrap();
+        }
     }
 
     #[test]
