@@ -581,8 +581,10 @@ impl Utf8 {
 ///
 /// GBK's `€` is 0x80 or, for the browser's decoder, A2 E3: where the
 /// character being decoded needs one more byte and the next character
-/// begins with a continuation byte, 0x80 cannot be right, and A2 E3 is
-/// tried (A2 ends this character, E3 begins a three-byte one).
+/// begins with 0x80, 0x80 cannot be right, and A2 E3 is taken (A2 ends
+/// this character, E3 80 begins CJK punctuation: `丢。` is E4 B8 A2 E3 80
+/// 82). Any other continuation byte there is more often a byte lost next
+/// to the `€`, and the scan stops as for any error.
 fn utf8_candidates(enc: &Encoded) -> Vec<Candidate> {
     let n = enc.chars.len();
     let mut out = Vec::new();
@@ -616,7 +618,7 @@ fn utf8_candidates(enc: &Encoded) -> Vec<Candidate> {
                         && enc.chars[j].1 == '€'
                         && dec.need == 1
                         && enc.kinds.get(j + 1) == Some(&Kind::Bytes)
-                        && (0x80..=0xBF).contains(&enc.bytes[enc.starts[j + 1]])
+                        && enc.bytes[enc.starts[j + 1]] == 0x80
                     {
                         bytes = &[0xA2, 0xE3];
                     }
@@ -804,19 +806,28 @@ fn letter_script(c: char) -> Option<u16> {
 }
 
 /// Symbols that ordinary text of any script uses: the Latin-1 block's, the
-/// general punctuation of quotes, dashes and ellipses, and a few signs.
+/// general punctuation of quotes, dashes and ellipses, and a few signs
+/// (arrows, circled numbers, geometric shapes, stars).
 fn common_symbol(c: char) -> bool {
     matches!(c as u32,
-        0xA0..=0xBF | 0xD7 | 0xF7 | 0x2010..=0x2027 | 0x2030..=0x203A | 0x20AC | 0x2122 | 0x2116)
+        0xA0..=0xBF | 0xD7 | 0xF7 | 0x2010..=0x2027 | 0x2030..=0x203A | 0x20AC | 0x2122 | 0x2116
+        | 0x2190..=0x2199 | 0x2460..=0x249B | 0x25A0..=0x25FF | 0x2605 | 0x2606)
         || tables::tables().class(c) & class::CJK_PUNCT != 0
 }
 
 /// Trims from both ends of `cand` the pieces (between two common
-/// boundaries of the readings) whose decoded text has a character that is
-/// not [`ordinary`]: a chance reading of clean text next to the damage.
-/// Returns the characters kept and their text.
-fn trim(cand: &Candidate) -> Option<(usize, usize, &str)> {
+/// boundaries of the readings) that read as clean text and decode to a
+/// character that is not [`ordinary`]: a chance reading of clean text next
+/// to the damage (`说` is CB B5, valid UTF-8 for `˵`). A piece of damage
+/// stays whatever it decodes to, so that the candidate is judged whole
+/// rather than repaired in part. Returns the characters kept and their text.
+fn trim<'a>(cand: &'a Candidate, enc: &Encoded) -> Option<(usize, usize, &'a str)> {
+    let t = tables::tables();
     let piece_ok = |p: usize| {
+        let (from, to) = (cand.syncs[p].0, cand.syncs[p + 1].0);
+        if enc.chars[from..to].iter().any(|&(_, c)| c != '\u{FFFD}' && t.plausibility(c) < 1.0) {
+            return true;
+        }
         let text = &cand.text[cand.syncs[p].1..cand.syncs[p + 1].1];
         let mut prev_letter = false;
         text.chars().all(|c| {
@@ -850,7 +861,7 @@ fn trim(cand: &Candidate) -> Option<(usize, usize, &str)> {
 /// and a run of one decoded character must be a letter, or a symbol read
 /// from `Â` (`Â°`) or from three characters (`â€œ`), which real text does
 /// not write.
-fn script_repair(source: &str, decoded: &str) -> bool {
+fn script_repair(source: &str, decoded: &str, relaxed: bool) -> bool {
     let (mut scripts, mut letters, mut total, mut lost) = (0u16, 0, 0, 0);
     let mut prev_letter = false;
     for c in decoded.chars() {
@@ -876,7 +887,7 @@ fn script_repair(source: &str, decoded: &str) -> bool {
             return false;
         }
     }
-    if total == 0 || lost * 3 > total {
+    if total == 0 || if relaxed { lost > total } else { lost * 3 > total } {
         return false;
     }
     if (scripts & !script::LATIN).count_ones() > 1 {
@@ -897,7 +908,7 @@ fn repair_route(line: &str, route: Route, line_no: usize, changes: &mut Changes)
     let byte_at = |k: usize| enc.chars.get(k).map_or(line.len(), |x| x.0);
     let mut judged: Vec<(usize, usize, &str, bool)> = Vec::new();
     for cand in &candidates {
-        let Some((s, e, decoded)) = trim(cand) else { continue };
+        let Some((s, e, decoded)) = trim(cand, &enc) else { continue };
         let source = &line[byte_at(s)..byte_at(e)];
         judged.push((s, e, decoded, accept(route, &enc, s, e, source, decoded, false)));
     }
@@ -980,7 +991,7 @@ fn accept(
             } else if han {
                 chinese()
             } else {
-                script_repair(source, decoded)
+                script_repair(source, decoded, relaxed)
             }
         }
         (Wrong::Latin1, Right::Dbcs(_)) => {
@@ -988,7 +999,7 @@ fn accept(
             // mostly UTF-8, this is UTF-8 mojibake the route above did not
             // take, not GBK.
             let bytes = &enc.bytes[enc.starts[s]..enc.starts[e]];
-            !utf8_elsewhere(bytes) && chinese()
+            !utf8_elsewhere(bytes) && utf8_long_share(bytes) * 3 < bytes.len() && chinese()
         }
         _ => chinese(),
     }
@@ -1052,13 +1063,41 @@ fn bridge(enc: &Encoded, a: usize, b: usize) -> Option<String> {
     (cut == 1).then_some(text)
 }
 
+/// How many of `bytes` are in well-formed UTF-8 sequences of three or four
+/// bytes. Chinese UTF-8 read as Latin-1 is made of them, even where bytes
+/// were lost; GBK text read as Latin-1 seldom forms one (a lead E0-EF with
+/// a high trail, then a code whose lead is a continuation byte).
+fn utf8_long_share(bytes: &[u8]) -> usize {
+    let mut dec = Utf8::default();
+    let (mut n, mut run) = (0, 0);
+    for &b in bytes {
+        let mut step = dec.byte(b);
+        if let Step::Bad = step {
+            dec = Utf8::default();
+            run = 0;
+            step = dec.byte(b);
+        }
+        match step {
+            Step::More => run += 1,
+            Step::Char(_) => {
+                if run >= 2 {
+                    n += run + 1;
+                }
+                run = 0;
+            }
+            Step::Bad => run = 0,
+        }
+    }
+    n
+}
+
 /// Whether `bytes` are, whole, UTF-8 text of another script that
 /// [`script_repair`] would accept.
 fn utf8_elsewhere(bytes: &[u8]) -> bool {
     match std::str::from_utf8(bytes) {
         Ok(text) => {
             let source: String = bytes.iter().map(|&b| latin1_char(b)).collect();
-            !text.chars().any(tables::is_han) && script_repair(&source, text)
+            !text.chars().any(tables::is_han) && script_repair(&source, text, false)
         }
         Err(_) => false,
     }
@@ -1303,7 +1342,7 @@ fn accept_cross_read(
         return false;
     }
     let source: String = src.iter().collect();
-    if kana_word(&source) {
+    if kana_word(&source) || script_word(src) {
         return false;
     }
     // Real Taiwanese text has runs of bopomofo (`ㄅㄆㄇ`) that would decode
@@ -1383,23 +1422,36 @@ fn plausible_repair(route: Route, source: &str, decoded: &str, relaxed: bool) ->
     } else {
         s <= route.max_source && s + 0.4 <= d
     };
-    if d < 0.85 || dl * 3 > dt || !source_bad {
+    let too_lost = if relaxed { dl > dt } else { dl * 3 > dt };
+    if d < 0.85 || too_lost || !source_bad {
         return false;
     }
     if let Wrong::Dbcs(_) = route.wrong
-        && kana_word(source)
+        && (kana_word(source) || script_word(&source.chars().collect::<Vec<_>>()))
     {
         return false;
     }
     // Elsewhere two recovered characters are enough: one alone (`涓璦` →
     // `中a`) is too often a chance decode of two rare characters of real
-    // text (`璇璣` would become `语^`).
-    dt >= 2
+    // text (`璇璣` would become `语^`), unless the line holds proven damage.
+    dt >= 2 || (relaxed && dt >= 1)
 }
 
 /// The largest mean plausibility of a damaged run on a line where another
 /// run of the same route was repaired on the strict test.
 const RELAXED_MAX_SOURCE: f32 = 0.7;
+
+/// Whether `src` holds a word of an alphabet that GBK and Big5 also
+/// encode (Greek, Cyrillic, Latin letters with accents): two letters of one
+/// such script in a row. Real Russian or Greek text is made of them and
+/// cross-reads as plausible hanzi (`время` read through Big5 as GBK gives
+/// `志把快技攸`); double-byte mojibake scatters such letters one at a time.
+fn script_word(src: &[char]) -> bool {
+    src.windows(2).any(|w| {
+        let (a, b) = (letter_script(w[0]), letter_script(w[1]));
+        a.is_some() && a == b && a != Some(script::KANA)
+    })
+}
 
 /// Whether `source` looks like real Japanese: a run of three kana
 /// (`スミス`, `ました`) or mostly kana. Double-byte mojibake scatters single
@@ -1689,6 +1741,9 @@ mod tests {
             "ㄅㄆㄇㄈ注音",
             "¿Qué? ¡Sí!",
             "½ ¼ ¾ © ® ±",
+            "%x   время последнего доступа",
+            "(например, 1K 234M 2G)",
+            "Ελληνικά και αγγλικά",
         ] {
             assert_eq!(fix(s), s, "{s}");
         }
