@@ -1422,8 +1422,21 @@ fn plausible_repair(route: Route, source: &str, decoded: &str, relaxed: bool) ->
     } else {
         s <= route.max_source && s + 0.4 <= d
     };
+    // Runs of common characters (`鍛戒护` for `命令`) are told by sequence:
+    // the decoded text must read as words far better than the source
+    // (the bigram model of `bigrams`, over the same bytes).
+    let reads_better = || {
+        (relaxed || s <= RELAXED_MAX_SOURCE)
+            && dl == 0
+            && ln_text(decoded) - ln_text(source) >= WORD_GAIN * dt as f32
+    };
     let too_lost = if relaxed { dl > dt } else { dl * 3 > dt };
-    if d < 0.85 || too_lost || !source_bad {
+    // UTF-8 read as Latin-1 leaves no doubt about the route (real text has
+    // no run of Latin-1 letters and symbols that is valid UTF-8): known
+    // characters are enough (`已删除`: `删` is not among the common ones).
+    let min_d =
+        if matches!((route.wrong, route.right), (Wrong::Latin1, Right::Utf8)) { 0.5 } else { 0.85 };
+    if d < min_d || too_lost || !(source_bad || reads_better()) {
         return false;
     }
     if let Wrong::Dbcs(_) = route.wrong
@@ -1434,7 +1447,35 @@ fn plausible_repair(route: Route, source: &str, decoded: &str, relaxed: bool) ->
     // Elsewhere two recovered characters are enough: one alone (`涓璦` →
     // `中a`) is too often a chance decode of two rare characters of real
     // text (`璇璣` would become `语^`), unless the line holds proven damage.
-    dt >= 2 || (relaxed && dt >= 1)
+    // From UTF-8 read as Latin-1, one common character is enough: three
+    // Latin-1 characters that are one valid UTF-8 character (`å\u{90}Œ`
+    // for `同`) are not real text.
+    dt >= 2
+        || (relaxed && dt >= 1)
+        || (matches!((route.wrong, route.right), (Wrong::Latin1, Right::Utf8))
+            && d >= 1.0
+            && dl == 0)
+}
+
+/// What decoded text must gain over its source under the bigram model, in
+/// nats per decoded character, to be taken for its reading of words alone.
+const WORD_GAIN: f32 = 3.0;
+
+/// `ln p` of the non-ASCII characters of `s` under the bigram model, ASCII
+/// breaking the context.
+fn ln_text(s: &str) -> f32 {
+    let lm = bigrams::bigrams();
+    let mut prev = None;
+    let mut sum = 0.0;
+    for c in s.chars() {
+        if c.is_ascii() {
+            prev = None;
+            continue;
+        }
+        sum += lm.ln_next(prev, c);
+        prev = Some(c);
+    }
+    sum
 }
 
 /// The largest mean plausibility of a damaged run on a line where another
@@ -1642,6 +1683,19 @@ mod tests {
             assert!(!d.contains('\u{FFFD}'), "{d}");
             assert_eq!(fix(&d), s, "{d}");
         }
+    }
+
+    #[test]
+    fn short_runs() {
+        // Below the scan's trigger (three uncommon characters among four):
+        // a documented miss.
+        assert_eq!(fix("%s 涓婚〉: <%s>"), "%s 涓婚〉: <%s>");
+        assert_eq!(
+            fix("--block-signal[=淇″彿]    闃绘\u{e11b} <鍛戒护>"),
+            "--block-signal[=信号]    阻止 <命令>"
+        );
+        assert_eq!(fix("* tabs          å\u{90}Œ tab0"), "* tabs          同 tab0");
+        assert_eq!(fix("%s: å·²åˆ\u{a0}é™¤"), "%s: 已删除");
     }
 
     #[test]
