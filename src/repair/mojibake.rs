@@ -92,6 +92,10 @@ struct DbcsTable {
     /// two-byte code. (A flat table: this lookup is the inner loop of the
     /// double-byte routes, and a hash map made it the slowest part.)
     reverse: Vec<[u8; 2]>,
+    /// For a BMP character with several codes, a code the encoder does not
+    /// choose (sorted by character): the browser's gbk reads A3 A0 as
+    /// U+3000 too, which its encoder writes A1 A1.
+    other: Vec<(char, [u8; 2])>,
 }
 
 impl DbcsTable {
@@ -142,13 +146,21 @@ impl DbcsTable {
         several.sort_unstable();
         several.dedup();
         let mut buf = [0u8; 4];
-        for c in several {
+        for &c in &several {
             let (bytes, _, bad) = enc.encode(c.encode_utf8(&mut buf));
             if !bad && bytes.len() == 2 {
                 flat[c as usize] = [bytes[0], bytes[1]];
             }
         }
-        DbcsTable { forward, reverse: flat }
+        let mut other = Vec::new();
+        for (i, &c) in forward.iter().enumerate() {
+            let code = [(i / 256 + 0x81) as u8, (i % 256) as u8];
+            if c != '\0' && several.binary_search(&c).is_ok() && flat[c as usize] != code {
+                other.push((c, code));
+            }
+        }
+        other.sort_unstable();
+        DbcsTable { forward, reverse: flat, other }
     }
 
     fn get(&self, lead: u8, trail: u8) -> Option<char> {
@@ -415,7 +427,7 @@ fn repair_line(
 /// How many times the routes are run over one line at most.
 const MAX_ROUNDS: usize = 8;
 
-/// Work done by the segment scans, for the test that they are linear.
+// Work done by the segment scans, for the test that they are linear.
 #[cfg(test)]
 thread_local! {
     static WORK: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
@@ -450,6 +462,8 @@ enum Kind {
 
 /// One line encoded back with a route's wrong encoding.
 struct Encoded {
+    /// The second codes of the wrong double-byte encoding, if any.
+    other: Option<&'static [(char, [u8; 2])]>,
     chars: Vec<(usize, char)>,
     kinds: Vec<Kind>,
     bytes: Vec<u8>,
@@ -477,7 +491,11 @@ impl Encoded {
         }
         starts.push(bytes.len());
         tick(chars.len());
-        Encoded { chars, kinds, bytes, starts }
+        let other = match route.wrong {
+            Wrong::Dbcs(d) => Some(&dbcs(d).other[..]),
+            Wrong::Latin1 => None,
+        };
+        Encoded { other, chars, kinds, bytes, starts }
     }
 
     fn bytes_of(&self, k: usize) -> &[u8] {
@@ -485,13 +503,11 @@ impl Encoded {
     }
 }
 
-/// A stretch of a line whose bytes decode under the right encoding: the
-/// characters `[start, end)` and their decoded text, with every point
-/// inside where both readings are at a character boundary (`(character
-/// index, offset in text)`, both ends included).
+/// A stretch of a line whose bytes decode under the right encoding: its
+/// decoded text, with every point where both readings are at a character
+/// boundary (`(character index, offset in text)`, both ends included: the
+/// stretch is from the first to the last).
 struct Candidate {
-    start: usize,
-    end: usize,
     text: String,
     syncs: Vec<(usize, usize)>,
 }
@@ -572,6 +588,28 @@ impl Utf8 {
     }
 }
 
+/// Feeds `bytes` (of character `j`) to `dec`, appending what it decodes;
+/// false at an error.
+fn feed_all(
+    dec: &mut Utf8,
+    bytes: &[u8],
+    text: &mut String,
+    lead_char: &mut usize,
+    j: usize,
+) -> bool {
+    for &b in bytes {
+        if dec.need == 0 {
+            *lead_char = j;
+        }
+        match dec.byte(b) {
+            Step::More => {}
+            Step::Char(c) => text.push(c),
+            Step::Bad => return false,
+        }
+    }
+    true
+}
+
 /// The stretches of a line whose wrong-encoding bytes decode as UTF-8, in
 /// one pass. UTF-8 synchronises itself: decoding from any character
 /// boundary inside a stretch reads the rest of it the same way and fails at
@@ -603,7 +641,7 @@ fn utf8_candidates(enc: &Encoded) -> Vec<Candidate> {
         let mut failed = None;
         let mut j = start;
         while j < n {
-            let mut feed = |dec: &mut Utf8, step: Step| match step {
+            let mut feed = |step: Step| match step {
                 Step::More => true,
                 Step::Char(c) => {
                     text.push(c);
@@ -612,6 +650,46 @@ fn utf8_candidates(enc: &Encoded) -> Vec<Candidate> {
                 Step::Bad => false,
             };
             let ok = match enc.kinds[j] {
+                Kind::Bytes if enc.other.is_some() && dec.need > 0 && enc.chars[j].1 != '€' => {
+                    // A character with two codes (see `DbcsTable::other`):
+                    // the code that decodes, and if both do, the one giving
+                    // the more plausible character; a tie is a lost one.
+                    let c = enc.chars[j].1;
+                    let table = enc.other.unwrap_or(&[]);
+                    let alt = table.binary_search_by_key(&c, |x| x.0).ok().map(|i| table[i].1);
+                    match alt {
+                        None => feed_all(&mut dec, enc.bytes_of(j), &mut text, &mut lead_char, j),
+                        Some(alt) => {
+                            let try_code = |bytes: &[u8]| {
+                                let mut d = dec;
+                                let mut out = String::new();
+                                let mut lc = lead_char;
+                                feed_all(&mut d, bytes, &mut out, &mut lc, j).then_some((d, out))
+                            };
+                            let t = tables::tables();
+                            let rank = |o: &(Utf8, String)| {
+                                o.1.chars().map(|c| t.plausibility(c)).sum::<f32>()
+                            };
+                            let pick = match (try_code(enc.bytes_of(j)), try_code(&alt)) {
+                                (Some(a), Some(b))
+                                    if rank(&a) == rank(&b) && a.0.need == 0 && b.0.need == 0 =>
+                                {
+                                    Some((a.0, "\u{FFFD}".to_string()))
+                                }
+                                (Some(a), Some(b)) => Some(if rank(&b) > rank(&a) { b } else { a }),
+                                (a, b) => a.or(b),
+                            };
+                            match pick {
+                                Some((d, out)) => {
+                                    dec = d;
+                                    text.push_str(&out);
+                                    true
+                                }
+                                None => false,
+                            }
+                        }
+                    }
+                }
                 Kind::Bytes => {
                     let mut bytes = enc.bytes_of(j);
                     if bytes == [0x80]
@@ -628,7 +706,7 @@ fn utf8_candidates(enc: &Encoded) -> Vec<Candidate> {
                             lead_char = j;
                         }
                         let step = dec.byte(b);
-                        if !feed(&mut dec, step) {
+                        if !feed(step) {
                             ok = false;
                             break;
                         }
@@ -638,11 +716,11 @@ fn utf8_candidates(enc: &Encoded) -> Vec<Candidate> {
                 }
                 Kind::Gap | Kind::Query if dec.need > 0 => {
                     let step = dec.missing();
-                    feed(&mut dec, step)
+                    feed(step)
                 }
                 Kind::Space if dec.need > 0 => {
                     let step = dec.byte(0xA0);
-                    feed(&mut dec, step)
+                    feed(step)
                 }
                 Kind::Gap => {
                     // U+FFFD where no byte can be missing: left as it is.
@@ -674,7 +752,7 @@ fn utf8_candidates(enc: &Encoded) -> Vec<Candidate> {
         let &(end, len) = syncs.last().unwrap_or(&(start, 0));
         text.truncate(len);
         if end > start {
-            out.push(Candidate { start, end, text, syncs });
+            out.push(Candidate { text, syncs });
         }
         k = match failed {
             Some(lead) => (lead + 1).max(end),
@@ -729,13 +807,10 @@ fn dbcs_candidates(enc: &Encoded, d: Dbcs) -> Vec<Candidate> {
                 match decoded {
                     Some(c) => {
                         let cd = cand.get_or_insert_with(|| Candidate {
-                            start: k,
-                            end: k,
                             text: String::new(),
                             syncs: vec![(k, 0)],
                         });
                         cd.text.push(c);
-                        cd.end = k + 2;
                         cd.syncs.push((k + 2, cd.text.len()));
                     }
                     None => out.extend(cand.take()),
@@ -999,7 +1074,24 @@ fn accept(
             // mostly UTF-8, this is UTF-8 mojibake the route above did not
             // take, not GBK.
             let bytes = &enc.bytes[enc.starts[s]..enc.starts[e]];
-            !utf8_elsewhere(bytes) && utf8_long_share(bytes) * 3 < bytes.len() && chinese()
+            // The whole run around the candidate, a lost byte (`?` or
+            // U+FFFD) standing as a continuation byte: UTF-8 that lost
+            // bytes must not be read as GBK in part (`¼ºæ‚` in `å¼ºæ‚?`).
+            let in_run = |k: usize| matches!(enc.kinds[k], Kind::Bytes | Kind::Gap | Kind::Query);
+            let (mut rs, mut re) = (s, e);
+            while rs > 0 && in_run(rs - 1) {
+                rs -= 1;
+            }
+            while re < enc.chars.len() && in_run(re) {
+                re += 1;
+            }
+            let run: Vec<u8> = (rs..re)
+                .flat_map(|k| match enc.kinds[k] {
+                    Kind::Bytes => enc.bytes_of(k).to_vec(),
+                    _ => vec![0x80],
+                })
+                .collect();
+            !utf8_elsewhere(bytes) && utf8_long_share(&run) * 3 < run.len() && chinese()
         }
         _ => chinese(),
     }
@@ -1430,7 +1522,8 @@ fn plausible_repair(route: Route, source: &str, decoded: &str, relaxed: bool) ->
             && dl == 0
             && ln_text(decoded) - ln_text(source) >= WORD_GAIN * dt as f32
     };
-    let too_lost = if relaxed { dl > dt } else { dl * 3 > dt };
+    let single_to_utf8 = matches!((route.wrong, route.right), (Wrong::Latin1, Right::Utf8));
+    let too_lost = if relaxed || single_to_utf8 { dl > dt } else { dl * 3 > dt };
     // UTF-8 read as Latin-1 leaves no doubt about the route (real text has
     // no run of Latin-1 letters and symbols that is valid UTF-8): known
     // characters are enough (`已删除`: `删` is not among the common ones).
