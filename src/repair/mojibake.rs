@@ -618,11 +618,12 @@ fn feed_all(
 /// is looked at a bounded number of times: linear in the line.
 ///
 /// GBK's `€` is 0x80 or, for the browser's decoder, A2 E3: where the
-/// character being decoded needs one more byte and the next character
-/// begins with 0x80, 0x80 cannot be right, and A2 E3 is taken (A2 ends
-/// this character, E3 80 begins CJK punctuation: `丢。` is E4 B8 A2 E3 80
-/// 82). Any other continuation byte there is more often a byte lost next
-/// to the `€`, and the scan stops as for any error.
+/// character being decoded needs one more byte and the next two
+/// characters are the lone 0x80 and a code beginning with a continuation
+/// byte, 0x80 cannot be right, and A2 E3 is taken (A2 ends this character,
+/// E3 80 xx is CJK punctuation: `丢。` is E4 B8 A2 E3 80 82). Anything else
+/// there is more often a byte lost next to the `€`, and the scan stops as
+/// for any error.
 fn utf8_candidates(enc: &Encoded) -> Vec<Candidate> {
     let n = enc.chars.len();
     let mut out = Vec::new();
@@ -696,7 +697,9 @@ fn utf8_candidates(enc: &Encoded) -> Vec<Candidate> {
                         && enc.chars[j].1 == '€'
                         && dec.need == 1
                         && enc.kinds.get(j + 1) == Some(&Kind::Bytes)
-                        && enc.bytes[enc.starts[j + 1]] == 0x80
+                        && enc.bytes_of(j + 1) == [0x80]
+                        && enc.kinds.get(j + 2) == Some(&Kind::Bytes)
+                        && (0x80..=0xBF).contains(&enc.bytes[enc.starts[j + 2]])
                     {
                         bytes = &[0xA2, 0xE3];
                     }
