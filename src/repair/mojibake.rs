@@ -620,7 +620,7 @@ fn feed_all(
 /// GBK's `€` is 0x80 or, for the browser's decoder, A2 E3: where the
 /// character being decoded needs one more byte and the next two
 /// characters are the lone 0x80 and a code beginning with a continuation
-/// byte, 0x80 cannot be right, and A2 E3 is taken (A2 ends this character,
+/// byte (or a lost byte), 0x80 cannot be right, and A2 E3 is taken (A2 ends this character,
 /// E3 80 xx is CJK punctuation: `丢。` is E4 B8 A2 E3 80 82). Anything else
 /// there is more often a byte lost next to the `€`, and the scan stops as
 /// for any error.
@@ -698,8 +698,14 @@ fn utf8_candidates(enc: &Encoded) -> Vec<Candidate> {
                         && dec.need == 1
                         && enc.kinds.get(j + 1) == Some(&Kind::Bytes)
                         && enc.bytes_of(j + 1) == [0x80]
-                        && enc.kinds.get(j + 2) == Some(&Kind::Bytes)
-                        && (0x80..=0xBF).contains(&enc.bytes[enc.starts[j + 2]])
+                        && match enc.kinds.get(j + 2) {
+                            Some(Kind::Bytes) => {
+                                (0x80..=0xBF).contains(&enc.bytes[enc.starts[j + 2]])
+                            }
+                            // A lost byte there is a continuation byte.
+                            Some(Kind::Gap | Kind::Query) => true,
+                            _ => false,
+                        }
                     {
                         bytes = &[0xA2, 0xE3];
                     }
@@ -1802,6 +1808,9 @@ mod tests {
         let d = damage(s, encoding_rs::GBK);
         assert!(d.contains("€€") && !d.contains('\u{FFFD}'), "{d}");
         assert_eq!(fix(&d), s, "{d}");
+        // The same at the end of a line, where the last byte is lost.
+        let d = damage("感谢。", encoding_rs::GBK);
+        assert_eq!(fix(&d), "感谢\u{FFFD}", "{d}");
     }
 
     #[test]
