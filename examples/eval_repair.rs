@@ -9,6 +9,8 @@
 //! cargo run --release --example eval_repair -- --pd .cache/repair/199801.txt --tang .cache/repair/tang
 //! cargo run --release --example eval_repair -- --data /tmp/heldout   # another case set
 //! cargo run --release --example eval_repair -- --lines clean.txt      # any clean text
+//! cargo run --release --example eval_repair -- --real tests/data/repair/real  # browser damage of real text
+//! cargo run --release --example eval_repair -- --real tests/data/repair/real --zh .cache/corpora/pd1998.txt
 //! ```
 //!
 //! Scoring. A case names the rules it expects and how many changes of each.
@@ -191,6 +193,9 @@ fn main() {
     }
     if let Some(tang) = value("--tang") {
         corpus(&repairer, "Tang poems", tang_lines(&tang));
+    }
+    if let Some(dir) = value("--real") {
+        real(&repairer, &dir, value("--zh").as_deref(), verbose);
     }
     // `--lines FILE`: any other clean text, one line at a time.
     if let Some(path) = value("--lines") {
@@ -398,4 +403,247 @@ fn tang_lines(dir: &Path) -> Vec<String> {
         out.extend(poems.into_iter().flat_map(|p| p.paragraphs));
     }
     out
+}
+
+/// The real-text evaluation (`--real DIR`, the files of
+/// `tests/data/repair/real/`): clean lines nobody here wrote or tuned on,
+/// damaged in-process the way browsers and Windows do it (encoding_rs, the
+/// WHATWG decoders: `gbk` reads 0x80 as `€`, `windows-1252` reads the five
+/// undefined bytes as C1 controls), then repaired. Classes:
+///
+/// - `gbk`: UTF-8 read as gbk with no byte lost (`gbk €` when a `€` is in
+///   the damage); `gbk lossy`: the decoder lost bytes (U+FFFD); `gbk ?`:
+///   the same with each U+FFFD written `?`; `gbk drop`: one byte of a
+///   non-ASCII character dropped before the damage;
+/// - `1252`: UTF-8 read as windows-1252; `1252 strict`: the undefined bytes
+///   lost (U+FFFD), as a strict decoder does; `1252 ?` likewise with `?`.
+///
+/// The expected output is the original line with every character that lost
+/// a byte replaced by one U+FFFD. Each line is scored: exact; left
+/// unchanged; or otherwise, when every change the mojibake rule made is a
+/// piece of the expected line (a run repaired right, other runs left:
+/// `partial`), or not (`wrong`: a right character deleted or changed, or a
+/// character invented). `hanzi made` counts non-Chinese lines whose output
+/// has a Han character the original did not. The clean lines themselves,
+/// and `latin.txt` (real French, German, Polish... text), must not change.
+fn real(repairer: &Repairer, dir: &Path, zh_more: Option<&Path>, verbose: bool) {
+    let read = |name: &str| -> Vec<String> {
+        std::fs::read_to_string(dir.join(name))
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    #[derive(Default)]
+    struct Tally {
+        n: u64,
+        exact: u64,
+        unchanged: u64,
+        partial: u64,
+        wrong: u64,
+        hanzi: u64,
+        lost: u64,
+        marked: u64,
+    }
+    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut shown: BTreeMap<String, u32> = BTreeMap::new();
+    let mut rng = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut sets: Vec<(String, Vec<String>)> = ["zh_CN", "el", "ru", "uk", "ko", "ja"]
+        .iter()
+        .map(|&l| (l.to_string(), read(&format!("{l}.txt"))))
+        .collect();
+    // `--zh FILE`: more Chinese lines (every line of the file), damaged the
+    // same ways, as class `zh+`.
+    if let Some(path) = zh_more {
+        let text =
+            std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        sets.push((
+            "zh+".into(),
+            text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect(),
+        ));
+    }
+    for (lang, lines) in &sets {
+        let lang = lang.as_str();
+        let chinese = lang.starts_with("zh");
+        for line in lines.iter().cloned() {
+            let bytes = line.as_bytes();
+            let mut variants: Vec<(String, String, String)> = Vec::new(); // class, damaged, expected
+            let mut add = |class: &str, damaged: String, lost: Vec<usize>, bytes: &[u8]| {
+                variants.push((format!("{lang} {class}"), damaged, expected(&line, bytes, &lost)));
+            };
+            // gbk (Chinese only: other scripts read as gbk are not this issue's).
+            if chinese {
+                let (text, lost) = damage(encoding_rs::GBK, bytes);
+                let class = if !lost.is_empty() {
+                    "gbk lossy"
+                } else if text.contains('€') {
+                    "gbk €"
+                } else {
+                    "gbk"
+                };
+                if !lost.is_empty() {
+                    add("gbk ?", text.replace('\u{FFFD}', "?"), lost.clone(), bytes);
+                }
+                add(class, text, lost, bytes);
+                // One byte of a non-ASCII character dropped.
+                let high: Vec<usize> = (0..bytes.len()).filter(|&i| bytes[i] >= 0x80).collect();
+                if !high.is_empty() {
+                    let at = high[(next() % high.len() as u64) as usize];
+                    let mut cut = bytes.to_vec();
+                    cut.remove(at);
+                    let (text, lost) = damage(encoding_rs::GBK, &cut);
+                    // Positions in the original: shift those after the cut,
+                    // and the cut byte itself is lost.
+                    let mut lost: Vec<usize> =
+                        lost.into_iter().map(|p| if p >= at { p + 1 } else { p }).collect();
+                    lost.push(at);
+                    add("gbk drop", text, lost, bytes);
+                }
+            }
+            let (text, _) = damage(encoding_rs::WINDOWS_1252, bytes);
+            add("1252", text, Vec::new(), bytes);
+            let undefined: Vec<usize> = (0..bytes.len())
+                .filter(|&i| matches!(bytes[i], 0x81 | 0x8D | 0x8F | 0x90 | 0x9D))
+                .collect();
+            if !undefined.is_empty() {
+                let strict: String = bytes
+                    .iter()
+                    .map(|&b| match b {
+                        0x81 | 0x8D | 0x8F | 0x90 | 0x9D => '\u{FFFD}',
+                        _ => encoding_rs::WINDOWS_1252
+                            .decode_without_bom_handling(&[b])
+                            .0
+                            .chars()
+                            .next()
+                            .unwrap_or('\u{FFFD}'),
+                    })
+                    .collect();
+                add("1252 ?", strict.replace('\u{FFFD}', "?"), undefined.clone(), bytes);
+                add("1252 strict", strict, undefined, bytes);
+            }
+            // The clean line itself.
+            variants.push((format!("{lang} clean"), line.clone(), line.clone()));
+            for (class, damaged, want) in variants {
+                let mut ch = Changes::explaining();
+                let out = repairer.repair(&damaged, &mut ch);
+                let t = tallies.entry(class.clone()).or_default();
+                t.n += 1;
+                let lost_here = want.matches('\u{FFFD}').count() as u64;
+                t.lost += lost_here;
+                let verdict = if out == want {
+                    t.exact += 1;
+                    t.marked += lost_here;
+                    "exact"
+                } else if out == damaged {
+                    t.unchanged += 1;
+                    "unchanged"
+                } else if ch
+                    .explained()
+                    .iter()
+                    .filter(|c| c.rule == Rule::Mojibake)
+                    .all(|c| want.contains(c.after.as_str()))
+                {
+                    t.partial += 1;
+                    "partial"
+                } else {
+                    t.wrong += 1;
+                    "wrong"
+                };
+                if !chinese && out.chars().any(|c| is_han(c) && !line.contains(c)) {
+                    t.hanzi += 1;
+                }
+                if verdict != "exact"
+                    && !class.ends_with("clean")
+                    && (verbose || verdict == "wrong" || !class.starts_with("zh+"))
+                {
+                    let n = shown.entry(format!("{class} {verdict}")).or_default();
+                    if *n < 3 || verdict == "wrong" {
+                        *n += 1;
+                        println!(
+                            "  [{class}] {verdict}: {damaged:?}\n    got  {out:?}\n    want {want:?}"
+                        );
+                    }
+                } else if class.ends_with("clean") && out != want {
+                    println!("  [{class}] changed: {damaged:?} -> {out:?}");
+                }
+            }
+        }
+    }
+    for line in read("latin.txt") {
+        let mut ch = Changes::new();
+        let out = repairer.repair(&line, &mut ch);
+        let t = tallies.entry("latin clean".into()).or_default();
+        t.n += 1;
+        if out == line.as_str() {
+            t.exact += 1;
+        } else {
+            t.wrong += 1;
+            println!("  [latin clean] changed: {line:?} -> {out:?}");
+        }
+    }
+    println!(
+        "\n| class | lines | exact | unchanged | partial | wrong | lost chars | marked | hanzi made |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (class, t) in &tallies {
+        println!(
+            "| {class} | {} | {} ({:.1}%) | {} | {} | {} | {} | {} | {} |",
+            t.n,
+            t.exact,
+            100.0 * t.exact as f64 / t.n.max(1) as f64,
+            t.unchanged,
+            t.partial,
+            t.wrong,
+            t.lost,
+            t.marked,
+            t.hanzi
+        );
+    }
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
+}
+
+/// `bytes` decoded by `enc` as a browser does; and the offsets of the bytes
+/// the decoder could not read (each became U+FFFD).
+fn damage(enc: &'static encoding_rs::Encoding, bytes: &[u8]) -> (String, Vec<usize>) {
+    let mut decoder = enc.new_decoder_without_bom_handling();
+    let mut out = String::with_capacity(bytes.len() * 3 + 16);
+    let mut lost = Vec::new();
+    let mut read_total = 0;
+    loop {
+        let (result, read) =
+            decoder.decode_to_string_without_replacement(&bytes[read_total..], &mut out, true);
+        read_total += read;
+        match result {
+            encoding_rs::DecoderResult::InputEmpty => break,
+            encoding_rs::DecoderResult::OutputFull => out.reserve(bytes.len() + 16),
+            encoding_rs::DecoderResult::Malformed(bad, extra) => {
+                let end = read_total - extra as usize;
+                lost.extend(end - bad as usize..end);
+                out.push('\u{FFFD}');
+            }
+        }
+    }
+    (out, lost)
+}
+
+/// `line` with every character that has a byte in `lost` (offsets into
+/// `bytes`, its UTF-8) replaced by one U+FFFD.
+fn expected(line: &str, bytes: &[u8], lost: &[usize]) -> String {
+    debug_assert_eq!(line.as_bytes(), bytes);
+    line.char_indices()
+        .map(
+            |(i, c)| {
+                if lost.iter().any(|&p| p >= i && p < i + c.len_utf8()) { '\u{FFFD}' } else { c }
+            },
+        )
+        .collect()
 }
