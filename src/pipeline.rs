@@ -31,6 +31,10 @@ pub struct Pipeline {
     /// The repairer for text between kept tags (`--html keep`).
     markup_repairer: Repairer,
     normalizer: Normalizer,
+    /// The same stages without the rules a document that is not Chinese
+    /// skips ([`decode::Language::skipped_rules`]): for Latin-script text,
+    /// and for the other scripts.
+    foreign: Box<[(Repairer, Repairer, Normalizer); 2]>,
     converter: Option<Converter>,
     encoding: Option<&'static encoding_rs::Encoding>,
 }
@@ -43,8 +47,20 @@ impl Pipeline {
             None => None,
         };
         let encoding = config.encoding.as_deref().map(decode::encoding_for_label).transpose()?;
+        let without = |skipped: &[Rule]| {
+            let mut c = config.clone();
+            for &rule in skipped {
+                c.rules.remove(rule);
+            }
+            (Repairer::new(&c), Repairer::new(&c).keeping_markup(), Normalizer::new(&c))
+        };
+        let foreign = Box::new([
+            without(decode::Language::Latin.skipped_rules()),
+            without(decode::Language::Korean.skipped_rules()),
+        ]);
         Ok(Pipeline {
             encoding,
+            foreign,
             repairer: Repairer::new(&config),
             markup_repairer: Repairer::new(&config).keeping_markup(),
             normalizer: Normalizer::new(&config),
@@ -85,18 +101,34 @@ impl Pipeline {
 
     /// Cleans (and converts) text that is already decoded. HTML is handled
     /// first, as `config.html` says (auto decides by content alone here;
-    /// [`Pipeline::process_bytes`] also looks at the file name).
+    /// [`Pipeline::process_bytes`] also looks at the file name). The
+    /// Chinese-only rules run only when the text's language class allows
+    /// them ([`decode::classify`]).
     pub fn process_text<'a>(&self, text: &'a str, changes: &mut Changes) -> Cow<'a, str> {
-        self.process_text_named(text, None, changes)
+        self.process_text_named(text, None, decode::classify(text), changes)
     }
 
-    /// [`Pipeline::process_text`] for a file with extension `ext` (`html`).
+    /// [`Pipeline::process_text`] for a file with extension `ext` (`html`),
+    /// skipping the rules `language` says to skip.
     fn process_text_named<'a>(
         &self,
         text: &'a str,
         ext: Option<&str>,
+        language: decode::Language,
         changes: &mut Changes,
     ) -> Cow<'a, str> {
+        let (repairer, markup_repairer, normalizer) = match language {
+            l if l.chinese_rules() => (&self.repairer, &self.markup_repairer, &self.normalizer),
+            decode::Language::Latin => {
+                let f = &self.foreign[0];
+                (&f.0, &f.1, &f.2)
+            }
+            _ => {
+                let f = &self.foreign[1];
+                (&f.0, &f.1, &f.2)
+            }
+        };
+        let converter = self.converter.as_ref().filter(|_| language.chinese_rules());
         let mut text = Cow::Borrowed(text);
         if self.config.clean {
             let strip = self.config.rules.contains(Rule::Html)
@@ -106,15 +138,16 @@ impl Pipeline {
                     HtmlMode::Keep => false,
                 };
             if self.config.html == HtmlMode::Keep {
-                return Cow::Owned(self.process_keeping_markup(&text, changes));
+                let stages = (markup_repairer, normalizer, converter);
+                return Cow::Owned(self.process_keeping_markup(&text, stages, changes));
             }
             if strip {
                 text = map_cow(text, |t| html::strip(t, changes));
             }
-            text = map_cow(text, |t| self.repairer.repair(t, changes));
-            text = map_cow(text, |t| self.normalizer.normalize(t, changes));
+            text = map_cow(text, |t| repairer.repair(t, changes));
+            text = map_cow(text, |t| normalizer.normalize(t, changes));
         }
-        if let Some(conv) = &self.converter {
+        if let Some(conv) = converter {
             let mut out = String::with_capacity(text.len() + text.len() / 8);
             let replaced = conv.convert_counted(&text, &mut out);
             if replaced > 0 {
@@ -128,7 +161,12 @@ impl Pipeline {
     /// `--html keep`: repairs, normalises and converts the text between
     /// tags one piece at a time, and copies tags, attributes, comments and
     /// raw elements (script, style, pre, code) byte for byte.
-    fn process_keeping_markup(&self, text: &str, changes: &mut Changes) -> String {
+    fn process_keeping_markup(
+        &self,
+        text: &str,
+        (repairer, normalizer, converter): (&Repairer, &Normalizer, Option<&Converter>),
+        changes: &mut Changes,
+    ) -> String {
         let pieces = html::pieces(text);
         let mut out = String::with_capacity(text.len());
         let mut lines_before = 0;
@@ -145,9 +183,9 @@ impl Pipeline {
             // A piece followed by markup does not end its line there.
             let open_end = k + 1 < pieces.len() && !part.ends_with('\n');
             let mut local = self.new_changes();
-            let mut t = self.markup_repairer.repair(part, &mut local);
-            t = map_cow(t, |x| self.normalizer.normalize_piece(x, open_end, &mut local));
-            if let Some(conv) = &self.converter {
+            let mut t = repairer.repair(part, &mut local);
+            t = map_cow(t, |x| normalizer.normalize_piece(x, open_end, &mut local));
+            if let Some(conv) = converter {
                 let mut c = String::with_capacity(t.len() + t.len() / 8);
                 let replaced = conv.convert_counted(&t, &mut c);
                 if replaced > 0 {
@@ -189,7 +227,7 @@ impl Pipeline {
             return Err(crate::Error::Binary { path, reason });
         }
         let ext = path.and_then(|p| p.extension()).and_then(|e| e.to_str());
-        let out = self.process_text_named(&text, ext, &mut changes).into_owned();
+        let out = self.process_text_named(&text, ext, info.language, &mut changes).into_owned();
         Ok(Document { text: out, decode: info, changes })
     }
 }
