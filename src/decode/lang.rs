@@ -243,7 +243,12 @@ fn char_cost(model: Model, c: char, prev_lower: bool) -> u16 {
         },
         Model::Alphabetic => match u {
             0xA0 => 12,
-            // An uppercase letter inside a word is unusual.
+            // An uppercase letter inside a word is unusual. Greek and
+            // Cyrillic letters are the whole text, like ASCII letters in
+            // English; Latin letters beyond ASCII are a minority of theirs.
+            0x0370..=0x04FF if c.is_alphabetic() => {
+                if prev_lower && c.is_uppercase() { 24 } else { 10 }
+            }
             _ if c.is_alphabetic() && !is_han(u) && u < 0x3000 => {
                 if prev_lower && c.is_uppercase() { 22 } else { 14 }
             }
