@@ -164,7 +164,8 @@ pub(crate) fn binary_despite(prefix: &[u8], _encoding: &'static Encoding) -> Opt
 }
 
 /// ISO-2022-JP or ISO-2022-KR: only 7-bit bytes, an escape sequence that
-/// designates the Japanese or Korean set, and no decoding error. Such a
+/// designates the Japanese or Korean set, and no decoding error (for
+/// ISO-2022-KR, few). Such a
 /// file is valid ASCII, so this comes before the UTF-8 check (an ANSI
 /// colour code is `ESC [`, never one of these).
 fn iso2022(prefix: &[u8], complete: bool) -> Option<Verdict> {
@@ -174,10 +175,13 @@ fn iso2022(prefix: &[u8], complete: bool) -> Option<Verdict> {
     }
     let has = |seq: &[u8]| memchr::memmem::find(prefix, seq).is_some();
     if has(iso2022kr::DESIGNATION) {
+        // A stray escape or a cut pair now and then is damage, not a sign
+        // of another encoding: at most one error per four characters.
         let mut decoder = iso2022kr::Decoder::new();
         let mut out = String::new();
-        let bad = decoder.decode(prefix, complete, &mut out);
-        return (bad == 0).then_some(Verdict::Iso2022Kr);
+        let bad = decoder.decode(prefix, complete, &mut out) as usize;
+        let korean = out.chars().filter(|c| !c.is_ascii() && *c != '\u{FFFD}').count();
+        return (bad * 4 <= korean).then_some(Verdict::Iso2022Kr);
     }
     if has(b"\x1B$B") || has(b"\x1B$@") || has(b"\x1B(J") || has(b"\x1B(I") {
         let (_, bad) = decode_all(ISO_2022_JP, prefix, complete);
