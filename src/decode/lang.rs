@@ -247,7 +247,11 @@ fn char_cost(model: Model, c: char, prev_lower: bool) -> u16 {
             // Cyrillic letters are the whole text, like ASCII letters in
             // English; Latin letters beyond ASCII are a minority of theirs.
             0x0370..=0x04FF if c.is_alphabetic() => {
-                if prev_lower && c.is_uppercase() { 24 } else { 10 }
+                if prev_lower && c.is_uppercase() {
+                    24
+                } else {
+                    10
+                }
             }
             _ if c.is_alphabetic() && !is_han(u) && u < 0x3000 => {
                 if prev_lower && c.is_uppercase() { 22 } else { 14 }

@@ -352,7 +352,8 @@ fn iso2022kr(text: &str) -> Vec<u8> {
 
 #[test]
 fn korean_files_are_korean() {
-    for text in ["역사적 사실", "서버에 연결할 수 없습니다. 다시 시도하십시오.\n"] {
+    for text in ["역사적 사실", "서버에 연결할 수 없습니다. 다시 시도하십시오.\n"]
+    {
         let (bytes, _, _) = encoding_rs::EUC_KR.encode(text);
         let (out, info, _) = dec(&bytes);
         assert_eq!(out, text);
