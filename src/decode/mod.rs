@@ -93,6 +93,11 @@ pub const CHINESE_ONLY_AND_MOJIBAKE: &[Rule] = &[
     Rule::Mojibake,
 ];
 
+/// What [`encoding_for_label`] gives for `iso-2022-kr`: WHATWG's
+/// replacement encoding, standing for the ISO-2022-KR decoder of this
+/// module (a forced ISO-2022-KR, and the name a report gives back).
+pub const ISO_2022_KR: &Encoding = encoding_rs::REPLACEMENT;
+
 /// How many bytes are looked at before deciding. Detection cost is bounded
 /// by this, not by the size of the input.
 pub const SNIFF_LEN: usize = 64 * 1024;
@@ -154,8 +159,17 @@ impl DecodeInfo {
 /// Looks up a forced encoding by its WHATWG label (`gbk`, `gb2312`, `big5`,
 /// `utf-16le`, `shift_jis`...). GB2312 and GBK labels give the GB18030
 /// decoder, as WHATWG says.
+///
+/// `iso-2022-kr` (and `csiso2022kr`) give [`ISO_2022_KR`]: WHATWG makes
+/// those labels its "replacement" encoding, which decodes nothing, so
+/// here that object stands for the hand-written ISO-2022-KR decoder. The
+/// other replacement labels (`hz-gb-2312`, `iso-2022-cn`...) are unknown.
 pub fn encoding_for_label(label: &str) -> Result<&'static Encoding> {
-    Encoding::for_label_no_replacement(label.trim().as_bytes()).ok_or_else(|| Error::Unknown {
+    let label = label.trim();
+    if matches!(label.to_ascii_lowercase().as_str(), "iso-2022-kr" | "csiso2022kr") {
+        return Ok(ISO_2022_KR);
+    }
+    Encoding::for_label_no_replacement(label.as_bytes()).ok_or_else(|| Error::Unknown {
         kind: "encoding",
         name: label.to_string(),
         hint: "use a WHATWG label such as utf-8, gbk, gb18030, big5, utf-16le, utf-16be".into(),
@@ -322,6 +336,15 @@ impl StreamDecoder {
         let bom = self.forced.and_then(|_| Encoding::for_bom(prefix));
         let verdict = match (self.forced, bom) {
             (Some(_), Some((encoding, len))) => Verdict::Bom { encoding, len },
+            (Some(e), None) if e == ISO_2022_KR => match detect::binary_despite(prefix, e) {
+                Some(reason) => Verdict::Binary(reason),
+                None => {
+                    self.info = DecodeInfo::new("ISO-2022-KR", 1.0);
+                    changes.add(Rule::Legacy, 1);
+                    self.state = State::Iso2022Kr(iso2022kr::Decoder::new());
+                    return;
+                }
+            },
             (Some(encoding), None) => match detect::binary_despite(prefix, encoding) {
                 Some(reason) => Verdict::Binary(reason),
                 None => {

@@ -367,6 +367,12 @@ fn korean_files_are_korean() {
         assert_eq!(changes.count(Rule::Legacy), 1);
         check_every_split(&bytes, 64);
     }
+    // It can be forced by its label, as a large file's pieces are.
+    let forced = encoding_for_label("ISO-2022-KR").unwrap();
+    let bytes = iso2022kr("역사적 사실");
+    let (out, info) = decode(&bytes, Some(forced), &mut Changes::new());
+    assert_eq!((out.as_ref(), info.encoding), ("역사적 사실", "ISO-2022-KR"));
+    assert!(encoding_for_label("hz-gb-2312").is_err());
     // A stray escape in ISO-2022-KR costs one U+FFFD, the rest is kept.
     let mut bytes = iso2022kr("파일 이름");
     bytes.extend_from_slice(b" \x1B(B end");
