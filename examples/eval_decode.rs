@@ -14,8 +14,12 @@ use std::io::{BufRead, Write};
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
 use encoding_rs::Encoding;
 use serde_json::{Value, json};
-use zhclean::Changes;
 use zhclean::decode;
+use zhclean::{Changes, Config, ConvertSpec, Pipeline};
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
+}
 
 fn unhex(s: &str) -> Vec<u8> {
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()
@@ -26,6 +30,10 @@ fn main() {
     let file = std::io::BufReader::new(std::fs::File::open(&path).expect("open samples"));
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::new(out.lock());
+    // The whole pipeline with conversion, to count what the Chinese-only
+    // rules did and which Han characters appeared that the text did not have.
+    let s2t = Pipeline::new(Config { convert: Some(ConvertSpec::new("s2t")), ..Config::default() })
+        .expect("pipeline");
     for line in file.lines() {
         let line = line.expect("read");
         let v: Value = serde_json::from_str(&line).expect("json");
@@ -43,14 +51,26 @@ fn main() {
         let guess = detector.guess(None, Utf8Detection::Allow);
         let (cd_text, cd_enc, _) = guess.decode(&bytes);
 
+        // ISO-2022-KR is WHATWG's "replacement" encoding: there is no
+        // encoding_rs oracle for it, and Python's codec made the bytes.
         let oracle = match Encoding::for_label(label.as_bytes()) {
-            Some(e) => e.decode(&bytes).0 == text,
-            None => true,
+            Some(e) if e != encoding_rs::REPLACEMENT => e.decode(&bytes).0 == text,
+            _ => true,
+        };
+        let (han_made, chinese_only) = match s2t.process_bytes(&bytes, None) {
+            Ok(doc) => (
+                doc.text.chars().filter(|&c| is_han(c) && !text.contains(c)).count(),
+                decode::CHINESE_ONLY.iter().map(|&r| doc.changes.count(r)).sum::<u64>(),
+            ),
+            Err(_) => (0, 0),
         };
         let rec = json!({
             "id": v["id"],
             "ours": ours == text,
             "ours_enc": info.encoding,
+            "lang": info.language.as_str(),
+            "han_made": han_made,
+            "chinese_only": chinese_only,
             "conf": info.confidence,
             "mixed_lines": info.mixed_lines,
             "replacements": info.replacements,

@@ -98,8 +98,11 @@ pub struct Args {
         long,
         value_name = "NAME",
         long_help = "Decode every input with this encoding (a WHATWG label: utf-8, gbk, \
-                     gb18030, big5, utf-16le, utf-16be, shift_jis, ...) instead of detecting \
-                     it. A byte-order mark still wins."
+                     gb18030, big5, utf-16le, utf-16be, shift_jis, euc-kr, windows-1252, ...) \
+                     instead of detecting it. A byte-order mark still wins: a file that starts \
+                     with a UTF-8 or UTF-16 BOM is decoded as the BOM says. NUL and control \
+                     bytes are decoded and kept; only a binary signature (PNG, ZIP, ELF...) \
+                     still makes a file binary."
     )]
     pub encoding: Option<String>,
 

@@ -41,7 +41,10 @@ pub enum HtmlPlan {
 ///   [`PLAN_HEAD`] bytes of text);
 /// * `names`: what the whole document says about names (a `?` accepted
 ///   on its own, names joined by a real `·`), gathered from every part
-///   before any is repaired.
+///   before any is repaired;
+/// * `language`: the language class of the text (from the decoder's
+///   prefix, or the first characters of the text), which decides whether
+///   the Chinese-only rules run ([`decode::Language::skipped_rules`]).
 ///
 /// Rules that read anything else from the document add it here.
 #[derive(Clone, Debug, Default)]
@@ -53,6 +56,8 @@ pub struct DocumentPlan {
     /// Name evidence from the whole document; empty when the text handed
     /// to [`Pipeline::process_part`] is the whole document.
     pub names: NameEvidence,
+    /// The language class the rules are chosen by.
+    pub language: decode::Language,
 }
 
 /// One processed document.
@@ -74,6 +79,10 @@ pub struct Pipeline {
     /// The repairer for text between kept tags (`--html keep`).
     markup_repairer: Repairer,
     normalizer: Normalizer,
+    /// The same stages without the rules a document that is not Chinese
+    /// skips ([`decode::Language::skipped_rules`]): for Latin-script text,
+    /// and for the other scripts.
+    foreign: Box<[(Repairer, Repairer, Normalizer); 2]>,
     converter: Option<Converter>,
     encoding: Option<&'static encoding_rs::Encoding>,
 }
@@ -86,11 +95,23 @@ impl Pipeline {
             None => None,
         };
         let encoding = config.encoding.as_deref().map(decode::encoding_for_label).transpose()?;
+        let without = |skipped: &[Rule]| {
+            let mut c = config.clone();
+            for &rule in skipped {
+                c.rules.remove(rule);
+            }
+            (Repairer::new(&c), Repairer::new(&c).keeping_markup(), Normalizer::new(&c))
+        };
+        let foreign = Box::new([
+            without(decode::Language::Latin.skipped_rules()),
+            without(decode::Language::Korean.skipped_rules()),
+        ]);
         Ok(Pipeline {
             encoding,
             repairer: Repairer::new(&config),
             markup_repairer: Repairer::new(&config).keeping_markup(),
             normalizer: Normalizer::new(&config),
+            foreign,
             converter,
             config,
         })
@@ -118,7 +139,9 @@ impl Pipeline {
 
     /// Cleans (and converts) text that is already decoded. HTML is handled
     /// first, as `config.html` says (auto decides by content alone here;
-    /// [`Pipeline::process_bytes`] also looks at the file name).
+    /// [`Pipeline::process_bytes`] also looks at the file name). The
+    /// Chinese-only rules run only when the text's language class allows
+    /// them ([`decode::classify`]).
     pub fn process_text<'a>(&self, text: &'a str, changes: &mut Changes) -> Cow<'a, str> {
         self.process_text_named(text, None, changes)
     }
@@ -139,6 +162,8 @@ impl Pipeline {
     /// extension `ext`, as `decode` decoded it. The name evidence is left
     /// empty: see [`Pipeline::name_evidence`].
     pub fn plan(&self, head: &str, ext: Option<&str>, decode: Option<DecodeInfo>) -> DocumentPlan {
+        // `decode` the argument shadows the module inside this function.
+        use crate::decode::classify;
         let html = if !self.config.clean {
             HtmlPlan::Text
         } else if self.config.html == HtmlMode::Keep {
@@ -150,7 +175,8 @@ impl Pipeline {
         } else {
             HtmlPlan::Text
         };
-        DocumentPlan { decode, html, names: NameEvidence::default() }
+        let language = decode.as_ref().map_or_else(|| classify(head), |d| d.language);
+        DocumentPlan { decode, html, names: NameEvidence::default(), language }
     }
 
     /// Whether the parts of a document with this plan may be processed
@@ -188,17 +214,33 @@ impl Pipeline {
         plan: &DocumentPlan,
         changes: &mut Changes,
     ) -> Cow<'a, str> {
+        let language = plan.language;
+        let (repairer, markup_repairer, normalizer) = match language {
+            l if l.chinese_rules() => (&self.repairer, &self.markup_repairer, &self.normalizer),
+            decode::Language::Latin => {
+                let f = &self.foreign[0];
+                (&f.0, &f.1, &f.2)
+            }
+            _ => {
+                let f = &self.foreign[1];
+                (&f.0, &f.1, &f.2)
+            }
+        };
+        let converter = self.converter.as_ref().filter(|_| language.chinese_rules());
         let mut text = Cow::Borrowed(text);
         if self.config.clean {
             match plan.html {
-                HtmlPlan::Keep => return Cow::Owned(self.process_keeping_markup(&text, changes)),
+                HtmlPlan::Keep => {
+                    let stages = (markup_repairer, normalizer, converter);
+                    return Cow::Owned(self.process_keeping_markup(&text, stages, changes));
+                }
                 HtmlPlan::Strip => text = map_cow(text, |t| html::strip(t, changes)),
                 HtmlPlan::Text => {}
             }
-            text = map_cow(text, |t| self.repairer.repair_part(t, &plan.names, changes));
-            text = map_cow(text, |t| self.normalizer.normalize(t, changes));
+            text = map_cow(text, |t| repairer.repair_part(t, &plan.names, changes));
+            text = map_cow(text, |t| normalizer.normalize(t, changes));
         }
-        if let Some(conv) = &self.converter {
+        if let Some(conv) = converter {
             let mut out = String::with_capacity(text.len() + text.len() / 8);
             let replaced = conv.convert_counted(&text, &mut out);
             if replaced > 0 {
@@ -212,7 +254,12 @@ impl Pipeline {
     /// `--html keep`: repairs, normalises and converts the text between
     /// tags one piece at a time, and copies tags, attributes, comments and
     /// raw elements (script, style, pre, code) byte for byte.
-    fn process_keeping_markup(&self, text: &str, changes: &mut Changes) -> String {
+    fn process_keeping_markup(
+        &self,
+        text: &str,
+        (repairer, normalizer, converter): (&Repairer, &Normalizer, Option<&Converter>),
+        changes: &mut Changes,
+    ) -> String {
         let pieces = html::pieces(text);
         let mut out = String::with_capacity(text.len());
         let mut lines_before = 0;
@@ -229,9 +276,9 @@ impl Pipeline {
             // A piece followed by markup does not end its line there.
             let open_end = k + 1 < pieces.len() && !part.ends_with('\n');
             let mut local = self.new_changes();
-            let mut t = self.markup_repairer.repair(part, &mut local);
-            t = map_cow(t, |x| self.normalizer.normalize_piece(x, open_end, &mut local));
-            if let Some(conv) = &self.converter {
+            let mut t = repairer.repair(part, &mut local);
+            t = map_cow(t, |x| normalizer.normalize_piece(x, open_end, &mut local));
+            if let Some(conv) = converter {
                 let mut c = String::with_capacity(t.len() + t.len() / 8);
                 let replaced = conv.convert_counted(&t, &mut c);
                 if replaced > 0 {

@@ -7,9 +7,13 @@
 //! replays that prefix into the decoder that was chosen.
 
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
-use encoding_rs::{BIG5, DecoderResult, Encoding, GB18030, GBK, UTF_16BE, UTF_16LE};
+use encoding_rs::{
+    BIG5, DecoderResult, EUC_JP, EUC_KR, Encoding, GB18030, GBK, ISO_2022_JP, ISO_8859_2,
+    SHIFT_JIS, UTF_16BE, UTF_16LE, WINDOWS_1251, WINDOWS_1252,
+};
 
-use super::freq;
+use super::iso2022kr;
+use super::lang::{self, Model};
 
 /// How many bytes of a legacy input are decoded for scoring: enough
 /// evidence for any real text, and it keeps detection cost independent of
@@ -48,6 +52,9 @@ pub(crate) enum Verdict {
     Utf8 { confidence: f32, fallback: Option<&'static Encoding> },
     /// A legacy encoding (or UTF-16 without BOM), chosen by detection.
     Legacy { encoding: &'static Encoding, confidence: f32 },
+    /// ISO-2022-KR (its designation sequence, and nothing but ASCII bytes
+    /// that decode without error); encoding_rs does not decode it.
+    Iso2022Kr,
     /// Not text.
     Binary(String),
 }
@@ -66,6 +73,9 @@ pub(crate) fn sniff(prefix: &[u8], complete: bool) -> Verdict {
     }
     if let Some(reason) = binary_signature(prefix) {
         return Verdict::Binary(reason);
+    }
+    if let Some(verdict) = iso2022(prefix, complete) {
+        return verdict;
     }
     let has_nul = memchr::memchr(0, prefix).is_some();
     let (stray, non_ascii) = byte_counts(prefix);
@@ -103,6 +113,12 @@ pub(crate) fn sniff(prefix: &[u8], complete: bool) -> Verdict {
     if let Some(fallback) = mixed_fallback(prefix, complete) {
         return Verdict::Utf8 { confidence: 0.9, fallback: Some(fallback) };
     }
+    if utf8_mostly_valid(prefix, complete) {
+        // UTF-8 with a few invalid sequences (overlong forms, a cut
+        // character): one U+FFFD each, not the whole text read as mojibake
+        // of another encoding.
+        return Verdict::Utf8 { confidence: 0.9, fallback: None };
+    }
     let (encoding, confidence) = guess_legacy(prefix, complete, true);
     if encoding != UTF_16LE && encoding != UTF_16BE && utf8_reads_better(prefix, complete, encoding)
     {
@@ -120,18 +136,58 @@ fn utf8_reads_better(prefix: &[u8], complete: bool, legacy: &'static Encoding) -
     let last = complete && window.len() == prefix.len();
     let (utf8, _) = decode_all(encoding_rs::UTF_8, window, last);
     let (other, _) = decode_all(legacy, window, last);
-    freq::cost(&utf8) < freq::cost(&other)
+    lang::best_model(&utf8).1 < lang::reading_cost(legacy, &other).1
+}
+
+/// How many valid multi-byte UTF-8 characters must stand for each invalid
+/// sequence for [`utf8_mostly_valid`]. Legacy text forms a valid UTF-8
+/// sequence by chance only now and then (GBK: about one in a hundred
+/// characters), so four to one never happens in real GBK, Big5 or Latin-1.
+const MOSTLY_VALID_RATIO: u64 = 4;
+
+/// Whether `bytes` is UTF-8 text with a few invalid sequences: at least
+/// two valid multi-byte characters, and [`MOSTLY_VALID_RATIO`] of them per
+/// invalid sequence.
+pub(crate) fn utf8_mostly_valid(bytes: &[u8], complete: bool) -> bool {
+    let window = &bytes[..bytes.len().min(SCORE_WINDOW)];
+    let (text, bad) =
+        decode_all(encoding_rs::UTF_8, window, complete && window.len() == bytes.len());
+    let multi = text.chars().filter(|&c| !c.is_ascii() && c != '\u{FFFD}').count() as u64;
+    multi >= 2 && multi >= MOSTLY_VALID_RATIO * bad
 }
 
 /// The reason a forced encoding still refuses the input: a binary
-/// signature, or NUL bytes (unless the forced encoding is UTF-16).
-pub(crate) fn binary_despite(prefix: &[u8], encoding: &'static Encoding) -> Option<String> {
-    if let Some(reason) = binary_signature(prefix) {
-        return Some(reason);
+/// signature only. The user said what the bytes are, so NUL bytes and
+/// control bytes are decoded and kept (U+0000 is a character).
+pub(crate) fn binary_despite(prefix: &[u8], _encoding: &'static Encoding) -> Option<String> {
+    binary_signature(prefix)
+}
+
+/// ISO-2022-JP or ISO-2022-KR: only 7-bit bytes, an escape sequence that
+/// designates the Japanese or Korean set, and no decoding error (for
+/// ISO-2022-KR, few). Such a
+/// file is valid ASCII, so this comes before the UTF-8 check (an ANSI
+/// colour code is `ESC [`, never one of these).
+fn iso2022(prefix: &[u8], complete: bool) -> Option<Verdict> {
+    memchr::memchr(0x1B, prefix)?;
+    if !prefix.is_ascii() {
+        return None;
     }
-    let utf16 = encoding == UTF_16LE || encoding == UTF_16BE;
-    if !utf16 && memchr::memchr(0, prefix).is_some() {
-        return Some("NUL bytes".into());
+    let has = |seq: &[u8]| memchr::memmem::find(prefix, seq).is_some();
+    if has(iso2022kr::DESIGNATION) {
+        // A stray escape or a cut pair now and then is damage, not a sign
+        // of another encoding: at most one error per four characters.
+        let mut decoder = iso2022kr::Decoder::new();
+        let mut out = String::new();
+        let bad = decoder.decode(prefix, complete, &mut out) as usize;
+        let korean = out.chars().filter(|c| !c.is_ascii() && *c != '\u{FFFD}').count();
+        return (bad * 4 <= korean).then_some(Verdict::Iso2022Kr);
+    }
+    if has(b"\x1B$B") || has(b"\x1B$@") || has(b"\x1B(J") || has(b"\x1B(I") {
+        let (_, bad) = decode_all(ISO_2022_JP, prefix, complete);
+        if bad == 0 {
+            return Some(Verdict::Legacy { encoding: ISO_2022_JP, confidence: 0.99 });
+        }
     }
     None
 }
@@ -216,7 +272,7 @@ fn utf16_beats_utf8(prefix: &[u8], complete: bool) -> Option<&'static Encoding> 
     let window = &prefix[..prefix.len().min(SCORE_WINDOW)];
     let (utf8, _) =
         decode_all(encoding_rs::UTF_8, window, complete && window.len() == prefix.len());
-    let utf8_cost = freq::cost(&utf8);
+    let utf8_cost = lang::best_model(&utf8).1;
     [UTF_16LE, UTF_16BE]
         .into_iter()
         .filter_map(|e| utf16_plausible(prefix, complete, e).map(|c| (c, e)))
@@ -255,6 +311,7 @@ fn utf16_plausible(bytes: &[u8], complete: bool, encoding: &'static Encoding) ->
         if be { u16::from_be_bytes([p[0], p[1]]) } else { u16::from_le_bytes([p[0], p[1]]) }
     });
     let (mut total, mut cjk, mut texty, mut ascii) = (0usize, 0usize, 0usize, 0usize);
+    let mut controls = 0usize;
     let mut high_pending = false;
     for u in units {
         total += 1;
@@ -275,9 +332,14 @@ fn utf16_plausible(bytes: &[u8], complete: bool, encoding: &'static Encoding) ->
                 continue;
             }
             _ if high_pending => return None,
-            // Control characters (NUL among them) are not text in any encoding.
-            0x00..=0x08 | 0x0E..=0x1F => return None,
-            0x3000..=0x303F | 0x3400..=0x9FFF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF => cjk += 1,
+            // Control characters (NUL among them) are not text in any
+            // encoding; one now and then is (a BEL in a message catalogue).
+            0x00..=0x08 | 0x0E..=0x1F => controls += 1,
+            0x3000..=0x30FF
+            | 0x3400..=0x9FFF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFF00..=0xFFEF => cjk += 1,
             0x09 | 0x0A | 0x0D | 0x20..=0x7E => {
                 ascii += 1;
                 texty += 1;
@@ -291,12 +353,15 @@ fn utf16_plausible(bytes: &[u8], complete: bool, encoding: &'static Encoding) ->
     if high_pending && (complete && window.len() == bytes.len()) {
         return None;
     }
+    if controls * 64 > total {
+        return None;
+    }
     let plausible = cjk * 2 >= total || (ascii > 0 && (cjk + texty) * 10 >= total * 9);
     if !plausible {
         return None;
     }
     let (text, _) = decode_all(encoding, window, complete && window.len() == bytes.len());
-    Some(freq::cost(&text))
+    Some(lang::best_model(&text).1)
 }
 
 /// Decodes `bytes` with `encoding` (no BOM handling), replacing each
@@ -325,14 +390,47 @@ pub(crate) fn decode_all(encoding: &'static Encoding, bytes: &[u8], last: bool) 
     }
 }
 
+/// The legacy encodings every legacy input is read in: the Chinese ones,
+/// and the most common encodings of Korean, Japanese, Western and Central
+/// European and Cyrillic text (chardetng proposes the rest: KOI8-R,
+/// windows-1250...). ISO-8859-2 is here so that the confidence of a
+/// Western European reading knows the Central European one exists.
+const CANDIDATES: [&Encoding; 8] =
+    [GB18030, BIG5, EUC_KR, SHIFT_JIS, EUC_JP, WINDOWS_1252, ISO_8859_2, WINDOWS_1251];
+
+/// A reading whose non-ASCII characters cost more than this on average
+/// (half-bits) convinces under no model: its confidence is capped at
+/// [`IMPLAUSIBLE_CONFIDENCE`].
+const IMPLAUSIBLE_AVG_COST: u64 = 40;
+
+/// The confidence of a reading that convinces under no model.
+const IMPLAUSIBLE_CONFIDENCE: f32 = 0.3;
+
+/// One scored reading.
+struct Reading {
+    cost: u64,
+    encoding: &'static Encoding,
+    model: Model,
+    /// Cost per non-ASCII character (without bonus).
+    avg: u64,
+    text: String,
+}
+
 /// The legacy encoding of `bytes` (not valid UTF-8) and how sure that is.
 ///
-/// GB18030 and Big5 are always candidates, UTF-16 when `with_utf16` and
-/// plausible; each decodes the first [`SCORE_WINDOW`] bytes and the reading
-/// with the lowest character frequency cost wins. Unless that reading is
-/// clearly Chinese and clearly ahead, chardetng (with no TLD hint: a `.cn`
-/// hint rules Big5 out) proposes one more candidate and gets a bonus that
-/// breaks near-ties.
+/// Each of [`CANDIDATES`] (and UTF-16 when `with_utf16` and plausible)
+/// decodes the first [`SCORE_WINDOW`] bytes, and each reading is scored
+/// under the model of its language (`lang.rs`); the cheapest wins. Unless
+/// that reading is clearly Chinese and clearly ahead, chardetng (with no
+/// TLD hint: a `.cn` hint rules Big5 out) proposes one more candidate and
+/// gets a bonus that breaks near-ties (between windows-1251 and KOI8-R,
+/// say, which read as letters alike).
+///
+/// Confidence: `1 - 2^(-m/6) / 2`, where `m` is the lead in half-bits over
+/// the best reading that gives a different text (16 half-bits, odds of
+/// 256 to 1, give 0.97), kept within 0.5..0.999; a winner that convinces
+/// under no model (more than [`IMPLAUSIBLE_AVG_COST`] per non-ASCII
+/// character) gets at most [`IMPLAUSIBLE_CONFIDENCE`].
 pub(crate) fn guess_legacy(
     bytes: &[u8],
     complete: bool,
@@ -341,52 +439,76 @@ pub(crate) fn guess_legacy(
     let window_len = bytes.len().min(SCORE_WINDOW);
     let window = &bytes[..window_len];
     let window_last = complete && window_len == bytes.len();
-    // (cost, encoding, cost per non-ASCII character)
-    let mut scored: Vec<(u64, &'static Encoding, u64)> = Vec::with_capacity(6);
-    let mut score = |encoding: &'static Encoding, bonus: u64| {
+    let read = |encoding: &'static Encoding, bonus: u64| {
         let (text, _) = decode_all(encoding, window, window_last);
-        let (cost, chars) = freq::cost_and_chars(&text);
-        scored.push((cost.saturating_sub(bonus), encoding, cost / chars.max(1)));
+        let (model, cost, chars, high) = lang::reading_cost(encoding, &text);
+        Reading {
+            cost: cost.saturating_sub(bonus),
+            encoding,
+            model,
+            avg: high / chars.max(1),
+            text,
+        }
     };
-    score(GB18030, 0);
-    score(BIG5, 0);
+    let mut scored: Vec<Reading> = CANDIDATES.iter().map(|&e| read(e, 0)).collect();
     if with_utf16 {
         for encoding in [UTF_16LE, UTF_16BE] {
-            if let Some(c) = utf16_plausible(bytes, complete, encoding) {
-                scored.push((c, encoding, 0));
+            if utf16_plausible(bytes, complete, encoding).is_some() {
+                scored.push(read(encoding, 0));
             }
         }
     }
-    scored.sort_by_key(|&(c, _, _)| c);
-    let margin = |s: &[(u64, &'static Encoding, u64)]| s.get(1).map_or(64, |n| n.0 - s[0].0);
+    scored.sort_by_key(|r| r.cost);
+    let lead = |s: &[Reading]| {
+        s.iter().skip(1).find(|r| r.text != s[0].text).map_or(64, |r| r.cost - s[0].cost)
+    };
 
     // chardetng is the slow part of detection (about 2 MB/s here), so it is
-    // only asked when the frequency table is not already sure: the best
-    // reading must look like ordinary Chinese and beat the next by a wide
+    // only asked when the scoring is not already sure: the best reading
+    // must look like ordinary Chinese and beat every other by a wide
     // margin. Otherwise it sees up to 16 KiB and its proposal is scored too.
-    let clear = scored[0].2 <= CHINESE_AVG_COST && margin(&scored) >= CLEAR_MARGIN;
+    let clear = scored[0].model.is_chinese()
+        && scored[0].avg <= CHINESE_AVG_COST
+        && lead(&scored) >= CLEAR_MARGIN;
+    let mut proposed = None;
     if !clear {
         let fed = &bytes[..bytes.len().min(DETECTOR_WINDOW)];
         let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
         detector.feed(fed, complete && fed.len() == bytes.len());
-        let proposed = canonical(detector.guess(None, Utf8Detection::Deny));
+        let proposal = canonical(detector.guess(None, Utf8Detection::Deny));
+        proposed = Some(proposal);
         // Three bits for the proposal: chardetng judges byte pairs and
         // has seen more of the input than the scoring window.
-        match scored.iter_mut().find(|s| s.1 == proposed) {
-            Some(s) => s.0 = s.0.saturating_sub(PROPOSAL_BONUS),
-            None => {
-                let (text, _) = decode_all(proposed, window, window_last);
-                let (cost, chars) = freq::cost_and_chars(&text);
-                scored.push((cost.saturating_sub(PROPOSAL_BONUS), proposed, cost / chars.max(1)));
-            }
+        match scored.iter_mut().find(|r| r.encoding == proposal) {
+            Some(r) => r.cost = r.cost.saturating_sub(PROPOSAL_BONUS),
+            None => scored.push(read(proposal, PROPOSAL_BONUS)),
         }
-        scored.sort_by_key(|&(c, e, _)| (c, e != proposed));
+        scored.sort_by_key(|r| (r.cost, r.encoding != proposal));
     }
-    let encoding = scored[0].1;
-    // The margin is in half-bits of evidence; 16 half-bits (8 bits, odds of
-    // 256 to 1) give about 0.97.
-    let confidence = 1.0 - 0.5 * (-(margin(&scored) as f32) / 6.0).exp2();
-    (encoding, confidence.clamp(0.5, 0.999))
+    // Between single-byte encodings chardetng knows better than a letter
+    // count (it models the byte pairs of each language): when the best
+    // reading is single-byte and chardetng proposed a single-byte encoding,
+    // the proposal wins. Its lead over the others (maybe none) still sets
+    // the confidence.
+    let mut best = 0;
+    if scored[0].model == Model::Alphabetic
+        && let Some(p) = proposed.filter(|&p| lang::model_for(p) == Some(Model::Alphabetic))
+        && let Some(i) = scored.iter().position(|r| r.encoding == p)
+    {
+        best = i;
+    }
+    let margin = scored
+        .iter()
+        .filter(|r| r.text != scored[best].text)
+        .map(|r| r.cost.saturating_sub(scored[best].cost))
+        .min()
+        .unwrap_or(64);
+    let mut confidence = (1.0 - 0.5 * (-(margin as f32) / 6.0).exp2()).clamp(0.5, 0.999);
+    let best = &scored[best];
+    if best.avg > IMPLAUSIBLE_AVG_COST {
+        confidence = confidence.min(IMPLAUSIBLE_CONFIDENCE);
+    }
+    (best.encoding, confidence)
 }
 
 /// The name under which an encoding is decoded and reported: WHATWG's GBK
@@ -424,9 +546,11 @@ fn mixed_fallback(prefix: &[u8], complete: bool) -> Option<&'static Encoding> {
         return None;
     }
     let (fallback, _) = guess_legacy(&invalid, true, false);
-    let as_utf8: u64 = valid.iter().map(|s| freq::cost(s)).sum();
-    let as_fallback: u64 =
-        valid.iter().map(|s| freq::cost(&decode_all(fallback, s.as_bytes(), true).0)).sum();
+    let as_utf8: u64 = valid.iter().map(|s| lang::best_model(s).1).sum();
+    let as_fallback: u64 = valid
+        .iter()
+        .map(|s| lang::reading_cost(fallback, &decode_all(fallback, s.as_bytes(), true).0).1)
+        .sum();
     (as_utf8 < as_fallback).then_some(fallback)
 }
 

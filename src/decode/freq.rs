@@ -103,15 +103,9 @@ pub(crate) fn char_cost(c: char) -> u16 {
 /// The total cost of `text`, where each U+FFFD stands for an undecodable
 /// sequence: lower is more plausible Chinese. Only comparable between
 /// readings of the same bytes.
+#[cfg(test)]
 pub(crate) fn cost(text: &str) -> u64 {
     text.chars().map(|c| u64::from(char_cost(c))).sum()
-}
-
-/// The total cost of `text` (as [`cost`]) and how many non-ASCII
-/// characters it has.
-pub(crate) fn cost_and_chars(text: &str) -> (u64, u64) {
-    text.chars()
-        .fold((0, 0), |(cost, n), c| (cost + u64::from(char_cost(c)), n + u64::from(!c.is_ascii())))
 }
 
 #[cfg(test)]

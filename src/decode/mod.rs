@@ -15,10 +15,23 @@
 //!    other lines is *mixed*: it is read line by line, and each line that is
 //!    not UTF-8 is decoded with the legacy encoding detected for those lines
 //!    (counted in [`DecodeInfo::mixed_lines`]);
-//! 6. otherwise the readings as GB18030, Big5 and UTF-16 are weighed by how
-//!    common their characters are (see `freq.rs`), which is what makes short
-//!    inputs come out right; unless one reading is clearly Chinese and
-//!    clearly ahead, chardetng (no TLD hint) proposes one more candidate.
+//! 6. otherwise the readings as GB18030, Big5, EUC-KR, Shift_JIS, EUC-JP,
+//!    windows-1252, windows-1251 and UTF-16 are each weighed under the model
+//!    of their language (`lang.rs`: Chinese character frequency, a Hangul
+//!    syllable table, kana, letters), which is what makes short inputs come
+//!    out right; unless one reading is clearly Chinese and clearly ahead,
+//!    chardetng (no TLD hint) proposes one more candidate.
+//!
+//! ISO-2022-JP and ISO-2022-KR (7-bit, with their designation escapes) are
+//! recognised before step 2. Every decoded document gets a
+//! [`Language`] class ([`DecodeInfo::language`]) from its decoded prefix:
+//! the pipeline runs the [`CHINESE_ONLY`] rules only on Chinese text (and
+//! text with nothing that tells).
+//!
+//! A forced encoding ([`decode`]'s `forced`) skips detection, but a
+//! byte-order mark still wins over it (a UTF-8 BOM with `gbk` forced is
+//! UTF-8), and only a binary signature refuses the input: NUL and control
+//! bytes are decoded and kept, since the user said what the bytes are.
 //!
 //! Nothing is lost: every undecodable sequence becomes one U+FFFD and is
 //! counted ([`Rule::Malformed`]). The GB family is always decoded with the
@@ -32,6 +45,10 @@
 
 mod detect;
 mod freq;
+mod iso2022kr;
+mod lang;
+
+pub use lang::{Language, classify};
 
 use std::borrow::Cow;
 
@@ -41,6 +58,45 @@ use crate::error::{Error, Result};
 use crate::rules::{Changes, Rule};
 
 use detect::Verdict;
+
+/// The rules that only make sense in Chinese text, skipped for a document
+/// whose [`Language`] is not Chinese (see [`Language::skipped_rules`]): a
+/// `?` between Japanese words is not a lost name dot, Korean commas are not
+/// Chinese commas, and OpenCC conversion would rewrite Japanese kanji.
+pub const CHINESE_ONLY: &[Rule] = &[
+    Rule::NameSeparator,
+    Rule::LostSpace,
+    Rule::CjkPunct,
+    Rule::CjkParens,
+    Rule::CjkPeriod,
+    Rule::CjkQuotes,
+    Rule::Ellipsis,
+    Rule::NameDot,
+    Rule::Convert,
+];
+
+/// [`CHINESE_ONLY`] and `mojibake`, skipped for Japanese, Korean,
+/// Cyrillic and other non-Latin documents: the mojibake rule takes runs of
+/// Cyrillic letters, kana or Hangul for Chinese read in the wrong encoding
+/// (Cyrillic and kana are in GBK), which in such a document they are not.
+/// In Latin-script documents it stays on (UTF-8 read as Latin-1, `fÃ¼r`).
+pub const CHINESE_ONLY_AND_MOJIBAKE: &[Rule] = &[
+    Rule::NameSeparator,
+    Rule::LostSpace,
+    Rule::CjkPunct,
+    Rule::CjkParens,
+    Rule::CjkPeriod,
+    Rule::CjkQuotes,
+    Rule::Ellipsis,
+    Rule::NameDot,
+    Rule::Convert,
+    Rule::Mojibake,
+];
+
+/// What [`encoding_for_label`] gives for `iso-2022-kr`: WHATWG's
+/// replacement encoding, standing for the ISO-2022-KR decoder of this
+/// module (a forced ISO-2022-KR, and the name a report gives back).
+pub const ISO_2022_KR: &Encoding = encoding_rs::REPLACEMENT;
 
 /// How many bytes are looked at before deciding. Detection cost is bounded
 /// by this, not by the size of the input.
@@ -60,10 +116,13 @@ pub struct DecodeInfo {
     /// mixed file is `UTF-8` with [`mixed_lines`](Self::mixed_lines) > 0;
     /// a binary input is `binary`.
     pub encoding: &'static str,
-    /// How sure the decision was, from 0 to 1 (1 for a BOM, a forced
-    /// encoding or UTF-8 with enough non-ASCII bytes; for detected legacy
-    /// encodings it grows with the evidence that separated the best reading
-    /// from the next one).
+    /// How sure the decision was, from 0 to 1: 1 for a BOM, a forced
+    /// encoding or UTF-8 with enough non-ASCII bytes (0.5 to 0.97 for short
+    /// UTF-8); for a detected legacy encoding, `1 - 2^(-m/6) / 2` where `m`
+    /// is the lead in half-bits of the best reading over the best one that
+    /// gives another text (0.5 to 0.999), and at most 0.3 when the best
+    /// reading is implausible under every language model: no reading
+    /// convinced.
     pub confidence: f32,
     /// Whether a byte-order mark decided it (the mark is not in the text).
     pub bom: bool,
@@ -77,6 +136,9 @@ pub struct DecodeInfo {
     /// Why the input was judged not to be text (`PNG image`, `NUL bytes`);
     /// `None` for text. A binary input decodes to no text at all.
     pub binary: Option<String>,
+    /// The language class of the decoded text (from its first 16 Ki
+    /// characters); [`Language::Undetermined`] for binary input.
+    pub language: Language,
 }
 
 impl DecodeInfo {
@@ -89,6 +151,7 @@ impl DecodeInfo {
             mixed_lines: 0,
             mixed_encoding: None,
             binary: None,
+            language: Language::Undetermined,
         }
     }
 }
@@ -96,8 +159,17 @@ impl DecodeInfo {
 /// Looks up a forced encoding by its WHATWG label (`gbk`, `gb2312`, `big5`,
 /// `utf-16le`, `shift_jis`...). GB2312 and GBK labels give the GB18030
 /// decoder, as WHATWG says.
+///
+/// `iso-2022-kr` (and `csiso2022kr`) give [`ISO_2022_KR`]: WHATWG makes
+/// those labels its "replacement" encoding, which decodes nothing, so
+/// here that object stands for the hand-written ISO-2022-KR decoder. The
+/// other replacement labels (`hz-gb-2312`, `iso-2022-cn`...) are unknown.
 pub fn encoding_for_label(label: &str) -> Result<&'static Encoding> {
-    Encoding::for_label_no_replacement(label.trim().as_bytes()).ok_or_else(|| Error::Unknown {
+    let label = label.trim();
+    if matches!(label.to_ascii_lowercase().as_str(), "iso-2022-kr" | "csiso2022kr") {
+        return Ok(ISO_2022_KR);
+    }
+    Encoding::for_label_no_replacement(label.as_bytes()).ok_or_else(|| Error::Unknown {
         kind: "encoding",
         name: label.to_string(),
         hint: "use a WHATWG label such as utf-8, gbk, gb18030, big5, utf-16le, utf-16be".into(),
@@ -125,7 +197,9 @@ pub fn decode<'a>(
             // Exactly what the line decoder would give: every line is
             // valid UTF-8 and is copied as it is.
             changes.add(Rule::Utf8, 1);
-            return (Cow::Borrowed(text), DecodeInfo::new("UTF-8", confidence));
+            let mut info = DecodeInfo::new("UTF-8", confidence);
+            info.language = classify(text);
+            return (Cow::Borrowed(text), info);
         }
     }
     let mut decoder = StreamDecoder::new(forced);
@@ -135,15 +209,23 @@ pub fn decode<'a>(
 }
 
 /// What [`decode`] would decide for an input that starts with `bytes`
-/// (encoding, confidence, BOM, binary reason), looking at no more than
-/// [`SNIFF_LEN`] bytes and decoding nothing: its cost does not grow with
-/// the input. Counts (`replacements`, `mixed_lines`) are zero, since they
-/// are only known after decoding.
+/// (encoding, confidence, BOM, binary reason, language), looking at no
+/// more than [`SNIFF_LEN`] bytes: its cost does not grow with the input.
+/// Counts (`replacements`, `mixed_lines`) are zero, since they are only
+/// known after decoding everything.
 pub fn detect(bytes: &[u8], forced: Option<&'static Encoding>) -> DecodeInfo {
     let prefix = &bytes[..bytes.len().min(SNIFF_LEN)];
     let mut decoder = StreamDecoder::new(forced);
-    decoder.decide(prefix, prefix.len() == bytes.len(), &mut Changes::new());
-    decoder.info
+    let complete = prefix.len() == bytes.len();
+    let mut changes = Changes::new();
+    decoder.decide(prefix, complete, &mut changes);
+    let mut text = String::new();
+    decoder.run(prefix, complete, &mut text, &mut changes);
+    let mut info = decoder.info;
+    info.language = classify(&text);
+    info.replacements = 0;
+    info.mixed_lines = 0;
+    info
 }
 
 /// A decoder that takes the input in chunks of any size and appends text
@@ -181,6 +263,8 @@ enum State {
     Sniffing(Vec<u8>),
     /// One decoder for everything: BOM, forced, or a detected encoding.
     Whole(encoding_rs::Decoder),
+    /// ISO-2022-KR, which encoding_rs does not decode.
+    Iso2022Kr(iso2022kr::Decoder),
     /// UTF-8, line by line (`pending` is the unfinished line).
     Lines { pending: Vec<u8>, fallback: Option<&'static Encoding> },
     /// Binary input: everything is ignored.
@@ -232,7 +316,11 @@ impl StreamDecoder {
             let complete = last && take == chunk.len();
             let prefix = std::mem::take(buf);
             self.decide(&prefix, complete, changes);
+            let start = out.len();
             self.run(&prefix, complete, out, changes);
+            if self.info.binary.is_none() {
+                self.info.language = classify(&out[start..]);
+            }
             if !complete {
                 self.run(&chunk[take..], last, out, changes);
             }
@@ -243,28 +331,30 @@ impl StreamDecoder {
 
     /// Chooses the state from the prefix and counts the decision.
     fn decide(&mut self, prefix: &[u8], complete: bool, changes: &mut Changes) {
-        let verdict = match self.forced {
-            Some(encoding) => match detect::binary_despite(prefix, encoding) {
+        // A byte-order mark wins over a forced encoding: it says what the
+        // bytes are more surely than a flag given for many files.
+        let bom = self.forced.and_then(|_| Encoding::for_bom(prefix));
+        let verdict = match (self.forced, bom) {
+            (Some(_), Some((encoding, len))) => Verdict::Bom { encoding, len },
+            (Some(e), None) if e == ISO_2022_KR => match detect::binary_despite(prefix, e) {
                 Some(reason) => Verdict::Binary(reason),
                 None => {
-                    let bom = Encoding::for_bom(prefix).is_some_and(|(e, _)| e == encoding);
-                    self.info = DecodeInfo::new(display_name(encoding, true), 1.0);
-                    self.info.bom = bom;
-                    changes.add(
-                        if bom {
-                            Rule::Bom
-                        } else if encoding == UTF_8 {
-                            Rule::Utf8
-                        } else {
-                            Rule::Legacy
-                        },
-                        1,
-                    );
-                    self.state = State::Whole(encoding.new_decoder_with_bom_removal());
+                    self.info = DecodeInfo::new("ISO-2022-KR", 1.0);
+                    changes.add(Rule::Legacy, 1);
+                    self.state = State::Iso2022Kr(iso2022kr::Decoder::new());
                     return;
                 }
             },
-            None => detect::sniff(prefix, complete),
+            (Some(encoding), None) => match detect::binary_despite(prefix, encoding) {
+                Some(reason) => Verdict::Binary(reason),
+                None => {
+                    self.info = DecodeInfo::new(display_name(encoding, true), 1.0);
+                    changes.add(if encoding == UTF_8 { Rule::Utf8 } else { Rule::Legacy }, 1);
+                    self.state = State::Whole(encoding.new_decoder_without_bom_handling());
+                    return;
+                }
+            },
+            (None, _) => detect::sniff(prefix, complete),
         };
         match verdict {
             Verdict::Bom { encoding, .. } => {
@@ -283,6 +373,11 @@ impl StreamDecoder {
                 changes.add(Rule::Legacy, 1);
                 self.state = State::Whole(encoding.new_decoder_without_bom_handling());
             }
+            Verdict::Iso2022Kr => {
+                self.info = DecodeInfo::new("ISO-2022-KR", 0.99);
+                changes.add(Rule::Legacy, 1);
+                self.state = State::Iso2022Kr(iso2022kr::Decoder::new());
+            }
             Verdict::Binary(reason) => {
                 self.info = DecodeInfo::new("binary", 1.0);
                 self.info.binary = Some(reason);
@@ -299,6 +394,9 @@ impl StreamDecoder {
             State::Sniffing(_) | State::Binary => {}
             State::Whole(decoder) => {
                 self.info.replacements += decode_into(decoder, src, last, out);
+            }
+            State::Iso2022Kr(decoder) => {
+                self.info.replacements += decoder.decode(src, last, out);
             }
             State::Lines { pending, fallback } => {
                 let fallback = *fallback;
@@ -414,7 +512,7 @@ impl LineDecoder<'_> {
         if let Some(text) = valid_str(seg) {
             if let Some(fallback) = self.fallback.filter(|_| !text.is_ascii()) {
                 let (other, bad) = detect::decode_all(fallback, seg, true);
-                if bad == 0 && freq::cost(&other) < freq::cost(text) {
+                if bad == 0 && lang::reading_cost(fallback, &other).1 < lang::best_model(text).1 {
                     out.push_str(&other);
                     self.info.mixed_lines += 1;
                     self.info.mixed_encoding.get_or_insert(display_name(fallback, false));
@@ -424,13 +522,20 @@ impl LineDecoder<'_> {
             out.push_str(text);
             return;
         }
+        let (utf8, utf8_bad) = detect::decode_all(UTF_8, seg, true);
+        if detect::utf8_mostly_valid(seg, true) {
+            // A UTF-8 line with a few bad sequences (overlong forms): one
+            // U+FFFD each, never the whole line as another encoding.
+            out.push_str(&utf8);
+            self.info.replacements += utf8_bad;
+            return;
+        }
         let encoding = match self.fallback {
             Some(e) => e,
             None => detect::guess_legacy(seg, true, false).0,
         };
         let (legacy, legacy_bad) = detect::decode_all(encoding, seg, true);
-        let (utf8, utf8_bad) = detect::decode_all(UTF_8, seg, true);
-        if freq::cost(&legacy) < freq::cost(&utf8) {
+        if lang::reading_cost(encoding, &legacy).1 < lang::best_model(&utf8).1 {
             out.push_str(&legacy);
             self.info.mixed_lines += 1;
             self.info.replacements += legacy_bad;

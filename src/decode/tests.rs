@@ -329,3 +329,185 @@ fn pipeline_refuses_binary_and_unknown_labels() {
     assert_eq!(doc.text, "許功");
     assert_eq!(doc.decode.encoding, "Big5");
 }
+
+/// `text` in ISO-2022-KR, made by hand from its EUC-KR bytes (the header
+/// once, SO before each Korean run, SI after it).
+fn iso2022kr(text: &str) -> Vec<u8> {
+    let mut out = iso2022kr::DESIGNATION.to_vec();
+    let (euc, _, bad) = encoding_rs::EUC_KR.encode(text);
+    assert!(!bad);
+    let mut shifted = false;
+    for &b in euc.iter() {
+        if (b >= 0x80) != shifted {
+            out.push(if shifted { 0x0F } else { 0x0E });
+            shifted = !shifted;
+        }
+        out.push(b & 0x7F);
+    }
+    if shifted {
+        out.push(0x0F);
+    }
+    out
+}
+
+#[test]
+fn korean_files_are_korean() {
+    for text in ["역사적 사실", "서버에 연결할 수 없습니다. 다시 시도하십시오.\n"]
+    {
+        let (bytes, _, _) = encoding_rs::EUC_KR.encode(text);
+        let (out, info, _) = dec(&bytes);
+        assert_eq!(out, text);
+        assert_eq!(info.encoding, "EUC-KR");
+        assert_eq!(info.language, Language::Korean);
+        let bytes = iso2022kr(text);
+        let (out, info, changes) = dec(&bytes);
+        assert_eq!(out, text);
+        assert_eq!(info.encoding, "ISO-2022-KR");
+        assert_eq!(info.replacements, 0);
+        assert_eq!(changes.count(Rule::Legacy), 1);
+        check_every_split(&bytes, 64);
+    }
+    // It can be forced by its label, as a large file's pieces are.
+    let forced = encoding_for_label("ISO-2022-KR").unwrap();
+    let bytes = iso2022kr("역사적 사실");
+    let (out, info) = decode(&bytes, Some(forced), &mut Changes::new());
+    assert_eq!((out.as_ref(), info.encoding), ("역사적 사실", "ISO-2022-KR"));
+    assert!(encoding_for_label("hz-gb-2312").is_err());
+    // A stray escape in ISO-2022-KR costs one U+FFFD, the rest is kept.
+    let mut bytes = iso2022kr("파일 이름");
+    bytes.extend_from_slice(b" \x1B(B end");
+    let (out, info, _) = dec(&bytes);
+    assert_eq!(out, "파일 이름 \u{FFFD}(B end");
+    assert_eq!(info.replacements, 1);
+}
+
+#[test]
+fn japanese_files_are_japanese() {
+    let text = "ファイルを開けません。もう一度お試しください。";
+    for encoding in [encoding_rs::SHIFT_JIS, encoding_rs::EUC_JP, encoding_rs::ISO_2022_JP] {
+        let (bytes, _, _) = encoding.encode(text);
+        let (out, info, _) = dec(&bytes);
+        assert_eq!(out, text, "{}", encoding.name());
+        assert_eq!(info.encoding, encoding.name());
+        assert_eq!(info.language, Language::Japanese);
+    }
+    for be in [false, true] {
+        let bytes: Vec<u8> = text
+            .encode_utf16()
+            .flat_map(|u| if be { u.to_be_bytes() } else { u.to_le_bytes() })
+            .collect();
+        let (out, info, _) = dec(&bytes);
+        assert_eq!(out, text);
+        assert_eq!(info.encoding, if be { "UTF-16BE" } else { "UTF-16LE" });
+        assert_eq!(info.language, Language::Japanese);
+    }
+}
+
+#[test]
+fn european_files_are_read_in_their_own_encodings() {
+    let cases = [
+        ("Die Datei für den Übergang konnte nicht geöffnet werden.", encoding_rs::WINDOWS_1252),
+        ("Não foi possível abrir o ficheiro de configuração.", encoding_rs::WINDOWS_1252),
+        ("Nie można otworzyć pliku źródłowego, spróbuj ponownie.", encoding_rs::ISO_8859_2),
+        ("Не удалось открыть файл настроек, попробуйте снова.", encoding_rs::WINDOWS_1251),
+        ("Не удалось открыть файл настроек, попробуйте снова.", encoding_rs::KOI8_R),
+    ];
+    for (text, encoding) in cases {
+        let (bytes, _, _) = encoding.encode(text);
+        let (out, info, _) = dec(&bytes);
+        assert_eq!(out, text, "{}", encoding.name());
+        assert!(!info.language.chinese_rules(), "{text}: {:?}", info.language);
+    }
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode("für");
+    assert_eq!(dec(&bytes).0, "für");
+}
+
+#[test]
+fn a_bom_wins_over_a_forced_encoding() {
+    let mut changes = Changes::new();
+    let (text, info) = decode("\u{FEFF}中文".as_bytes(), Some(GBK), &mut changes);
+    assert_eq!(text, "中文");
+    assert_eq!((info.encoding, info.bom), ("UTF-8", true));
+    assert_eq!(changes.count(Rule::Bom), 1);
+    let le = encoding_for_label("utf-16le").unwrap();
+    let (text, info) = decode(b"\xFE\xFF\x4E\x2D\x65\x87", Some(le), &mut Changes::new());
+    assert_eq!(text, "中文");
+    assert_eq!(info.encoding, "UTF-16BE");
+    // Without a BOM the forced encoding decides, with confidence 1.
+    let (text, info) = decode(b"\xD6\xD0\xCE\xC4", Some(GBK), &mut Changes::new());
+    assert_eq!((text.as_ref(), info.encoding, info.confidence), ("中文", "GBK", 1.0));
+}
+
+#[test]
+fn a_forced_encoding_keeps_nul_and_control_bytes() {
+    let (text, info) = decode(b"\xD6\xD0\x00\x01\xCE\xC4\x00", Some(GBK), &mut Changes::new());
+    assert_eq!(text, "中\u{0}\u{1}文\u{0}");
+    assert_eq!(info.binary, None);
+    // The same bytes undetected are binary.
+    assert_eq!(dec(b"\xD6\xD0\x00\x01\xCE\xC4\x00").1.binary.as_deref(), Some("NUL bytes"));
+    // Streamed, too.
+    let mut d = StreamDecoder::new(Some(UTF_8));
+    let mut out = String::new();
+    d.feed(b"a\x00", false, &mut out, &mut Changes::new());
+    d.feed(b"b", true, &mut out, &mut Changes::new());
+    assert_eq!(out, "a\u{0}b");
+}
+
+#[test]
+fn utf8_with_overlong_sequences_stays_utf8() {
+    let mut bytes = "这是一行正常的中文".as_bytes().to_vec();
+    bytes.extend_from_slice(b"\xC0\xAF");
+    bytes.extend_from_slice("文本，".as_bytes());
+    bytes.extend_from_slice(b"\xE0\x80\xAF");
+    bytes.extend_from_slice("没有别的问题".as_bytes());
+    let (text, info, changes) = dec(&bytes);
+    assert_eq!(info.encoding, "UTF-8");
+    assert!(text.starts_with("这是一行正常的中文\u{FFFD}"), "{text}");
+    assert!(text.ends_with("没有别的问题"), "{text}");
+    assert_eq!(info.mixed_lines, 0);
+    assert_eq!(changes.count(Rule::Malformed), info.replacements);
+    assert!(info.replacements >= 2);
+    // The same line inside a longer UTF-8 file.
+    let mut file = "第一行没有问题。\n".repeat(3).into_bytes();
+    file.extend_from_slice(&bytes);
+    let (text, info, _) = dec(&file);
+    assert!(text.ends_with("没有别的问题"), "{text}");
+    assert_eq!(info.mixed_lines, 0);
+}
+
+#[test]
+fn near_readings_get_a_low_confidence() {
+    // `père mère` in windows-1252 is `pčre mčre` in ISO-8859-2: two
+    // readings alike under the letter model, so not 0.97.
+    let (_, info, _) = dec(b"p\xE8re m\xE8re");
+    assert!(info.confidence < 0.9, "{info:?}");
+    assert!(!info.language.chinese_rules());
+    // A clear Chinese reading is sure.
+    let (_, info, _) = dec(&GBK.encode("经济增长显著下降，市场反应平稳").0);
+    assert!(info.confidence > 0.97, "{info:?}");
+}
+
+#[test]
+fn the_pipeline_skips_chinese_only_rules_for_other_languages() {
+    use crate::config::{Config, ConvertSpec};
+    let pipeline = crate::Pipeline::new(Config {
+        convert: Some(ConvertSpec::new("s2t")),
+        ..Config::default()
+    })
+    .unwrap();
+    // Japanese (Shift_JIS): no conversion of 会社, no full-width `?`.
+    let text = "会社の説明書はどこですか?\n";
+    let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode(text);
+    let doc = pipeline.process_bytes(&bytes, None).unwrap();
+    assert_eq!(doc.text, text);
+    assert_eq!(doc.decode.language, Language::Japanese);
+    for &rule in CHINESE_ONLY_AND_MOJIBAKE {
+        assert_eq!(doc.changes.count(rule), 0, "{rule}");
+    }
+    // The same for text already decoded.
+    let mut changes = Changes::new();
+    assert_eq!(pipeline.process_text(text, &mut changes), text);
+    // Chinese still gets them.
+    let doc = pipeline.process_bytes("会社说明书在哪里?\n".as_bytes(), None).unwrap();
+    assert_eq!(doc.text, "會社說明書在哪裏？\n");
+}

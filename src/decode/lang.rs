@@ -1,0 +1,364 @@
+//! Which language a reading of the input is in: the per-document fact that
+//! tells the pipeline whether its Chinese-only rules apply, and the models
+//! that let a Korean, Japanese or European reading of legacy bytes compete
+//! with the Chinese ones.
+//!
+//! Each candidate encoding is judged under the model of the language it is
+//! used for (GB18030 and Big5: Chinese; EUC-KR: Korean; Shift_JIS, EUC-JP:
+//! Japanese; the single-byte encodings: alphabetic text), so that a wrong
+//! reading cannot look cheap by borrowing another language's model: Big5
+//! Chinese read as GB18030 is full of kana, and those kana are judged as
+//! Chinese, where they are rare. Costs are in half-bits, like `freq.rs`,
+//! so totals of different models compare as log-likelihoods (roughly: the
+//! constants are set by hand, see docs/decode-eval.md).
+
+use std::sync::OnceLock;
+
+use encoding_rs::{
+    BIG5, EUC_JP, EUC_KR, Encoding, GB18030, GBK, ISO_2022_JP, SHIFT_JIS, UTF_8, UTF_16BE, UTF_16LE,
+};
+
+use super::freq;
+use super::{CHINESE_ONLY, CHINESE_ONLY_AND_MOJIBAKE};
+use crate::rules::Rule;
+
+/// The language class of a document, as the report and the pipeline see it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Language {
+    /// Han characters, and neither kana nor Hangul in any number (`zh`).
+    Chinese,
+    /// Kana beside the Han characters (`ja`).
+    Japanese,
+    /// Hangul (`ko`).
+    Korean,
+    /// Latin letters beyond ASCII and no Han (`latin`).
+    Latin,
+    /// Cyrillic letters and no Han (`cyrillic`).
+    Cyrillic,
+    /// Letters of another script (Greek, Hebrew, Arabic, Thai...) and no
+    /// Han (`other`).
+    Other,
+    /// Nothing that tells: ASCII, digits, symbols, empty (`none`).
+    #[default]
+    Undetermined,
+}
+
+impl Language {
+    /// The report's name: `zh`, `ja`, `ko`, `latin`, `cyrillic`, `other`
+    /// or `none`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Language::Chinese => "zh",
+            Language::Japanese => "ja",
+            Language::Korean => "ko",
+            Language::Latin => "latin",
+            Language::Cyrillic => "cyrillic",
+            Language::Other => "other",
+            Language::Undetermined => "none",
+        }
+    }
+
+    /// Whether the Chinese-only rules (see
+    /// [`CHINESE_ONLY`](crate::decode::CHINESE_ONLY)) may run on a document
+    /// of this class: Chinese, and text with nothing that tells (ASCII
+    /// lines of a Chinese file, which is how it was before).
+    pub const fn chinese_rules(self) -> bool {
+        matches!(self, Language::Chinese | Language::Undetermined)
+    }
+
+    /// The rules the pipeline skips for a document of this class: none for
+    /// Chinese (and undetermined) text, [`CHINESE_ONLY`] for Latin-script
+    /// text, [`CHINESE_ONLY_AND_MOJIBAKE`] for the others.
+    pub const fn skipped_rules(self) -> &'static [Rule] {
+        match self {
+            Language::Chinese | Language::Undetermined => &[],
+            Language::Latin => CHINESE_ONLY,
+            _ => CHINESE_ONLY_AND_MOJIBAKE,
+        }
+    }
+}
+
+/// How many characters of a text [`classify`] looks at.
+const CLASSIFY_CHARS: usize = 16 * 1024;
+
+/// The language class of `text`, from its first 16 Ki characters.
+pub fn classify(text: &str) -> Language {
+    let (mut han, mut kana, mut hangul, mut latin, mut cyrillic, mut other) =
+        (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
+    for c in text.chars().take(CLASSIFY_CHARS) {
+        let u = c as u32;
+        if u < 0x80 {
+            continue;
+        }
+        match u {
+            0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF => han += 1,
+            0x3041..=0x3096 | 0x30A1..=0x30FA | 0x31F0..=0x31FF | 0xFF66..=0xFF9D => kana += 1,
+            0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3131..=0x318E => hangul += 1,
+            0x00C0..=0x024F | 0x1E00..=0x1EFF if c.is_alphabetic() => latin += 1,
+            0x0400..=0x052F => cyrillic += 1,
+            _ if c.is_alphabetic() => other += 1,
+            _ => {}
+        }
+    }
+    // Korean writes Hangul, with few Hanja; Japanese has kana in almost
+    // every sentence. Chinese text quoting a Japanese or Korean word now
+    // and then stays Chinese.
+    if hangul >= 2 && hangul * 3 > han + kana {
+        Language::Korean
+    } else if kana >= 2 && kana * 5 > han + kana {
+        Language::Japanese
+    } else if han > 0 {
+        Language::Chinese
+    } else if cyrillic > 0 && cyrillic >= latin {
+        Language::Cyrillic
+    } else if latin > 0 {
+        Language::Latin
+    } else if other > 0 || kana > 0 || hangul > 0 {
+        Language::Other
+    } else {
+        Language::Undetermined
+    }
+}
+
+/// The model a reading is judged by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Model {
+    Chinese,
+    Japanese,
+    Korean,
+    /// Letters of alphabetic scripts (Latin, Cyrillic, Greek...).
+    Alphabetic,
+}
+
+impl Model {
+    /// The models, for readings whose language is open (UTF-8, UTF-16).
+    pub(crate) const ALL: [Model; 4] =
+        [Model::Chinese, Model::Japanese, Model::Korean, Model::Alphabetic];
+
+    /// What a reading that this model won is, as a class.
+    pub(crate) fn is_chinese(self) -> bool {
+        self == Model::Chinese
+    }
+}
+
+/// The model a reading in `encoding` is judged by; `None` when the
+/// encoding does not say (UTF-8, UTF-16: the best model is taken).
+pub(crate) fn model_for(encoding: &'static Encoding) -> Option<Model> {
+    if encoding == GB18030 || encoding == GBK || encoding == BIG5 {
+        Some(Model::Chinese)
+    } else if encoding == EUC_KR {
+        Some(Model::Korean)
+    } else if encoding == SHIFT_JIS || encoding == EUC_JP || encoding == ISO_2022_JP {
+        Some(Model::Japanese)
+    } else if encoding == UTF_8 || encoding == UTF_16LE || encoding == UTF_16BE {
+        None
+    } else {
+        Some(Model::Alphabetic)
+    }
+}
+
+/// What a reading under a model other than Chinese pays up front, in
+/// half-bits (this is a Chinese tool: a tie goes to Chinese). Set on the
+/// training packages (docs/decode-eval.md).
+const FOREIGN_PRIOR: u64 = 8;
+
+/// Hangul syllable costs: the committed table, mixed with a uniform share
+/// over the 11,172 syllables so that a syllable the table has not seen is
+/// unusual rather than impossible.
+static HANGUL_TABLE: &str = include_str!("../../data/decode/hangul.txt");
+
+/// The uniform share of the Hangul mixture.
+const HANGUL_UNIFORM: f64 = 0.15;
+
+fn hangul_costs() -> &'static [u8] {
+    static COSTS: OnceLock<Vec<u8>> = OnceLock::new();
+    COSTS.get_or_init(|| {
+        let rows: Vec<(u32, f64)> = HANGUL_TABLE
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let (c, n) = l.split_once('\t')?;
+                Some((c.chars().next()? as u32, n.parse().ok()?))
+            })
+            .collect();
+        let total: f64 = rows.iter().map(|r| r.1).sum::<f64>().max(1.0);
+        let mut p = vec![HANGUL_UNIFORM / 11172.0; 11172];
+        for (u, n) in rows {
+            if let Some(slot) = u.checked_sub(0xAC00).and_then(|i| p.get_mut(i as usize)) {
+                *slot += (1.0 - HANGUL_UNIFORM) * n / total;
+            }
+        }
+        p.iter().map(|&p| (2.0 * (1.0 / p).log2()).round().clamp(1.0, 60.0) as u8).collect()
+    })
+}
+
+/// Costs shared by every model: whitespace, ASCII, controls, U+FFFD.
+#[inline]
+fn common_cost(u: u32) -> Option<u16> {
+    match u {
+        0x09 | 0x0A | 0x0D | 0x20 => Some(6),
+        0x21..=0x7E => Some(10),
+        0x00..=0x1F | 0x7F..=0x9F => Some(60),
+        0xFFFD => Some(80),
+        _ => None,
+    }
+}
+
+#[inline]
+fn is_han(u: u32) -> bool {
+    matches!(u, 0x3400..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
+}
+
+/// The cost of `c` under `model` (`prev_lower`: the character before was a
+/// lowercase letter, for the alphabetic model's case check).
+#[inline]
+fn char_cost(model: Model, c: char, prev_lower: bool) -> u16 {
+    let u = c as u32;
+    if model == Model::Chinese {
+        return freq::char_cost(c);
+    }
+    if let Some(cost) = common_cost(u) {
+        return cost;
+    }
+    match model {
+        Model::Chinese => unreachable!(),
+        Model::Korean => match u {
+            0xAC00..=0xD7A3 => u16::from(hangul_costs()[(u - 0xAC00) as usize]),
+            // Hanja: possible, rare in modern Korean.
+            _ if is_han(u) => freq::char_cost(c).saturating_add(12),
+            0x3131..=0x318E => 30,
+            0x3000..=0x303F | 0xFF01..=0xFF5E | 0x2010..=0x2027 | 0x00B7 => 16,
+            _ => 50,
+        },
+        Model::Japanese => match u {
+            0x3041..=0x309F => 11,
+            0x30A0..=0x30FF => 12,
+            // Half-width katakana: what Chinese bytes become in Shift_JIS.
+            0xFF61..=0xFF9F => 28,
+            // Kanji: the Chinese table is the proxy; shinjitai it lacks are
+            // ordinary in Japanese.
+            _ if is_han(u) => freq::char_cost(c).saturating_add(4).min(30),
+            0x3000..=0x303F | 0x2010..=0x2027 | 0x00B7 => 14,
+            0xFF01..=0xFF5E => 20,
+            _ => 50,
+        },
+        Model::Alphabetic => match u {
+            0xA0 => 12,
+            // An uppercase letter inside a word is unusual. Greek and
+            // Cyrillic letters are the whole text, like ASCII letters in
+            // English; Latin letters beyond ASCII are a minority of theirs.
+            0x0370..=0x04FF if c.is_alphabetic() => {
+                if prev_lower && c.is_uppercase() {
+                    24
+                } else {
+                    10
+                }
+            }
+            _ if c.is_alphabetic() && !is_han(u) && u < 0x3000 => {
+                if prev_lower && c.is_uppercase() { 22 } else { 14 }
+            }
+            0xAB | 0xBB | 0x2013 | 0x2014 | 0x2018..=0x201E | 0x2026 | 0xB0 | 0xA7 | 0x2116 => 16,
+            _ if u < 0x2100 => 30,
+            _ => 60,
+        },
+    }
+}
+
+/// A Han character between two ASCII letters (`f黵r`): what Latin text
+/// read as GBK or Big5 is made of, and rare in Chinese (`A股B股`), so the
+/// Chinese model adds this much.
+const HAN_AMID_LETTERS: u64 = 16;
+
+/// The cost of `text` under `model` (the prior included), how many
+/// non-ASCII characters it has, and what those cost.
+pub(crate) fn cost_as(model: Model, text: &str) -> (u64, u64, u64) {
+    let (mut cost, mut chars, mut high) = (0u64, 0u64, 0u64);
+    if model != Model::Chinese {
+        cost = FOREIGN_PRIOR;
+    }
+    let mut prev_lower = false;
+    // (the character before the previous one is an ASCII letter, the
+    // previous one is Han)
+    let (mut letter_before, mut han_after_letter) = (false, false);
+    for c in text.chars() {
+        let k = u64::from(char_cost(model, c, prev_lower));
+        cost += k;
+        if !c.is_ascii() {
+            chars += 1;
+            high += k;
+        }
+        if model == Model::Chinese {
+            let letter = c.is_ascii_alphabetic();
+            if han_after_letter && letter {
+                cost += HAN_AMID_LETTERS;
+                high += HAN_AMID_LETTERS;
+            }
+            han_after_letter = letter_before && is_han(c as u32);
+            letter_before = letter;
+        }
+        prev_lower = c.is_lowercase();
+    }
+    (cost, chars, high)
+}
+
+/// The cheapest model for `text` (a reading whose language is open), with
+/// its cost, non-ASCII character count and their cost.
+pub(crate) fn best_model(text: &str) -> (Model, u64, u64, u64) {
+    let mut best = (Model::Chinese, u64::MAX, 0, 0);
+    for model in Model::ALL {
+        let (cost, chars, high) = cost_as(model, text);
+        if cost < best.1 {
+            best = (model, cost, chars, high);
+        }
+    }
+    best
+}
+
+/// The cost of a reading in `encoding`: under its model, or the best one.
+pub(crate) fn reading_cost(encoding: &'static Encoding, text: &str) -> (Model, u64, u64, u64) {
+    match model_for(encoding) {
+        Some(model) => {
+            let (cost, chars, high) = cost_as(model, text);
+            (model, cost, chars, high)
+        }
+        None => best_model(text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes() {
+        assert_eq!(classify("中华人民共和国成立了"), Language::Chinese);
+        assert_eq!(classify("パッケージを削除しなければなりません"), Language::Japanese);
+        assert_eq!(classify("서버에서 읽는데 오류가 발생했습니다"), Language::Korean);
+        assert_eq!(classify("impossible de supprimer le fichier de dépôt"), Language::Latin);
+        assert_eq!(classify("Следующие пакеты настроены"), Language::Cyrillic);
+        assert_eq!(classify("plain ASCII 123"), Language::Undetermined);
+        assert_eq!(
+            classify("他说「すごい」然后走了，大家都笑了起来，这件事就这样过去了"),
+            Language::Chinese
+        );
+        assert!(Language::Undetermined.chinese_rules() && !Language::Japanese.chinese_rules());
+    }
+
+    #[test]
+    fn each_reading_is_cheapest_under_its_own_model() {
+        for (text, model) in [
+            ("서버에서 읽는데 오류가 발생했습니다", Model::Korean),
+            ("パッケージを削除しなければなりません", Model::Japanese),
+            ("显著下降的经济增长", Model::Chinese),
+            ("Nie udało się wykonać operacji", Model::Alphabetic),
+        ] {
+            assert_eq!(best_model(text).0, model, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_hangul_table_makes_common_syllables_cheap() {
+        let c = |s: char| hangul_costs()[(s as u32 - 0xAC00) as usize];
+        assert!(c('다') < c('뷁'), "{} {}", c('다'), c('뷁'));
+    }
+}
