@@ -37,6 +37,9 @@ use crate::rules::{Changes, Rule, RuleSet};
 
 use spans::{Kinds, Protected};
 
+/// For the normaliser's `name-dot`: whether a `.` joins name parts.
+pub(crate) use names::dot_joins_name;
+
 /// How many times entity decoding is repeated when a decode forms a new
 /// reference from its neighbours (`&am&#112;;` → `&amp;` → `&`). Each round
 /// shortens the text, so this is only a bound on pathological input.
