@@ -609,7 +609,10 @@ fn question_chain(text: &str, at: usize) -> bool {
 /// (`约翰.史密斯`): the normaliser then writes `·` (rule `name-dot`)
 /// instead of `。`. The test is the one a `?` passes on its own (no
 /// document evidence, which the normaliser does not see), refusals
-/// included.
+/// included, and a stricter one on top: a `.` between Han is far more
+/// often a full stop in informal text (`性价比很高.我特别`) than a `?` is a
+/// lost dot, so every Han character of both windows must be a
+/// transliteration character (or the side an initial).
 pub(crate) fn dot_joins_name(before: &[char], after: &[char]) -> bool {
     // The same question, asked of a `?` in the place of the dot, on a
     // window around it (other `.` in the window stay what they are).
@@ -619,7 +622,12 @@ pub(crate) fn dot_joins_name(before: &[char], after: &[char]) -> bool {
     let at = window.len();
     window.push('?');
     window.extend(after.iter().take(REFUSAL_WINDOW + 4 + 2 * CHAIN_PART));
-    name_verdict(&window, at) == Verdict::Dot
+    if name_verdict(&window, at) != Verdict::Dot {
+        return false;
+    }
+    let t = tables::tables();
+    let all_translit = |side: &Side| side.initial || side.han.iter().all(|&c| t.is_translit(c));
+    all_translit(&left_side(&window, at)) && all_translit(&right_side(&window, at))
 }
 
 /// English words that end a question when a `?` follows them directly.
@@ -800,6 +808,9 @@ mod tests {
         assert!(!yes("来自伊朗", "俄罗斯也"));
         assert!(!yes("是安娜", "不是"));
         assert!(!yes("第一章", "总则"));
+        // Full stops of informal text that the `?` test alone would take.
+        assert!(!yes("一种风格", "考拉宝宝"));
+        assert!(!yes("性价比很高", "我特别要"));
     }
 
     #[test]
