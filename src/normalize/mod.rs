@@ -331,8 +331,9 @@ impl Normalizer {
                     && r.contains(Rule::CjkPunct)
                     && buf.iter().any(|c| matches!(c, ',' | '?' | '!' | ';' | ':')));
             let do_period = f & DOT != 0 && r.contains(Rule::CjkPeriod);
-            if do_punct || do_period {
-                punct::marks(buf, mask, do_punct, do_period, &mut rec);
+            let do_name = f & DOT != 0 && r.contains(Rule::NameDot);
+            if do_punct || do_period || do_name {
+                punct::marks(buf, mask, punct::Marks { do_punct, do_period, do_name }, &mut rec);
                 // `marks` may drop spaces; the mask is rebuilt for the quote
                 // style, the only rule after it.
                 if quote_style {

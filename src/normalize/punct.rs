@@ -228,47 +228,140 @@ fn emoticon_at(line: &[char], i: usize) -> Option<usize> {
 /// `ellipsis`: `...` or `......`, `。。。` or six, `．．．`, a lone `…`, one or
 /// two `⋯`, next to Han → `……`. Leaves English (`Wait...`), ranges
 /// (`1...10`), code (`...args`) and leaders (`第一章......5`).
+///
+/// Marks of different kinds in a row are one cluster, and a cluster never
+/// becomes more than one ellipsis: when two or more of its runs are
+/// ellipses on their own (`…`, `⋯`, or two or more dots: `好…...他`), the
+/// stretch from the first to the last becomes a single `……`, or, where
+/// the cluster would not change alone (not next to Han, a leader), stays
+/// as it is. A lone stop beside an ellipsis is kept (`……。`).
 pub fn ellipsis(line: &mut Vec<char>, mask: &mut Vec<bool>, rec: &mut Rec<'_>) {
     let n = line.len();
     // Most lines sent here have a lone `。` or `.` and no run to change:
-    // find the first one that changes before copying anything.
+    // find the first cluster that changes before copying anything.
     let mut i = 0;
     loop {
         let Some(k) = line[i..].iter().position(|&c| is_dot_mark(c)) else {
             return;
         };
         i += k;
-        match ellipsis_run(line, mask, i) {
-            Some((_, true)) => break,
-            Some((run, false)) => i += run,
-            None => i += 1,
+        let end = cluster_end(line, mask, i);
+        if end == i {
+            i += 1;
+            continue;
         }
+        if cluster_changes(line, mask, i, end) {
+            break;
+        }
+        i = end;
     }
     let mut out = Vec::with_capacity(n);
     let mut omask = Vec::with_capacity(n);
     out.extend_from_slice(&line[..i]);
     omask.extend_from_slice(&mask[..i]);
     while i < n {
-        let c = line[i];
-        let Some((run, changes)) = ellipsis_run(line, mask, i) else {
-            out.push(c);
+        let end = cluster_end(line, mask, i);
+        if end == i {
+            out.push(line[i]);
             omask.push(mask[i]);
             i += 1;
             continue;
-        };
-        if changes {
-            let from: String = line[i..i + run].iter().collect();
-            rec.hit_str(Rule::Ellipsis, out.len() + 1, &from, "……");
-            out.extend(['…', '…']);
-            omask.extend([false, false]);
-        } else {
-            out.extend_from_slice(&line[i..i + run]);
-            omask.extend(std::iter::repeat_n(false, run));
         }
-        i += run;
+        match merge_span(line, mask, i, end) {
+            Some(Some((a, b))) => {
+                out.extend_from_slice(&line[i..a]);
+                omask.extend(std::iter::repeat_n(false, a - i));
+                let from: String = line[a..b].iter().collect();
+                rec.hit_str(Rule::Ellipsis, out.len() + 1, &from, "……");
+                out.extend(['…', '…']);
+                omask.extend([false, false]);
+                out.extend_from_slice(&line[b..end]);
+                omask.extend(std::iter::repeat_n(false, end - b));
+            }
+            Some(None) => {
+                out.extend_from_slice(&line[i..end]);
+                omask.extend(std::iter::repeat_n(false, end - i));
+            }
+            None => {
+                let mut j = i;
+                while j < end {
+                    let (run, changes) = ellipsis_run(line, mask, j).unwrap_or((1, false));
+                    if changes {
+                        let from: String = line[j..j + run].iter().collect();
+                        rec.hit_str(Rule::Ellipsis, out.len() + 1, &from, "……");
+                        out.extend(['…', '…']);
+                        omask.extend([false, false]);
+                    } else {
+                        out.extend_from_slice(&line[j..j + run]);
+                        omask.extend(std::iter::repeat_n(false, run));
+                    }
+                    j += run;
+                }
+            }
+        }
+        i = end;
     }
     *line = out;
     *mask = omask;
+}
+
+/// The end of the cluster of unprotected marks that starts at `i` (`i`
+/// itself when there is none).
+fn cluster_end(line: &[char], mask: &[bool], i: usize) -> usize {
+    i + line[i..].iter().zip(&mask[i..]).take_while(|&(&c, &m)| is_dot_mark(c) && !m).count()
+}
+
+/// Whether `ellipsis` changes the cluster `line[i..end]`.
+fn cluster_changes(line: &[char], mask: &[bool], i: usize, end: usize) -> bool {
+    match merge_span(line, mask, i, end) {
+        Some(span) => span.is_some(),
+        None => {
+            let mut j = i;
+            while j < end {
+                match ellipsis_run(line, mask, j) {
+                    Some((_, true)) => return true,
+                    Some((run, false)) => j += run,
+                    None => j += 1,
+                }
+            }
+            false
+        }
+    }
+}
+
+/// For a cluster `line[i..end]` with two or more runs that are ellipses
+/// on their own: `Some(Some((a, b)))`, the stretch `line[a..b]` that
+/// becomes one `……`, or `Some(None)` when the cluster stays as it is.
+/// `None` for any other cluster: its runs are taken one at a time.
+fn merge_span(
+    line: &[char],
+    mask: &[bool],
+    i: usize,
+    end: usize,
+) -> Option<Option<(usize, usize)>> {
+    let mut first = None;
+    let mut last = i;
+    let mut count = 0;
+    let mut j = i;
+    while j < end {
+        let c = line[j];
+        let run = line[j..end].iter().take_while(|&&d| d == c).count();
+        if matches!(c, '…' | '⋯') || run >= 2 {
+            count += 1;
+            first.get_or_insert(j);
+            last = j + run;
+        }
+        j += run;
+    }
+    let first = first?;
+    if count < 2 {
+        return None;
+    }
+    let before = i.checked_sub(1).map(|k| line[k]);
+    let after = line.get(end).copied();
+    let next_to_han = before.is_some_and(is_han) || after.is_some_and(is_han);
+    let whole_ok = next_to_han && !is_leader(&line[end..]) && !mask[i..end].iter().any(|&m| m);
+    Some(whole_ok.then_some((first, last)))
 }
 
 /// The run of dots (or `。`, `．`, `…`, `⋯`) that starts at `i`, if one does
@@ -384,15 +477,22 @@ fn is_open_quote(c: char) -> bool {
     matches!(c, '"' | '“' | '‘' | '「' | '『')
 }
 
-/// `cjk-punct` and `cjk-period`, in one pass from left to right so that a
-/// mark made full-width is context for the next one.
-pub fn marks(
-    line: &mut Vec<char>,
-    mask: &[bool],
-    do_punct: bool,
-    do_period: bool,
-    rec: &mut Rec<'_>,
-) {
+/// Which of the rules [`marks`] applies are on.
+#[derive(Clone, Copy, Debug)]
+pub struct Marks {
+    /// `cjk-punct`.
+    pub do_punct: bool,
+    /// `cjk-period`.
+    pub do_period: bool,
+    /// `name-dot` for a `.`: between the parts of a transliterated name
+    /// (`约翰.史密斯`) it is a lost `·`, not a full stop.
+    pub do_name: bool,
+}
+
+/// `cjk-punct`, `cjk-period` and `name-dot` on `.`, in one pass from left
+/// to right so that a mark made full-width is context for the next one.
+pub fn marks(line: &mut Vec<char>, mask: &[bool], on: Marks, rec: &mut Rec<'_>) {
+    let Marks { do_punct, do_period, do_name } = on;
     // In place: the output so far is `line[..w]`, and `w` never passes
     // the read position `i` (a mark becomes one character, and spaces are
     // only ever dropped), so nothing not yet read is overwritten.
@@ -433,6 +533,18 @@ pub fn marks(
                 }
                 if c == ';' { '；' } else { '：' }
             }
+            // A dot between name parts: the test the repair stage puts to a
+            // `?` standing alone (transliteration characters on both
+            // sides, no place, opener or group word next to it).
+            '.' if do_name
+                && spaces == 0
+                && gap == 0
+                && prev.is_some_and(is_han)
+                && next.is_some_and(is_han)
+                && crate::repair::dot_joins_name(out, &line[i..]) =>
+            {
+                '·'
+            }
             '.' if do_period
                 && spaces == 0
                 && prev.is_some_and(is_han)
@@ -447,7 +559,11 @@ pub fn marks(
                 continue;
             }
         };
-        let rule = if c == '.' { Rule::CjkPeriod } else { Rule::CjkPunct };
+        let rule = match (c, to) {
+            (_, '·') => Rule::NameDot,
+            ('.', _) => Rule::CjkPeriod,
+            _ => Rule::CjkPunct,
+        };
         w -= spaces;
         rec.hit(rule, w + 1, c, to.encode_utf8(&mut [0; 4]));
         line[w] = to;
@@ -516,5 +632,67 @@ pub fn quote_style(line: &mut [char], mask: &[bool], style: QuoteStyle, rec: &mu
         debug_assert!(is_cjk_punct(to));
         rec.hit(Rule::Quotes, i + 1, c, to.encode_utf8(&mut [0; 4]));
         line[i] = to;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::normalize::Normalizer;
+    use crate::{Changes, Config, Rule, RuleSet};
+
+    fn run(rules: RuleSet, s: &str) -> (String, Changes) {
+        let n = Normalizer::new(&Config { rules, ..Config::default() });
+        let mut c = Changes::new();
+        let out = n.normalize(s, &mut c).into_owned();
+        (out, c)
+    }
+
+    /// `input` becomes `want` with `n` changes of `rule` and no other,
+    /// and a second run changes nothing.
+    #[track_caller]
+    fn check(input: &str, want: &str, rule: Rule, n: u64) {
+        let (got, c) = run(RuleSet::all(), input);
+        assert_eq!(got, want, "{input:?}");
+        assert_eq!(c.count(rule), n, "{input:?}");
+        assert_eq!(c.total(), n, "{input:?}: {:?}", c.counts().collect::<Vec<_>>());
+        let (again, c2) = run(RuleSet::all(), &got);
+        assert_eq!((again.as_str(), c2.total()), (got.as_str(), 0), "second run on {got:?}");
+    }
+
+    #[test]
+    fn mixed_ellipsis_runs_make_one_ellipsis() {
+        check("好…...他", "好……他", Rule::Ellipsis, 1);
+        check("好...…他", "好……他", Rule::Ellipsis, 1);
+        check("好……...他", "好……他", Rule::Ellipsis, 1);
+        check("好…。。。他", "好……他", Rule::Ellipsis, 1);
+        check("好⋯...他", "好……他", Rule::Ellipsis, 1);
+        check("好…...。他", "好……。他", Rule::Ellipsis, 1);
+        // One ellipsis and a stop: the ellipsis alone changes.
+        check("好…。他", "好……。他", Rule::Ellipsis, 1);
+        check("好...。他", "好……。他", Rule::Ellipsis, 1);
+        // Left alone: already one ellipsis and a stop, not next to Han, a
+        // leader, a protected span.
+        for s in ["好……。他", "ok…...ok", "第一章…...5", "`好…...他`"] {
+            let (got, c) = run(RuleSet::all(), s);
+            assert_eq!((got.as_str(), c.count(Rule::Ellipsis)), (s, 0), "{s}");
+        }
+    }
+
+    #[test]
+    fn a_dot_between_name_parts_is_a_name_dot() {
+        check("约翰.史密斯说", "约翰·史密斯说", Rule::NameDot, 1);
+        check("美国财政部长斯科特.贝森特表示", "美国财政部长斯科特·贝森特表示", Rule::NameDot, 1);
+        // Elsewhere a `.` between Han is a full stop.
+        check("他来了.我们走吧", "他来了。我们走吧", Rule::CjkPeriod, 1);
+        check("来自伊朗.俄罗斯也来了", "来自伊朗。俄罗斯也来了", Rule::CjkPeriod, 1);
+        check("是安娜.不是", "是安娜。不是", Rule::CjkPeriod, 1);
+        // With name-dot off, cjk-period decides alone; with both off,
+        // nothing changes.
+        let mut rules = RuleSet::all();
+        rules.remove(Rule::NameDot);
+        assert_eq!(run(rules, "约翰.史密斯说").0, "约翰。史密斯说");
+        rules.remove(Rule::CjkPeriod);
+        rules.remove(Rule::Ellipsis);
+        assert_eq!(run(rules, "约翰.史密斯说").0, "约翰.史密斯说");
     }
 }

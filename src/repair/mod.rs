@@ -38,6 +38,8 @@ use crate::rules::{Changes, Rule, RuleSet};
 use spans::{Kinds, Protected};
 
 pub use names::NameEvidence;
+/// For the normaliser's `name-dot`: whether a `.` joins name parts.
+pub(crate) use names::dot_joins_name;
 
 /// How many times entity decoding is repeated when a decode forms a new
 /// reference from its neighbours (`&am&#112;;` → `&amp;` → `&`). Each round

@@ -15,6 +15,17 @@
 //!   on its own. Real questions fail: their sides are ordinary words
 //!   (`为什么?因为`), they end a line (`背刺中共?`), or a particle precedes
 //!   the mark (`是吗?斯特恩说`).
+//!
+//!   Shares alone cannot tell `是不是普京?拜登?` or `要去伊朗?俄罗斯?` from
+//!   a name: their words are written with transliteration characters too.
+//!   So before any threshold a `?` is refused when what stands next to it
+//!   cannot be part of a person's name ([`refused`]): places on both sides
+//!   (countries, territories, cities of `data/repair/places.txt`), a function word that
+//!   opens an alternative or an answer (`还是`, `不是`, `或者`), a word
+//!   ending in `人`, `族` or `语` (`美国人`, `藏族`, `英语`), or a chain of
+//!   short parts that ends in a question mark (`普京?拜登?`: two complete
+//!   names offered as alternatives, `约翰?史密斯吗?` alike), unless the
+//!   same two parts are joined by a real `·` elsewhere in the document.
 //! * `lost-space`: a no-break space between Latin words (`rare?earth`) →
 //!   a space, only between two words of at least two ASCII letters, on a
 //!   line that has Han characters, in a token that is not a URL, path, mail
@@ -23,6 +34,9 @@
 //!
 //! Both run before the normaliser widens `?` to `？` (that would destroy the
 //! evidence), and neither touches protected regions (code, tags, URLs).
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use crate::rules::{Changes, Rule};
 
@@ -35,6 +49,133 @@ const PARTICLES: &str = "吗呢吧啊呀么嘛哪谁啥何否";
 /// Characters of question words (`哪个`, `什么`, `怎么`, `几`): a name
 /// confirmed only by an ethnic group must have none.
 const QUESTION_CHARS: &str = "吗呢吧啊呀么嘛哪谁啥何否怎几";
+
+/// Country, territory and city names in Chinese, Simplified and
+/// Traditional (CLDR, built by `scripts/repair/build_places.py`).
+const PLACES: &str = include_str!("../../data/repair/places.txt");
+
+/// Words that open an alternative, an answer or a new clause: a `?` right
+/// before one of them ends a question (`是安娜?不是`, `伊朗?还是荷兰`).
+/// Written for this rule (a closed class, short enough to list by hand).
+const OPENERS: &[&str] = &[
+    "还是",
+    "不是",
+    "或者",
+    "或是",
+    "抑或",
+    "亦或",
+    "还有",
+    "是不是",
+    "是否",
+    "而是",
+    "就是",
+    "可是",
+    "但是",
+    "难道",
+    "那么",
+    "到底",
+    "究竟",
+    "也是",
+    "都是",
+    "要么",
+    "要不",
+    "还要",
+    "不要",
+    "不过",
+    "然后",
+    "所以",
+    "因为",
+    "如果",
+    "為什麼",
+    "为什么",
+    "怎么",
+    "怎麼",
+    "還是",
+    "或許",
+    "或许",
+    "難道",
+    "那麼",
+    "究竟",
+    "還有",
+    "也不",
+    "还不",
+    "還不",
+    "当然",
+    "當然",
+];
+
+/// Characters that never begin a transliterated name part and do begin
+/// answers and clauses (`是`, `还`, `也`): checked against the
+/// transliteration table in a test.
+const OPENER_CHARS: &str = "是还還或也就又没沒才";
+
+/// Particles of grammar that no transliterated name uses: one of them
+/// among the two characters on either side of a `?` says it is not a
+/// name part.
+const GRAMMAR: &str = "的了么吗呢吧着麼嗎";
+
+/// Last characters of words naming a people, a group or a language
+/// (`美国人`, `藏族`, `英语`): such a word is not a name part.
+const GROUP_ENDS: &str = "人族语語";
+
+/// The places, as a set, and the length of the longest one in characters.
+struct Places {
+    set: HashSet<&'static str>,
+    longest: usize,
+}
+
+fn places() -> &'static Places {
+    static P: OnceLock<Places> = OnceLock::new();
+    P.get_or_init(|| {
+        let set: HashSet<&'static str> = PLACES
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect();
+        let longest = set.iter().map(|p| p.chars().count()).max().unwrap_or(0);
+        Places { set, longest }
+    })
+}
+
+/// The transliteration character counts and the general character
+/// frequency, the same files the shared tables are built from.
+const TRANSLIT_COUNTS: &str = include_str!("../../data/repair/translit.txt");
+const HANZI_FREQ: &str = include_str!("../../data/repair/hanzi-freq.txt");
+
+/// Transliteration characters that are *name-typical*: their share of the
+/// characters of foreign names is at least their share of general text
+/// (People's Daily), so that `斯`, `尔`, `娜` are and `平`, `明`, `地`, `一` are
+/// not, although names use those too. Each side of an accepted `?` must hold
+/// one (or be an initial): the shares alone let clause boundaries through
+/// (`这样惨烈?公平地说` has two thirds on each side). The bar is 1, the point
+/// where a character stops being more at home in ordinary text.
+fn name_typical() -> &'static HashSet<char> {
+    static T: OnceLock<HashSet<char>> = OnceLock::new();
+    T.get_or_init(|| {
+        let parse = |text: &'static str| {
+            text.lines().filter_map(|l| {
+                let (c, n) = l.split_once('\t')?;
+                let mut chars = c.chars();
+                let (Some(c), None) = (chars.next(), chars.next()) else { return None };
+                Some((c, n.trim().parse::<f64>().ok()?))
+            })
+        };
+        let general: std::collections::HashMap<char, f64> = parse(HANZI_FREQ).collect();
+        let total_general: f64 = general.values().sum();
+        let names: Vec<(char, f64)> = parse(TRANSLIT_COUNTS).collect();
+        let total_names: f64 = names.iter().map(|&(_, n)| n).sum();
+        let t = tables::tables();
+        names
+            .into_iter()
+            .filter(|&(c, n)| {
+                // (+1: a character absent from general text is name-typical.)
+                let g = general.get(&c).copied().unwrap_or(0.0) + 1.0;
+                t.is_translit(c) && n / total_names >= g / total_general
+            })
+            .map(|(c, _)| c)
+            .collect()
+    })
+}
 
 /// Which of the two rules are on.
 #[derive(Clone, Copy, Debug)]
@@ -198,6 +339,11 @@ impl Side {
         self.initial || !self.han.is_empty()
     }
 
+    /// An initial, or a name-typical character among the Han ones.
+    fn has_typical(&self) -> bool {
+        self.initial || self.han.iter().any(|c| name_typical().contains(c))
+    }
+
     /// Share of transliteration characters (an initial counts as a full
     /// name part).
     fn share(&self) -> f32 {
@@ -253,6 +399,36 @@ fn name_verdict(text: &str, at: usize) -> Verdict {
     if left.han.last().is_some_and(|c| PARTICLES.contains(*c)) {
         return Verdict::Keep;
     }
+    // Names in lists of delegates carry their ethnic group in brackets
+    // (`措如?次朗（藏族）`, `甲嘎?洛桑汤觉（藏族）`). Tibetan and other
+    // minority names are written with characters the foreign-name table
+    // does not know, so the shares are low; the gloss says it is a name.
+    if !left.initial && !right.initial && ethnic_gloss(text, at) {
+        return if refused(text, at) { Verdict::Keep } else { Verdict::Dot };
+    }
+    // A one-character first name (`本?阿里`, `让?米奥`) is rarely
+    // name-typical: the left side may do without when the character before
+    // the mark is a transliteration character and the right side starts
+    // with two.
+    let t = tables::tables();
+    let one_char_first = left.han.last().is_some_and(|&c| t.is_translit(c))
+        && right.han.len() >= 2
+        && right.han[..2].iter().all(|&c| t.is_translit(c));
+    if !right.has_typical() || !(left.has_typical() || one_char_first) {
+        return Verdict::Keep;
+    }
+    let v = shares_verdict(text, at, &left, &right);
+    // The refusals cost more than the shares: asked only of a `?` the
+    // shares would accept.
+    if v != Verdict::Keep && refused(text, at) {
+        return Verdict::Keep;
+    }
+    v
+}
+
+/// The verdict of the transliteration shares and the confirmations, before
+/// the refusals.
+fn shares_verdict(text: &str, at: usize, left: &Side, right: &Side) -> Verdict {
     let (l, r) = (left.share(), right.share());
     let base = 2.0 / 3.0 - 1e-4;
     let relaxed = 1.0 / 3.0 - 1e-4;
@@ -267,13 +443,6 @@ fn name_verdict(text: &str, at: usize) -> Verdict {
     let t = tables::tables();
     let right_starts = right.han.len() >= 2 && right.han[..2].iter().all(|&c| t.is_translit(c));
     if left.han.last().is_some_and(|&c| t.is_translit(c)) && right_starts && r >= base {
-        return Verdict::Dot;
-    }
-    // Names in lists of delegates carry their ethnic group in brackets
-    // (`措如?次朗（藏族）`, `甲嘎?洛桑汤觉（藏族）`). Tibetan and other
-    // minority names are written with characters the foreign-name table
-    // does not know, so the shares are low; the gloss says it is a name.
-    if !left.initial && !right.initial && ethnic_gloss(text, at) {
         return Verdict::Dot;
     }
     let relaxed_ok = (l >= base && r >= relaxed) || (r >= base && l >= relaxed);
@@ -386,6 +555,146 @@ fn dotted_elsewhere(text: &str, at: usize, document: &NameEvidence) -> bool {
     text.contains(&format!("{l}·{r}")) || document.joins(&l, &r)
 }
 
+/// At most this many Han characters on each side are looked at by the
+/// refusals (the longest place is shorter than this).
+const REFUSAL_WINDOW: usize = 12;
+
+/// Whether what stands next to the `?` at `at` cannot be part of one
+/// person's name, whatever the shares say (see the module comment).
+fn refused(text: &str, at: usize) -> bool {
+    // The Han characters before the `?` (nearest first) and after it.
+    let left: Vec<char> =
+        text[..at].chars().rev().take_while(|&c| is_han(c)).take(REFUSAL_WINDOW).collect();
+    let right: Vec<char> =
+        text[at + 1..].chars().take_while(|&c| is_han(c)).take(REFUSAL_WINDOW + 1).collect();
+    let t = tables::tables();
+
+    // An opener after the mark, or before it (`去还是?不去`).
+    let starts =
+        |w: &str| w.chars().zip(&right).filter(|(a, b)| a == *b).count() == w.chars().count();
+    let ends = |w: &str| {
+        let n = w.chars().count();
+        n <= left.len() && w.chars().rev().zip(&left).all(|(a, &b)| a == b)
+    };
+    if OPENERS.iter().any(|w| starts(w) || ends(w))
+        || right.first().is_some_and(|&c| OPENER_CHARS.contains(c) && !t.is_translit(c))
+    {
+        return true;
+    }
+
+    // A grammatical particle next to the mark (`音箱的包?差多了`,
+    // `成什么样?两百多`): transliterations never use these.
+    if left.iter().take(2).chain(right.iter().take(2)).any(|&c| GRAMMAR.contains(c)) {
+        return true;
+    }
+
+    // A people, group or language: `美国人?`, `?日本人?`, `?藏族`.
+    if left.first().is_some_and(|&c| GROUP_ENDS.contains(c)) {
+        return true;
+    }
+    if (2..=5).contains(&right.len()) && right.last().is_some_and(|&c| GROUP_ENDS.contains(c)) {
+        return true;
+    }
+
+    // A place on both sides of the mark, each as a whole word: the
+    // character beyond it is not one a name would go on with (`?马里奥`
+    // is a name, `?马里。` a country). One place alone is not enough: a
+    // country may be a given name (`萨尔瓦多?达利`, `加纳?加央克珠`).
+    let p = places();
+    let continues_name = |c: Option<&char>| c.is_some_and(|&c| t.is_translit(c));
+    let (mut place_before, mut place_after) = (false, false);
+    for n in 2..=p.longest.min(REFUSAL_WINDOW) {
+        if !place_before && n <= left.len() && !continues_name(left.get(n)) {
+            let w: String = left[..n].iter().rev().collect();
+            place_before = p.set.contains(w.as_str());
+        }
+        if !place_after && n <= right.len() && !continues_name(right.get(n)) {
+            let w: String = right[..n].iter().collect();
+            place_after = p.set.contains(w.as_str());
+        }
+    }
+    if place_before && place_after {
+        return true;
+    }
+
+    // Short parts chained by marks that end in a question mark.
+    question_chain(text, at) && !dotted_elsewhere(text, at)
+}
+
+/// The longest part a chain of alternatives is followed through
+/// (`艾哈迈达巴德` is six characters; a longer run is a clause, and ends the
+/// chain).
+const CHAIN_PART: usize = 7;
+
+/// Whether the `?` at `at` starts a chain of short parts (Han characters
+/// or capital initials) joined by `?` that ends in a question mark: a
+/// full-width `？`, a `?` that nothing of a name follows (`普京?拜登?`,
+/// `伊朗?俄罗斯?还是荷兰?`), or a `?` followed by a clause rather than a
+/// name part (`普京?拜登?我忘了`: fewer than two thirds of the next three
+/// characters are transliteration characters, or none is name-typical). A name chain goes on into
+/// its sentence (`吉里贾?普拉萨德?柯伊拉腊说`).
+fn question_chain(text: &str, at: usize) -> bool {
+    let base = 2.0 / 3.0 - 1e-4;
+    let part = |c: char| is_han(c) || c.is_ascii_uppercase();
+    let mut rest = &text[at + 1..];
+    for _ in 0..8 {
+        let len: usize = rest.chars().take_while(|&c| part(c)).map(char::len_utf8).sum();
+        if len == 0 || rest[..len].chars().count() > CHAIN_PART {
+            return false;
+        }
+        rest = &rest[len..];
+        // A particle before the last mark asks about the whole chain, one
+        // thing (`你认识乔治?华盛顿吗?`), not about alternatives.
+        let particle = text[..text.len() - rest.len()]
+            .chars()
+            .next_back()
+            .is_some_and(|c| PARTICLES.contains(c));
+        match rest.chars().next() {
+            Some('？' | '?') if particle => return false,
+            Some('？') => return true,
+            Some('?') => {
+                let q = text.len() - rest.len();
+                rest = &rest[1..];
+                let next = right_side(text, q);
+                if !rest.chars().next().is_some_and(part)
+                    || next.share() < base
+                    || !next.has_typical()
+                {
+                    return true;
+                }
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Whether a `.` between `before` (the characters before it, nearest
+/// last) and `after` joins the parts of a transliterated name
+/// (`约翰.史密斯`): the normaliser then writes `·` (rule `name-dot`)
+/// instead of `。`. The test is the one a `?` passes on its own (no
+/// document evidence, which the normaliser does not see), refusals
+/// included, and a stricter one on top: a `.` between Han is far more
+/// often a full stop in informal text (`性价比很高.我特别`) than a `?` is a
+/// lost dot, so every Han character of both windows must be a
+/// transliteration character (or the side an initial).
+pub(crate) fn dot_joins_name(before: &[char], after: &[char]) -> bool {
+    // The same question, asked of a `?` in the place of the dot, on a
+    // window around it (other `.` in the window stay what they are).
+    let mut window = String::new();
+    let from = before.len().saturating_sub(REFUSAL_WINDOW + 4);
+    window.extend(&before[from..]);
+    let at = window.len();
+    window.push('?');
+    window.extend(after.iter().take(REFUSAL_WINDOW + 4 + 2 * CHAIN_PART));
+    if name_verdict(&window, at) != Verdict::Dot {
+        return false;
+    }
+    let t = tables::tables();
+    let all_translit = |side: &Side| side.initial || side.han.iter().all(|&c| t.is_translit(c));
+    all_translit(&left_side(&window, at)) && all_translit(&right_side(&window, at))
+}
+
 /// English words that end a question when a `?` follows them directly.
 const QUESTION_WORDS: &[&str] = &[
     "why", "what", "how", "who", "whom", "whose", "where", "when", "which", "really", "right",
@@ -496,6 +805,78 @@ mod tests {
         ] {
             assert_eq!(fix(s), s, "{s}");
         }
+    }
+
+    #[test]
+    fn alternatives_and_answers_stay() {
+        for s in [
+            "是安娜?不是。",
+            "你是美国人?日本人?",
+            "要去伊朗?俄罗斯?还是荷兰?",
+            "是不是普京?拜登?",
+            "伊朗?俄罗斯",
+            "会说英语?法语?",
+            "是藏族?汉族?",
+            "去荷兰?还是去比利时",
+            "安娜?也许吧",
+            "是不是普京?拜登?我忘了。",
+            "要去伊朗?俄罗斯?我们再说",
+            "是不是职场都是这样惨烈?公平地说",
+            "要去亚松森?艾哈迈达巴德?还是柏林?",
+            "都写明?阿或波?这样一看",
+            "不晓得成什么样?两百多人民币",
+            "比上次音箱的包?差多了",
+        ] {
+            assert_eq!(fix(s), s, "{s}");
+            // Not even with a confirmed name elsewhere in the document.
+            let doc = format!("斯科特?丹恩（Scott Dunn）说：{s}");
+            assert_eq!(fix(&doc), format!("斯科特·丹恩（Scott Dunn）说：{s}"), "{doc}");
+        }
+    }
+
+    #[test]
+    fn names_beside_refusals() {
+        for (a, b) in [
+            // A country as a given name, and a one-character first name.
+            ("西班牙画家萨尔瓦多?达利的画", "西班牙画家萨尔瓦多·达利的画"),
+            ("突尼斯总统本?阿里的一封信", "突尼斯总统本·阿里的一封信"),
+            // A place-like start that a name goes on with.
+            ("马里奥?安德雷蒂说", "马里奥·安德雷蒂说"),
+            // Three parts, the last one going on into the sentence.
+            ("吉里贾?普拉萨德?柯伊拉腊说", "吉里贾·普拉萨德·柯伊拉腊说"),
+            // A question about one name: a particle before the last mark.
+            ("你认识乔治?华盛顿吗?", "你认识乔治·华盛顿吗?"),
+            // A question after a name confirmed elsewhere with a real dot.
+            ("约翰·史密斯来了。是约翰?史密斯?", "约翰·史密斯来了。是约翰·史密斯?"),
+        ] {
+            assert_eq!(fix(a), b, "{a}");
+        }
+    }
+
+    #[test]
+    fn opener_chars_are_not_transliteration_characters() {
+        let t = tables::tables();
+        for c in OPENER_CHARS.chars() {
+            assert!(!t.is_translit(c), "{c}");
+        }
+        assert!(places().set.contains("伊朗") && places().set.contains("俄羅斯"));
+    }
+
+    #[test]
+    fn a_dot_between_name_parts() {
+        let yes = |b: &str, a: &str| {
+            let (b, a): (Vec<char>, Vec<char>) = (b.chars().collect(), a.chars().collect());
+            dot_joins_name(&b, &a)
+        };
+        assert!(yes("约翰", "史密斯说"));
+        assert!(yes("美国财政部长斯科特", "贝森特表示"));
+        assert!(!yes("他来了", "我们走吧"));
+        assert!(!yes("来自伊朗", "俄罗斯也"));
+        assert!(!yes("是安娜", "不是"));
+        assert!(!yes("第一章", "总则"));
+        // Full stops of informal text that the `?` test alone would take.
+        assert!(!yes("一种风格", "考拉宝宝"));
+        assert!(!yes("性价比很高", "我特别要"));
     }
 
     #[test]
