@@ -1,7 +1,7 @@
 """Type stubs of the zhclean package (the native module and the Python helpers)."""
 
 from os import PathLike
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar, Union, overload
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar, Union
 
 _Path = Union[str, "PathLike[str]"]
 _Names = Union[str, Iterable[str]]
