@@ -10,6 +10,13 @@
 //! differs only inside the changed values. (serde_json writes non-ASCII as
 //! UTF-8 and escapes only `"`, `\` and control characters, so a changed
 //! value that was written with `\u` escapes comes back with fewer.)
+//!
+//! One exception to both: U+2028 and U+2029 are always written as the
+//! escapes `\u2028` and `\u2029`, in every field of a record. Raw, they are
+//! valid JSON, but many line readers (Python's `str.splitlines`, JavaScript)
+//! take them for line ends and would cut the record in two. In a line that
+//! parsed as a JSON object they can only stand inside strings, where the
+//! escape means the same character.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -138,6 +145,7 @@ pub fn process_line(
             return result;
         }
     };
+    let start_len = out.len();
     let mut copied = 0;
     let out_start = out.len();
     for (key, raw) in &object.0 {
@@ -180,7 +188,34 @@ pub fn process_line(
         copied = start + raw.get().len();
     }
     out.extend_from_slice(&line[copied..]);
+    escape_line_separators(out, start_len);
     result
+}
+
+/// Rewrites raw U+2028 and U+2029 in `out[from..]` as `\u2028`, `\u2029`
+/// (each three bytes become six).
+fn escape_line_separators(out: &mut Vec<u8>, from: usize) {
+    // Both are E2 80 A8 / E2 80 A9 in UTF-8; E2 80 also starts common
+    // punctuation (“ ” — …), so check the third byte before copying.
+    let is_sep = |b: &[u8], i: usize| {
+        b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xA8 | 0xA9))
+    };
+    let Some(first) =
+        memchr::memchr_iter(0xE2, &out[from..]).map(|i| from + i).find(|&i| is_sep(out, i))
+    else {
+        return;
+    };
+    let tail = out.split_off(first);
+    let mut i = 0;
+    while i < tail.len() {
+        if tail[i] == 0xE2 && is_sep(&tail, i) {
+            out.extend_from_slice(if tail[i + 2] == 0xA8 { b"\\u2028" } else { b"\\u2029" });
+            i += 3;
+        } else {
+            out.push(tail[i]);
+            i += 1;
+        }
+    }
 }
 
 fn parse_object(text: &str) -> Result<RawObject<'_>, String> {
@@ -242,6 +277,24 @@ mod tests {
         let p = s2t();
         let (out, _) = run(&p, &["a", "b"], r#"{"a":"发","c":"发","b":"发","a":"后"}"#);
         assert_eq!(out, r#"{"a":"發","c":"发","b":"發","a":"後"}"#);
+    }
+
+    #[test]
+    fn line_separators_are_escaped() {
+        // Changed and unchanged fields alike, raw or already escaped in
+        // the input; the value read back is the same character.
+        let p = s2t();
+        let line = "{\"text\":\"头\u{2028}发\",\"x\":\"a\u{2029}b\\u2028“c”\"}";
+        let (out, r) = run(&p, &["text"], line);
+        assert_eq!(out, r#"{"text":"頭\u2028發","x":"a\u2029b\u2028“c”"}"#);
+        assert!(r.bad.is_none());
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["text"], "頭\u{2028}發");
+        assert_eq!(v["x"], "a\u{2029}b\u{2028}“c”");
+        // A line that is not a JSON object is still copied byte for byte.
+        let (out, r) = run(&p, &["text"], "[\"\u{2028}\"");
+        assert_eq!(out, "[\"\u{2028}\"");
+        assert!(r.bad.is_some());
     }
 
     #[test]

@@ -1,0 +1,56 @@
+//! The in-process speed of the pipeline on the `text` fields of a JSON Lines
+//! file, one thread: the Rust figure that the Python binding's `clean_batch`
+//! and `clean_arrow` are compared with (`python/bench/bench_batch.py` runs
+//! both on the same records).
+//!
+//! ```sh
+//! cargo run --release --example records_speed -- records.jsonl [s2t] [ROUNDS]
+//! ```
+//!
+//! Each round cleans every text once with `Pipeline::process_text` (what
+//! `zhclean --jsonl` runs on each field) and keeps the outputs, as the
+//! binding does; the JSON reading is not timed. Prints one JSON object per
+//! round: seconds, MB/s of input text and records/s.
+
+use std::time::Instant;
+
+use zhclean::{Changes, Config, ConvertSpec, Pipeline};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().expect("usage: records_speed FILE [CONFIG|-] [ROUNDS]");
+    let convert = args.next().filter(|c| c != "-");
+    let rounds: usize = args.next().map_or(5, |r| r.parse().expect("ROUNDS is a number"));
+    let data = std::fs::read_to_string(&path).expect("readable UTF-8 file");
+    let texts: Vec<String> = data
+        .lines()
+        .filter_map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).ok()?;
+            v.get("text")?.as_str().map(str::to_string)
+        })
+        .collect();
+    let bytes: usize = texts.iter().map(String::len).sum();
+    let pipeline = Pipeline::new(Config {
+        convert: convert.as_deref().map(ConvertSpec::new),
+        ..Config::default()
+    })
+    .expect("a known config");
+    for _ in 0..rounds {
+        let start = Instant::now();
+        let out: Vec<_> = texts
+            .iter()
+            .map(|t| {
+                let mut changes = Changes::new();
+                pipeline.process_text(t, &mut changes)
+            })
+            .collect();
+        let secs = start.elapsed().as_secs_f64();
+        std::hint::black_box(&out);
+        println!(
+            "{{\"texts\": {}, \"bytes\": {bytes}, \"seconds\": {secs:.4}, \"mb_per_s\": {:.1}, \"records_per_s\": {:.0}}}",
+            texts.len(),
+            bytes as f64 / secs / 1e6,
+            texts.len() as f64 / secs
+        );
+    }
+}

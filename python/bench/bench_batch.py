@@ -1,0 +1,81 @@
+"""clean_batch and clean_arrow against the in-process Rust pipeline, same records.
+
+Usage (from the repository root, with the wheel installed and the example
+built: `cargo build --release --example records_speed`):
+
+    python python/bench/bench_batch.py RECORDS.jsonl [--rounds 7] [--convert s2t]
+
+Rounds alternate the contenders, so a slow stretch of the (shared) machine
+hits them all alike: Rust `Pipeline::process_text` on one thread
+(`examples/records_speed.rs`), then `clean_batch` and `clean_arrow` with
+threads=1 and threads=2. Every Python round gets freshly made `str` objects
+(CPython caches a string's UTF-8 once asked; a real batch arrives without
+it) and a prebuilt pyarrow array; making them is not timed, building the
+output list or array is. Prints each contender's median and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+import pyarrow as pa
+
+import zhclean
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("records", type=Path)
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--convert", default=None)
+    args = ap.parse_args()
+
+    raw = []
+    with open(args.records, encoding="utf-8") as f:
+        for line in f:
+            t = json.loads(line).get("text")
+            if isinstance(t, str):
+                raw.append(t.encode("utf-8"))
+    nbytes = sum(map(len, raw))
+    arrow = pa.array([b.decode("utf-8") for b in raw], type=pa.string())
+    example = ROOT / "target" / "release" / "examples" / "records_speed"
+    cleaners = {n: zhclean.Cleaner(convert=args.convert, threads=n) for n in (1, 2)}
+    times: dict[str, list[float]] = {}
+
+    def record(name: str, secs: float) -> None:
+        times.setdefault(name, []).append(secs)
+
+    for _ in range(args.rounds):
+        out = subprocess.run([str(example), str(args.records), args.convert or "-", "1"],
+                             capture_output=True, check=True, text=True).stdout
+        record("rust process_text, 1 thread", json.loads(out)["seconds"])
+        for n, c in cleaners.items():
+            texts = [b.decode("utf-8") for b in raw]
+            t = time.perf_counter()
+            c.clean_batch(texts)
+            record(f"clean_batch, threads={n}", time.perf_counter() - t)
+            del texts
+            t = time.perf_counter()
+            c.clean_arrow(arrow)
+            record(f"clean_arrow, threads={n}", time.perf_counter() - t)
+
+    rust = statistics.median(times["rust process_text, 1 thread"])
+    one = {k: statistics.median(v) for k, v in times.items()}
+    print(f"{len(raw)} texts, {nbytes / 1e6:.1f} MB, convert={args.convert}, {args.rounds} rounds (medians)")
+    print("| contender | MB/s | records/s | vs Rust, 1 thread | vs same API, threads=1 |")
+    print("|---|---:|---:|---:|---:|")
+    for name, secs in one.items():
+        base = one.get(name.replace("threads=2", "threads=1"), secs)
+        print(f"| {name} | {nbytes / secs / 1e6:.1f} | {len(raw) / secs:,.0f} | "
+              f"{rust / secs:.3f} | {base / secs:.2f}× |")
+
+
+if __name__ == "__main__":
+    main()
