@@ -611,8 +611,8 @@ fn question_chain(text: &str, at: usize) -> bool {
 /// document evidence, which the normaliser does not see), refusals
 /// included, and a stricter one on top: a `.` between Han is far more
 /// often a full stop in informal text (`性价比很高.我特别`) than a `?` is a
-/// lost dot, so every Han character of both windows must be a
-/// transliteration character (or the side an initial).
+/// lost dot, so each side must be an initial or two or more Han
+/// characters, every one of them a transliteration character.
 pub(crate) fn dot_joins_name(before: &[char], after: &[char]) -> bool {
     // The same question, asked of a `?` in the place of the dot, on a
     // window around it (other `.` in the window stay what they are).
@@ -626,7 +626,11 @@ pub(crate) fn dot_joins_name(before: &[char], after: &[char]) -> bool {
         return false;
     }
     let t = tables::tables();
-    let all_translit = |side: &Side| side.initial || side.han.iter().all(|&c| t.is_translit(c));
+    // Two characters at least on a side of Han: one alone after a bracket
+    // or a quote is a word (`跟<输赢>比.根本不是`), not a first name.
+    let all_translit = |side: &Side| {
+        side.initial || (side.han.len() >= 2 && side.han.iter().all(|&c| t.is_translit(c)))
+    };
     all_translit(&left_side(&window, at)) && all_translit(&right_side(&window, at))
 }
 
@@ -811,6 +815,7 @@ mod tests {
         // Full stops of informal text that the `?` test alone would take.
         assert!(!yes("一种风格", "考拉宝宝"));
         assert!(!yes("性价比很高", "我特别要"));
+        assert!(!yes("跟<输赢>比", "根本不是"));
     }
 
     #[test]
