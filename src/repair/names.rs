@@ -18,14 +18,16 @@
 //!
 //!   Shares alone cannot tell `是不是普京?拜登?` or `要去伊朗?俄罗斯?` from
 //!   a name: their words are written with transliteration characters too.
-//!   So before any threshold a `?` is refused when what stands next to it
-//!   cannot be part of a person's name ([`refused`]): places on both sides
-//!   (countries, territories, cities of `data/repair/places.txt`), a function word that
-//!   opens an alternative or an answer (`还是`, `不是`, `或者`), a word
-//!   ending in `人`, `族` or `语` (`美国人`, `藏族`, `英语`), or a chain of
-//!   short parts that ends in a question mark (`普京?拜登?`: two complete
-//!   names offered as alternatives, `约翰?史密斯吗?` alike), unless the
-//!   same two parts are joined by a real `·` elsewhere in the document.
+//!   So each side must also hold a *name-typical* character ([`name_typical`]),
+//!   and a `?` the shares accept is still refused when what stands next to
+//!   it cannot be part of a person's name ([`refused`]): places on both
+//!   sides (countries, territories, cities of `data/repair/places.txt`), a
+//!   function word that opens an alternative or an answer (`还是`, `不是`,
+//!   `或者`), a grammatical particle (`的`, `了`, `么`), a word ending in
+//!   `人`, `族` or `语` (`美国人`, `藏族`, `英语`), or a chain of short parts
+//!   that ends in a question mark (`普京?拜登?`: two complete names offered
+//!   as alternatives), unless the same two parts are joined by a real `·`
+//!   elsewhere in the document.
 //! * `lost-space`: a no-break space between Latin words (`rare?earth`) →
 //!   a space, only between two words of at least two ASCII letters, on a
 //!   line that has Han characters, in a token that is not a URL, path, mail
@@ -95,7 +97,6 @@ const OPENERS: &[&str] = &[
     "或许",
     "難道",
     "那麼",
-    "究竟",
     "還有",
     "也不",
     "还不",
