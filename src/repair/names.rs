@@ -18,14 +18,16 @@
 //!
 //!   Shares alone cannot tell `是不是普京?拜登?` or `要去伊朗?俄罗斯?` from
 //!   a name: their words are written with transliteration characters too.
-//!   So before any threshold a `?` is refused when what stands next to it
-//!   cannot be part of a person's name ([`refused`]): places on both sides
-//!   (countries, territories, cities of `data/repair/places.txt`), a function word that
-//!   opens an alternative or an answer (`还是`, `不是`, `或者`), a word
-//!   ending in `人`, `族` or `语` (`美国人`, `藏族`, `英语`), or a chain of
-//!   short parts that ends in a question mark (`普京?拜登?`: two complete
-//!   names offered as alternatives, `约翰?史密斯吗?` alike), unless the
-//!   same two parts are joined by a real `·` elsewhere in the document.
+//!   So each side must also hold a *name-typical* character ([`name_typical`]),
+//!   and a `?` the shares accept is still refused when what stands next to
+//!   it cannot be part of a person's name ([`refused`]): places on both
+//!   sides (countries, territories, cities of `data/repair/places.txt`), a
+//!   function word that opens an alternative or an answer (`还是`, `不是`,
+//!   `或者`), a grammatical particle (`的`, `了`, `么`), a word ending in
+//!   `人`, `族` or `语` (`美国人`, `藏族`, `英语`), or a chain of short parts
+//!   that ends in a question mark (`普京?拜登?`: two complete names offered
+//!   as alternatives), unless the same two parts are joined by a real `·`
+//!   elsewhere in the document.
 //! * `lost-space`: a no-break space between Latin words (`rare?earth`) →
 //!   a space, only between two words of at least two ASCII letters, on a
 //!   line that has Han characters, in a token that is not a URL, path, mail
@@ -95,7 +97,6 @@ const OPENERS: &[&str] = &[
     "或许",
     "難道",
     "那麼",
-    "究竟",
     "還有",
     "也不",
     "还不",
@@ -676,8 +677,8 @@ fn question_chain(text: &str, at: usize) -> bool {
 /// document evidence, which the normaliser does not see), refusals
 /// included, and a stricter one on top: a `.` between Han is far more
 /// often a full stop in informal text (`性价比很高.我特别`) than a `?` is a
-/// lost dot, so every Han character of both windows must be a
-/// transliteration character (or the side an initial).
+/// lost dot, so each side must be an initial or two or more Han
+/// characters, every one of them a transliteration character.
 pub(crate) fn dot_joins_name(before: &[char], after: &[char]) -> bool {
     // The same question, asked of a `?` in the place of the dot, on a
     // window around it (other `.` in the window stay what they are).
@@ -691,7 +692,11 @@ pub(crate) fn dot_joins_name(before: &[char], after: &[char]) -> bool {
         return false;
     }
     let t = tables::tables();
-    let all_translit = |side: &Side| side.initial || side.han.iter().all(|&c| t.is_translit(c));
+    // Two characters at least on a side of Han: one alone after a bracket
+    // or a quote is a word (`跟<输赢>比.根本不是`), not a first name.
+    let all_translit = |side: &Side| {
+        side.initial || (side.han.len() >= 2 && side.han.iter().all(|&c| t.is_translit(c)))
+    };
     all_translit(&left_side(&window, at)) && all_translit(&right_side(&window, at))
 }
 
@@ -877,6 +882,7 @@ mod tests {
         // Full stops of informal text that the `?` test alone would take.
         assert!(!yes("一种风格", "考拉宝宝"));
         assert!(!yes("性价比很高", "我特别要"));
+        assert!(!yes("跟<输赢>比", "根本不是"));
     }
 
     #[test]
