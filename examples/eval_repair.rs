@@ -567,11 +567,11 @@ fn real(repairer: &Repairer, dir: &Path, zh_more: Option<&Path>, verbose: bool) 
     for (lang, lines) in &sets {
         let lang = lang.as_str();
         let chinese = lang.starts_with("zh");
-        for line in lines.iter().cloned() {
+        for line in lines {
             let bytes = line.as_bytes();
             let mut variants: Vec<(String, String, String)> = Vec::new(); // class, damaged, expected
             let mut add = |class: &str, damaged: String, lost: Vec<usize>, bytes: &[u8]| {
-                variants.push((format!("{lang} {class}"), damaged, expected(&line, bytes, &lost)));
+                variants.push((format!("{lang} {class}"), damaged, expected(line, bytes, &lost)));
             };
             // gbk (Chinese only: other scripts read as gbk are not this issue's).
             if chinese {
