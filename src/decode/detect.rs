@@ -52,8 +52,8 @@ pub(crate) enum Verdict {
     Utf8 { confidence: f32, fallback: Option<&'static Encoding> },
     /// A legacy encoding (or UTF-16 without BOM), chosen by detection.
     Legacy { encoding: &'static Encoding, confidence: f32 },
-    /// ISO-2022-KR (its designation sequence, and nothing but ASCII bytes
-    /// that decode without error); encoding_rs does not decode it.
+    /// ISO-2022-KR (its designation sequence, and ASCII bytes that decode
+    /// with few errors); encoding_rs does not decode it.
     Iso2022Kr,
     /// Not text.
     Binary(String),
@@ -165,9 +165,8 @@ pub(crate) fn binary_despite(prefix: &[u8], _encoding: &'static Encoding) -> Opt
 
 /// ISO-2022-JP or ISO-2022-KR: only 7-bit bytes, an escape sequence that
 /// designates the Japanese or Korean set, and no decoding error (for
-/// ISO-2022-KR, few). Such a
-/// file is valid ASCII, so this comes before the UTF-8 check (an ANSI
-/// colour code is `ESC [`, never one of these).
+/// ISO-2022-KR, few). Such a file is valid ASCII, so this comes before the
+/// UTF-8 check (an ANSI colour code is `ESC [`, never one of these).
 fn iso2022(prefix: &[u8], complete: bool) -> Option<Verdict> {
     memchr::memchr(0x1B, prefix)?;
     if !prefix.is_ascii() {

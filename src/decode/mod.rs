@@ -16,7 +16,7 @@
 //!    not UTF-8 is decoded with the legacy encoding detected for those lines
 //!    (counted in [`DecodeInfo::mixed_lines`]);
 //! 6. otherwise the readings as GB18030, Big5, EUC-KR, Shift_JIS, EUC-JP,
-//!    windows-1252, windows-1251 and UTF-16 are each weighed under the model
+//!    windows-1252, ISO-8859-2, windows-1251 and UTF-16 are each weighed under the model
 //!    of their language (`lang.rs`: Chinese character frequency, a Hangul
 //!    syllable table, kana, letters), which is what makes short inputs come
 //!    out right; unless one reading is clearly Chinese and clearly ahead,
@@ -26,7 +26,7 @@
 //! recognised before step 2. Every decoded document gets a
 //! [`Language`] class ([`DecodeInfo::language`]) from its decoded prefix:
 //! the pipeline runs the [`CHINESE_ONLY`] rules only on Chinese text (and
-//! text with nothing that tells).
+//! text with nothing that tells), see [`Language::skipped_rules`].
 //!
 //! A forced encoding ([`decode`]'s `forced`) skips detection, but a
 //! byte-order mark still wins over it (a UTF-8 BOM with `gbk` forced is
