@@ -311,6 +311,9 @@ impl Args {
         if let Some(name) = &self.encoding {
             zhclean::decode::encoding_for_label(name)?;
         }
+        if let Some(ext) = &self.ext {
+            check_ext(ext)?;
+        }
         let config = Config {
             encoding: self.encoding,
             clean: !self.no_clean,
@@ -355,6 +358,31 @@ impl Args {
             quiet: self.quiet,
         };
         Ok((config, options, show))
+    }
+}
+
+/// Refuses an `--ext` that is not one plain name part: a `/` would put the
+/// output in another folder (and makes std's `with_extension` panic), and
+/// an empty, `.`-led or NUL-holding extension names no usable file.
+fn check_ext(ext: &std::ffi::OsStr) -> zhclean::Result<()> {
+    let b = ext.as_encoded_bytes();
+    let bad = if b.is_empty() {
+        Some("it is empty")
+    } else if b.contains(&b'/') || b.contains(&b'\\') {
+        Some("it holds a path separator")
+    } else if b.contains(&0) {
+        Some("it holds a NUL byte")
+    } else if b.starts_with(b".") {
+        Some("give it without the leading dot")
+    } else {
+        None
+    };
+    match bad {
+        Some(why) => Err(Error::Usage(format!(
+            "--ext {}: not a file extension ({why})",
+            zhclean::error::escaped(std::path::Path::new(ext))
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -454,6 +482,17 @@ mod tests {
         assert_eq!(opts.ext.as_deref(), Some("txt".as_ref()));
         assert_eq!(opts.output, Some(PathBuf::from("out")));
         assert_eq!(opts.inputs, [PathBuf::from("in")]);
+    }
+
+    #[test]
+    fn extensions_must_be_one_name_part() {
+        for bad in ["a/b", "", ".txt", "/", "..", "a\\b"] {
+            let e = parse(&["--ext", bad]).unwrap_err();
+            assert!(e.is_usage() && e.to_string().contains("not a file extension"), "{bad}: {e}");
+        }
+        for good in ["txt", "tar.gz", "中文"] {
+            parse(&["--ext", good]).unwrap();
+        }
     }
 
     #[test]

@@ -98,21 +98,21 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Io { path, source } => write!(f, "{}: {}", path.display(), source),
-            Error::Dict { path, line: 0, message } => write!(f, "{}: {}", path.display(), message),
+            Error::Io { path, source } => write!(f, "{}: {}", escaped(path), source),
+            Error::Dict { path, line: 0, message } => write!(f, "{}: {}", escaped(path), message),
             Error::Dict { path, line, message } => {
-                write!(f, "{}:{}: {}", path.display(), line, message)
+                write!(f, "{}:{}: {}", escaped(path), line, message)
             }
-            Error::Config { path, message } => write!(f, "{}: {}", path.display(), message),
+            Error::Config { path, message } => write!(f, "{}: {}", escaped(path), message),
             Error::Unknown { kind, name, hint } => {
-                write!(f, "unknown {kind} '{name}'")?;
+                write!(f, "unknown {kind} '{}'", escaped(Path::new(name)))?;
                 if !hint.is_empty() {
                     write!(f, " ({hint})")?;
                 }
                 Ok(())
             }
             Error::Binary { path, reason } => {
-                write!(f, "{}: skipped, not text ({})", path.display(), reason)
+                write!(f, "{}: skipped, not text ({})", escaped(path), reason)
             }
             Error::Record { line, message } => write!(f, "line {line}: {message}"),
             Error::Usage(message) => f.write_str(message),
@@ -130,6 +130,60 @@ impl std::error::Error for Error {
     }
 }
 
+/// `path` for a message: printable text as it is, anything that could
+/// forge or hide part of a message escaped (the one helper every message
+/// naming a file or a user-given name goes through).
+///
+/// File names are untrusted: a name holding a line feed could print a
+/// line that looks like another message, and control or bidirectional
+/// characters can rewrite what the terminal shows. Escaped, as Rust's
+/// `{:?}` escapes a string (but without quotes, so that ordinary names print
+/// as they are): `\n`, `\r`, `\t`, `\\`, other control, line-separator
+/// and bidirectional-control characters as `\u{..}`, and bytes that are
+/// not UTF-8 as `\xNN`. No two names print alike.
+pub fn escaped(path: &Path) -> Escaped<'_> {
+    Escaped(path.as_os_str().as_encoded_bytes())
+}
+
+/// A name escaped for a message (see [`escaped`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Escaped<'a>(&'a [u8]);
+
+/// Whether `c` is written escaped in a message.
+fn needs_escape(c: char) -> bool {
+    c == '\\'
+        || c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for chunk in self.0.utf8_chunks() {
+            let valid = chunk.valid();
+            // The common case, a name with nothing to escape, in one write.
+            if !valid.chars().any(needs_escape) {
+                f.write_str(valid)?;
+            } else {
+                for c in valid.chars() {
+                    match c {
+                        '\\' => f.write_str("\\\\")?,
+                        '\n' => f.write_str("\\n")?,
+                        '\r' => f.write_str("\\r")?,
+                        '\t' => f.write_str("\\t")?,
+                        c if needs_escape(c) => write!(f, "\\u{{{:x}}}", c as u32)?,
+                        c => write!(f, "{c}")?,
+                    }
+                }
+            }
+            for b in chunk.invalid() {
+                write!(f, "\\x{b:02x}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +198,26 @@ mod tests {
         let e = Error::Unknown { kind: "config", name: "x2y".into(), hint: "try s2t".into() };
         assert_eq!(e.to_string(), "unknown config 'x2y' (try s2t)");
         assert!(e.is_usage());
+    }
+
+    #[test]
+    fn names_are_escaped_in_messages() {
+        let forged = Path::new("x.png\nzhclean: secret.txt: Permission denied (os error 13)");
+        let e = Error::io(forged, io::Error::other("gone"));
+        let line = e.to_string();
+        assert!(!line.contains('\n'), "{line}");
+        assert!(line.starts_with("x.png\\nzhclean: secret.txt"), "{line}");
+        assert_eq!(escaped(Path::new("目录/a b.txt")).to_string(), "目录/a b.txt");
+        assert_eq!(
+            escaped(Path::new("a\\b\tc\r\u{1b}[31m")).to_string(),
+            "a\\\\b\\tc\\r\\u{1b}[31m"
+        );
+        assert_eq!(escaped(Path::new("\u{202e}txt.exe")).to_string(), "\\u{202e}txt.exe");
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let p = Path::new(std::ffi::OsStr::from_bytes(b"a\xff\xfeb"));
+            assert_eq!(escaped(p).to_string(), "a\\xff\\xfeb");
+        }
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Parser;
+use zhclean::error::escaped;
 use zhclean::report::SkipReason;
 use zhclean::run::{CancelToken, Event, Observer, Shape, Status};
 
@@ -25,8 +26,9 @@ fn main() -> ExitCode {
     };
     let cancel = CancelToken::new();
     // A stream to standard output has nothing to clean up, and a read of
-    // standard input may block: there a signal ends the process at once.
-    let exit_at_once = options.writes_stdout();
+    // standard input may block: there a signal ends the process at once
+    // (removing the temporary of `-o FILE` first).
+    let exit_at_once = options.writes_stdout() || options.reads_stdin();
     if let Err(e) = install_signal_handler(cancel.clone(), exit_at_once) {
         return fail(&e);
     }
@@ -104,13 +106,13 @@ impl Observer for Terminal {
                 p.set_position(bytes);
             }),
             Event::Explained { path, record: None, change } => {
-                self.say(&format!("{}:{change}", path.display()))
+                self.say(&format!("{}:{change}", escaped(path)))
             }
             Event::Explained { path, record: Some((line, field)), change } => {
-                self.say(&format!("{}:{line}: {field}:{change}", path.display()))
+                self.say(&format!("{}:{line}: {field}:{change}", escaped(path)))
             }
             Event::BadRecord { path, line, message } => {
-                self.say(&format!("zhclean: {}:{line}: {message}; passed through", path.display()))
+                self.say(&format!("zhclean: {}:{line}: {message}; passed through", escaped(path)))
             }
             Event::FileDone { report } => {
                 if let Some(e) = &report.error {
@@ -119,12 +121,12 @@ impl Observer for Terminal {
                     if self.shape == Shape::Stream {
                         self.say(&format!(
                             "zhclean: {}: not text ({reason})",
-                            report.path.display()
+                            escaped(&report.path)
                         ));
                     } else if !self.show.quiet {
                         self.say(&format!(
                             "zhclean: {}: skipped, not text ({reason})",
-                            report.path.display()
+                            escaped(&report.path)
                         ));
                     }
                 }
@@ -135,13 +137,15 @@ impl Observer for Terminal {
     }
 }
 
-/// Ctrl-C and SIGTERM: the first cancels the run (workers finish their
-/// block, temporaries are removed, exit code 130); a second one, or any
-/// when `exit_at_once`, ends the process at once.
+/// Ctrl-C, SIGTERM and SIGHUP: the first cancels the run (workers finish
+/// their block, temporaries are removed, exit code 130); a second one, or
+/// any when `exit_at_once`, removes the temporaries being written and ends
+/// the process at once.
 fn install_signal_handler(cancel: CancelToken, exit_at_once: bool) -> zhclean::Result<()> {
     static SEEN: AtomicBool = AtomicBool::new(false);
     ctrlc::set_handler(move || {
         if exit_at_once || SEEN.swap(true, Ordering::SeqCst) {
+            zhclean::write::remove_live_temporaries();
             std::process::exit(i32::from(Status::Interrupted.code()));
         }
         cancel.cancel();

@@ -13,12 +13,59 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::io::{self, BufRead, Read, Write};
 
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::pipeline::Pipeline;
 use crate::rules::{Change, Changes};
+
+/// The longest JSON Lines record that is cleaned: 16 MiB. Records are
+/// processed a batch at a time in parallel, each held whole with its
+/// cleaned copy; a longer line is not read into memory but copied through
+/// unchanged, a buffer at a time, and reported as a bad record (one line
+/// out per line in still holds). This bounds memory on any input, an
+/// endless line included (`--jsonl < /dev/zero` copies the zeros through
+/// in constant memory).
+pub const MAX_RECORD: usize = 16 << 20;
+
+/// Reads one line, with its line feed, into `line`, but no more than `max`
+/// bytes of it. Returns the bytes read and whether the line is whole
+/// (ended by a line feed or by the end of the input); when it is not, the
+/// rest is still to be read, with [`copy_rest_of_line`].
+pub fn read_record<R: BufRead>(
+    r: &mut R,
+    line: &mut Vec<u8>,
+    max: usize,
+) -> io::Result<(usize, bool)> {
+    let n = r.by_ref().take(max as u64).read_until(b'\n', line)?;
+    let whole = n < max || line.ends_with(b"\n") || r.fill_buf()?.is_empty();
+    Ok((n, whole))
+}
+
+/// Copies the rest of a line cut by [`read_record`] (to and with its line
+/// feed, or to the end of the input) to `w`, a buffer at a time. Returns
+/// the bytes copied.
+pub fn copy_rest_of_line<R: BufRead>(r: &mut R, w: &mut dyn Write) -> io::Result<u64> {
+    let mut copied = 0;
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(copied);
+        }
+        let (take, done) = match memchr::memchr(b'\n', buf) {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        w.write_all(&buf[..take])?;
+        r.consume(take);
+        copied += take as u64;
+        if done {
+            return Ok(copied);
+        }
+    }
+}
 
 /// Why a line was passed through unchanged.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,13 +139,33 @@ pub fn process_line(
         }
     };
     let mut copied = 0;
+    let out_start = out.len();
     for (key, raw) in &object.0 {
         if !fields.iter().any(|f| f == key) || !raw.get().starts_with('"') {
             continue;
         }
         // A string value: parse it (escapes and all), clean it, and only if
         // it changed, write its new serialisation in place of the old text.
-        let Ok(value) = serde_json::from_str::<Cow<'_, str>>(raw.get()) else { continue };
+        // A string JSON accepts but Rust cannot hold (an escaped lone
+        // surrogate such as `\udc00`) cannot be cleaned: the record is
+        // passed through whole and reported, never left half done or
+        // silently unconverted.
+        let value = match serde_json::from_str::<Cow<'_, str>>(raw.get()) {
+            Ok(v) => v,
+            Err(e) => {
+                out.truncate(out_start);
+                out.extend_from_slice(line);
+                result.changes = pipeline.new_changes();
+                result.explained.clear();
+                result.bad = Some(BadRecord(format!(
+                    "field {}: the string holds an escaped lone surrogate, which is no \
+                     character, so it cannot be cleaned ({})",
+                    serde_json::to_string(key.as_ref()).expect("a string serialises"),
+                    e.to_string().split(" at line ").next().unwrap_or_default()
+                )));
+                return result;
+            }
+        };
         let mut changes = pipeline.new_changes();
         let cleaned = pipeline.process_text(&value, &mut changes);
         result.changes.merge(&changes);
@@ -189,5 +256,52 @@ mod tests {
         let r = process_line(&p, &["text".into()], b"{\"text\":\"\xff\"}", &mut out);
         assert_eq!(out, b"{\"text\":\"\xff\"}");
         assert!(r.bad.unwrap().0.starts_with("not UTF-8"));
+    }
+
+    /// A line over the bound is read only up to it; the rest is copied
+    /// through to its line feed, and the next line is read as usual.
+    #[test]
+    fn long_records_are_cut_and_copied_through() {
+        let input = format!("{}\n{{\"text\":\"x\"}}\n{}", "a".repeat(25), "b".repeat(30));
+        let mut r = io::BufReader::with_capacity(8, input.as_bytes());
+        let mut line = Vec::new();
+        assert_eq!(read_record(&mut r, &mut line, 10).unwrap(), (10, false));
+        let mut out = line.clone();
+        assert_eq!(copy_rest_of_line(&mut r, &mut out).unwrap(), 16);
+        assert_eq!(out, format!("{}\n", "a".repeat(25)).as_bytes());
+        line.clear();
+        assert_eq!(read_record(&mut r, &mut line, 100).unwrap(), (13, true));
+        assert_eq!(line, b"{\"text\":\"x\"}\n");
+        line.clear();
+        assert_eq!(read_record(&mut r, &mut line, 30).unwrap(), (30, true));
+        line.clear();
+        assert_eq!(read_record(&mut r, &mut line, 30).unwrap(), (0, true));
+        // Exactly the bound, line feed included, is whole.
+        let mut r = io::BufReader::new(&b"abc\nd"[..]);
+        line.clear();
+        assert_eq!(read_record(&mut r, &mut line, 4).unwrap(), (4, true));
+    }
+
+    /// An escaped lone surrogate is valid JSON but no Rust string: the
+    /// record is passed through unchanged and reported, even when an
+    /// earlier field was already cleaned.
+    #[test]
+    fn lone_surrogates_are_reported_not_skipped() {
+        let p = s2t();
+        for line in [
+            r#"{"text":"头发\udc00x"}"#,
+            r#"{"title":"头发","text":"\ud800"}"#,
+            r#"{"text":"头发","title":"\udfff头发"}"#,
+        ] {
+            let (out, r) = run(&p, &["text", "title"], line);
+            assert_eq!(out, line);
+            let bad = r.bad.expect("reported").0;
+            assert!(bad.contains("surrogate"), "{bad}");
+            assert_eq!(r.changes.count(crate::Rule::Convert), 0, "{line}");
+        }
+        // A surrogate pair is one character and is converted.
+        let (out, r) = run(&p, &["text"], r#"{"text":"头\ud83d\ude00"}"#);
+        assert_eq!(out, "{\"text\":\"頭😀\"}");
+        assert!(r.bad.is_none());
     }
 }

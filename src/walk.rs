@@ -10,10 +10,12 @@
 //! input named on the command line is always followed. File names are kept
 //! as `Path`s throughout, so names that are not UTF-8 survive byte for byte.
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::write::{FileId, file_id};
 
 /// What kind of file an entry is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,8 +52,36 @@ pub struct Entry {
 /// folder's entries sorted by name), plus the errors met on the way
 /// (missing inputs, unreadable folders).
 pub fn collect(inputs: &[PathBuf], follow: bool) -> (Vec<Entry>, Vec<Error>) {
-    let mut found = Vec::new();
-    let mut errors = Vec::new();
+    let walk = collect_tree(inputs, follow);
+    (walk.entries, walk.errors)
+}
+
+/// What a walk found: [`collect`]'s entries and errors, and the device and
+/// inode of every folder it went through and every file it found, to tell
+/// an output or report that is an input under another name (a bind mount,
+/// a hard link, a link followed with `-L`).
+#[derive(Debug, Default)]
+pub struct Walk {
+    /// The entries, in order.
+    pub entries: Vec<Entry>,
+    /// Missing inputs, unreadable folders, dangling links under `-L`...
+    pub errors: Vec<Error>,
+    /// The folders walked (the input folders and every folder below).
+    pub dirs: HashSet<FileId>,
+    /// The regular files found.
+    pub files: HashSet<FileId>,
+}
+
+/// Whether `e` says a chain of symbolic links does not end (`ELOOP`: a
+/// link to itself, or two links to each other).
+fn is_link_loop(e: &std::io::Error) -> bool {
+    e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error())
+}
+
+/// [`collect`], with the identities of what was walked.
+pub fn collect_tree(inputs: &[PathBuf], follow: bool) -> Walk {
+    let mut walk = Walk::default();
+    let Walk { entries: found, errors, dirs, files } = &mut walk;
     for input in inputs {
         let meta = match fs::metadata(input) {
             Ok(m) => m,
@@ -60,6 +90,11 @@ pub fn collect(inputs: &[PathBuf], follow: bool) -> (Vec<Entry>, Vec<Error>) {
                 continue;
             }
         };
+        if meta.is_dir() {
+            dirs.insert(file_id(&meta));
+        } else if meta.is_file() {
+            files.insert(file_id(&meta));
+        }
         if !meta.is_dir() {
             let rel = input.file_name().map_or_else(|| input.clone(), PathBuf::from);
             found.push(Entry {
@@ -91,16 +126,38 @@ pub fn collect(inputs: &[PathBuf], follow: bool) -> (Vec<Entry>, Vec<Error>) {
                     let path = e.path().map_or_else(|| input.clone(), Path::to_path_buf);
                     let source =
                         e.into_io_error().unwrap_or_else(|| std::io::Error::other("walk failed"));
+                    // Under -L, a link that leads to itself (directly or
+                    // through others) is the documented loop skip.
+                    if follow && is_link_loop(&source) {
+                        let rel = relative(&path, input);
+                        let kind = EntryKind::SymlinkLoop;
+                        found.push(Entry { path, rel, kind, size: 0, mtime_ns: 0 });
+                        continue;
+                    }
                     errors.push(Error::io(path, source));
                     continue;
                 }
             };
             let ft = entry.file_type();
             if ft.is_dir() {
+                match entry.metadata() {
+                    Ok(m) => {
+                        dirs.insert(file_id(&m));
+                    }
+                    Err(e) => {
+                        let source = e.into_io_error().unwrap_or_else(|| {
+                            std::io::Error::other("cannot read the folder's metadata")
+                        });
+                        errors.push(Error::io(entry.path(), source));
+                    }
+                }
                 continue;
             }
             let (size, mtime_ns) = match ft.is_file().then(|| entry.metadata()) {
-                Some(Ok(m)) => (m.len(), crate::write::mtime_ns(&m)),
+                Some(Ok(m)) => {
+                    files.insert(file_id(&m));
+                    (m.len(), crate::write::mtime_ns(&m))
+                }
                 _ => (0, 0),
             };
             found.push(Entry {
@@ -112,7 +169,7 @@ pub fn collect(inputs: &[PathBuf], follow: bool) -> (Vec<Entry>, Vec<Error>) {
             });
         }
     }
-    (found, errors)
+    walk
 }
 
 fn relative(path: &Path, root: &Path) -> PathBuf {
@@ -169,5 +226,32 @@ mod tests {
         let link = found.iter().find(|e| e.rel == Path::new("link.txt")).unwrap();
         assert_eq!(link.kind, EntryKind::File);
         assert!(found.iter().any(|e| e.kind == EntryKind::SymlinkLoop));
+    }
+
+    /// Links that never reach a file (`self -> self`, `a -> b -> a`) are
+    /// loop skips under -L, not errors; a dangling link is an error.
+    #[cfg(unix)]
+    #[test]
+    fn link_chains_that_loop_are_skipped_as_loops() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("in");
+        fs::create_dir_all(&root).unwrap();
+        fs::write(root.join("ok.txt"), "x").unwrap();
+        std::os::unix::fs::symlink("self", root.join("self")).unwrap();
+        std::os::unix::fs::symlink("b", root.join("a")).unwrap();
+        std::os::unix::fs::symlink("a", root.join("b")).unwrap();
+        std::os::unix::fs::symlink("nowhere", root.join("dangling")).unwrap();
+        let walk = collect_tree(std::slice::from_ref(&root), true);
+        let loops: Vec<_> = walk
+            .entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::SymlinkLoop)
+            .map(|e| e.rel.clone())
+            .collect();
+        assert_eq!(loops, [PathBuf::from("a"), PathBuf::from("b"), PathBuf::from("self")]);
+        assert_eq!(walk.errors.len(), 1, "{:?}", walk.errors);
+        assert!(walk.errors[0].to_string().contains("dangling"));
+        assert_eq!(walk.files.len(), 1);
+        assert!(walk.dirs.contains(&file_id(&fs::metadata(&root).unwrap())));
     }
 }

@@ -1,39 +1,74 @@
-//! The output side: atomic writes, the refusal to write into an input,
-//! clean-up of temporaries left by a killed run, and the resume journal.
+//! The output side: atomic writes that stay inside the output folder, the
+//! refusal to write into an input, clean-up of temporaries left by a killed
+//! run, and the resume journal.
+//!
+//! # Writing only inside OUT
+//!
+//! The output folder is opened once ([`OutDir`]) and every output is
+//! created relative to it, one folder at a time, with the `*at` system
+//! calls: each folder below OUT is opened with `O_NOFOLLOW|O_DIRECTORY`
+//! (made with `mkdirat` when missing), the temporary is created in it with
+//! `O_CREAT|O_EXCL|O_NOFOLLOW`, and renamed over its target with
+//! `renameat` in the same folder. A symbolic link met on the way (a folder
+//! `OUT/sub -> /elsewhere`) makes that output fail with a message instead
+//! of being written through; a link at the target name itself is replaced
+//! by the output, not followed (a rename replaces a name, never what a
+//! link points to). The folder handles are kept (a bounded cache), so a
+//! folder swapped for a link after it was opened is not followed either.
+//! Only OUT itself is taken as the user named it, links and all.
+//!
+//! Inputs and OUT are compared by device and inode, not by name: OUT, any
+//! folder above it and any folder below it that is written into must not
+//! be one of the input folders the walk went through (a bind mount, or a
+//! link followed with `-L`, gives one folder two names). This design (a
+//! held folder handle and identity checks) needs POSIX's `openat` family:
+//! zhclean builds on Unix.
 //!
 //! # Atomic writes
 //!
 //! Every output is written to a temporary file in its target folder (named
-//! `.zhclean-tmp.*`) and renamed over the target only when complete, so a
-//! target is always either the old file or the whole new one. A temporary is
-//! deleted when the write fails or the run is interrupted with Ctrl-C; one
-//! left by a run killed outright (SIGKILL, power loss) is removed by the next
-//! run into the same folder ([`sweep_temporaries`]).
+//! `.zhclean-tmp.<pid>.<n>`) and renamed over the target only when
+//! complete, so a target is always either the old file or the whole new
+//! one. A temporary is deleted when the write fails or the run is
+//! interrupted (Ctrl-C, SIGTERM, SIGHUP: [`remove_live_temporaries`]); one
+//! left by a run killed outright (SIGKILL, power loss) is removed by the
+//! next run into the same folder ([`sweep_temporaries`]), once no process
+//! with the id in its name is alive.
 //!
 //! # Resuming
 //!
 //! In directory mode, `OUT/.zhclean-journal` records, after each rename, one
 //! JSON line per output: the relative path, the input's size and
-//! modification time, a fingerprint of the options, and the output's size.
-//! A later run skips an input whose latest journal line still matches (same
-//! input size and mtime, same options, output present with that size), so
-//! an interrupted run resumes where it stopped; `--force` ignores the
-//! journal. A line cut short by a kill is ignored. The journal is not
-//! synced to disk: it guards against interrupted processes, not against
-//! power loss (after which a run simply redoes more work).
+//! modification time, a fingerprint of the options, and the output's
+//! stamp: device, inode, size, modification and change time of the file
+//! *after* it was renamed into place. A later run skips an input whose
+//! latest journal line still matches: same input size and mtime, same
+//! options, and the very file the line was written for still at the
+//! target (checked with `lstat`). An output written by any other run is
+//! another inode made at another time, so a journal line lost to a kill
+//! can never make a stale line vouch for a newer output (it is redone);
+//! `--force` ignores the journal. A line cut short by a kill is ignored.
+//! The journal is not synced to disk: it guards against interrupted
+//! processes, not against power loss (after which a run simply redoes
+//! more work, since the inodes and times no longer match).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsStr;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Write};
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::UNIX_EPOCH;
+
+use rustix::fs::{AtFlags, Mode, OFlags};
+use rustix::io::Errno;
 
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, escaped};
 
 /// Prefix of temporary files (a leading dot keeps them out of listings).
 pub const TEMP_PREFIX: &str = ".zhclean-tmp.";
@@ -44,13 +79,9 @@ pub const JOURNAL_NAME: &str = ".zhclean-journal";
 /// Writes `target` atomically: `fill` writes the content into a temporary
 /// file beside it, which then replaces `target`. Missing folders are
 /// created. On any error (from `fill` too) the temporary is removed and
-/// `target` is untouched.
-///
-/// Per output this costs one `openat` (`O_CREAT|O_EXCL`, mode 0666 less
-/// the umask, so no `fchmod`), the writes, one `rename` and one `close`:
-/// the temporary's name is the process id and a counter, not a random
-/// string that would need probing, and its folder is created only when
-/// the first attempt says it is missing.
+/// `target` is untouched. The folder of `target` is taken as named (this
+/// is for an output file the user named: `-o FILE`); the file itself is
+/// created with `O_NOFOLLOW` and renamed into place as [`OutDir`] does.
 pub fn write_atomic<T, E>(
     target: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::result::Result<T, E>,
@@ -62,58 +93,313 @@ where
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let tmp = match Temporary::create(dir) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-            Temporary::create(dir)
+    let out = OutDir::open(dir, HashSet::new(), true)?;
+    out.write_atomic(&out.root.join(file_name_of(target)?), fill).map(|(value, _)| value)
+}
+
+fn file_name_of(target: &Path) -> Result<&OsStr> {
+    target
+        .file_name()
+        .ok_or_else(|| Error::Usage(format!("output {} does not name a file", escaped(target))))
+}
+
+/// Identity of a file: device and inode numbers.
+pub type FileId = (u64, u64);
+
+/// The identity of the file `meta` describes.
+pub fn file_id(meta: &fs::Metadata) -> FileId {
+    (meta.dev(), meta.ino())
+}
+
+/// What a journal line knows of the output file it was written for: which
+/// file it is and when it was last changed, taken from the open file just
+/// after it was renamed into place.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutputStamp {
+    /// Device and inode.
+    pub id: FileId,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime_ns: i128,
+    /// Status change time (set by the rename itself), nanoseconds.
+    pub ctime_ns: i128,
+}
+
+impl OutputStamp {
+    /// The stamp of the file `meta` describes.
+    pub fn of(meta: &fs::Metadata) -> OutputStamp {
+        let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+        OutputStamp {
+            id: file_id(meta),
+            size: meta.len(),
+            mtime_ns: ns(meta.mtime(), meta.mtime_nsec()),
+            ctime_ns: ns(meta.ctime(), meta.ctime_nsec()),
         }
-        other => other,
     }
-    .map_err(|e| Error::io(dir, e))?;
-    let mut out = io::BufWriter::with_capacity(1 << 16, tmp);
-    let value = fill(&mut out)?;
-    let tmp = out.into_inner().map_err(|e| Error::io(target, e.into_error()))?;
-    tmp.persist(target).map_err(|e| Error::io(target, e))?;
-    Ok(value)
+}
+
+/// How many folder handles an [`OutDir`] keeps open (the rest are opened
+/// again when needed): well under the usual limit of 1,024 descriptors.
+const DIR_CACHE: usize = 256;
+
+/// An output folder, opened once; every output below it is written through
+/// folder handles (see the module docs).
+#[derive(Debug)]
+pub struct OutDir {
+    /// OUT as given, made absolute: for messages, and to take relative
+    /// paths from targets.
+    root: PathBuf,
+    fd: Arc<OwnedFd>,
+    /// Identities of the input folders: never written into.
+    forbidden: HashSet<FileId>,
+    /// Folders below OUT already opened, by relative path.
+    dirs: Mutex<HashMap<PathBuf, Arc<OwnedFd>>>,
+}
+
+impl OutDir {
+    /// Opens the output folder `root` (creating it and its parents when
+    /// `create`). Refused as a usage error when it, or a folder above it,
+    /// is one of the `forbidden` folders (the input folders walked).
+    pub fn open(root: &Path, forbidden: HashSet<FileId>, create: bool) -> Result<OutDir> {
+        let root = std::path::absolute(root).map_err(|e| Error::io(root, e))?;
+        if create {
+            fs::create_dir_all(&root).map_err(|e| Error::io(&root, e))?;
+        }
+        let fd = rustix::fs::open(
+            &root,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| Error::io(&root, e.into()))?;
+        let out = OutDir { root, fd: Arc::new(fd), forbidden, dirs: Mutex::new(HashMap::new()) };
+        let own = stat_id(&out.fd).map_err(|e| Error::io(&out.root, e))?;
+        let above = out.root.ancestors().skip(1).filter_map(|a| fs::metadata(a).ok());
+        for id in std::iter::once(own).chain(above.map(|m| file_id(&m))) {
+            if out.forbidden.contains(&id) {
+                return Err(Error::Usage(format!(
+                    "output folder {} is, or is inside, one of the input folders (the same \
+                     device and inode: a bind mount, or a link followed with -L); choose an \
+                     output outside the inputs",
+                    escaped(&out.root)
+                )));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The output folder, absolute.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The handle of the folder `rel` below OUT, opened (and made) one
+    /// level at a time without following links.
+    fn dir(&self, rel: &Path) -> Result<Arc<OwnedFd>> {
+        let Some(name) = rel.file_name() else { return Ok(Arc::clone(&self.fd)) };
+        if let Some(fd) = self.lock_dirs().get(rel) {
+            return Ok(Arc::clone(fd));
+        }
+        let parent = self.dir(rel.parent().unwrap_or(Path::new("")))?;
+        let here = || self.root.join(rel);
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = match rustix::fs::openat(&*parent, name, flags, Mode::empty()) {
+            Err(Errno::NOENT) => {
+                match rustix::fs::mkdirat(&*parent, name, Mode::from_raw_mode(0o777)) {
+                    Ok(()) | Err(Errno::EXIST) => {}
+                    Err(e) => return Err(Error::io(here(), e.into())),
+                }
+                rustix::fs::openat(&*parent, name, flags, Mode::empty())
+            }
+            other => other,
+        };
+        let fd = match fd {
+            Ok(fd) => fd,
+            Err(Errno::LOOP | Errno::NOTDIR) => {
+                return Err(Error::io(
+                    here(),
+                    io::Error::other(
+                        "a symbolic link or a file, not a folder: outputs are written only \
+                         into real folders inside the output folder",
+                    ),
+                ));
+            }
+            Err(e) => return Err(Error::io(here(), e.into())),
+        };
+        let id = stat_id(&fd).map_err(|e| Error::io(here(), e))?;
+        if self.forbidden.contains(&id) {
+            return Err(Error::io(
+                here(),
+                io::Error::other(
+                    "this output folder is one of the input folders (same device and inode); \
+                     not written",
+                ),
+            ));
+        }
+        let fd = Arc::new(fd);
+        let mut dirs = self.lock_dirs();
+        if dirs.len() >= DIR_CACHE {
+            dirs.clear();
+        }
+        dirs.insert(rel.to_path_buf(), Arc::clone(&fd));
+        Ok(fd)
+    }
+
+    fn lock_dirs(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Arc<OwnedFd>>> {
+        self.dirs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes `target` (a path inside OUT) atomically, as
+    /// [`write_atomic`] does, through the folder handles; returns what
+    /// `fill` returned and the stamp of the file now at `target`.
+    ///
+    /// Per output this costs one `openat` (`O_CREAT|O_EXCL`, mode 0666
+    /// less the umask, so no `fchmod`), the writes, one `renameat`, one
+    /// `fstat` (the stamp for the journal) and one `close`: the
+    /// temporary's name is the process id and a counter, not a random
+    /// string that would need probing, and folders are opened once per
+    /// run (while in the cache).
+    pub fn write_atomic<T, E>(
+        &self,
+        target: &Path,
+        fill: impl FnOnce(&mut dyn Write) -> std::result::Result<T, E>,
+    ) -> std::result::Result<(T, OutputStamp), E>
+    where
+        E: From<Error>,
+    {
+        let (dir_rel, name) = self.split(target)?;
+        let dir = self.dir(&dir_rel)?;
+        let dir_path = self.root.join(&dir_rel);
+        let tmp = Temporary::create(dir, &dir_path).map_err(|e| Error::io(&dir_path, e))?;
+        let mut out = io::BufWriter::with_capacity(1 << 16, tmp);
+        let value = fill(&mut out)?;
+        let tmp = out.into_inner().map_err(|e| Error::io(target, e.into_error()))?;
+        let stamp = tmp.persist(name).map_err(|e| Error::io(target, e))?;
+        Ok((value, stamp))
+    }
+
+    /// `target` as (folder below OUT, file name); only plain names below
+    /// OUT are accepted.
+    fn split<'t>(&self, target: &'t Path) -> Result<(PathBuf, &'t OsStr)> {
+        let not_inside =
+            || Error::Usage(format!("{} is not a file inside the output folder", escaped(target)));
+        let rel = target.strip_prefix(&self.root).map_err(|_| not_inside())?;
+        if !rel.components().all(|c| matches!(c, Component::Normal(_))) {
+            return Err(not_inside());
+        }
+        let name = rel.file_name().ok_or_else(not_inside)?;
+        Ok((rel.parent().unwrap_or(Path::new("")).to_path_buf(), name))
+    }
+
+    /// Opens `name` in OUT (never through a link, and only a regular
+    /// file), for the journal.
+    fn open_own(&self, name: &str, flags: OFlags) -> io::Result<Option<File>> {
+        let flags = flags | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK;
+        let fd = match rustix::fs::openat(&*self.fd, name, flags, Mode::from_raw_mode(0o666)) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT) => return Ok(None),
+            Err(Errno::LOOP) => {
+                return Err(io::Error::other(
+                    "a symbolic link; zhclean reads and writes its journal only as a plain \
+                     file (remove the link)",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let file = File::from(fd);
+        if !file.metadata()?.is_file() {
+            return Err(io::Error::other("not a regular file; remove it"));
+        }
+        Ok(Some(file))
+    }
+}
+
+fn stat_id(fd: &OwnedFd) -> io::Result<FileId> {
+    let st = rustix::fs::fstat(fd)?;
+    #[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
+    Ok((st.st_dev as u64, st.st_ino as u64))
 }
 
 /// Numbers the temporaries of this process (with the process id, a name
 /// no other live process uses in the same folder).
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// The temporaries being written now, by number, with their paths, so that
+/// a signal handler can remove them before the process exits; `None` once
+/// [`remove_live_temporaries`] has run (no new one may be made then).
+static LIVE: Mutex<Option<BTreeMap<u64, PathBuf>>> = Mutex::new(Some(BTreeMap::new()));
+
+fn live() -> std::sync::MutexGuard<'static, Option<BTreeMap<u64, PathBuf>>> {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Removes every temporary this process is writing, and makes any later
+/// attempt to make one fail: for a signal handler about to exit the
+/// process (Ctrl-C twice, SIGTERM, SIGHUP), so that no `.zhclean-tmp.*`
+/// is left behind. Returns how many were removed.
+pub fn remove_live_temporaries() -> usize {
+    let mut live = live();
+    let removed = live.take().unwrap_or_default();
+    removed.values().filter(|p| fs::remove_file(p).is_ok()).count()
+}
+
 /// A temporary output file, removed when dropped unless persisted.
 struct Temporary {
-    path: PathBuf,
+    dir: Arc<OwnedFd>,
+    name: String,
+    number: u64,
     file: File,
     persisted: bool,
 }
 
 impl Temporary {
-    /// Creates `dir/.zhclean-tmp.<pid>.<n>`, exclusively. A name taken
-    /// (left by an earlier process with the same id) is skipped.
-    fn create(dir: &Path) -> io::Result<Temporary> {
+    /// Creates `.zhclean-tmp.<pid>.<n>` in the folder `dir` (`dir_path`
+    /// names it), exclusively and never through a link. A name taken (left
+    /// by an earlier process with the same id) is skipped.
+    fn create(dir: Arc<OwnedFd>, dir_path: &Path) -> io::Result<Temporary> {
         // Asked once: `getpid` is a system call every time.
         static PID: OnceLock<u32> = OnceLock::new();
         let pid = *PID.get_or_init(std::process::id);
+        let flags =
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let mut attempts = 0;
         loop {
             let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-            let path = dir.join(format!("{TEMP_PREFIX}{pid}.{n}"));
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(file) => return Ok(Temporary { path, file, persisted: false }),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < 1000 => {
-                    attempts += 1;
+            let name = format!("{TEMP_PREFIX}{pid}.{n}");
+            // Registered before it exists, so that a handler that runs
+            // meanwhile either sees it or stops it being made.
+            match live().as_mut() {
+                Some(l) => l.insert(n, dir_path.join(&name)),
+                None => return Err(io::Error::other("interrupted")),
+            };
+            match rustix::fs::openat(&*dir, name.as_str(), flags, Mode::from_raw_mode(0o666)) {
+                Ok(fd) => {
+                    let file = File::from(fd);
+                    return Ok(Temporary { dir, name, number: n, file, persisted: false });
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    if let Some(l) = live().as_mut() {
+                        l.remove(&n);
+                    }
+                    if e == Errno::EXIST && attempts < 1000 {
+                        attempts += 1;
+                    } else {
+                        return Err(e.into());
+                    }
+                }
             }
         }
     }
 
-    /// Renames the temporary over `target` (then closes it).
-    fn persist(mut self, target: &Path) -> io::Result<()> {
-        fs::rename(&self.path, target)?;
+    /// Renames the temporary over `target` in the same folder (then closes
+    /// it), and returns the stamp of the file as it now is.
+    fn persist(mut self, target: &OsStr) -> io::Result<OutputStamp> {
+        rustix::fs::renameat(&*self.dir, self.name.as_str(), &*self.dir, target)?;
         self.persisted = true;
-        Ok(())
+        if let Some(l) = live().as_mut() {
+            l.remove(&self.number);
+        }
+        Ok(OutputStamp::of(&self.file.metadata()?))
     }
 }
 
@@ -134,23 +420,57 @@ impl Write for Temporary {
 impl Drop for Temporary {
     fn drop(&mut self) {
         if !self.persisted {
-            let _ = fs::remove_file(&self.path);
+            let _ = rustix::fs::unlinkat(&*self.dir, self.name.as_str(), AtFlags::empty());
+            if let Some(l) = live().as_mut() {
+                l.remove(&self.number);
+            }
         }
     }
 }
 
 /// Removes temporaries (`.zhclean-tmp.*`) left under `out` by a run that
-/// was killed. Returns how many were removed. A missing `out` is fine.
+/// was killed: those whose process is gone (a live process, such as
+/// another zhclean writing into the same folder, keeps its own). Links
+/// are not followed. Returns how many were removed. A missing `out` is
+/// fine.
 pub fn sweep_temporaries(out: &Path) -> usize {
+    sweep(walkdir::WalkDir::new(out))
+}
+
+/// [`sweep_temporaries`] in the folder `dir` alone (not below it): for an
+/// output file (`-o FILE`), whose folder is not zhclean's.
+pub fn sweep_temporaries_in(dir: &Path) -> usize {
+    sweep(walkdir::WalkDir::new(dir).max_depth(1))
+}
+
+fn sweep(walk: walkdir::WalkDir) -> usize {
     let mut removed = 0;
-    for entry in walkdir::WalkDir::new(out).into_iter().filter_map(|e| e.ok()) {
+    for entry in walk.into_iter().filter_map(|e| e.ok()) {
         let is_temp = entry.file_type().is_file()
-            && entry.file_name().as_encoded_bytes().starts_with(TEMP_PREFIX.as_bytes());
+            && temp_owner(entry.file_name()).is_some_and(|pid| !process_alive(pid));
         if is_temp && fs::remove_file(entry.path()).is_ok() {
             removed += 1;
         }
     }
     removed
+}
+
+/// The process id in a temporary's name (`.zhclean-tmp.<pid>.<n>`).
+fn temp_owner(name: &OsStr) -> Option<u32> {
+    let rest = name.to_str()?.strip_prefix(TEMP_PREFIX)?;
+    rest.split('.').next()?.parse().ok()
+}
+
+/// Whether a process with this id exists (a signal 0 reaches it, or it is
+/// someone else's: EPERM). This process counts as alive.
+fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else {
+        return false;
+    };
+    !matches!(rustix::process::test_kill_process(pid), Err(Errno::SRCH))
 }
 
 /// `path` made absolute with symbolic links resolved, as far as it exists;
@@ -190,34 +510,117 @@ pub fn canonicalize_lenient(path: &Path) -> io::Result<PathBuf> {
 /// folder (it would be read while written, or walked into), and, when `out`
 /// is an output folder, an input inside it (its output could be the input
 /// itself).
+///
+/// Names are compared once resolved, and files by device and inode too: a
+/// hard link, a bind mount or a second name through a link is the same
+/// file (the folders walked are checked again by [`OutDir::open`]).
 pub fn check_output(inputs: &[PathBuf], out: &Path, out_is_dir: bool) -> Result<()> {
     let out_abs = canonicalize_lenient(out).map_err(|e| Error::io(out, e))?;
+    // The identities of the output and of every existing folder above it.
+    let out_ids: Vec<FileId> =
+        out_abs.ancestors().filter_map(|a| fs::metadata(a).ok()).map(|m| file_id(&m)).collect();
+    let out_id = fs::metadata(&out_abs).ok().map(|m| file_id(&m));
     for input in inputs {
         // An input that cannot be resolved is reported by the walk.
         let Ok(in_abs) = input.canonicalize() else { continue };
-        if out_abs == in_abs {
+        let Ok(in_meta) = fs::metadata(&in_abs) else { continue };
+        let in_id = file_id(&in_meta);
+        if out_abs == in_abs || out_id == Some(in_id) {
             return Err(Error::Usage(format!(
                 "output {} is the input {}; refusing to overwrite an input",
-                out.display(),
-                input.display()
+                escaped(out),
+                escaped(input)
             )));
         }
-        if in_abs.is_dir() && out_abs.starts_with(&in_abs) {
+        if in_meta.is_dir() && (out_abs.starts_with(&in_abs) || out_ids.contains(&in_id)) {
             return Err(Error::Usage(format!(
                 "output {} is inside the input folder {}; choose an output outside it",
-                out.display(),
-                input.display()
+                escaped(out),
+                escaped(input)
             )));
         }
-        if out_is_dir && in_abs.starts_with(&out_abs) {
+        let in_ids = || in_abs.ancestors().filter_map(|a| fs::metadata(a).ok());
+        let inside_out = out_id.is_some_and(|o| in_ids().any(|m| file_id(&m) == o));
+        if out_is_dir && (in_abs.starts_with(&out_abs) || inside_out) {
             return Err(Error::Usage(format!(
                 "input {} is inside the output folder {}; choose an output outside it",
-                input.display(),
-                out.display()
+                escaped(input),
+                escaped(out)
             )));
         }
     }
     Ok(())
+}
+
+/// Refuses a report file (`--report`) that would destroy an input or an
+/// output: one that is an input (by name or by device and inode, standard
+/// input and output included), lies inside an input folder, is the
+/// output, or lies inside the output folder. `walked` holds the
+/// identities of the files and folders the walk found, when there was one.
+pub fn check_report(
+    report: &Path,
+    inputs: &[PathBuf],
+    out: Option<&Path>,
+    walked: Option<(&HashSet<FileId>, &HashSet<FileId>)>,
+) -> Result<()> {
+    let refuse = |what: String| {
+        Err(Error::Usage(format!(
+            "report {} {what}; refusing to overwrite it (put the report elsewhere)",
+            escaped(report)
+        )))
+    };
+    let abs = canonicalize_lenient(report).map_err(|e| Error::io(report, e))?;
+    let id = fs::metadata(&abs).ok().map(|m| file_id(&m));
+    let above: Vec<FileId> =
+        abs.ancestors().skip(1).filter_map(|a| fs::metadata(a).ok()).map(|m| file_id(&m)).collect();
+    for input in inputs.iter().filter(|p| p.as_os_str() != "-") {
+        let Ok(in_abs) = input.canonicalize() else { continue };
+        let Ok(meta) = fs::metadata(&in_abs) else { continue };
+        if abs == in_abs || id == Some(file_id(&meta)) {
+            return refuse(format!("is the input {}", escaped(input)));
+        }
+        if meta.is_dir() && (abs.starts_with(&in_abs) || above.contains(&file_id(&meta))) {
+            return refuse(format!("is inside the input folder {}", escaped(input)));
+        }
+    }
+    if let Some((files, dirs)) = walked {
+        if id.is_some_and(|id| files.contains(&id)) {
+            return refuse("is one of the input files".into());
+        }
+        if above.iter().any(|a| dirs.contains(a)) {
+            return refuse("is inside one of the input folders".into());
+        }
+    }
+    // Standard input and output, when they are files.
+    for (fd, what) in [(0, "standard input"), (1, "standard output")] {
+        let f = standard_fd(fd);
+        if let (Some(id), Ok(st)) = (id, rustix::fs::fstat(f))
+            && (st.st_mode & 0o170000) == 0o100000
+        {
+            #[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
+            if (st.st_dev as u64, st.st_ino as u64) == id {
+                return refuse(format!("is {what}"));
+            }
+        }
+    }
+    if let Some(out) = out {
+        let out_abs = canonicalize_lenient(out).map_err(|e| Error::io(out, e))?;
+        let out_id = fs::metadata(&out_abs).ok().map(|m| file_id(&m));
+        if abs == out_abs || (id.is_some() && id == out_id) {
+            return refuse("is the output".into());
+        }
+        if abs.starts_with(&out_abs) || out_id.is_some_and(|o| above.contains(&o)) {
+            return refuse("is inside the output folder".into());
+        }
+    }
+    Ok(())
+}
+
+/// A borrowed handle on one of the standard descriptors.
+fn standard_fd(fd: i32) -> std::os::fd::BorrowedFd<'static> {
+    // SAFETY: 0 and 1 stay open for the life of the process (the standard
+    // streams); only `fstat` is called on them.
+    unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) }
 }
 
 /// One journal line: what an output was made from.
@@ -229,15 +632,15 @@ pub struct JournalEntry {
     pub mtime_ns: u128,
     /// Fingerprint of the options that shape the output.
     pub options: u64,
-    /// Size of the output written.
-    pub out_size: u64,
+    /// The output file written, as it was just after its rename.
+    pub out: OutputStamp,
 }
 
 impl JournalEntry {
     /// The entry for an input with metadata `meta`, written with options
-    /// `options` into an output of `out_size` bytes.
-    pub fn new(meta: &fs::Metadata, options: u64, out_size: u64) -> JournalEntry {
-        JournalEntry { size: meta.len(), mtime_ns: mtime_ns(meta), options, out_size }
+    /// `options` into the output stamped `out`.
+    pub fn new(meta: &fs::Metadata, options: u64, out: OutputStamp) -> JournalEntry {
+        JournalEntry { size: meta.len(), mtime_ns: mtime_ns(meta), options, out }
     }
 
     /// Appends this entry's journal line for `rel` (with its line feed) to
@@ -274,9 +677,20 @@ impl Journal {
     /// (`--force` consults none, and the journal of a folder redone many
     /// times holds a line per output per run).
     pub fn open_with(out: &Path, write: bool, read: bool) -> Result<Journal> {
-        let path = out.join(JOURNAL_NAME);
+        if !write && !out.is_dir() {
+            return Ok(Journal { path: out.join(JOURNAL_NAME), ..Journal::default() });
+        }
+        Journal::open_in(&OutDir::open(out, HashSet::new(), write)?, write, read)
+    }
+
+    /// [`Journal::open_with`] in an opened output folder: the journal is
+    /// opened relative to it, never through a link, and must be a regular
+    /// file (a link, FIFO or device there is refused: usage error).
+    pub fn open_in(out: &OutDir, write: bool, read: bool) -> Result<Journal> {
+        let path = out.root().join(JOURNAL_NAME);
+        let refuse = |e: io::Error| Error::Usage(format!("journal {}: {e}", escaped(&path)));
         let mut done = HashMap::new();
-        if let Some(f) = read.then(|| File::open(&path).ok()).flatten() {
+        if read && let Some(f) = out.open_own(JOURNAL_NAME, OFlags::RDONLY).map_err(refuse)? {
             for line in BufReader::new(f).split(b'\n').map_while(|l| l.ok()) {
                 if let Some((rel, entry)) = parse_line(&line) {
                     done.insert(rel, entry);
@@ -284,14 +698,8 @@ impl Journal {
             }
         }
         let file = if write {
-            fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-            Some(
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&path)
-                    .map_err(|e| Error::io(&path, e))?,
-            )
+            let flags = OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE;
+            out.open_own(JOURNAL_NAME, flags).map_err(refuse)?
         } else {
             None
         };
@@ -314,10 +722,12 @@ impl Journal {
         target: &Path,
     ) -> bool {
         let Some(e) = self.done.get(rel) else { return false };
+        // `lstat`: a link put at the target is not the file written.
         e.size == size
             && e.mtime_ns == mtime_ns
             && e.options == options
-            && fs::metadata(target).is_ok_and(|m| m.is_file() && m.len() == e.out_size)
+            && fs::symlink_metadata(target)
+                .is_ok_and(|m| m.is_file() && OutputStamp::of(&m) == e.out)
     }
 
     /// Appends a line saying `rel` was written (it counts from the next
@@ -365,10 +775,12 @@ fn write_line(rel: &Path, e: &JournalEntry, out: &mut Vec<u8>) {
             out.push(b'"');
         }
     }
+    let o = &e.out;
     let _ = write!(
         out,
-        ",\"size\":{},\"mtime_ns\":\"{}\",\"options\":\"{:016x}\",\"out_size\":{}}}",
-        e.size, e.mtime_ns, e.options, e.out_size
+        ",\"size\":{},\"mtime_ns\":\"{}\",\"options\":\"{:016x}\",\"out_size\":{},\
+         \"out_dev\":{},\"out_ino\":{},\"out_mtime_ns\":\"{}\",\"out_ctime_ns\":\"{}\"}}",
+        e.size, e.mtime_ns, e.options, o.size, o.id.0, o.id.1, o.mtime_ns, o.ctime_ns
     );
 }
 
@@ -383,7 +795,14 @@ fn parse_line(line: &[u8]) -> Option<(PathBuf, JournalEntry)> {
         size: v.get("size")?.as_u64()?,
         mtime_ns: v.get("mtime_ns")?.as_str()?.parse().ok()?,
         options: u64::from_str_radix(v.get("options")?.as_str()?, 16).ok()?,
-        out_size: v.get("out_size")?.as_u64()?,
+        // A line without the output's stamp (an older zhclean) proves
+        // nothing: it is ignored and the output redone.
+        out: OutputStamp {
+            id: (v.get("out_dev")?.as_u64()?, v.get("out_ino")?.as_u64()?),
+            size: v.get("out_size")?.as_u64()?,
+            mtime_ns: v.get("out_mtime_ns")?.as_str()?.parse().ok()?,
+            ctime_ns: v.get("out_ctime_ns")?.as_str()?.parse().ok()?,
+        },
     };
     Some((rel, entry))
 }
@@ -434,6 +853,7 @@ pub fn is_own_file(name: &OsStr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::OpenOptions;
 
     #[test]
     fn atomic_write_leaves_no_temporary_on_error() {
@@ -547,7 +967,8 @@ mod tests {
         let meta = fs::metadata(&input).unwrap();
         let out = dir.path().join("out");
         let j = Journal::open(&out, true).unwrap();
-        j.record(Path::new("a.txt"), &JournalEntry::new(&meta, 7, 2)).unwrap();
+        let stamp = OutputStamp::of(&fs::metadata(&target).unwrap());
+        j.record(Path::new("a.txt"), &JournalEntry::new(&meta, 7, stamp)).unwrap();
         drop(j);
         let mut f = OpenOptions::new().append(true).open(out.join(JOURNAL_NAME)).unwrap();
         f.write_all(b"{\"path\":\"b.t").unwrap();
@@ -562,7 +983,8 @@ mod tests {
 
     #[test]
     fn journal_lines_are_the_json_objects() {
-        let e = JournalEntry { size: 1, mtime_ns: 1 << 100, options: 0xab, out_size: 4 };
+        let out = OutputStamp { id: (3, 1 << 40), size: 4, mtime_ns: -5, ctime_ns: 1 << 70 };
+        let e = JournalEntry { size: 1, mtime_ns: 1 << 100, options: 0xab, out };
         let line = format_line(Path::new("d/\"q\"\\头.txt"), &e);
         let v: Value = serde_json::from_str(&line).unwrap();
         assert_eq!(v["path"], "d/\"q\"\\头.txt");
@@ -576,7 +998,7 @@ mod tests {
     fn journal_keeps_non_utf8_names() {
         use std::os::unix::ffi::OsStrExt;
         let rel = Path::new(OsStr::from_bytes(b"d/\xffname.txt"));
-        let e = JournalEntry { size: 1, mtime_ns: 2, options: 3, out_size: 4 };
+        let e = JournalEntry { size: 1, mtime_ns: 2, options: 3, out: OutputStamp::default() };
         let line = format_line(rel, &e);
         assert!(line.contains("path_hex"));
         assert_eq!(parse_line(line.as_bytes()), Some((rel.to_path_buf(), e)));

@@ -1,5 +1,6 @@
 //! The one integration test binary: modules per feature.
 
+mod attacks;
 mod cli;
 mod driver;
 mod normalize;

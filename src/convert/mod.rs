@@ -31,7 +31,6 @@ mod simd;
 pub(crate) mod spec;
 
 use std::borrow::Cow;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -170,7 +169,7 @@ impl Converter {
         }
         let mut user = Vec::new();
         for path in &spec.user_dicts {
-            let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+            let bytes = spec::read_dict_file(path, false)?;
             user.push(FlatDict::from_entries(spec::parse_text_dict(&bytes, path)?));
         }
         let (config, dir) = match builtin.filter(|_| !as_path.is_file()) {
@@ -184,10 +183,12 @@ impl Converter {
                 (spec::parse_config(src, Path::new(name))?, None)
             }
             None => {
-                let src = fs::read_to_string(as_path).map_err(|e| match e.kind() {
-                    std::io::ErrorKind::NotFound => unknown_config(&spec.config),
-                    _ => Error::io(as_path, e),
-                })?;
+                if !as_path.exists() {
+                    return Err(unknown_config(&spec.config));
+                }
+                let bytes = spec::read_dict_file(as_path, true)?;
+                let src = String::from_utf8(bytes)
+                    .map_err(|_| Error::config(as_path, "not UTF-8 text".to_string()))?;
                 let dir = as_path.parent().map(Path::to_path_buf);
                 (spec::parse_config(&src, as_path)?, dir)
             }
@@ -475,12 +476,7 @@ fn load_dict_file(file: &str, dir: Option<&Path>) -> Result<Vec<spec::Entry>, sp
     candidates.push(PathBuf::from(file));
     for path in &candidates {
         if path.is_file() {
-            let bytes = fs::read(path).map_err(|e| spec::SpecError {
-                path: path.clone(),
-                line: 0,
-                message: e.to_string(),
-                is_config: false,
-            })?;
+            let bytes = spec::read_dict_file(path, false)?;
             return spec::parse_text_dict(&bytes, path);
         }
     }
@@ -498,6 +494,7 @@ fn load_dict_file(file: &str, dir: Option<&Path>) -> Result<Vec<spec::Entry>, sp
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     /// Every built-in stage gives the same text and count with the AVX2
     /// loop (where the processor has it), the portable one and the walk

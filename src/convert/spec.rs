@@ -59,6 +59,43 @@ fn config_error(path: &Path, message: impl Into<String>) -> SpecError {
     SpecError { path: path.to_path_buf(), line: 0, message: message.into(), is_config: true }
 }
 
+/// The largest dictionary or config file read: 256 MiB, over ten times
+/// the largest OpenCC dictionary (`STPhrases.txt`, under 1 MiB) plus room
+/// for big user dictionaries. A larger file is refused rather than read
+/// into memory whole.
+pub const MAX_DICT_FILE: u64 = 256 << 20;
+
+/// Reads a dictionary or config file named by the user or a config.
+///
+/// Only a regular file is read (a FIFO, a device such as `/dev/zero` or
+/// standard input would block or never end), checked on the opened file,
+/// so a name swapped after a check cannot slip a device in; and at most
+/// [`MAX_DICT_FILE`] bytes are read. Both refusals are usage errors of the
+/// dictionary (`is_config` as given).
+pub fn read_dict_file(path: &Path, is_config: bool) -> Result<Vec<u8>, SpecError> {
+    use std::io::Read;
+    let refuse =
+        |message: String| SpecError { path: path.to_path_buf(), line: 0, message, is_config };
+    let file = std::fs::File::open(path).map_err(|e| refuse(e.to_string()))?;
+    let meta = file.metadata().map_err(|e| refuse(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(refuse("not a regular file; a dictionary must be one".into()));
+    }
+    if meta.len() > MAX_DICT_FILE {
+        return Err(refuse(format!(
+            "{} bytes, over the limit of {MAX_DICT_FILE} for a dictionary or config",
+            meta.len()
+        )));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // One byte over the limit tells a file that grew past it since the stat.
+    file.take(MAX_DICT_FILE + 1).read_to_end(&mut bytes).map_err(|e| refuse(e.to_string()))?;
+    if bytes.len() as u64 > MAX_DICT_FILE {
+        return Err(refuse(format!("over the limit of {MAX_DICT_FILE} bytes for a dictionary")));
+    }
+    Ok(bytes)
+}
+
 /// One dictionary entry: a key and the first of its values.
 pub type Entry = (String, String);
 

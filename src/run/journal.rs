@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::RunOptions;
 use crate::config::Config;
 use crate::walk::Entry;
-use crate::write::{self, JournalEntry};
+use crate::write::{self, JournalEntry, OutputStamp};
 
 /// A fingerprint of everything that shapes an output: the version, the
 /// text settings, the output naming, and the dictionary files named (by
@@ -35,11 +35,11 @@ pub(super) fn fingerprint(opts: &RunOptions, config: &Config) -> u64 {
     write::fnv1a(&refs)
 }
 
-/// The journal entry of `e`, written with `out_size` bytes under options
-/// `fingerprint`. The size and time are the walk's: taken before the file
-/// was read, so a file changed since is redone by the next run.
-pub(super) fn entry(e: &Entry, fingerprint: u64, out_size: u64) -> JournalEntry {
-    JournalEntry { size: e.size, mtime_ns: e.mtime_ns, options: fingerprint, out_size }
+/// The journal entry of `e`, written under options `fingerprint` into the
+/// output stamped `out`. The size and time are the walk's: taken before
+/// the file was read, so a file changed since is redone by the next run.
+pub(super) fn entry(e: &Entry, fingerprint: u64, out: OutputStamp) -> JournalEntry {
+    JournalEntry { size: e.size, mtime_ns: e.mtime_ns, options: fingerprint, out }
 }
 
 #[cfg(test)]

@@ -274,6 +274,9 @@ impl Ctx<'_> {
             ));
         }
         let output = o.output.as_deref().filter(|p| !is_dash(p));
+        if let Some(report) = &o.report {
+            crate::write::check_report(report, &o.inputs, output, None)?;
+        }
         if stdin {
             return self.run_stream(None, output);
         }

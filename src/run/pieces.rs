@@ -13,6 +13,24 @@ use crate::decode::{DecodeInfo, StreamDecoder};
 use crate::pipeline::Pipeline;
 use crate::rules::Changes;
 
+/// The most text held at once: 64 MiB. A document is cut into pieces only
+/// where the pipeline allows (after a line end; never inside markup that
+/// is handled), since a cut elsewhere could change what the rules and the
+/// conversion do there. So a line is held whole, and so is a document
+/// whose markup is handled; one longer than this (a gigabyte with no line
+/// feed) fails with an error naming the bound, after about this much was
+/// read, and nothing is written for it. Memory then stays a small multiple
+/// of the bound, and time linear in it.
+pub(crate) const MAX_WHOLE: usize = 64 << 20;
+
+fn too_long(what: &str) -> io::Error {
+    io::Error::other(format!(
+        "{what} longer than {} MiB, the most zhclean holds at once; not processed (split the \
+         line or the file)",
+        MAX_WHOLE >> 20
+    ))
+}
+
 /// One piece of decoded text: whole lines, cut at a
 /// [`Pipeline::split_point`].
 pub(super) struct Piece {
@@ -86,9 +104,13 @@ impl<R: Read> Decoded<R> {
         Ok(())
     }
 
-    /// Everything that is left, decoded, as one piece.
+    /// Everything that is left, decoded, as one piece: at most
+    /// [`MAX_WHOLE`] bytes of text, else an error naming the bound.
     pub fn rest(&mut self) -> io::Result<Piece> {
-        self.fill(usize::MAX)?;
+        self.fill(MAX_WHOLE + 1)?;
+        if self.text.len() > MAX_WHOLE {
+            return Err(too_long("text that must be processed whole (markup, or a line)"));
+        }
         let text = std::mem::take(&mut self.text);
         let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
         Ok(Piece { text, raw: std::mem::take(&mut self.unreported), lines })
@@ -107,7 +129,12 @@ impl<R: Read> Decoded<R> {
             let cut = if self.eof && self.text.len() <= want {
                 Some(self.text.len())
             } else {
-                pipeline.split_point(&self.text, want.min(self.text.len()))
+                // Every split point follows a line feed: with none in the
+                // window the (costlier) search is skipped, so a long line
+                // costs linear time up to the bound.
+                let window = &self.text.as_bytes()[..want.min(self.text.len())];
+                memchr::memchr(b'\n', window)
+                    .and_then(|_| pipeline.split_point(&self.text, window.len()))
             };
             match cut {
                 Some(cut) if cut > 0 => {
@@ -118,6 +145,7 @@ impl<R: Read> Decoded<R> {
                     let raw = std::mem::take(&mut self.unreported);
                     return Ok(Some(Piece { text, raw, lines }));
                 }
+                _ if !self.eof && want >= MAX_WHOLE => return Err(too_long("a line")),
                 _ if !self.eof => want += self.block,
                 _ => return self.rest().map(Some),
             }

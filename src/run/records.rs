@@ -1,7 +1,7 @@
 //! JSON Lines (`--jsonl`): a batch of lines at a time, cleaned in
 //! parallel by [`crate::record`], one line out per line in, in order.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -33,15 +33,18 @@ impl Ctx<'_> {
         let mut script_sample = String::new();
         loop {
             let mut line = Vec::new();
-            let n = reader.read_until(b'\n', &mut line).map_err(|e| Error::io(path, e))?;
-            if n > 0 {
+            let (n, whole) = record::read_record(&mut reader, &mut line, record::MAX_RECORD)
+                .map_err(|e| Error::io(path, e))?;
+            if n > 0 && whole {
                 batch_bytes += n;
-                batch.push(line);
+                batch.push(std::mem::take(&mut line));
             }
-            // Process when the batch is big, at the end, or when no more
-            // input is waiting, so that a caller that feeds one line and
-            // waits for its answer is not kept waiting.
-            if batch.is_empty() || (n > 0 && batch_bytes < block && !reader.buffer().is_empty()) {
+            // Process when the batch is big, at the end, before a line too
+            // long to hold, or when no more input is waiting, so that a
+            // caller that feeds one line and waits for its answer is not
+            // kept waiting.
+            let hold = n > 0 && batch_bytes < block && !reader.buffer().is_empty();
+            if whole && (batch.is_empty() || hold) {
                 if n == 0 {
                     break;
                 }
@@ -87,6 +90,23 @@ impl Ctx<'_> {
             (out.on_bytes)(batch_bytes as u64);
             batch.clear();
             batch_bytes = 0;
+            if !whole {
+                // Too long to clean: copied through as it is, in order.
+                line_no += 1;
+                out.write(&line)?;
+                let rest = record::copy_rest_of_line(&mut reader, out.w)
+                    .map_err(|e| Error::io(path, e))?;
+                let len = line.len() as u64 + rest;
+                report.bytes_in += len;
+                report.bytes_out += len;
+                report.bad_records += 1;
+                (out.on_bytes)(len);
+                let message = format!(
+                    "a record of {len} bytes, over the {} MiB that are cleaned",
+                    record::MAX_RECORD >> 20
+                );
+                note(Note::BadRecord { line: line_no, message });
+            }
             out.flush()?;
             if n == 0 {
                 break;

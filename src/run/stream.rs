@@ -22,6 +22,11 @@ impl Ctx<'_> {
         if let (Some(i), Some(out)) = (input, output) {
             write::check_output(&[i.to_path_buf()], out, false)?;
         }
+        // Temporaries of a killed run beside the output file.
+        if let Some(out) = output.filter(|_| !o.dry_run) {
+            let dir = out.parent().filter(|p| !p.as_os_str().is_empty());
+            write::sweep_temporaries_in(dir.unwrap_or(Path::new(".")));
+        }
         let name = input.unwrap_or(Path::new("-"));
         let mut report = FileReport::new(name);
         let size = input.and_then(|p| fs::metadata(p).ok()).map(|m| m.len());

@@ -17,7 +17,7 @@ use super::{Ctx, Event, Fail, Shape, Status, journal};
 use crate::error::{Error, Result};
 use crate::report::{FileReport, SkipReason, Summary};
 use crate::walk::{self, Entry, EntryKind};
-use crate::write::{self, Journal, JournalEntry};
+use crate::write::{self, Journal, JournalEntry, OutDir};
 
 /// The result of one file, sent to the bookkeeping thread.
 struct Done {
@@ -39,12 +39,12 @@ impl Ctx<'_> {
         let shape = if single_file { Shape::File } else { Shape::Tree };
         // Absolute once, so that no per-file call resolves it again.
         let out = &std::path::absolute(out).map_err(|e| Error::io(out, e))?;
-        let (entries, walk_errors) = walk::collect(&o.inputs, o.follow);
-        let mut status = Status::Success;
-        for e in &walk_errors {
-            self.observer.event(Event::Error { error: e });
-            status = Status::Failure;
+        let walked = walk::collect_tree(&o.inputs, o.follow);
+        if let Some(report) = &o.report {
+            write::check_report(report, &o.inputs, Some(out), Some((&walked.files, &walked.dirs)))?;
         }
+        let walk::Walk { entries, errors: walk_errors, dirs: input_dirs, .. } = walked;
+        let mut status = Status::Success;
         let targets: Vec<(PathBuf, PathBuf)> = entries
             .iter()
             .map(|e| {
@@ -65,23 +65,41 @@ impl Ctx<'_> {
             if e.kind == EntryKind::File && !seen.insert(t) {
                 return Err(Error::Usage(format!(
                     "two inputs would be written to {} (the second is {}); give them separate runs",
-                    t.display(),
-                    e.path.display()
+                    crate::error::escaped(t),
+                    crate::error::escaped(&e.path)
                 )));
             }
         }
-        let journal = if single_file || o.dry_run {
-            Journal::default()
+        // Outputs are written only through the opened output folder (the
+        // folder of the output file, for one file), never into an input
+        // folder (compared by device and inode).
+        let out_root = if single_file { out.parent().unwrap_or(out) } else { out.as_path() };
+        let out_dir = if o.dry_run {
+            if out_root.is_dir() {
+                OutDir::open(out_root, input_dirs, false)?;
+            }
+            None
         } else {
-            write::sweep_temporaries(out);
-            Journal::open_with(out, true, !o.force)?
+            Some(OutDir::open(out_root, input_dirs, true)?)
+        };
+        let journal = match &out_dir {
+            Some(d) if !single_file => {
+                write::sweep_temporaries(out);
+                Journal::open_in(d, true, !o.force)?
+            }
+            Some(_) => {
+                write::sweep_temporaries_in(out_root);
+                Journal::default()
+            }
+            None => Journal::default(),
         };
         let mut report_file = match &o.report {
             Some(p) => Some(io::BufWriter::new(File::create(p).map_err(|e| Error::io(p, e))?)),
             None => None,
         };
         let total: u64 = entries.iter().map(|e| e.size).sum();
-        self.observer.event(Event::Started { files: entries.len() as u64, bytes: Some(total) });
+        let files = (entries.len() + walk_errors.len()) as u64;
+        self.observer.event(Event::Started { files, bytes: Some(total) });
         let bytes_done = AtomicU64::new(0);
         // Bounded so that memory stays bounded if the receiver falls behind;
         // sized to the run (the channel allocates its slots up front, and
@@ -166,9 +184,22 @@ impl Ctx<'_> {
                 }
                 (summary, status)
             });
+            // Walk errors go into the report and the summary like any
+            // failed file.
+            for err in walk_errors {
+                let path = match &err {
+                    Error::Io { path, .. } => path.clone(),
+                    _ => PathBuf::from("-"),
+                };
+                let report = FileReport { error: Some(err.to_string()), ..FileReport::new(path) };
+                let _ =
+                    tx.send(Done { report, notes: Vec::new(), journal: None, interrupted: false });
+            }
             // The workers, on the pool this function runs on.
+            let out_dir = out_dir.as_ref();
             entries.par_iter().zip(&targets).for_each_with(tx, |tx, (e, (text, copy))| {
-                let done = self.process_entry(e, text, copy, journal, single_file, bytes_done);
+                let done =
+                    self.process_entry(e, text, copy, out_dir, journal, single_file, bytes_done);
                 let _ = tx.send(done);
             });
             receiver.join().expect("the bookkeeping thread does not panic")
@@ -185,11 +216,13 @@ impl Ctx<'_> {
     /// Processes one file of a tree. Its journal entry, if any, is only
     /// made once the output has been renamed into place; the bookkeeping
     /// thread writes the entries of a burst of files in one write.
+    #[allow(clippy::too_many_arguments)]
     fn process_entry(
         &self,
         e: &Entry,
         text_target: &Path,
         copy_target: &Path,
+        out_dir: Option<&OutDir>,
         journal: &Journal,
         single_file: bool,
         bytes_done: &AtomicU64,
@@ -238,15 +271,28 @@ impl Ctx<'_> {
             let report = &mut done.report;
             let mut go = |w: &mut dyn Write| {
                 let out = Output { path: text_target, w, on_bytes: &mut on_bytes };
-                self.process(&mut input, &e.path, out, report, &mut note)
+                self.process(&mut input, &e.path, out, report, &mut note)?;
+                // A file cut short while it was read (the walk saw more) is
+                // not written as if whole.
+                if report.bytes_in < e.size {
+                    let why = format!(
+                        "shrank from {} to {} bytes while being read; not written",
+                        e.size, report.bytes_in
+                    );
+                    return Err(Fail::Error(Error::io(&e.path, io::Error::other(why))));
+                }
+                Ok(())
             };
-            if o.dry_run { go(&mut io::sink()) } else { write::write_atomic(text_target, go) }
+            match out_dir {
+                Some(d) if !o.dry_run => d.write_atomic(text_target, go).map(|((), s)| Some(s)),
+                _ => go(&mut io::sink()).map(|()| None),
+            }
         };
         done.notes = notes;
         match result {
-            Ok(()) => {
-                if !o.dry_run {
-                    let entry = journal::entry(e, self.fingerprint, done.report.bytes_out);
+            Ok(stamp) => {
+                if let Some(stamp) = stamp {
+                    let entry = journal::entry(e, self.fingerprint, stamp);
                     done.journal = Some((e.rel.clone(), entry));
                 }
                 done
@@ -260,16 +306,16 @@ impl Ctx<'_> {
                 let mut copied = false;
                 if o.copy_other {
                     copied = true;
-                    if !o.dry_run {
-                        let copy = write::write_atomic(copy_target, |w| {
+                    if let Some(d) = out_dir.filter(|_| !o.dry_run) {
+                        let copy = d.write_atomic(copy_target, |w| {
                             let mut f =
                                 File::open(&e.path).map_err(|err| Error::io(&e.path, err))?;
                             io::copy(&mut f, w).map_err(|err| Error::io(copy_target, err))
                         });
                         match copy {
-                            Ok(n) => {
+                            Ok((n, stamp)) => {
                                 done.report.bytes_out = n;
-                                let entry = journal::entry(e, self.fingerprint, n);
+                                let entry = journal::entry(e, self.fingerprint, stamp);
                                 done.journal = Some((e.rel.clone(), entry));
                             }
                             Err(err) => return failed(done, err),
