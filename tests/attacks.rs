@@ -483,3 +483,24 @@ fn overlong_lines_and_records_are_bounded() {
     assert_eq!(lines[1], &jsonl[first.len()..jsonl.len() - "\n{\"text\":\"发展\"}".len()]);
     assert_eq!(lines[2], "{\"text\":\"發展\"}".as_bytes());
 }
+
+/// Row 16: in tree shape the explanations of a file with many changes are
+/// sent ahead in chunks (not held until the file ends): every one arrives,
+/// in order, before the file's result.
+#[test]
+fn many_explanations_in_a_tree_arrive_in_order() {
+    let env = Env::new();
+    let body: String = (0..5000).map(|i| format!("第{i}行,头发\n")).collect();
+    env.write("in/a.txt", &body);
+    env.write("in/b.txt", "头发,发展\n");
+    let o = env.cmd().args(["in", "-o", "out", "--explain", "-j2"]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    let lines: Vec<usize> = err
+        .lines()
+        .filter(|l| l.contains("a.txt:") && l.contains("cjk-punct"))
+        .map(|l| l.split(':').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(lines, (1..=5000).collect::<Vec<_>>());
+    assert_eq!(err.lines().filter(|l| l.contains("b.txt:1:")).count(), 1, "{err}");
+}
