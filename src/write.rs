@@ -956,6 +956,53 @@ mod tests {
         check_output(&inputs, dir.path(), false).unwrap();
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn out_dir_writes_only_into_real_folders_below_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("out");
+        fs::create_dir_all(dir.path().join("victim")).unwrap();
+        let out = OutDir::open(&root, HashSet::new(), true).unwrap();
+        std::os::unix::fs::symlink("../victim", root.join("sub")).unwrap();
+        let write = |target: &Path| -> Result<((), OutputStamp)> {
+            out.write_atomic(target, |w| w.write_all(b"x").map_err(|e| Error::io("x", e)))
+        };
+        let e = write(&root.join("sub/a.txt")).unwrap_err();
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+        assert_eq!(fs::read_dir(dir.path().join("victim")).unwrap().count(), 0);
+        assert!(write(&dir.path().join("elsewhere.txt")).unwrap_err().is_usage());
+        assert!(write(&root.join("d/../../x.txt")).unwrap_err().is_usage());
+        let ((), stamp) = write(&root.join("new/deeper/a.txt")).unwrap();
+        let meta = fs::symlink_metadata(root.join("new/deeper/a.txt")).unwrap();
+        assert_eq!(stamp, OutputStamp::of(&meta));
+        // A folder that is an input (here: OUT's own subfolder declared so).
+        let sub_id = file_id(&fs::metadata(root.join("new")).unwrap());
+        let guarded = OutDir::open(&root, HashSet::from([sub_id]), false).unwrap();
+        let r: Result<((), OutputStamp)> = guarded.write_atomic(&root.join("new/b.txt"), |w| {
+            w.write_all(b"x").map_err(|e| Error::io("x", e))
+        });
+        assert!(r.unwrap_err().to_string().contains("input folders"));
+        assert!(
+            OutDir::open(&root.join("new/deeper"), HashSet::from([sub_id]), false)
+                .unwrap_err()
+                .is_usage()
+        );
+    }
+
+    #[test]
+    fn only_temporaries_of_dead_processes_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mine = format!("{TEMP_PREFIX}{}.7", std::process::id());
+        for name in [".zhclean-tmp.2147483646.1", mine.as_str(), ".zhclean-tmp.x.1", "keep.txt"] {
+            fs::write(dir.path().join(name), "x").unwrap();
+        }
+        assert_eq!(sweep_temporaries_in(dir.path()), 1);
+        assert!(!dir.path().join(".zhclean-tmp.2147483646.1").exists());
+        assert!(dir.path().join(&mine).exists() && dir.path().join(".zhclean-tmp.x.1").exists());
+        assert_eq!(temp_owner(OsStr::new(".zhclean-tmp.12.3")), Some(12));
+        assert!(process_alive(1) && !process_alive(2147483646));
+    }
+
     #[test]
     fn journal_round_trips_and_ignores_torn_lines() {
         let dir = tempfile::tempdir().unwrap();

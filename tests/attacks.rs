@@ -504,3 +504,33 @@ fn many_explanations_in_a_tree_arrive_in_order() {
     assert_eq!(lines, (1..=5000).collect::<Vec<_>>());
     assert_eq!(err.lines().filter(|l| l.contains("b.txt:1:")).count(), 1, "{err}");
 }
+
+/// Row 4 as filed: 5,000 files done plain, a `--convert s2t` run killed
+/// (SIGKILL) 0.3 s in, then a plain run again: every output must be the
+/// plain one. Slow (three runs over 5,000 files): `scripts/attacks-slow.sh`.
+#[test]
+#[ignore]
+fn resume_after_a_killed_run_with_other_options() {
+    let env = Env::new();
+    for i in 0..5000 {
+        env.write(format!("in/d{}/f{i:04}.txt", i % 50), format!("第{i}行，头发与发展。\n"));
+    }
+    env.cmd().args(["in", "-o", "plain", "-q"]).assert().success();
+    let expected = env.tree("plain");
+    env.cmd().args(["in", "-o", "out", "-q"]).assert().success();
+    let mut child = Command::new(bin())
+        .current_dir(env.path(""))
+        .args(["in", "-o", "out", "--convert", "s2t", "-q", "--progress=never"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = child.kill();
+    let _ = child.wait();
+    let changed = env.tree("out").iter().filter(|(rel, bytes)| expected[*rel] != **bytes).count();
+    eprintln!("{changed} outputs of the killed run were in place");
+    env.cmd().args(["in", "-o", "out", "-q"]).assert().success();
+    let got = env.tree("out");
+    let wrong: Vec<_> = got.iter().filter(|(rel, bytes)| expected[*rel] != **bytes).collect();
+    assert!(wrong.is_empty(), "{} outputs stayed converted", wrong.len());
+    assert!(temporaries(&env.path("out")).is_empty());
+}
