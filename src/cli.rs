@@ -200,7 +200,9 @@ pub struct Args {
         long_help = "Write a JSON Lines report to FILE: one object per input file with path, \
                      encoding, confidence, script (of the output), bytes_in, bytes_out, changes \
                      (rule name to count), replacement_chars, skipped (reason or null), error \
-                     (message or null) and convert (config name or null)."
+                     (message or null) and convert (config name or null). FILE may not be an input \
+                     (standard input and output included), lie inside an input folder, be the \
+                     output or lie inside the output folder (exit code 2)."
     )]
     pub report: Option<PathBuf>,
 
