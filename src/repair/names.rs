@@ -201,8 +201,9 @@ enum Verdict {
 /// What the rest of a document says about its names, for a part of it
 /// repaired apart (the document-level confirmations described in
 /// `docs/repair-rules.md`): whether some `?` in it is accepted on its own, and which pairs of
-/// Han characters it joins with a real `·`. Gathered by [`evidence`] from
-/// each part and merged; empty evidence leaves the part on its own.
+/// Han characters it joins with a real `·`. Gathered from each part by
+/// [`Repairer::scan_part`](super::Repairer::scan_part) and merged; empty
+/// evidence leaves the part on its own.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NameEvidence {
     any_dot: bool,
