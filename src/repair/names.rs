@@ -194,6 +194,12 @@ enum Verdict {
     Maybe,
     /// A space (lost-space).
     Space,
+    /// Refused only as a chain of alternatives (`A?B?`): `·` (when `dot`,
+    /// else [`Verdict::Maybe`]) if a real `·` joins the same parts
+    /// somewhere in the document, else left alone. Resolved in [`repair`]
+    /// with the whole document's evidence, so a part comes out as in the
+    /// whole.
+    Chained { dot: bool },
     /// Left alone.
     Keep,
 }
@@ -207,6 +213,9 @@ enum Verdict {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NameEvidence {
     any_dot: bool,
+    /// The parts around every `?` that is [`Verdict::Chained`] with
+    /// `dot`: such a `?` counts as accepted once `dotted` joins them.
+    pending: std::collections::HashSet<(String, String)>,
     /// `(left, right)` for every `left·right` in the document, `left` the
     /// last one or two characters before the dot, `right` the first one or
     /// two after it (all four combinations).
@@ -217,12 +226,19 @@ impl NameEvidence {
     /// Adds what another part of the document says.
     pub fn merge(&mut self, other: NameEvidence) {
         self.any_dot |= other.any_dot;
+        self.pending.extend(other.pending);
         self.dotted.extend(other.dotted);
     }
 
     /// Whether it says nothing.
     pub fn is_empty(&self) -> bool {
-        !self.any_dot && self.dotted.is_empty()
+        !self.any_dot && self.pending.is_empty() && self.dotted.is_empty()
+    }
+
+    /// Whether some `?` of the document is accepted on its own (directly,
+    /// or as a chain whose parts a real `·` joins elsewhere).
+    fn accepts_some(&self) -> bool {
+        self.any_dot || self.pending.iter().any(|(l, r)| self.joins(l, r))
     }
 
     fn joins(&self, left: &str, right: &str) -> bool {
@@ -269,7 +285,13 @@ pub(crate) fn evidence(text: &str, protected: &Protected, rules: NameRules) -> N
         return ev;
     }
     if memchr::memchr(b'?', text.as_bytes()).is_some() {
-        ev.any_dot = verdicts(text, protected, rules).iter().any(|&(_, v)| v == Verdict::Dot);
+        for (at, v) in verdicts(text, protected, rules) {
+            match v {
+                Verdict::Dot => ev.any_dot = true,
+                Verdict::Chained { dot: true } => ev.pending.extend(dot_key(text, at)),
+                _ => {}
+            }
+        }
     }
     for (at, _) in text.match_indices('·') {
         let before: Vec<char> = text[..at].chars().rev().take(2).collect();
@@ -298,8 +320,18 @@ pub(crate) fn repair(
     if found.is_empty() {
         return None;
     }
+    // A chain stands when no real `·` joins its parts in the document.
+    for (at, v) in &mut found {
+        if let Verdict::Chained { dot } = *v {
+            *v = match (dotted_elsewhere(text, *at, document), dot) {
+                (false, _) => Verdict::Keep,
+                (true, true) => Verdict::Dot,
+                (true, false) => Verdict::Maybe,
+            };
+        }
+    }
     // Confirm the doubtful ones from the document: a `?` accepted, or a real `·`.
-    let any_dot = document.any_dot || found.iter().any(|&(_, v)| v == Verdict::Dot);
+    let any_dot = document.accepts_some() || found.iter().any(|&(_, v)| v == Verdict::Dot);
     for (at, v) in &mut found {
         if *v == Verdict::Maybe {
             let confirmed = any_dot || dotted_elsewhere(text, *at, document);
@@ -406,7 +438,7 @@ fn name_verdict(text: &str, at: usize) -> Verdict {
     // minority names are written with characters the foreign-name table
     // does not know, so the shares are low; the gloss says it is a name.
     if !left.initial && !right.initial && ethnic_gloss(text, at) {
-        return if refused(text, at) { Verdict::Keep } else { Verdict::Dot };
+        return refused(text, at).apply(Verdict::Dot);
     }
     // A one-character first name (`本?阿里`, `让?米奥`) is rarely
     // name-typical: the left side may do without when the character before
@@ -422,10 +454,10 @@ fn name_verdict(text: &str, at: usize) -> Verdict {
     let v = shares_verdict(text, at, &left, &right);
     // The refusals cost more than the shares: asked only of a `?` the
     // shares would accept.
-    if v != Verdict::Keep && refused(text, at) {
-        return Verdict::Keep;
+    if v == Verdict::Keep {
+        return v;
     }
-    v
+    refused(text, at).apply(v)
 }
 
 /// The verdict of the transliteration shares and the confirmations, before
@@ -544,6 +576,13 @@ fn glossed(text: &str, at: usize) -> bool {
 /// appear joined by a real `·` elsewhere in the document (in `text`, or in
 /// the rest of the document as `document` says).
 fn dotted_elsewhere(text: &str, at: usize, document: &NameEvidence) -> bool {
+    dot_key(text, at)
+        .is_some_and(|(l, r)| text.contains(&format!("{l}·{r}")) || document.joins(&l, &r))
+}
+
+/// The Han characters a `·` would join at the `?` at `at`: at most two on
+/// each side; `None` when a side has none.
+fn dot_key(text: &str, at: usize) -> Option<(String, String)> {
     let l: String = {
         let mut v: Vec<char> =
             text[..at].chars().rev().take_while(|&c| is_han(c)).take(2).collect();
@@ -551,10 +590,7 @@ fn dotted_elsewhere(text: &str, at: usize, document: &NameEvidence) -> bool {
         v.into_iter().collect()
     };
     let r: String = text[at + 1..].chars().take_while(|&c| is_han(c)).take(2).collect();
-    if l.is_empty() || r.is_empty() {
-        return false;
-    }
-    text.contains(&format!("{l}·{r}")) || document.joins(&l, &r)
+    (!l.is_empty() && !r.is_empty()).then_some((l, r))
 }
 
 /// At most this many Han characters on each side are looked at by the
@@ -563,7 +599,7 @@ const REFUSAL_WINDOW: usize = 12;
 
 /// Whether what stands next to the `?` at `at` cannot be part of one
 /// person's name, whatever the shares say (see the module comment).
-fn refused(text: &str, at: usize) -> bool {
+fn refused(text: &str, at: usize) -> Refusal {
     // The Han characters before the `?` (nearest first) and after it.
     let left: Vec<char> =
         text[..at].chars().rev().take_while(|&c| is_han(c)).take(REFUSAL_WINDOW).collect();
@@ -581,21 +617,21 @@ fn refused(text: &str, at: usize) -> bool {
     if OPENERS.iter().any(|w| starts(w) || ends(w))
         || right.first().is_some_and(|&c| OPENER_CHARS.contains(c) && !t.is_translit(c))
     {
-        return true;
+        return Refusal::Yes;
     }
 
     // A grammatical particle next to the mark (`音箱的包?差多了`,
     // `成什么样?两百多`): transliterations never use these.
     if left.iter().take(2).chain(right.iter().take(2)).any(|&c| GRAMMAR.contains(c)) {
-        return true;
+        return Refusal::Yes;
     }
 
     // A people, group or language: `美国人?`, `?日本人?`, `?藏族`.
     if left.first().is_some_and(|&c| GROUP_ENDS.contains(c)) {
-        return true;
+        return Refusal::Yes;
     }
     if (2..=5).contains(&right.len()) && right.last().is_some_and(|&c| GROUP_ENDS.contains(c)) {
-        return true;
+        return Refusal::Yes;
     }
 
     // A place on both sides of the mark, each as a whole word: the
@@ -616,11 +652,35 @@ fn refused(text: &str, at: usize) -> bool {
         }
     }
     if place_before && place_after {
-        return true;
+        return Refusal::Yes;
     }
 
-    // Short parts chained by marks that end in a question mark.
-    question_chain(text, at) && !dotted_elsewhere(text, at)
+    // Short parts chained by marks that end in a question mark: refused
+    // unless the document joins the same parts with a real `·`.
+    if question_chain(text, at) { Refusal::Chain } else { Refusal::No }
+}
+
+/// What [`refused`] says of a `?`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refusal {
+    /// Nothing refuses it.
+    No,
+    /// It cannot be one name.
+    Yes,
+    /// It ends a chain of alternatives, which a real `·` joining the same
+    /// parts elsewhere in the document overrides.
+    Chain,
+}
+
+impl Refusal {
+    /// The verdict `v` (from the shares) after this refusal.
+    fn apply(self, v: Verdict) -> Verdict {
+        match (self, v) {
+            (Refusal::No, v) | (_, v @ (Verdict::Keep | Verdict::Space)) => v,
+            (Refusal::Yes, _) => Verdict::Keep,
+            (Refusal::Chain, v) => Verdict::Chained { dot: v == Verdict::Dot },
+        }
+    }
 }
 
 /// The longest part a chain of alternatives is followed through
