@@ -519,7 +519,10 @@ struct Candidate {
 }
 
 /// A UTF-8 decoder fed one byte at a time, which can also be told that one
-/// byte is missing (see [`Kind::Gap`]).
+/// byte is missing (see [`Kind::Gap`]). Hand-written because neither
+/// `std::str::from_utf8` nor encoding_rs's decoder can be told where a
+/// byte is missing, fed the two codes of a character in turn, or report
+/// the boundaries the scan needs.
 #[derive(Clone, Copy, Default)]
 struct Utf8 {
     /// Continuation bytes still expected.
