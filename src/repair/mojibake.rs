@@ -15,14 +15,18 @@
 //! | B4a   | GBK                  | Big5      | (Big5 read as GBK) |
 //! | B4b   | Big5                 | GBK       | `斕疑岍賜`    |
 //!
-//! Work is per line, and within a line per *segment*: starting at each
-//! character, the longest stretch whose W-bytes decode under R without error
-//! and end on a character boundary. A segment is replaced only when the
-//! decoded text is made of common Han characters and CJK punctuation and the
-//! damaged text is not (see [`plausible_repair`]); otherwise the scan moves
-//! on by one character. So a line may mix clean and damaged text, and real
-//! Latin-1 words (`café`: `é` alone is not valid UTF-8 or GBK), real rare
-//! Chinese and Japanese (the round trip fails or gives no common text) stay.
+//! Work is per line. For the routes whose right encoding is UTF-8 (B1,
+//! B2) and for B3, the line is encoded back once and read once: UTF-8
+//! resynchronises, so after a failure the scan starts again just after the
+//! failing lead byte; each of the two pairings of a double-byte read is
+//! read once (see [`utf8_candidates`], [`dbcs_candidates`]). Every route is
+//! linear in the line's length. A stretch that decodes is replaced only
+//! when the result reads as text (Chinese by the frequency table and the
+//! bigram model, another script by its letters: never hanzi out of Greek,
+//! Cyrillic or Korean read as 1252) and the source does not; otherwise it
+//! stays whole. So a line may mix clean and damaged text, and real Latin-1
+//! words (`café`: `é` alone is not valid UTF-8 or GBK), real rare Chinese
+//! and Japanese stay.
 //!
 //! Big5 ↔ GBK (B4a, B4b) is different: nearly every code is valid in both,
 //! so validity marks no segment, and cross-read characters are often
@@ -32,10 +36,12 @@
 //! These routes run on lines that are dense with rare characters or that
 //! hold a symbol GBK punctuation becomes in Big5 ([`Suspect::cross`]).
 //!
-//! U+FFFD inside a damaged run marks bytes the first decoder already lost.
-//! Each is turned into one invalid byte (0xFF)
-//! before decoding, so that it comes back as one U+FFFD instead of letting
-//! the codec encode U+FFFD as new garbage; runs of U+FFFD are collapsed.
+//! U+FFFD inside a damaged run, and `?` where a character is incomplete,
+//! stand for one byte the damaging decoder lost (the browser's gbk loses a
+//! lead byte paired with ASCII, strict 1252 its five undefined bytes): the
+//! character holding it comes back as one U+FFFD, counted later by
+//! `loss-markers`. A byte dropped from inside a character is marked the
+//! same way between two repaired stretches ([`bridge`]).
 //!
 //! The codecs are encoding_rs's. Two things are hand-written, on purpose:
 //! the Latin-1/Windows-1252 *encoder* (encoding_rs has no Latin-1 encoder,
@@ -513,7 +519,10 @@ struct Candidate {
 }
 
 /// A UTF-8 decoder fed one byte at a time, which can also be told that one
-/// byte is missing (see [`Kind::Gap`]).
+/// byte is missing (see [`Kind::Gap`]). Hand-written because neither
+/// `std::str::from_utf8` nor encoding_rs's decoder can be told where a
+/// byte is missing, fed the two codes of a character in turn, or report
+/// the boundaries the scan needs.
 #[derive(Clone, Copy, Default)]
 struct Utf8 {
     /// Continuation bytes still expected.
