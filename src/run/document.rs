@@ -142,9 +142,6 @@ impl Ctx<'_> {
             let plan = self.plan(&mut decoded, ext, path)?;
             return self.write_pieces(decoded, plan, VecDeque::new(), path, out, report, note);
         }
-        // An input that is not text is refused on its first block, before
-        // it is scanned or copied (`< /dev/zero` would be copied forever).
-        self.plan(&mut self.decoded(io::empty(), buf.clone()), ext, path)?;
         // Make the input readable again, and see whether any `?` or `&`
         // could reach the name rules.
         let mut questions = has_question(&buf);
