@@ -94,6 +94,8 @@ pub struct FileReport {
     pub error: Option<String>,
     /// JSON Lines mode: lines that were not JSON objects (passed through).
     pub bad_records: u64,
+    /// JSON Lines mode: blank lines (passed through, not errors).
+    pub blank_records: u64,
 }
 
 impl FileReport {
@@ -134,6 +136,9 @@ impl FileReport {
         o.insert("error".into(), self.error.clone().map_or(Value::Null, Value::from));
         if self.bad_records > 0 {
             o.insert("bad_records".into(), self.bad_records.into());
+        }
+        if self.blank_records > 0 {
+            o.insert("blank_records".into(), self.blank_records.into());
         }
         o.insert("convert".into(), convert.map_or(Value::Null, Value::from));
         Value::Object(o).to_string()
