@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use crate::Show;
 use crate::progress::ProgressMode;
 use clap::{Parser, ValueEnum};
+use zhclean::rules::Stage;
 use zhclean::run::{DEFAULT_BLOCK_SIZE, RunOptions};
 use zhclean::{Config, ConvertSpec, Error, HtmlMode, QuoteStyle, Rule, RuleSet};
 
@@ -50,8 +51,10 @@ pub struct Args {
     #[arg(
         long,
         value_name = "EXT",
-        long_help = "Replace the extension of every text output with EXT (`page.html` becomes \
-                     `page.txt` with `--ext txt`). Files copied by --copy-other keep their names."
+        long_help = "Replace the extension of every text output with EXT (`txt` or `.txt`: \
+                     `page.html` becomes `page.txt`). Without --ext, outputs keep their input's \
+                     name, so a stripped `page.html` is still `page.html`. Files copied by \
+                     --copy-other keep their names. Only for an output folder."
     )]
     pub ext: Option<OsString>,
 
@@ -60,8 +63,8 @@ pub struct Args {
         long,
         value_name = "CFG",
         long_help = "Convert the script after cleaning, with an OpenCC config: a built-in name \
-                     (s2t, t2s, s2tw, s2twp, tw2s, tw2sp, s2hk, hk2s, t2tw, tw2t, t2hk, hk2t, \
-                     t2jp, jp2t; a `.json` suffix is accepted) or the path of an OpenCC JSON \
+                     (s2t, t2s, s2tw, tw2s, s2twp, tw2sp, s2hk, hk2s, s2hkp, hk2sp, t2tw, \
+                     tw2t, t2hk, hk2t, t2jp, jp2t; a `.json` suffix is accepted) or the path of an OpenCC JSON \
                      config. The result is byte for byte what OpenCC 1.4.2 gives."
     )]
     pub convert: Option<String>,
@@ -127,26 +130,26 @@ pub struct Args {
     #[arg(
         long,
         value_enum,
-        default_value_t = HtmlArg::Auto,
         value_name = "MODE",
-        long_help = "auto: strip markup from `.html`/`.htm` files and from files that are \
+        long_help = "auto (the default): strip markup from `.html`/`.htm` files and from files that are \
                      mostly markup, treat the rest as text. strip: turn markup into plain text \
                      (block elements become line breaks; script, style and head dropped). keep: \
-                     clean only the text between tags, never touching tags or attributes."
+                     clean only the text between tags, never touching tags or attributes. In \
+                     --jsonl mode auto decides per field: a value that starts and ends with a tag \
+                     is stripped."
     )]
-    pub html: HtmlArg,
+    pub html: Option<HtmlArg>,
 
     /// Quote style of the output: curly, corner or keep.
     #[arg(
         long,
         value_enum,
-        default_value_t = QuotesArg::Keep,
         value_name = "STYLE",
-        long_help = "keep: leave quotation marks as they are (straight quotes around Chinese \
+        long_help = "keep (the default): leave quotation marks as they are (straight quotes around Chinese \
                      still become curly under the cjk-quotes rule). curly: mainland style \
                      “ ” and ‘ ’. corner: Taiwan and Hong Kong style 「 」 and 『 』."
     )]
-    pub quotes: QuotesArg,
+    pub quotes: Option<QuotesArg>,
 
     /// Input is JSON Lines: clean named fields, pass the rest through.
     #[arg(
@@ -160,13 +163,16 @@ pub struct Args {
     )]
     pub jsonl: bool,
 
-    /// Field to clean in --jsonl mode (repeatable; default `text`).
+    /// Field to clean in --jsonl mode: a key or path (repeatable; default `text`).
     #[arg(
         long = "field",
-        value_name = "NAME",
+        value_name = "PATH",
         requires = "jsonl",
-        long_help = "The name of a top-level string field to clean in --jsonl mode. May be \
-                     given several times. Default: `text`."
+        long_help = "The string field to clean in --jsonl mode: a top-level key (`text`), a \
+                     dotted path into nested objects (`meta.text`), with `[]` for every element \
+                     of an array (`段落[].内容`, `tags[]`). A key holding `.`, `[` or `\\` \
+                     is written with a `\\` before it. May be given several times. Default: \
+                     `text`."
     )]
     pub fields: Vec<String>,
 
@@ -294,9 +300,22 @@ impl Args {
     /// The library's settings for these arguments; unknown rule or
     /// encoding names are usage errors.
     pub fn into_parts(self) -> zhclean::Result<(Config, RunOptions, Show)> {
+        self.check_combinations()?;
         let mut rules = RuleSet::all();
         for name in self.no_rule.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
             match Rule::from_name(name) {
+                Some(rule) if rule.stage() == Stage::Decode => {
+                    return Err(Error::Usage(format!(
+                        "--no-rule {name}: decoding cannot be switched off (it only counts what \
+                         the input was; --encoding forces an encoding)"
+                    )));
+                }
+                Some(Rule::Convert) => {
+                    return Err(Error::Usage(
+                        "--no-rule convert: conversion is on only with --convert; leave that out"
+                            .into(),
+                    ));
+                }
                 Some(rule) => rules.remove(rule),
                 None => {
                     let names: Vec<&str> = Rule::ALL.iter().map(|r| r.name()).collect();
@@ -315,12 +334,12 @@ impl Args {
             encoding: self.encoding,
             clean: !self.no_clean,
             rules,
-            html: match self.html {
+            html: match self.html.unwrap_or(HtmlArg::Auto) {
                 HtmlArg::Auto => HtmlMode::Auto,
                 HtmlArg::Strip => HtmlMode::Strip,
                 HtmlArg::Keep => HtmlMode::Keep,
             },
-            quotes: match self.quotes {
+            quotes: match self.quotes.unwrap_or(QuotesArg::Keep) {
                 QuotesArg::Curly => QuoteStyle::Curly,
                 QuotesArg::Corner => QuoteStyle::Corner,
                 QuotesArg::Keep => QuoteStyle::Keep,
@@ -336,7 +355,14 @@ impl Args {
         let options = RunOptions {
             inputs: self.inputs,
             output: self.output,
-            ext: self.ext,
+            ext: self.ext.map(|e| {
+                let b = e.as_encoded_bytes();
+                // SAFETY: cutting a leading ASCII `.` keeps the rest valid.
+                match b.strip_prefix(b".") {
+                    Some(rest) => unsafe { OsString::from_encoded_bytes_unchecked(rest.to_vec()) },
+                    None => e,
+                }
+            }),
             jobs: self.jobs,
             jsonl_fields: self.jsonl.then_some(fields),
             report: self.report,
@@ -354,8 +380,88 @@ impl Args {
             },
             quiet: self.quiet,
         };
+        check_shape(&options)?;
         Ok((config, options, show))
     }
+}
+
+impl Args {
+    /// Flags that would do nothing together, and files named that are not
+    /// there: usage errors, each naming the flag.
+    fn check_combinations(&self) -> zhclean::Result<()> {
+        let usage = |m: String| Err(Error::Usage(m));
+        if self.convert.is_none() {
+            if let Some(d) = self.dicts.first() {
+                return usage(format!("--dict {}: needs --convert CFG", d.display()));
+            }
+            if self.include_tofu_risk {
+                return usage("--include-tofu-risk: needs --convert CFG".into());
+            }
+        }
+        if self.no_clean {
+            if let Some(h) = self.html {
+                let v = h.to_possible_value().expect("not skipped");
+                return usage(format!("--html {}: does nothing with --no-clean", v.get_name()));
+            }
+            if let Some(q) = self.quotes {
+                let v = q.to_possible_value().expect("not skipped");
+                return usage(format!("--quotes {}: does nothing with --no-clean", v.get_name()));
+            }
+            let cleaning = self.no_rule.iter().map(|n| n.trim()).find(|n| {
+                Rule::from_name(n)
+                    .is_some_and(|r| matches!(r.stage(), Stage::Repair | Stage::Normalize))
+            });
+            if let Some(n) = cleaning {
+                return usage(format!("--no-rule {n}: does nothing with --no-clean"));
+            }
+        }
+        let off = |name: &str| self.no_rule.iter().any(|n| n.trim() == name);
+        if matches!(self.quotes, Some(QuotesArg::Curly | QuotesArg::Corner)) && off("quotes") {
+            return usage("--quotes: does nothing with --no-rule quotes".into());
+        }
+        if matches!(self.html, Some(HtmlArg::Strip)) && off("html") {
+            return usage("--html strip: does nothing with --no-rule html".into());
+        }
+        for d in &self.dicts {
+            if !d.exists() {
+                return usage(format!("--dict {}: no such file", d.display()));
+            }
+        }
+        if let Some(c) = &self.convert
+            && zhclean::convert::builtin_name(c).is_none()
+            && !std::path::Path::new(c).exists()
+        {
+            return usage(format!(
+                "--convert {c}: no such file, and not a built-in config ({})",
+                zhclean::convert::BUILTIN_CONFIGS.join(", ")
+            ));
+        }
+        if let Some(e) = &self.ext
+            && (e.is_empty() || e == ".")
+        {
+            return usage("--ext: give an extension, such as txt".into());
+        }
+        Ok(())
+    }
+}
+
+/// Flags that only an output folder uses, given for another shape of run.
+fn check_shape(o: &RunOptions) -> zhclean::Result<()> {
+    let shape = o.shape();
+    if shape == zhclean::run::Shape::Tree {
+        return Ok(());
+    }
+    let to = if shape == zhclean::run::Shape::File { "an output file" } else { "a stream" };
+    let flag = if o.ext.is_some() {
+        "--ext"
+    } else if o.copy_other {
+        "--copy-other"
+    } else if o.force {
+        "--force"
+    } else {
+        return Ok(());
+    };
+    Err(Error::Usage(format!("{flag}: only for an output folder (-o DIR), not {to}")))
 }
 
 #[cfg(test)]
@@ -384,16 +490,16 @@ mod tests {
             "--convert",
             "s2twp",
             "--dict",
-            "a.txt",
+            "Cargo.toml",
             "--dict",
-            "b.txt",
+            "README.md",
             "--include-tofu-risk",
             "--no-clean",
         ])
         .unwrap();
         let spec = config.convert.unwrap();
         assert_eq!(spec.config, "s2twp");
-        assert_eq!(spec.user_dicts, [PathBuf::from("a.txt"), PathBuf::from("b.txt")]);
+        assert_eq!(spec.user_dicts, [PathBuf::from("Cargo.toml"), PathBuf::from("README.md")]);
         assert!(spec.include_tofu_risk);
         assert!(!config.clean);
     }
@@ -441,6 +547,7 @@ mod tests {
             "--report",
             "r.jsonl",
             "in",
+            "in2",
             "-o",
             "out",
         ])
@@ -453,7 +560,7 @@ mod tests {
         assert!(opts.dry_run && opts.force && opts.follow && show.quiet && opts.copy_other);
         assert_eq!(opts.ext.as_deref(), Some("txt".as_ref()));
         assert_eq!(opts.output, Some(PathBuf::from("out")));
-        assert_eq!(opts.inputs, [PathBuf::from("in")]);
+        assert_eq!(opts.inputs, [PathBuf::from("in"), PathBuf::from("in2")]);
     }
 
     #[test]
@@ -464,5 +571,37 @@ mod tests {
         assert_eq!(opts.jsonl_fields, Some(vec!["title".to_string(), "body".to_string()]));
         assert!(Args::try_parse_from(["zhclean", "--field", "x"]).is_err());
         assert!(Args::try_parse_from(["zhclean", "--html", "maybe"]).is_err());
+    }
+
+    #[test]
+    fn flags_that_would_do_nothing_are_usage_errors() {
+        let cases: &[(&[&str], &str)] = &[
+            (&["--no-rule", "convert", "--convert", "s2t"], "--no-rule convert"),
+            (&["--no-rule", "utf8"], "--no-rule utf8"),
+            (&["--no-rule", "bom"], "--no-rule bom"),
+            (&["--no-rule", "legacy"], "--no-rule legacy"),
+            (&["--dict", "Cargo.toml"], "--dict Cargo.toml: needs --convert"),
+            (&["--include-tofu-risk"], "--include-tofu-risk"),
+            (&["--no-clean", "--html", "strip"], "--html strip: does nothing with --no-clean"),
+            (&["--no-clean", "--quotes", "curly"], "--quotes curly"),
+            (&["--no-clean", "--no-rule", "ellipsis"], "--no-rule ellipsis"),
+            (&["--quotes", "corner", "--no-rule", "quotes"], "--no-rule quotes"),
+            (&["--html", "strip", "--no-rule", "html"], "--no-rule html"),
+            (&["--convert", "s2t", "--dict", "no/such.txt"], "no such file"),
+            (&["--convert", "no/such.json"], "no such file"),
+            (&["--ext", "txt"], "--ext: only for an output folder"),
+            (&["--force", "-o", "x.txt"], "--force"),
+            (&["--ext", "."], "--ext"),
+        ];
+        for (args, want) in cases {
+            let e = parse(args).unwrap_err();
+            assert!(e.is_usage(), "{args:?}");
+            assert!(e.to_string().contains(want), "{args:?}: {e}");
+        }
+        // The same flags where they do something.
+        parse(&["--no-clean", "--convert", "s2t", "--dict", "Cargo.toml"]).unwrap();
+        parse(&["--html", "keep", "--quotes", "curly"]).unwrap();
+        let (_, o, _) = parse(&["--ext", ".txt", "a", "b", "-o", "out"]).unwrap();
+        assert_eq!(o.ext.as_deref(), Some("txt".as_ref()));
     }
 }

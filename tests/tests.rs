@@ -1,6 +1,7 @@
 //! The one integration test binary: modules per feature.
 
 mod cli;
+mod cli_edges;
 mod normalize;
 mod opencc;
 mod repair;

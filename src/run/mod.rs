@@ -292,6 +292,13 @@ impl Ctx<'_> {
                 self.run_tree(out, true)
             }
             _ => {
+                if out.is_file() {
+                    return Err(Error::Usage(format!(
+                        "{} is a file, but the output must be a folder for a folder or several \
+                         inputs (give a folder name with -o)",
+                        out.display()
+                    )));
+                }
                 crate::write::check_output(&o.inputs, out, true)?;
                 self.run_tree(out, false)
             }
