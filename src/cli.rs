@@ -18,11 +18,25 @@ use zhclean::{Config, ConvertSpec, Error, HtmlMode, QuoteStyle, Rule, RuleSet};
 /// Clean messy Chinese text dumps into UTF-8, and convert Simplified and
 /// Traditional Chinese exactly as OpenCC does.
 #[derive(Parser, Debug)]
-#[command(name = "zhclean", version, max_term_width = 100)]
+#[command(name = "zhclean", version = VERSION, max_term_width = 100)]
 #[command(
-    after_help = "Examples:\n  zhclean dump/ -o clean/\n  zhclean --convert s2t < in.txt > out.txt\n  zhclean --jsonl --field text --convert t2s < in.jsonl > out.jsonl"
+    after_help = "Examples:\n  zhclean dump/ -o clean/\n  zhclean --convert s2t < in.txt > out.txt\n  zhclean --jsonl --field text --convert t2s < in.jsonl > out.jsonl\n\nExit codes: 0 done (skipped files are not failures), 1 some file or record failed (the \
+                  others were done), 2 usage error (nothing was done), 130 interrupted."
 )]
 pub struct Args {
+    /// Print a shell completion script or the man page, and exit.
+    #[cfg(feature = "cli")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHAT",
+        long_help = "Print a completion script for a shell (complete-bash, complete-zsh, \
+                     complete-fish, complete-powershell) or the man page in roff (man) on \
+                     standard output, and exit. For example \
+                     `zhclean --generate man > zhclean.1`."
+    )]
+    pub generate: Option<Generate>,
+
     /// Input files and folders (standard input when absent or `-`).
     #[arg(
         value_name = "INPUT",
@@ -195,7 +209,8 @@ pub struct Args {
         default_value_t = ProgressArg::Auto,
         value_name = "WHEN",
         long_help = "auto: a progress bar on stderr when stderr is a terminal. always: also \
-                     when it is not. never: no bar."
+                     when it is not, as a plain line every 5 seconds (no terminal control \
+                     codes), for logs. never: no bar."
     )]
     pub progress: ProgressArg,
 
@@ -209,6 +224,18 @@ pub struct Args {
                      (message or null) and convert (config name or null)."
     )]
     pub report: Option<PathBuf>,
+
+    /// Write the run's summary to FILE as one JSON object.
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "Write the run's summary to FILE as one JSON object: files, processed, \
+                     bytes_in, bytes_out, seconds, encodings (files per encoding), decoding \
+                     (what the inputs were: utf8, legacy, bom, malformed... per rule), changes \
+                     (per rule), skipped (files per reason), errors, bad_records, \
+                     blank_records and interrupted. Written also with -q, and after Ctrl-C."
+    )]
+    pub summary: Option<PathBuf>,
 
     /// Report what would be done; write nothing.
     #[arg(
@@ -258,9 +285,52 @@ pub struct Args {
     )]
     pub quiet: bool,
 
+    /// Milliseconds between plain progress lines (tests).
+    #[arg(long, hide = true, value_name = "MS", default_value_t = 5000)]
+    pub progress_interval: u64,
+
     /// Bytes read per block (tests and tuning).
     #[arg(long, hide = true, value_name = "BYTES", default_value_t = DEFAULT_BLOCK_SIZE)]
     pub block_size: usize,
+}
+
+/// The version line: the crate's version and the OpenCC release whose
+/// dictionaries and configs are compiled in (`dict/SOURCE.md`).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (OpenCC 1.4.2 data)");
+
+/// `--generate` values.
+#[cfg(feature = "cli")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Generate {
+    /// Bash completions.
+    CompleteBash,
+    /// Zsh completions.
+    CompleteZsh,
+    /// Fish completions.
+    CompleteFish,
+    /// PowerShell completions.
+    CompletePowershell,
+    /// The man page (roff).
+    Man,
+}
+
+#[cfg(feature = "cli")]
+impl Generate {
+    /// Writes what was asked for to `out`.
+    pub fn write(self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        use clap::CommandFactory;
+        use clap_complete::Shell;
+        let mut cmd = Args::command();
+        let shell = match self {
+            Generate::CompleteBash => Shell::Bash,
+            Generate::CompleteZsh => Shell::Zsh,
+            Generate::CompleteFish => Shell::Fish,
+            Generate::CompletePowershell => Shell::PowerShell,
+            Generate::Man => return clap_mangen::Man::new(cmd).render(out),
+        };
+        clap_complete::generate(shell, &mut cmd, "zhclean", out);
+        Ok(())
+    }
 }
 
 /// `--html` values.
@@ -379,6 +449,8 @@ impl Args {
                 ProgressArg::Never => ProgressMode::Never,
             },
             quiet: self.quiet,
+            summary: self.summary,
+            progress_interval: std::time::Duration::from_millis(self.progress_interval),
         };
         check_shape(&options)?;
         Ok((config, options, show))

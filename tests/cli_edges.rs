@@ -113,3 +113,86 @@ fn flags_that_would_do_nothing_exit_2() {
     assert!(out.status.success(), "{}", stderr(&out));
     eqnice!("头发\n".as_bytes(), env.read("out/a.md"));
 }
+
+#[test]
+fn summary_file_and_human_summary() {
+    let env = Env::new();
+    env.write("in/a.txt", "头发,发展\n");
+    env.write("in/b.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    let out = env
+        .cmd()
+        .args(["in", "-o", "out", "--summary", "s.json", "--convert", "s2t"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s: serde_json::Value =
+        serde_json::from_str(&String::from_utf8(env.read("s.json")).unwrap()).unwrap();
+    assert_eq!(s["files"], 2);
+    assert_eq!(s["processed"], 1);
+    assert_eq!(s["bytes_in"], "头发,发展\n".len());
+    assert_eq!(s["encodings"]["UTF-8"], 1);
+    assert_eq!(s["decoding"]["utf8"], 1);
+    assert!(s["changes"].get("utf8").is_none(), "{s}");
+    assert!(s["changes"]["convert"].as_u64().unwrap() >= 2, "{s}");
+    assert_eq!(s["skipped"]["not text"], 1);
+    assert_eq!(s["errors"], 0);
+    assert_eq!(s["interrupted"], false);
+    assert!(s["seconds"].as_f64().unwrap() >= 0.0);
+    let err = stderr(&out);
+    assert!(err.contains("zhclean: 2 files (1 processed)"), "{err}");
+    assert!(err.contains("  decoding: utf8 1\n"), "{err}");
+    assert!(!err.contains("changes: utf8"), "{err}");
+    // One file is "1 file"; -q still writes the summary file.
+    let out = env.cmd().args(["in/a.txt", "-o", "one.txt"]).output().unwrap();
+    assert!(stderr(&out).contains("zhclean: 1 file (1 processed)"), "{}", stderr(&out));
+    let out = env.cmd().args(["-q", "--summary", "q.json"]).write_stdin("x").output().unwrap();
+    assert!(out.status.success());
+    let s: serde_json::Value =
+        serde_json::from_str(&String::from_utf8(env.read("q.json")).unwrap()).unwrap();
+    assert_eq!(s["files"], 1);
+}
+
+#[test]
+fn help_version_and_generate() {
+    let env = Env::new();
+    let out = env.raw_cmd().arg("--help").output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for cfg in zhclean::convert::BUILTIN_CONFIGS {
+        assert!(help.contains(cfg), "{cfg} missing from --help");
+    }
+    assert!(help.contains("Exit codes: 0"), "{help}");
+    assert!(help.contains("130 interrupted"), "{help}");
+    let out = env.raw_cmd().arg("--version").output().unwrap();
+    let v = String::from_utf8(out.stdout).unwrap();
+    assert!(v.contains("OpenCC 1.4.2"), "{v}");
+    for (what, mark) in [
+        ("complete-bash", "_zhclean()"),
+        ("complete-zsh", "#compdef zhclean"),
+        ("complete-fish", "complete -c zhclean"),
+        ("complete-powershell", "Register-ArgumentCompleter"),
+        ("man", ".TH zhclean"),
+    ] {
+        let out = env.raw_cmd().args(["--generate", what]).output().unwrap();
+        assert!(out.status.success(), "{what}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains(mark), "{what}: {}", &text[..text.len().min(300)]);
+        assert!(text.contains("summary"), "{what}");
+    }
+}
+
+#[test]
+fn progress_always_into_a_pipe_is_plain_lines() {
+    let env = Env::new();
+    for i in 0..40 {
+        env.write(format!("in/{i}.txt"), "头发\n".repeat(200));
+    }
+    let out = env
+        .raw_cmd()
+        .args(["in", "-o", "out", "--progress", "always", "--progress-interval", "0", "-j1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(!err.contains('\x1b') && !err.contains('\r'), "{err:?}");
+    assert!(err.lines().any(|l| l.starts_with("zhclean: files ") && l.contains(" of ")), "{err}");
+}

@@ -227,7 +227,8 @@ pub fn run(
         cancel,
     };
     let started = std::time::Instant::now();
-    let (status, shape, summary) = pool.install(|| ctx.dispatch())?;
+    let (status, shape, mut summary) = pool.install(|| ctx.dispatch())?;
+    summary.interrupted = status == Status::Interrupted;
     Ok(Outcome { status, shape, summary, elapsed: started.elapsed() })
 }
 
