@@ -21,7 +21,7 @@ use zhclean::{Config, ConvertSpec, Error, HtmlMode, QuoteStyle, Rule, RuleSet};
 #[command(name = "zhclean", version = VERSION, max_term_width = 100)]
 #[command(
     after_help = "Examples:\n  zhclean dump/ -o clean/\n  zhclean --convert s2t < in.txt > out.txt\n  zhclean --jsonl --field text --convert t2s < in.jsonl > out.jsonl\n\nExit codes: 0 done (skipped files are not failures), 1 some file or record failed (the \
-                  others were done), 2 usage error (nothing was done), 130 interrupted."
+                  others were done), 2 usage error (nothing was done), 130 interrupted (Ctrl-C or SIGTERM)."
 )]
 pub struct Args {
     /// Print a shell completion script or the man page, and exit.

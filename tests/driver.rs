@@ -1,0 +1,494 @@
+//! The batch driver's invariant: a document comes out the same, byte for
+//! byte and count for count, whatever the block size it is read in, the
+//! number of threads, and the shape of the run (tree, file, standard
+//! input), as when it is processed whole by `Pipeline::process_bytes`.
+//! Also the driver as a library service: observer, cancellation, two runs
+//! at once.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use proptest::prelude::*;
+use zhclean::report::{FileReport, SkipReason};
+use zhclean::run::{CancelToken, Event, RunOptions, Status, run};
+use zhclean::{Config, ConvertSpec, Pipeline};
+
+use crate::util::Env;
+
+/// What processing `bytes` whole gives: the text and the counts per rule
+/// (with the U+FFFD count), or `None` for a document judged not text.
+fn whole(config: &Config, bytes: &[u8], name: &str) -> Option<(Vec<u8>, Vec<(String, u64)>, u64)> {
+    let p = Pipeline::new(config.clone()).unwrap();
+    match p.process_bytes(bytes, Some(Path::new(name))) {
+        Ok(doc) => {
+            let counts = doc.changes.counts().map(|(r, n)| (r.name().to_string(), n)).collect();
+            Some((doc.text.into_bytes(), counts, doc.decode.replacements))
+        }
+        Err(zhclean::Error::Binary { .. }) => None,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn counts(r: &FileReport) -> Vec<(String, u64)> {
+    r.changes.counts().map(|(r, n)| (r.name().to_string(), n)).collect()
+}
+
+/// Runs `bytes` (as file `name`) through the library in tree shape (or
+/// file shape) with `block` and `jobs`; returns the output and the report.
+fn run_lib(
+    config: &Config,
+    bytes: &[u8],
+    name: &str,
+    block: usize,
+    jobs: usize,
+    tree: bool,
+) -> (Option<Vec<u8>>, FileReport) {
+    let env = Env::new();
+    env.write(format!("in/{name}"), bytes);
+    let (input, output) = if tree {
+        (env.path("in"), env.path("out"))
+    } else {
+        (env.path(format!("in/{name}")), env.path("out.txt"))
+    };
+    let opts = RunOptions {
+        inputs: vec![input],
+        output: Some(output.clone()),
+        jobs,
+        block_size: block,
+        ..RunOptions::default()
+    };
+    let got = Mutex::new(None);
+    let observer = |e: Event<'_>| {
+        if let Event::FileDone { report } = e {
+            *got.lock().unwrap() = Some(report.clone());
+        }
+    };
+    let outcome = run(&opts, config.clone(), &observer, &CancelToken::new()).unwrap();
+    let report = got.into_inner().unwrap().expect("a file report");
+    assert_ne!(outcome.status, Status::Interrupted);
+    let out = if tree { output.join(name) } else { output };
+    (std::fs::read(out).ok(), report)
+}
+
+/// Checks one run against the whole-document result.
+fn check(
+    expect: &Option<(Vec<u8>, Vec<(String, u64)>, u64)>,
+    out: Option<Vec<u8>>,
+    report: &FileReport,
+    what: &str,
+) {
+    match expect {
+        None => {
+            assert!(
+                matches!(report.skipped, Some(SkipReason::Binary { .. })),
+                "{what}: not skipped as binary: {report:?}"
+            );
+        }
+        Some((text, c, fffd)) => {
+            let out = out.unwrap_or_else(|| panic!("{what}: no output ({report:?})"));
+            if out != *text {
+                let at = out.iter().zip(text).position(|(a, b)| a != b).unwrap_or(0);
+                let from = at.saturating_sub(80);
+                panic!(
+                    "{what}: output differs at byte {at}:\n got {:?}\nwant {:?}",
+                    String::from_utf8_lossy(&out[from..(at + 80).min(out.len())]),
+                    String::from_utf8_lossy(&text[from..(at + 80).min(text.len())])
+                );
+            }
+            assert_eq!(&counts(report), c, "{what}: counts");
+            assert_eq!(report.replacement_chars, *fffd, "{what}: U+FFFD");
+        }
+    }
+}
+
+/// The same through the binary reading standard input (`--block-size`).
+fn run_stdin(
+    config_args: &[&str],
+    bytes: &[u8],
+    block: usize,
+    jobs: usize,
+) -> (Vec<u8>, FileReport) {
+    let env = Env::new();
+    let block = block.to_string();
+    let jobs = jobs.to_string();
+    let mut args = vec!["--block-size", &block, "-j", &jobs, "--report", "r.jsonl", "-q"];
+    args.extend_from_slice(config_args);
+    let o = env.cmd().args(&args).write_stdin(bytes.to_vec()).output().unwrap();
+    let line = String::from_utf8(env.read("r.jsonl")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    let mut report = FileReport::new("-");
+    if let Some(obj) = v["changes"].as_object() {
+        for (k, n) in obj {
+            let rule = zhclean::Rule::from_name(k).unwrap();
+            report.changes.add(rule, n.as_u64().unwrap());
+        }
+    }
+    report.replacement_chars = v["replacement_chars"].as_u64().unwrap();
+    if v["skipped"].as_str().is_some_and(|s| s.starts_with("not text")) {
+        report.skipped = Some(SkipReason::Binary { reason: String::new(), copied: false });
+    }
+    (o.stdout, report)
+}
+
+// ---- generators ----
+
+const SENTENCES: &[&str] = &[
+    "中共中央总书记、国家主席江泽民发表1998年新年讲话。",
+    "头发与发展,网络软件的信息 ２０２４年 ABC",
+    "据新华社北京电 今天上午，国务院召开常务会议……",
+    "他说：\"我们一定要把这件事办好\"",
+    "价格上涨了１０％，比去年同期（1997年）高出许多",
+    "后来他们又去了干燥的地方，里面很安静",
+];
+
+/// One line of a generated document.
+#[derive(Clone, Debug)]
+enum Line {
+    Plain(usize),
+    /// A name whose dot was lost, doubtful on its own.
+    Doubtful,
+    /// A name whose dot was lost, accepted on its own.
+    Sure,
+    /// The doubtful name with its dot.
+    Dotted,
+    /// A line in GBK (in a UTF-8 file: a mixed file).
+    Gbk(usize),
+    /// A line with a NUL byte (rare: one makes a short document binary).
+    Nul,
+    /// A line longer than the smaller blocks.
+    Long(usize),
+    /// Markup: a paragraph with inline tags.
+    Markup(usize),
+    /// Entities: `&#63;` is a `?`.
+    Entity,
+}
+
+fn line() -> impl Strategy<Value = Line> {
+    let s = 0..SENTENCES.len();
+    prop_oneof![
+        8 => s.clone().prop_map(Line::Plain),
+        2 => Just(Line::Doubtful),
+        1 => Just(Line::Sure),
+        1 => Just(Line::Dotted),
+        2 => s.clone().prop_map(Line::Gbk),
+        1 => (1usize..4).prop_map(Line::Long),
+        2 => s.prop_map(Line::Markup),
+        1 => Just(Line::Entity),
+    ]
+}
+
+/// How the whole document is encoded.
+#[derive(Clone, Copy, Debug)]
+enum Flavor {
+    Utf8,
+    Utf8Bom,
+    Utf16Le,
+    Utf16BeBom,
+    Gb18030,
+    Html,
+}
+
+fn flavor() -> impl Strategy<Value = Flavor> {
+    prop_oneof![
+        4 => Just(Flavor::Utf8),
+        1 => Just(Flavor::Utf8Bom),
+        1 => Just(Flavor::Utf16Le),
+        1 => Just(Flavor::Utf16BeBom),
+        2 => Just(Flavor::Gb18030),
+        2 => Just(Flavor::Html),
+    ]
+}
+
+fn text_of(line: &Line) -> String {
+    match line {
+        Line::Plain(i) | Line::Gbk(i) => SENTENCES[*i].to_string(),
+        Line::Doubtful => "选手乔治?林赢了比赛".into(),
+        Line::Sure => "斯科特?丹恩（Scott Dunn）说".into(),
+        Line::Dotted => "乔治·林的教练".into(),
+        Line::Nul => "前\0后".into(),
+        Line::Long(n) => "很长的一行文字，".repeat(150 * n),
+        Line::Markup(i) => format!("<p>{}<b>重要</b></p>", SENTENCES[*i]),
+        Line::Entity => "显&#33879;下降&#63;".into(),
+    }
+}
+
+/// Bytes of a document: `lines` in `flavor`, with `crlf` choosing line
+/// ends. A 4-byte GB18030 character and an astral character (a surrogate
+/// pair in UTF-16) are in every few lines.
+fn document(flavor: Flavor, lines: &[(Line, bool)]) -> Vec<u8> {
+    let mut text = String::new();
+    if let Flavor::Html = flavor {
+        text.push_str("<!DOCTYPE html>\n<html><head><title>标题</title></head><body>\n");
+    }
+    let mut gbk_lines = Vec::new();
+    for (k, (l, crlf)) in lines.iter().enumerate() {
+        let mut t = text_of(l);
+        if k % 5 == 4 {
+            t.push_str("，€😀䶵");
+        }
+        if matches!(l, Line::Gbk(_)) {
+            gbk_lines.push(text.len());
+        }
+        text.push_str(&t);
+        text.push_str(if *crlf { "\r\n" } else { "\n" });
+    }
+    match flavor {
+        Flavor::Utf8 | Flavor::Html => {
+            // GBK lines: re-encode those lines alone.
+            let mut out = Vec::new();
+            let mut from = 0;
+            for &at in &gbk_lines {
+                out.extend_from_slice(&text.as_bytes()[from..at]);
+                let end = at + text[at..].find('\n').unwrap() + 1;
+                let (gbk, _, _) = encoding_rs::GBK.encode(&text[at..end]);
+                out.extend_from_slice(&gbk);
+                from = end;
+            }
+            out.extend_from_slice(&text.as_bytes()[from..]);
+            out
+        }
+        Flavor::Utf8Bom => [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat(),
+        Flavor::Utf16Le => text.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+        Flavor::Utf16BeBom => {
+            std::iter::once(0xFEFF).chain(text.encode_utf16()).flat_map(u16::to_be_bytes).collect()
+        }
+        Flavor::Gb18030 => encoding_rs::GB18030.encode(&text).0.into_owned(),
+    }
+}
+
+fn config(convert: bool) -> Config {
+    Config { convert: convert.then(|| ConvertSpec::new("s2t")), ..Config::default() }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Tree and file shape in the library, any block size from 1 KiB, one
+    /// or two threads: the same bytes and counts as the whole document.
+    #[test]
+    fn pieces_equal_whole(
+        flavor in flavor(),
+        lines in prop::collection::vec((line(), any::<bool>()), 10..260),
+        block in prop_oneof![Just(1024usize), 1024usize..6000, Just(65536)],
+        jobs in 1usize..=2,
+        convert in any::<bool>(),
+        tree in any::<bool>(),
+        nul in prop::option::weighted(0.1, any::<prop::sample::Index>()),
+    ) {
+        let mut lines = lines;
+        if let Some(at) = nul {
+            let at = at.index(lines.len());
+            lines.insert(at, (Line::Nul, false));
+        }
+        let bytes = document(flavor, &lines);
+        let name = if matches!(flavor, Flavor::Html) { "page.txt" } else { "doc.txt" };
+        let config = config(convert);
+        let expect = whole(&config, &bytes, name);
+        let (out, report) = run_lib(&config, &bytes, name, block, jobs, tree);
+        let what = format!("{flavor:?}, {} bytes, block {block}, -j{jobs}, tree {tree}", bytes.len());
+        check(&expect, out, &report, &what);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// Standard input through the binary (spooled when larger than a block).
+    #[test]
+    fn stdin_pieces_equal_whole(
+        flavor in flavor(),
+        lines in prop::collection::vec((line(), any::<bool>()), 10..200),
+        block in 1024usize..5000,
+        jobs in 1usize..=2,
+    ) {
+        let bytes = document(flavor, &lines);
+        let expect = whole(&Config::default(), &bytes, "-");
+        let (out, report) = run_stdin(&[], &bytes, block, jobs);
+        let what = format!("stdin {flavor:?}, {} bytes, block {block}, -j{jobs}", bytes.len());
+        let out = if report.skipped.is_some() { None } else { Some(out) };
+        check(&expect, out, &report, &what);
+    }
+
+    /// JSON Lines: the same records out whatever the block size.
+    #[test]
+    fn jsonl_equals_whole(
+        lines in prop::collection::vec(line(), 5..120),
+        block in 1024usize..5000,
+    ) {
+        let input: String = lines
+            .iter()
+            .map(|l| serde_json::json!({"id": 1, "text": text_of(l)}).to_string() + "\n")
+            .collect();
+        let env = Env::new();
+        let big = env.cmd().args(["--jsonl", "--block-size", "67108864"]).write_stdin(input.clone()).output().unwrap();
+        let small = env.cmd().args(["--jsonl", "--block-size", &block.to_string()]).write_stdin(input).output().unwrap();
+        prop_assert!(big.status.success());
+        prop_assert_eq!(big.stdout, small.stdout);
+    }
+}
+
+// ---- the files of the issue ----
+
+const BLOCKS: [usize; 4] = [4 << 10, 64 << 10, 1 << 20, 64 << 20];
+
+/// Each block size against the whole document, in file shape on two
+/// threads; returns the report at the default block size.
+fn at_every_block(config: &Config, bytes: &[u8], name: &str) -> FileReport {
+    let expect = whole(config, bytes, name);
+    let mut default = None;
+    for block in BLOCKS {
+        let (out, report) = run_lib(config, bytes, name, block, 2, false);
+        check(&expect, out, &report, &format!("{name}, block {block}"));
+        if block == 1 << 20 {
+            default = Some(report);
+        }
+    }
+    default.unwrap()
+}
+
+/// A 5.5 MB UTF-8 file with a GBK line every 97 lines and CRLF ends: every
+/// GBK line decoded, no U+FFFD, at every block size.
+#[test]
+fn mixed_file_of_five_megabytes() {
+    let mut bytes = Vec::new();
+    let mut k = 0usize;
+    let mut gbk = 0;
+    while bytes.len() < 5_500_000 {
+        let s = format!("{}{k}\r\n", SENTENCES[k % SENTENCES.len()]);
+        if k % 97 == 0 {
+            bytes.extend_from_slice(&encoding_rs::GBK.encode(&s).0);
+            gbk += 1;
+        } else {
+            bytes.extend_from_slice(s.as_bytes());
+        }
+        k += 1;
+    }
+    let report = at_every_block(&Config::default(), &bytes, "mixed.txt");
+    assert_eq!(report.replacement_chars, 0);
+    assert_eq!(report.changes.count(zhclean::Rule::Malformed), 0);
+    // One `legacy` per GBK line, plus none for the decision (UTF-8).
+    assert_eq!(report.changes.count(zhclean::Rule::Legacy), gbk);
+    // 2.4 MB of UTF-8, then 400 KB of GBK.
+    let mut bytes: Vec<u8> = SENTENCES.join("\n").repeat(2_400_000 / 300).into_bytes();
+    let gbk_text = format!("\n{}\n", SENTENCES.join("\n")).repeat(400_000 / 300);
+    bytes.extend_from_slice(&encoding_rs::GBK.encode(&gbk_text).0);
+    let report = at_every_block(&Config::default(), &bytes, "tail.txt");
+    assert_eq!(report.replacement_chars, 0);
+}
+
+/// A 3 MB `.txt` page that starts as HTML and then has long stretches of
+/// text with a little inline markup: stripped all through at every block.
+#[test]
+fn html_page_of_three_megabytes() {
+    let mut page = String::from("<!DOCTYPE html>\n<html><body>\n");
+    let mut k = 0;
+    while page.len() < 3_000_000 {
+        page.push_str(SENTENCES[k % SENTENCES.len()]);
+        if k % 50 == 0 {
+            page.push_str("<b>要点</b>");
+        }
+        page.push('\n');
+        k += 1;
+    }
+    let report = at_every_block(&Config::default(), page.as_bytes(), "page.txt");
+    assert!(report.changes.count(zhclean::Rule::Html) > 0);
+    let (out, _) = run_lib(&Config::default(), page.as_bytes(), "page.txt", 4096, 2, false);
+    assert!(!String::from_utf8(out.unwrap()).unwrap().contains("<b>"));
+}
+
+/// A document whose one name accepted on its own comes early and whose
+/// doubtful names come later: every doubtful name gets its dot at every
+/// block size (the evidence is the whole document's).
+#[test]
+fn names_document() {
+    let mut text = String::from("斯科特?丹恩（Scott Dunn）说\n");
+    for k in 0..20_000 {
+        text.push_str(SENTENCES[k % SENTENCES.len()]);
+        text.push('\n');
+        if k % 1000 == 999 {
+            text.push_str("选手乔治?林赢了比赛\n");
+        }
+    }
+    let report = at_every_block(&Config::default(), text.as_bytes(), "names.txt");
+    assert_eq!(report.changes.count(zhclean::Rule::NameSeparator), 21);
+    // Without the early name, the doubtful ones stay (so the evidence is
+    // what made the difference).
+    let alone = text.replacen("斯科特?丹恩（Scott Dunn）说\n", "", 1);
+    let report = at_every_block(&Config::default(), alone.as_bytes(), "alone.txt");
+    assert_eq!(report.changes.count(zhclean::Rule::NameSeparator), 0);
+}
+
+// ---- the library service ----
+
+/// Two runs at once from two threads, each with its own observer; then a
+/// run cancelled from its observer stops with `Interrupted` and leaves no
+/// temporary behind.
+#[test]
+fn runs_from_threads_and_cancellation() {
+    let env = Env::new();
+    for i in 0..300 {
+        env.write(format!("in/f{i:03}.txt"), SENTENCES.join("\n").repeat(20));
+    }
+    let go = |out: &str| {
+        let opts = RunOptions {
+            inputs: vec![env.path("in")],
+            output: Some(env.path(out)),
+            jobs: 1,
+            ..RunOptions::default()
+        };
+        let files = AtomicU64::new(0);
+        let observer = |e: Event<'_>| {
+            if let Event::FileDone { .. } = e {
+                files.fetch_add(1, Ordering::Relaxed);
+            }
+        };
+        let outcome = run(&opts, config(true), &observer, &CancelToken::new()).unwrap();
+        (outcome.status, files.into_inner(), outcome.summary.processed)
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| go("a"));
+        let b = s.spawn(|| go("b"));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!(a, (Status::Success, 300, 300));
+    assert_eq!(b, a);
+    assert!(env.tree("a") == env.tree("b"));
+
+    let cancel = CancelToken::new();
+    let files = AtomicU64::new(0);
+    let observer = |e: Event<'_>| {
+        if let Event::FileDone { .. } = e
+            && files.fetch_add(1, Ordering::Relaxed) == 10
+        {
+            cancel.cancel();
+        }
+    };
+    let opts = RunOptions {
+        inputs: vec![env.path("in")],
+        output: Some(env.path("c")),
+        jobs: 1,
+        ..RunOptions::default()
+    };
+    let outcome = run(&opts, config(true), &observer, &cancel).unwrap();
+    assert_eq!(outcome.status, Status::Interrupted);
+    let written = env.tree("c");
+    assert!(written.len() < 300, "{} files written", written.len());
+    assert!(written.keys().all(|p| !p.to_string_lossy().contains(".zhclean-tmp")));
+    let whole = env.tree("a");
+    for (rel, bytes) in &written {
+        assert!(whole[rel] == *bytes, "{} is partial", rel.display());
+    }
+}
+
+/// A NUL byte past the first 64 KiB (what decoding judges a file on) is
+/// text to clean at every block size, as in the whole document.
+#[test]
+fn nul_past_the_head() {
+    let mut text = SENTENCES.join("\n").repeat(1000);
+    text.insert(100_000 - 100_000 % 3, '\0');
+    let text = text.replace('\0', "\n\0\n");
+    let report = at_every_block(&Config::default(), text.as_bytes(), "nul.txt");
+    assert!(report.skipped.is_none());
+    assert_eq!(report.changes.count(zhclean::Rule::Invisible), 1);
+}
