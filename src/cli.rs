@@ -41,7 +41,7 @@ pub struct Args {
     #[arg(
         value_name = "INPUT",
         long_help = "Input files and folders. Folders are walked recursively (hidden files \
-                     included); the output folder mirrors their relative paths. With no input, \
+                     included; .git, .hg and .svn folders below an input are not); the output folder mirrors their relative paths. With no input, \
                      or `-`, standard input is read and the result written to standard output, \
                      streaming in bounded memory."
     )]

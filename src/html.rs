@@ -266,7 +266,7 @@ pub fn is_fragment(text: &str) -> bool {
         return false;
     }
     let Some(last) = t.rfind('<') else { return false };
-    if !scan_tag(t, last).is_some_and(|(end, _)| end == t.len()) {
+    if scan_tag(t, last).is_none_or(|(end, _)| end != t.len()) {
         return false;
     }
     markup_share(t).0 >= 2

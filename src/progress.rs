@@ -150,8 +150,11 @@ impl Progress {
         self.bar.suspend(|| eprintln!("{line}"));
     }
 
-    /// Removes the bar.
+    /// Removes the bar; plain lines end with one for the end of the run.
     pub fn finish(&self) {
+        if self.plain.is_some() && !self.bar.is_finished() {
+            eprintln!("{}", self.plain_line());
+        }
         self.bar.finish_and_clear();
     }
 }

@@ -196,3 +196,18 @@ fn progress_always_into_a_pipe_is_plain_lines() {
     assert!(!err.contains('\x1b') && !err.contains('\r'), "{err:?}");
     assert!(err.lines().any(|l| l.starts_with("zhclean: files ") && l.contains(" of ")), "{err}");
 }
+
+#[test]
+fn version_control_folders_are_skipped() {
+    let env = Env::new();
+    env.write("in/a.txt", "头发\n");
+    env.write("in/.git/HEAD", "ref: refs/heads/main\n");
+    env.write("in/sub/.svn/entries", "x\n");
+    let out = env.cmd().args(["in", "-o", "out", "--summary", "s.json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let names: Vec<_> = env.tree("out").into_keys().collect();
+    assert_eq!(names, [std::path::PathBuf::from("a.txt")]);
+    let s: serde_json::Value =
+        serde_json::from_str(&String::from_utf8(env.read("s.json")).unwrap()).unwrap();
+    assert_eq!(s["files"], 1);
+}
