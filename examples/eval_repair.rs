@@ -80,7 +80,7 @@ fn main() {
                 .collect();
             let counts_ok = Rule::ALL
                 .iter()
-                .filter(|r| r.stage() == zhclean::rules::Stage::Repair)
+                .filter(|r| r.stage() == zhclean::rules::PipelineStage::Repair)
                 .all(|&r| changes.count(r) == expected.get(&r).copied().unwrap_or(0));
             let pass = out == case.fixed && counts_ok;
             let entry = classes
@@ -137,7 +137,9 @@ fn main() {
                     }
                 }
             }
-            for &r in Rule::ALL.iter().filter(|r| r.stage() == zhclean::rules::Stage::Repair) {
+            for &r in
+                Rule::ALL.iter().filter(|r| r.stage() == zhclean::rules::PipelineStage::Repair)
+            {
                 if per_mark && QMARK_RULES.contains(&r) {
                     continue;
                 }

@@ -16,7 +16,7 @@
 //!
 //! The `zhclean` command is a thin front end over [`run`] (the batch
 //! driver, a library service: [`walk`] the inputs, process files and large
-//! files in parallel, [`write`] outputs atomically, [`record`] for JSON
+//! files in parallel, [`write`](mod@write) outputs atomically, [`record`] for JSON
 //! Lines, [`report`] on the side; events go to the caller's
 //! [`run::Observer`], and the caller's [`run::CancelToken`] stops it). The
 //! command's own parts (flags, progress bar, signals) are built with the

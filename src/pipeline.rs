@@ -9,7 +9,7 @@ use crate::decode::{self, DecodeInfo};
 use crate::error::Result;
 use crate::html;
 use crate::normalize::Normalizer;
-use crate::repair::{NameEvidence, Repairer};
+use crate::repair::{NameEvidence, PartScan, Repairer};
 use crate::rules::{Changes, Rule};
 
 /// How many bytes at the start of a document's decoded text
@@ -137,7 +137,7 @@ impl Pipeline {
     /// The decisions for a document whose decoded text starts with `head`
     /// (at least [`PLAN_HEAD`] bytes of it, or all of it), named with
     /// extension `ext`, as `decode` decoded it. The name evidence is left
-    /// empty: see [`Pipeline::name_evidence`].
+    /// empty: see [`Pipeline::scan_part`].
     pub fn plan(&self, head: &str, ext: Option<&str>, decode: Option<DecodeInfo>) -> DocumentPlan {
         let html = if !self.config.clean {
             HtmlPlan::Text
@@ -168,14 +168,11 @@ impl Pipeline {
     }
 
     /// What `part`, one part of a plain-text document, says about the
-    /// names of the whole document; merge the evidence of every part into
-    /// [`DocumentPlan::names`] before processing any part.
-    pub fn name_evidence(&self, part: &str) -> NameEvidence {
-        if self.wants_name_evidence() {
-            self.repairer.evidence(part)
-        } else {
-            NameEvidence::default()
-        }
+    /// names of the whole document (merge the [`PartScan::names`] of every
+    /// part into [`DocumentPlan::names`] before processing any part), and
+    /// what [`Pipeline::process_scanned`] may then skip for this part.
+    pub fn scan_part(&self, part: &str) -> PartScan {
+        if self.wants_name_evidence() { self.repairer.scan_part(part) } else { PartScan::default() }
     }
 
     /// Cleans (and converts) `text`, all or one part of a decoded document,
@@ -188,6 +185,19 @@ impl Pipeline {
         plan: &DocumentPlan,
         changes: &mut Changes,
     ) -> Cow<'a, str> {
+        self.process_scanned(text, plan, None, changes)
+    }
+
+    /// [`Pipeline::process_part`] for a part whose [`Pipeline::scan_part`]
+    /// is `scan`: the same text and counts, without repeating what the scan
+    /// found had nothing to do.
+    pub fn process_scanned<'a>(
+        &self,
+        text: &'a str,
+        plan: &DocumentPlan,
+        scan: Option<&PartScan>,
+        changes: &mut Changes,
+    ) -> Cow<'a, str> {
         let mut text = Cow::Borrowed(text);
         if self.config.clean {
             match plan.html {
@@ -195,7 +205,8 @@ impl Pipeline {
                 HtmlPlan::Strip => text = map_cow(text, |t| html::strip(t, changes)),
                 HtmlPlan::Text => {}
             }
-            text = map_cow(text, |t| self.repairer.repair_part(t, &plan.names, changes));
+            let scan = scan.filter(|_| plan.html == HtmlPlan::Text);
+            text = map_cow(text, |t| self.repairer.repair_part(t, &plan.names, scan, changes));
             text = map_cow(text, |t| self.normalizer.normalize(t, changes));
         }
         if let Some(conv) = &self.converter {
@@ -255,10 +266,25 @@ impl Pipeline {
     /// gives the same text as processing it whole (as far as the stages
     /// allow): after a line feed within the first `max` bytes that is also
     /// a safe cut for the converter. `None` when there is none.
+    ///
+    /// A cut is also never inside a Markdown code block (which the repair
+    /// rules leave alone): it falls before the block instead.
     pub fn split_point(&self, text: &str, max: usize) -> Option<usize> {
-        match &self.converter {
-            Some(c) => c.split_point(text, max),
-            None => memchr::memrchr(b'\n', &text.as_bytes()[..max.min(text.len())]).map(|i| i + 1),
+        let mut max = max.min(text.len());
+        loop {
+            let cut = match &self.converter {
+                Some(c) => c.split_point(text, max)?,
+                None => memchr::memrchr(b'\n', &text.as_bytes()[..max]).map(|i| i + 1)?,
+            };
+            if !self.config.clean {
+                return Some(cut);
+            }
+            match self.repairer.open_code(&text[..cut]) {
+                // Each turn moves before one more block.
+                Some(start) if start > 0 => max = start,
+                Some(_) => return None,
+                None => return Some(cut),
+            }
         }
     }
 
@@ -287,5 +313,23 @@ fn map_cow<'a>(text: Cow<'a, str>, f: impl FnOnce(&str) -> Cow<'_, str>) -> Cow<
             Cow::Borrowed(_) => Cow::Owned(t),
             Cow::Owned(o) => Cow::Owned(o),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cut never falls inside a Markdown code block: a `?` in it must
+    /// stay protected in the part that holds the rest of the block.
+    #[test]
+    fn split_points_stay_out_of_code_blocks() {
+        let p = Pipeline::new(Config::default()).unwrap();
+        let text = "一行\n```\n代码?代码\n更多\n```\n二行\n";
+        let fence = text.find("```").unwrap();
+        assert_eq!(p.split_point(text, text.len() - 12), Some(fence));
+        assert_eq!(p.split_point(text, text.len()), Some(text.len()));
+        assert_eq!(p.split_point("```\n代码\n", 10), None);
+        assert_eq!(p.split_point("一行\n二行\n", 9), Some(7));
     }
 }

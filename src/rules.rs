@@ -31,8 +31,8 @@ macro_rules! rules {
             }
 
             /// The stage the rule belongs to.
-            pub const fn stage(self) -> Stage {
-                match self { $(Rule::$variant => Stage::$stage,)* }
+            pub const fn stage(self) -> PipelineStage {
+                match self { $(Rule::$variant => PipelineStage::$stage,)* }
             }
         }
     };
@@ -103,7 +103,7 @@ rules! {
 
 /// The pipeline stage a rule belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Stage {
+pub enum PipelineStage {
     /// Bytes to text.
     Decode,
     /// Undoing damage done by other software.

@@ -16,9 +16,12 @@ use zhclean::{Config, ConvertSpec, Pipeline};
 
 use crate::util::Env;
 
+/// The output, the counts per rule and the U+FFFD count of a document.
+type Expected = (Vec<u8>, Vec<(String, u64)>, u64);
+
 /// What processing `bytes` whole gives: the text and the counts per rule
 /// (with the U+FFFD count), or `None` for a document judged not text.
-fn whole(config: &Config, bytes: &[u8], name: &str) -> Option<(Vec<u8>, Vec<(String, u64)>, u64)> {
+fn whole(config: &Config, bytes: &[u8], name: &str) -> Option<Expected> {
     let p = Pipeline::new(config.clone()).unwrap();
     match p.process_bytes(bytes, Some(Path::new(name))) {
         Ok(doc) => {
@@ -72,12 +75,7 @@ fn run_lib(
 }
 
 /// Checks one run against the whole-document result.
-fn check(
-    expect: &Option<(Vec<u8>, Vec<(String, u64)>, u64)>,
-    out: Option<Vec<u8>>,
-    report: &FileReport,
-    what: &str,
-) {
+fn check(expect: &Option<Expected>, out: Option<Vec<u8>>, report: &FileReport, what: &str) {
     match expect {
         None => {
             assert!(
@@ -162,6 +160,19 @@ enum Line {
     Markup(usize),
     /// Entities: `&#63;` is a `?`.
     Entity,
+    /// A Markdown code fence (what is between two is protected). Not
+    /// generated: the normaliser's own view of code blocks over a cut is a
+    /// known limit (found by `pieces_equal_whole`), like the tag and the
+    /// quotation below.
+    Fence,
+    /// A quotation that runs over a line end: its opening line... (not
+    /// generated: see `known_limit_quote_over_a_cut`)
+    QuoteOpen,
+    /// ...and its closing line.
+    QuoteClose,
+    /// A tag that runs over a line end, with a `?` in it. Not generated:
+    /// see `known_limit_tag_over_a_cut`.
+    TagOpen,
 }
 
 fn line() -> impl Strategy<Value = Line> {
@@ -210,6 +221,10 @@ fn text_of(line: &Line) -> String {
         Line::Long(n) => "很长的一行文字，".repeat(150 * n),
         Line::Markup(i) => format!("<p>{}<b>重要</b></p>", SENTENCES[*i]),
         Line::Entity => "显&#33879;下降&#63;".into(),
+        Line::Fence => "```".into(),
+        Line::QuoteOpen => "他说：\"我们一定要".into(),
+        Line::QuoteClose => "把这件事办好,\"他说".into(),
+        Line::TagOpen => "见<a href=\"x?选手乔治?林\"".into(),
     }
 }
 
@@ -262,7 +277,7 @@ fn config(convert: bool) -> Config {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
 
     /// Tree and file shape in the library, any block size from 1 KiB, one
     /// or two threads: the same bytes and counts as the whole document.
@@ -356,7 +371,7 @@ fn mixed_file_of_five_megabytes() {
     let mut gbk = 0;
     while bytes.len() < 5_500_000 {
         let s = format!("{}{k}\r\n", SENTENCES[k % SENTENCES.len()]);
-        if k % 97 == 0 {
+        if k.is_multiple_of(97) {
             bytes.extend_from_slice(&encoding_rs::GBK.encode(&s).0);
             gbk += 1;
         } else {
@@ -385,7 +400,7 @@ fn html_page_of_three_megabytes() {
     let mut k = 0;
     while page.len() < 3_000_000 {
         page.push_str(SENTENCES[k % SENTENCES.len()]);
-        if k % 50 == 0 {
+        if k.is_multiple_of(50) {
             page.push_str("<b>要点</b>");
         }
         page.push('\n');
@@ -491,4 +506,70 @@ fn nul_past_the_head() {
     let report = at_every_block(&Config::default(), text.as_bytes(), "nul.txt");
     assert!(report.skipped.is_none());
     assert_eq!(report.changes.count(zhclean::Rule::Invisible), 1);
+}
+
+/// Known limit: in a plain-text document (not judged HTML), a tag that
+/// runs over a line end protects what follows it up to its `>` (at most
+/// 4 KiB on), and a cut inside it does not see that. Cuts avoid Markdown
+/// code blocks, not such tags yet; this test shows the difference and is
+/// ignored until they do (`cargo test -- --ignored known_limit`).
+#[test]
+#[ignore]
+fn known_limit_tag_over_a_cut() {
+    let lines: Vec<(Line, bool)> = (0..400)
+        .map(|k| {
+            (
+                if k == 200 {
+                    Line::TagOpen
+                } else if k == 201 {
+                    Line::Sure
+                } else {
+                    Line::Plain(k % 6)
+                },
+                false,
+            )
+        })
+        .collect();
+    let bytes = document(Flavor::Utf8, &lines);
+    let cut = bytes.windows(2).position(|w| w == b"\"\n").unwrap() + 2;
+    let config = Config::default();
+    let expect = whole(&config, &bytes, "doc.txt");
+    let (out, report) = run_lib(&config, &bytes, "doc.txt", cut, 1, false);
+    check(&expect, out, &report, "a tag over a cut");
+}
+
+/// Known limit: the normaliser pairs ASCII quotes over line ends (a `,`
+/// inside an open quotation stays), and a cut inside a quotation does not
+/// see that it is open. Found by `pieces_equal_whole`; ignored until cuts
+/// avoid open quotations.
+#[test]
+#[ignore]
+fn known_limit_quote_over_a_cut() {
+    let mut lines: Vec<(Line, bool)> = (0..400).map(|k| (Line::Plain(k % 6), false)).collect();
+    lines[200] = (Line::QuoteOpen, false);
+    lines[260] = (Line::QuoteClose, false);
+    let bytes = document(Flavor::Utf8, &lines);
+    let config = Config::default();
+    let expect = whole(&config, &bytes, "doc.txt");
+    for block in [1024, 2048, 4096] {
+        let (out, report) = run_lib(&config, &bytes, "doc.txt", block, 1, false);
+        check(&expect, out, &report, &format!("a quotation over a cut, block {block}"));
+    }
+}
+
+/// Known limit: a Markdown code block over a cut (see [`Line::Fence`]).
+#[test]
+#[ignore]
+fn known_limit_code_block_over_a_cut() {
+    let mut lines: Vec<(Line, bool)> = (0..400).map(|k| (Line::Plain(k % 6), false)).collect();
+    lines[0] = (Line::Fence, false);
+    lines[2] = (Line::Fence, false);
+    lines[300] = (Line::Sure, false);
+    let bytes = document(Flavor::Utf8, &lines);
+    let config = Config::default();
+    let expect = whole(&config, &bytes, "doc.txt");
+    for block in [1024, 3850, 8192] {
+        let (out, report) = run_lib(&config, &bytes, "doc.txt", block, 1, false);
+        check(&expect, out, &report, &format!("a code block over a cut, block {block}"));
+    }
 }

@@ -343,7 +343,7 @@ proptest! {
     #[test]
     fn idempotent_with_one_rule_off(s in chineseish(), k in 0usize..64) {
         let rules: Vec<Rule> = Rule::ALL.iter().copied()
-            .filter(|r| r.stage() == zhclean::rules::Stage::Normalize).collect();
+            .filter(|r| r.stage() == zhclean::rules::PipelineStage::Normalize).collect();
         let mut config = corner();
         config.rules.remove(rules[k % rules.len()]);
         check_stable(&s, &config)?;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use proptest::prelude::*;
 use serde::Deserialize;
 use zhclean::repair::Repairer;
-use zhclean::rules::Stage;
+use zhclean::rules::PipelineStage;
 use zhclean::{Changes, Config, Rule};
 
 fn data(name: &str) -> PathBuf {
@@ -105,7 +105,7 @@ fn damaged_cases_meet_their_rates() {
         let out = r.repair(&c.original, &mut ch);
         let counts_ok = Rule::ALL
             .iter()
-            .filter(|r| r.stage() == Stage::Repair)
+            .filter(|r| r.stage() == PipelineStage::Repair)
             .all(|&rule| ch.count(rule) == c.rules.get(rule.name()).copied().unwrap_or(0));
         let pass = out == c.fixed && counts_ok;
         if c.expect == "known-fail" {
@@ -237,7 +237,7 @@ proptest! {
         let out = repairer().repair(&s, &mut ch);
         let changed_by_rules: u64 = Rule::ALL
             .iter()
-            .filter(|r| r.stage() == Stage::Repair && **r != Rule::LossMarkers)
+            .filter(|r| r.stage() == PipelineStage::Repair && **r != Rule::LossMarkers)
             .map(|&r| ch.count(r))
             .sum();
         prop_assert_eq!(out == s, changed_by_rules == 0);

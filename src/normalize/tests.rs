@@ -141,7 +141,9 @@ mod width_fast_path_equals_slow_path {
         ];
         // Each normalisation rule off in turn: a rule switched off has no
         // trigger, and the plan must not act for it.
-        for &rule in Rule::ALL.iter().filter(|r| r.stage() == crate::rules::Stage::Normalize) {
+        for &rule in
+            Rule::ALL.iter().filter(|r| r.stage() == crate::rules::PipelineStage::Normalize)
+        {
             let mut off = Config::default();
             off.rules.remove(rule);
             configs.push(off);
@@ -356,7 +358,7 @@ fn quote_style() {
 #[test]
 fn rules_switch_off() {
     for &rule in Rule::ALL {
-        if rule.stage() != crate::rules::Stage::Normalize {
+        if rule.stage() != crate::rules::PipelineStage::Normalize {
             continue;
         }
         let mut config = Config::default();

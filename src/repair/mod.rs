@@ -44,6 +44,22 @@ pub use names::NameEvidence;
 /// shortens the text, so this is only a bound on pathological input.
 const ENTITY_ROUNDS: usize = 8;
 
+/// The lines the mojibake scan found may hold a loss marker, with the
+/// length of the text they index (`None` when the scan did not run or the
+/// text changed).
+type MarkerLines = Option<(Vec<std::ops::Range<usize>>, usize)>;
+
+/// What [`Repairer::scan_part`] found in one part of a document.
+#[derive(Clone, Debug, Default)]
+pub struct PartScan {
+    /// What the part says about the names of the document.
+    pub names: NameEvidence,
+    /// Set when entities and mojibake left the part as it was (with what
+    /// the mojibake scan found for the loss markers), so that repairing it
+    /// can start at the name rules.
+    unchanged: Option<MarkerLines>,
+}
+
 /// Applies the repair rules that are on. Built once, shared by threads.
 #[derive(Clone, Debug)]
 pub struct Repairer {
@@ -80,52 +96,76 @@ impl Repairer {
     /// assert_eq!(changes.count(Rule::Entities), 1);
     /// ```
     pub fn repair<'a>(&self, text: &'a str, changes: &mut Changes) -> Cow<'a, str> {
-        self.repair_part(text, &NameEvidence::default(), changes)
+        self.repair_part(text, &NameEvidence::default(), None, changes)
     }
 
     /// [`repair`](Self::repair) for one part of a larger document, with
     /// what the whole document says about names (from
-    /// [`evidence`](Self::evidence) of every part, merged): the part comes
-    /// out as it would inside the whole document.
+    /// [`scan_part`](Self::scan_part) of every part, merged): the part
+    /// comes out as it would inside the whole document. `scan` is this
+    /// part's own scan, if one was made: with it, the rules before the name
+    /// rules are not run again when they had nothing to do.
     pub fn repair_part<'a>(
         &self,
         text: &'a str,
         document: &NameEvidence,
+        scan: Option<&PartScan>,
         changes: &mut Changes,
     ) -> Cow<'a, str> {
-        let (cur, marker_lines) = self.before_names(text, changes);
+        let (cur, marker_lines) = match scan.and_then(|s| s.unchanged.clone()) {
+            Some(lines) => (Cow::Borrowed(text), lines),
+            None => self.before_names(text, changes),
+        };
         self.names_onwards(cur, marker_lines, text, document, changes)
     }
 
     /// What `text`, one part of a document, says about the names of the
-    /// whole document: the name evidence of the text as the name rules see
-    /// it (after entities and mojibake).
-    pub fn evidence(&self, text: &str) -> NameEvidence {
+    /// whole document (the name evidence of the text as the name rules see
+    /// it, after entities and mojibake), and whether those rules changed it.
+    pub fn scan_part(&self, text: &str) -> PartScan {
         let rules = names::NameRules {
             separator: self.rules.contains(Rule::NameSeparator),
             space: self.rules.contains(Rule::LostSpace),
         };
-        if !rules.separator {
-            return NameEvidence::default();
-        }
-        let (cur, _) = self.before_names(text, &mut Changes::new());
-        let protected = if memchr::memchr(b'?', cur.as_bytes()).is_some() {
-            Protected::scan(&cur, Kinds { markup: true, urls: true })
+        let (cur, marker_lines) = self.before_names(text, &mut Changes::new());
+        let names = if rules.separator {
+            let protected = if memchr::memchr(b'?', cur.as_bytes()).is_some() {
+                Protected::scan(&cur, Kinds { markup: true, urls: true })
+            } else {
+                Protected::default()
+            };
+            names::evidence(&cur, &protected, rules)
         } else {
-            Protected::default()
+            NameEvidence::default()
         };
-        names::evidence(&cur, &protected, rules)
+        let unchanged = matches!(cur, Cow::Borrowed(_)).then_some(marker_lines);
+        PartScan { names, unchanged }
+    }
+
+    /// Where a Markdown code block still open at the end of `text` begins,
+    /// when a rule that leaves code alone is on: a part cut before it
+    /// sees the block whole, one cut inside it would not.
+    pub fn open_code(&self, text: &str) -> Option<usize> {
+        let on = |r: Rule| self.rules.contains(r);
+        let uses_code = on(Rule::Entities)
+            || on(Rule::EntitiesDouble)
+            || on(Rule::NameSeparator)
+            || on(Rule::LostSpace);
+        if uses_code && memchr::memchr2(b'`', b'~', text.as_bytes()).is_some() {
+            spans::open_fence(text)
+        } else {
+            None
+        }
     }
 
     /// The rules before the name rules: entities, then mojibake. Also
     /// gives the lines the mojibake scan found may hold a loss marker, with
     /// the length of the text they index.
-    #[allow(clippy::type_complexity)]
     fn before_names<'a>(
         &self,
         text: &'a str,
         changes: &mut Changes,
-    ) -> (Cow<'a, str>, Option<(Vec<std::ops::Range<usize>>, usize)>) {
+    ) -> (Cow<'a, str>, MarkerLines) {
         let on = |r: Rule| self.rules.contains(r);
         let mut cur = Cow::Borrowed(text);
 
@@ -171,7 +211,7 @@ impl Repairer {
     fn names_onwards<'a>(
         &self,
         mut cur: Cow<'a, str>,
-        marker_lines: Option<(Vec<std::ops::Range<usize>>, usize)>,
+        marker_lines: MarkerLines,
         text: &'a str,
         document: &NameEvidence,
         changes: &mut Changes,

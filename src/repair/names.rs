@@ -59,8 +59,9 @@ enum Verdict {
 /// What the rest of a document says about its names, for a part of it
 /// repaired apart (the document confirmations (c) and (d) of catalogue
 /// §C1): whether some `?` in it is accepted on its own, and which pairs of
-/// Han characters it joins with a real `·`. Gathered by [`evidence`] from
-/// each part and merged; empty evidence leaves the part on its own.
+/// Han characters it joins with a real `·`. Gathered from each part by
+/// [`Repairer::scan_part`](super::Repairer::scan_part) and merged; empty
+/// evidence leaves the part on its own.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NameEvidence {
     any_dot: bool,

@@ -55,10 +55,17 @@ impl Protected {
     }
 }
 
+/// Where the fenced code block that is still open at the end of `text`
+/// begins, if one is: text cut there would see the block closed early.
+pub(crate) fn open_fence(text: &str) -> Option<usize> {
+    scan_markdown_code(text, &mut Vec::new())
+}
+
 /// Fenced code blocks (``` or ~~~, up to the matching closing fence or the
 /// end of the text) and inline code spans (a run of backticks closed by a run
-/// of the same length on the same line).
-fn scan_markdown_code(text: &str, out: &mut Vec<Range<usize>>) {
+/// of the same length on the same line). Returns where a fenced block still
+/// open at the end begins.
+fn scan_markdown_code(text: &str, out: &mut Vec<Range<usize>>) -> Option<usize> {
     let mut pos = 0;
     let mut fence: Option<(u8, usize, usize)> = None; // (char, length, start)
     while pos < text.len() {
@@ -92,6 +99,7 @@ fn scan_markdown_code(text: &str, out: &mut Vec<Range<usize>>) {
     if let Some((_, _, start)) = fence {
         out.push(start..text.len());
     }
+    fence.map(|(_, _, start)| start)
 }
 
 fn scan_code_spans(line: &str, base: usize, out: &mut Vec<Range<usize>>) {

@@ -17,6 +17,7 @@
 //! processed whole, since a tag, a comment or a script may run over any
 //! line end.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read, Seek, Write};
 use std::path::Path;
@@ -27,6 +28,7 @@ use super::{Ctx, Fail, strip_explained};
 use crate::decode::DecodeInfo;
 use crate::error::Error;
 use crate::pipeline::{DocumentPlan, PLAN_HEAD, Pipeline};
+use crate::repair::{NameEvidence, PartScan};
 use crate::report::FileReport;
 use crate::rules::Changes;
 
@@ -138,7 +140,7 @@ impl Ctx<'_> {
             let reader = input.reader();
             let mut decoded = self.decoded(reader, buf);
             let plan = self.plan(&mut decoded, ext, path)?;
-            return self.write_pieces(decoded, plan, path, out, report, note);
+            return self.write_pieces(decoded, plan, VecDeque::new(), path, out, report, note);
         }
         // Make the input readable again, and see whether any `?` or `&`
         // could reach the name rules.
@@ -158,15 +160,16 @@ impl Ctx<'_> {
         drop(buf);
         let mut decoded = self.decoded(&mut file, Vec::new());
         let mut plan = self.plan(&mut decoded, ext, path)?;
+        let mut scans = VecDeque::new();
         if questions && self.pipeline.can_split(&plan) {
-            plan.names = self.gather_evidence(&mut decoded, path)?;
+            (plan.names, scans) = self.gather_evidence(&mut decoded, path)?;
             drop(decoded);
             file.rewind().map_err(read_err)?;
             decoded = self.decoded(&mut file, Vec::new());
             // The same decisions again: the first bytes decide them.
             self.plan(&mut decoded, ext, path)?;
         }
-        self.write_pieces(decoded, plan, path, out, report, note)
+        self.write_pieces(decoded, plan, scans, path, out, report, note)
     }
 
     fn decoded<R: Read>(&self, reader: R, first: Vec<u8>) -> Decoded<R> {
@@ -236,32 +239,40 @@ impl Ctx<'_> {
         Ok((f, questions))
     }
 
-    /// Pass 2: the name evidence of every piece, merged.
+    /// Pass 2: the name evidence of every piece, merged; and each piece's
+    /// scan, with its length, so that pass 3 need not repeat what found
+    /// nothing to do.
     fn gather_evidence<R: Read>(
         &self,
         decoded: &mut Decoded<R>,
         path: &Path,
-    ) -> Result<crate::repair::NameEvidence, Fail> {
+    ) -> Result<(NameEvidence, VecDeque<(usize, PartScan)>), Fail> {
         let pipeline = &self.pipeline;
-        let mut all = crate::repair::NameEvidence::default();
+        let mut all = NameEvidence::default();
+        let mut scans = VecDeque::new();
         pieces::ordered(
             self.cancel,
             || decoded.next(pipeline).map_err(|e| Error::io(path, e).into()),
-            |piece: Piece| pipeline.name_evidence(&piece.text),
-            |ev| {
-                all.merge(ev);
+            |piece: Piece| (piece.text.len(), pipeline.scan_part(&piece.text)),
+            |(len, mut scan): (usize, PartScan)| {
+                all.merge(std::mem::take(&mut scan.names));
+                scans.push_back((len, scan));
                 Ok(())
             },
         )?;
-        Ok(all)
+        Ok((all, scans))
     }
 
     /// Pass 3: the pieces processed with `plan` in parallel, written in
     /// order (or the whole text at once when the plan cannot be split).
+    /// `scans` are pass 2's, piece by piece; each is used only while the
+    /// pieces come out the same lengths as in pass 2.
+    #[allow(clippy::too_many_arguments)]
     fn write_pieces<R: Read>(
         &self,
         mut decoded: Decoded<R>,
         plan: DocumentPlan,
+        mut scans: VecDeque<(usize, PartScan)>,
         path: &Path,
         mut out: Output<'_>,
         report: &mut FileReport,
@@ -287,9 +298,9 @@ impl Ctx<'_> {
             (out.on_bytes)(piece_raw);
             Ok(())
         };
-        let work = |piece: Piece| {
+        let work = |(piece, scan): (Piece, Option<PartScan>)| {
             let mut changes = pipeline.new_changes();
-            let text = pipeline.process_part(&piece.text, &plan, &mut changes);
+            let text = pipeline.process_scanned(&piece.text, &plan, scan.as_ref(), &mut changes);
             let text = match text {
                 std::borrow::Cow::Borrowed(_) => piece.text,
                 std::borrow::Cow::Owned(t) => t,
@@ -297,15 +308,24 @@ impl Ctx<'_> {
             (piece.raw, piece.lines, text, changes)
         };
         if splits {
-            pieces::ordered(
-                self.cancel,
-                || decoded.next(pipeline).map_err(|e| Error::io(path, e).into()),
-                work,
-                &mut take,
-            )?;
+            let mut aligned = true;
+            let mut next = || -> Result<Option<(Piece, Option<PartScan>)>, Fail> {
+                let Some(piece) = decoded.next(pipeline).map_err(|e| Error::io(path, e))? else {
+                    return Ok(None);
+                };
+                let scan = match scans.pop_front() {
+                    Some((len, scan)) if aligned && len == piece.text.len() => Some(scan),
+                    _ => {
+                        aligned = false;
+                        None
+                    }
+                };
+                Ok(Some((piece, scan)))
+            };
+            pieces::ordered(self.cancel, &mut next, work, &mut take)?;
         } else {
             let whole = decoded.rest().map_err(|e| Error::io(path, e))?;
-            take(work(whole))?;
+            take(work((whole, None)))?;
         }
         let (info, changes) = decoded.finish();
         self.set_decode(report, &info);

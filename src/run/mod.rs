@@ -3,19 +3,19 @@
 //!
 //! [`run`] picks one of three shapes from [`RunOptions`]:
 //!
-//! * **stream** ([`stream`]): standard input (or one input file without
+//! * **stream** (`run/stream.rs`): standard input (or one input file without
 //!   `-o`) to standard output (or `-o FILE`);
-//! * **file** and **tree** ([`tree`]): one input file to `-o FILE`, or files
+//! * **file** and **tree** (`run/tree.rs`): one input file to `-o FILE`, or files
 //!   and folders to an output folder that mirrors their relative paths,
 //!   processed in parallel on a pool of `-j` threads, with a resume journal
-//!   ([`journal`]).
+//!   (`run/journal.rs`).
 //!
-//! Each document goes through [`document`]: whole when it fits in a block,
-//! else in pieces ([`pieces`]) processed in parallel and written in order,
+//! Each document goes through `run/document.rs`: whole when it fits in a block,
+//! else in pieces (`run/pieces.rs`) processed in parallel and written in order,
 //! with every per-document decision (encoding, HTML, name evidence: see
 //! [`DocumentPlan`](crate::pipeline::DocumentPlan)) made once and held for
 //! all its pieces, so that the output does not depend on the block size.
-//! JSON Lines go through [`records`].
+//! JSON Lines go through `run/records.rs`.
 //!
 //! The library prints nothing and exits nothing: a run reports what
 //! happens to the caller's [`Observer`] ([`Event`]s: file done, skipped,

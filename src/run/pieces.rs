@@ -279,3 +279,109 @@ where
         result
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, ConvertSpec};
+
+    #[test]
+    fn fill_reads_to_target_or_end() {
+        let mut r: &[u8] = b"abcdef";
+        let mut buf = Vec::new();
+        assert!(!fill(&mut r, &mut buf, 4, None).unwrap());
+        assert_eq!(buf, b"abcd");
+        assert!(fill(&mut r, &mut buf, 10, None).unwrap());
+        assert_eq!(buf, b"abcdef");
+        // A short read to the expected length ends the input without
+        // another read.
+        struct Once(Option<Vec<u8>>);
+        impl Read for Once {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                let data = self.0.take().expect("read once only");
+                out[..data.len()].copy_from_slice(&data);
+                Ok(data.len())
+            }
+        }
+        let mut buf = Vec::new();
+        assert!(fill(&mut Once(Some(b"xyz".to_vec())), &mut buf, 4, Some(3)).unwrap());
+        assert_eq!(buf, b"xyz");
+    }
+
+    /// Pieces are whole lines of text, in order, covering the text; a line
+    /// longer than a block is one piece, and the pieces after it are cut at
+    /// block size again; a UTF-16 input cut anywhere decodes the same.
+    #[test]
+    fn pieces_cover_the_text_in_lines() {
+        let p =
+            Pipeline::new(Config { convert: Some(ConvertSpec::new("s2t")), ..Config::default() })
+                .unwrap();
+        let long = "头发".repeat(500);
+        let text = format!("a\r\n{long}\r\n{}", "发展\r\n".repeat(400));
+        let utf16: Vec<u8> =
+            std::iter::once(0xFEFF).chain(text.encode_utf16()).flat_map(u16::to_le_bytes).collect();
+        for bytes in [text.as_bytes(), &utf16[..]] {
+            let mut d = Decoded::new(bytes, Vec::new(), None, Changes::new(), 101);
+            let mut got = Vec::new();
+            let mut raw = 0;
+            while let Some(piece) = d.next(&p).unwrap() {
+                assert!(piece.text.ends_with('\n'));
+                assert_eq!(piece.lines, piece.text.matches('\n').count());
+                raw += piece.raw;
+                got.push(piece.text);
+            }
+            assert_eq!(got.concat(), text);
+            assert_eq!(raw, bytes.len() as u64);
+            assert!(got.iter().any(|x| x.len() > long.len()));
+            assert!(got.len() > 25, "{} pieces", got.len());
+            assert!(got.iter().skip(2).all(|x| x.len() <= 101));
+        }
+    }
+
+    /// Many items through the ordered loop on one and two threads: results
+    /// in order, whatever order the work finished in; an error stops it.
+    #[test]
+    fn ordered_keeps_order_and_stops_on_errors() {
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let (got, stopped) = pool.install(|| {
+                let cancel = CancelToken::new();
+                let mut n = 0;
+                let mut got = Vec::new();
+                let r = ordered(
+                    &cancel,
+                    || {
+                        n += 1;
+                        Ok((n <= 300).then_some(n))
+                    },
+                    |i: u32| {
+                        if i.is_multiple_of(7) {
+                            std::thread::sleep(Duration::from_millis(1));
+                        }
+                        i * 2
+                    },
+                    |x| {
+                        got.push(x);
+                        Ok(())
+                    },
+                );
+                assert!(r.is_ok());
+                let mut m = 0;
+                let stopped = ordered(
+                    &cancel,
+                    || {
+                        m += 1;
+                        Ok(Some(m))
+                    },
+                    |i: u32| i,
+                    |x| if x == 5 { Err(Fail::Interrupted) } else { Ok(()) },
+                );
+                (got, stopped)
+            });
+            assert_eq!(got, (1..=300).map(|i| i * 2).collect::<Vec<_>>());
+            assert!(matches!(stopped, Err(Fail::Interrupted)));
+        }
+        assert_eq!(in_flight_limit(1), 3);
+        assert_eq!(in_flight_limit(2), 5);
+    }
+}
