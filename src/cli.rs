@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use crate::Show;
 use crate::progress::ProgressMode;
 use clap::{Parser, ValueEnum};
-use zhclean::rules::Stage;
+use zhclean::rules::PipelineStage as Stage;
 use zhclean::run::{DEFAULT_BLOCK_SIZE, RunOptions};
 use zhclean::{Config, ConvertSpec, Error, HtmlMode, QuoteStyle, Rule, RuleSet};
 

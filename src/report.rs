@@ -14,7 +14,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::convert::Script;
-use crate::rules::{Changes, Stage};
+use crate::rules::{Changes, PipelineStage as Stage};
 
 /// Why a file was not processed.
 #[derive(Clone, Debug, PartialEq, Eq)]
