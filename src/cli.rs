@@ -11,22 +11,37 @@ use std::path::PathBuf;
 use crate::Show;
 use crate::progress::ProgressMode;
 use clap::{Parser, ValueEnum};
+use zhclean::rules::PipelineStage as Stage;
 use zhclean::run::{DEFAULT_BLOCK_SIZE, RunOptions};
 use zhclean::{Config, ConvertSpec, Error, HtmlMode, QuoteStyle, Rule, RuleSet};
 
 /// Clean messy Chinese text dumps into UTF-8, and convert Simplified and
 /// Traditional Chinese exactly as OpenCC does.
 #[derive(Parser, Debug)]
-#[command(name = "zhclean", version, max_term_width = 100)]
+#[command(name = "zhclean", version = VERSION, max_term_width = 100)]
 #[command(
-    after_help = "Examples:\n  zhclean dump/ -o clean/\n  zhclean --convert s2t < in.txt > out.txt\n  zhclean --jsonl --field text --convert t2s < in.jsonl > out.jsonl"
+    after_help = "Examples:\n  zhclean dump/ -o clean/\n  zhclean --convert s2t < in.txt > out.txt\n  zhclean --jsonl --field text --convert t2s < in.jsonl > out.jsonl\n\nExit codes: 0 done (skipped files are not failures), 1 some file or record failed (the \
+                  others were done), 2 usage error (nothing was done), 130 interrupted (Ctrl-C or SIGTERM)."
 )]
 pub struct Args {
+    /// Print a shell completion script or the man page, and exit.
+    #[cfg(feature = "cli")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHAT",
+        long_help = "Print a completion script for a shell (complete-bash, complete-zsh, \
+                     complete-fish, complete-powershell) or the man page in roff (man) on \
+                     standard output, and exit. For example \
+                     `zhclean --generate man > zhclean.1`."
+    )]
+    pub generate: Option<Generate>,
+
     /// Input files and folders (standard input when absent or `-`).
     #[arg(
         value_name = "INPUT",
         long_help = "Input files and folders. Folders are walked recursively (hidden files \
-                     included); the output folder mirrors their relative paths. With no input, \
+                     included; .git, .hg and .svn folders below an input are not); the output folder mirrors their relative paths. With no input, \
                      or `-`, standard input is read and the result written to standard output, \
                      streaming in bounded memory."
     )]
@@ -50,8 +65,10 @@ pub struct Args {
     #[arg(
         long,
         value_name = "EXT",
-        long_help = "Replace the extension of every text output with EXT (`page.html` becomes \
-                     `page.txt` with `--ext txt`). Files copied by --copy-other keep their names."
+        long_help = "Replace the extension of every text output with EXT (`txt` or `.txt`: \
+                     `page.html` becomes `page.txt`). Without --ext, outputs keep their input's \
+                     name, so a stripped `page.html` is still `page.html`. Files copied by \
+                     --copy-other keep their names. Only for an output folder."
     )]
     pub ext: Option<OsString>,
 
@@ -60,8 +77,8 @@ pub struct Args {
         long,
         value_name = "CFG",
         long_help = "Convert the script after cleaning, with an OpenCC config: a built-in name \
-                     (s2t, t2s, s2tw, s2twp, tw2s, tw2sp, s2hk, hk2s, t2tw, tw2t, t2hk, hk2t, \
-                     t2jp, jp2t; a `.json` suffix is accepted) or the path of an OpenCC JSON \
+                     (s2t, t2s, s2tw, tw2s, s2twp, tw2sp, s2hk, hk2s, s2hkp, hk2sp, t2tw, \
+                     tw2t, t2hk, hk2t, t2jp, jp2t; a `.json` suffix is accepted) or the path of an OpenCC JSON \
                      config. The result is byte for byte what OpenCC 1.4.2 gives."
     )]
     pub convert: Option<String>,
@@ -130,26 +147,26 @@ pub struct Args {
     #[arg(
         long,
         value_enum,
-        default_value_t = HtmlArg::Auto,
         value_name = "MODE",
-        long_help = "auto: strip markup from `.html`/`.htm` files and from files that are \
+        long_help = "auto (the default): strip markup from `.html`/`.htm` files and from files that are \
                      mostly markup, treat the rest as text. strip: turn markup into plain text \
                      (block elements become line breaks; script, style and head dropped). keep: \
-                     clean only the text between tags, never touching tags or attributes."
+                     clean only the text between tags, never touching tags or attributes. In \
+                     --jsonl mode auto decides per field: a value that starts and ends with a tag \
+                     is stripped."
     )]
-    pub html: HtmlArg,
+    pub html: Option<HtmlArg>,
 
     /// Quote style of the output: curly, corner or keep.
     #[arg(
         long,
         value_enum,
-        default_value_t = QuotesArg::Keep,
         value_name = "STYLE",
-        long_help = "keep: leave quotation marks as they are (straight quotes around Chinese \
+        long_help = "keep (the default): leave quotation marks as they are (straight quotes around Chinese \
                      still become curly under the cjk-quotes rule). curly: mainland style \
                      “ ” and ‘ ’. corner: Taiwan and Hong Kong style 「 」 and 『 』."
     )]
-    pub quotes: QuotesArg,
+    pub quotes: Option<QuotesArg>,
 
     /// Input is JSON Lines: clean named fields, pass the rest through.
     #[arg(
@@ -163,13 +180,16 @@ pub struct Args {
     )]
     pub jsonl: bool,
 
-    /// Field to clean in --jsonl mode (repeatable; default `text`).
+    /// Field to clean in --jsonl mode: a key or path (repeatable; default `text`).
     #[arg(
         long = "field",
-        value_name = "NAME",
+        value_name = "PATH",
         requires = "jsonl",
-        long_help = "The name of a top-level string field to clean in --jsonl mode. May be \
-                     given several times. Default: `text`."
+        long_help = "The string field to clean in --jsonl mode: a top-level key (`text`), a \
+                     dotted path into nested objects (`meta.text`), with `[]` for every element \
+                     of an array (`段落[].内容`, `tags[]`). A key holding `.`, `[` or `\\` \
+                     is written with a `\\` before it. May be given several times. Default: \
+                     `text`."
     )]
     pub fields: Vec<String>,
 
@@ -192,7 +212,8 @@ pub struct Args {
         default_value_t = ProgressArg::Auto,
         value_name = "WHEN",
         long_help = "auto: a progress bar on stderr when stderr is a terminal. always: also \
-                     when it is not. never: no bar."
+                     when it is not, as a plain line every 5 seconds (no terminal control \
+                     codes), for logs. never: no bar."
     )]
     pub progress: ProgressArg,
 
@@ -208,6 +229,18 @@ pub struct Args {
                      output or lie inside the output folder (exit code 2)."
     )]
     pub report: Option<PathBuf>,
+
+    /// Write the run's summary to FILE as one JSON object.
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "Write the run's summary to FILE as one JSON object: files, processed, \
+                     bytes_in, bytes_out, seconds, encodings (files per encoding), decoding \
+                     (what the inputs were: utf8, legacy, bom, malformed... per rule), changes \
+                     (per rule), skipped (files per reason), errors, bad_records, \
+                     blank_records and interrupted. Written also with -q, and after Ctrl-C."
+    )]
+    pub summary: Option<PathBuf>,
 
     /// Report what would be done; write nothing.
     #[arg(
@@ -257,9 +290,52 @@ pub struct Args {
     )]
     pub quiet: bool,
 
+    /// Milliseconds between plain progress lines (tests).
+    #[arg(long, hide = true, value_name = "MS", default_value_t = 5000)]
+    pub progress_interval: u64,
+
     /// Bytes read per block (tests and tuning).
     #[arg(long, hide = true, value_name = "BYTES", default_value_t = DEFAULT_BLOCK_SIZE)]
     pub block_size: usize,
+}
+
+/// The version line: the crate's version and the OpenCC release whose
+/// dictionaries and configs are compiled in (`dict/SOURCE.md`).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (OpenCC 1.4.2 data)");
+
+/// `--generate` values.
+#[cfg(feature = "cli")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Generate {
+    /// Bash completions.
+    CompleteBash,
+    /// Zsh completions.
+    CompleteZsh,
+    /// Fish completions.
+    CompleteFish,
+    /// PowerShell completions.
+    CompletePowershell,
+    /// The man page (roff).
+    Man,
+}
+
+#[cfg(feature = "cli")]
+impl Generate {
+    /// Writes what was asked for to `out`.
+    pub fn write(self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        use clap::CommandFactory;
+        use clap_complete::Shell;
+        let mut cmd = Args::command();
+        let shell = match self {
+            Generate::CompleteBash => Shell::Bash,
+            Generate::CompleteZsh => Shell::Zsh,
+            Generate::CompleteFish => Shell::Fish,
+            Generate::CompletePowershell => Shell::PowerShell,
+            Generate::Man => return clap_mangen::Man::new(cmd).render(out),
+        };
+        clap_complete::generate(shell, &mut cmd, "zhclean", out);
+        Ok(())
+    }
 }
 
 /// `--html` values.
@@ -299,9 +375,22 @@ impl Args {
     /// The library's settings for these arguments; unknown rule or
     /// encoding names are usage errors.
     pub fn into_parts(self) -> zhclean::Result<(Config, RunOptions, Show)> {
+        self.check_combinations()?;
         let mut rules = RuleSet::all();
         for name in self.no_rule.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
             match Rule::from_name(name) {
+                Some(rule) if rule.stage() == Stage::Decode => {
+                    return Err(Error::Usage(format!(
+                        "--no-rule {name}: decoding cannot be switched off (it only counts what \
+                         the input was; --encoding forces an encoding)"
+                    )));
+                }
+                Some(Rule::Convert) => {
+                    return Err(Error::Usage(
+                        "--no-rule convert: conversion is on only with --convert; leave that out"
+                            .into(),
+                    ));
+                }
                 Some(rule) => rules.remove(rule),
                 None => {
                     let names: Vec<&str> = Rule::ALL.iter().map(|r| r.name()).collect();
@@ -323,12 +412,12 @@ impl Args {
             encoding: self.encoding,
             clean: !self.no_clean,
             rules,
-            html: match self.html {
+            html: match self.html.unwrap_or(HtmlArg::Auto) {
                 HtmlArg::Auto => HtmlMode::Auto,
                 HtmlArg::Strip => HtmlMode::Strip,
                 HtmlArg::Keep => HtmlMode::Keep,
             },
-            quotes: match self.quotes {
+            quotes: match self.quotes.unwrap_or(QuotesArg::Keep) {
                 QuotesArg::Curly => QuoteStyle::Curly,
                 QuotesArg::Corner => QuoteStyle::Corner,
                 QuotesArg::Keep => QuoteStyle::Keep,
@@ -344,7 +433,14 @@ impl Args {
         let options = RunOptions {
             inputs: self.inputs,
             output: self.output,
-            ext: self.ext,
+            ext: self.ext.map(|e| {
+                let b = e.as_encoded_bytes();
+                // SAFETY: cutting a leading ASCII `.` keeps the rest valid.
+                match b.strip_prefix(b".") {
+                    Some(rest) => unsafe { OsString::from_encoded_bytes_unchecked(rest.to_vec()) },
+                    None => e,
+                }
+            }),
             jobs: self.jobs,
             jsonl_fields: self.jsonl.then_some(fields),
             report: self.report,
@@ -361,7 +457,10 @@ impl Args {
                 ProgressArg::Never => ProgressMode::Never,
             },
             quiet: self.quiet,
+            summary: self.summary,
+            progress_interval: std::time::Duration::from_millis(self.progress_interval),
         };
+        check_shape(&options)?;
         Ok((config, options, show))
     }
 }
@@ -370,7 +469,9 @@ impl Args {
 /// output in another folder (and makes std's `with_extension` panic), and
 /// an empty, `.`-led or NUL-holding extension names no usable file.
 fn check_ext(ext: &std::ffi::OsStr) -> zhclean::Result<()> {
+    // One leading dot is accepted (`.txt` is `txt`).
     let b = ext.as_encoded_bytes();
+    let b = b.strip_prefix(b".").unwrap_or(b);
     let bad = if b.is_empty() {
         Some("it is empty")
     } else if b.contains(&b'/') || b.contains(&b'\\') {
@@ -378,7 +479,7 @@ fn check_ext(ext: &std::ffi::OsStr) -> zhclean::Result<()> {
     } else if b.contains(&0) {
         Some("it holds a NUL byte")
     } else if b.starts_with(b".") {
-        Some("give it without the leading dot")
+        Some("it starts with two dots")
     } else {
         None
     };
@@ -389,6 +490,85 @@ fn check_ext(ext: &std::ffi::OsStr) -> zhclean::Result<()> {
         ))),
         None => Ok(()),
     }
+}
+
+impl Args {
+    /// Flags that would do nothing together, and files named that are not
+    /// there: usage errors, each naming the flag.
+    fn check_combinations(&self) -> zhclean::Result<()> {
+        let usage = |m: String| Err(Error::Usage(m));
+        if self.convert.is_none() {
+            if let Some(d) = self.dicts.first() {
+                return usage(format!("--dict {}: needs --convert CFG", d.display()));
+            }
+            if self.include_tofu_risk {
+                return usage("--include-tofu-risk: needs --convert CFG".into());
+            }
+        }
+        if self.no_clean {
+            if let Some(h) = self.html {
+                let v = h.to_possible_value().expect("not skipped");
+                return usage(format!("--html {}: does nothing with --no-clean", v.get_name()));
+            }
+            if let Some(q) = self.quotes {
+                let v = q.to_possible_value().expect("not skipped");
+                return usage(format!("--quotes {}: does nothing with --no-clean", v.get_name()));
+            }
+            let cleaning = self.no_rule.iter().map(|n| n.trim()).find(|n| {
+                Rule::from_name(n)
+                    .is_some_and(|r| matches!(r.stage(), Stage::Repair | Stage::Normalize))
+            });
+            if let Some(n) = cleaning {
+                return usage(format!("--no-rule {n}: does nothing with --no-clean"));
+            }
+        }
+        let off = |name: &str| self.no_rule.iter().any(|n| n.trim() == name);
+        if matches!(self.quotes, Some(QuotesArg::Curly | QuotesArg::Corner)) && off("quotes") {
+            return usage("--quotes: does nothing with --no-rule quotes".into());
+        }
+        if matches!(self.html, Some(HtmlArg::Strip)) && off("html") {
+            return usage("--html strip: does nothing with --no-rule html".into());
+        }
+        for d in &self.dicts {
+            if !d.exists() {
+                return usage(format!("--dict {}: no such file", d.display()));
+            }
+        }
+        if let Some(c) = &self.convert
+            && zhclean::convert::builtin_name(c).is_none()
+            && !std::path::Path::new(c).exists()
+        {
+            return usage(format!(
+                "--convert {c}: no such file, and not a built-in config ({})",
+                zhclean::convert::BUILTIN_CONFIGS.join(", ")
+            ));
+        }
+        if let Some(e) = &self.ext
+            && (e.is_empty() || e == ".")
+        {
+            return usage("--ext: give an extension, such as txt".into());
+        }
+        Ok(())
+    }
+}
+
+/// Flags that only an output folder uses, given for another shape of run.
+fn check_shape(o: &RunOptions) -> zhclean::Result<()> {
+    let shape = o.shape();
+    if shape == zhclean::run::Shape::Tree {
+        return Ok(());
+    }
+    let to = if shape == zhclean::run::Shape::File { "an output file" } else { "a stream" };
+    let flag = if o.ext.is_some() {
+        "--ext"
+    } else if o.copy_other {
+        "--copy-other"
+    } else if o.force {
+        "--force"
+    } else {
+        return Ok(());
+    };
+    Err(Error::Usage(format!("{flag}: only for an output folder (-o DIR), not {to}")))
 }
 
 #[cfg(test)]
@@ -417,16 +597,16 @@ mod tests {
             "--convert",
             "s2twp",
             "--dict",
-            "a.txt",
+            "Cargo.toml",
             "--dict",
-            "b.txt",
+            "README.md",
             "--include-tofu-risk",
             "--no-clean",
         ])
         .unwrap();
         let spec = config.convert.unwrap();
         assert_eq!(spec.config, "s2twp");
-        assert_eq!(spec.user_dicts, [PathBuf::from("a.txt"), PathBuf::from("b.txt")]);
+        assert_eq!(spec.user_dicts, [PathBuf::from("Cargo.toml"), PathBuf::from("README.md")]);
         assert!(spec.include_tofu_risk);
         assert!(!config.clean);
     }
@@ -474,6 +654,7 @@ mod tests {
             "--report",
             "r.jsonl",
             "in",
+            "in2",
             "-o",
             "out",
         ])
@@ -486,16 +667,16 @@ mod tests {
         assert!(opts.dry_run && opts.force && opts.follow && show.quiet && opts.copy_other);
         assert_eq!(opts.ext.as_deref(), Some("txt".as_ref()));
         assert_eq!(opts.output, Some(PathBuf::from("out")));
-        assert_eq!(opts.inputs, [PathBuf::from("in")]);
+        assert_eq!(opts.inputs, [PathBuf::from("in"), PathBuf::from("in2")]);
     }
 
     #[test]
     fn extensions_must_be_one_name_part() {
-        for bad in ["a/b", "", ".txt", "/", "..", "a\\b"] {
+        for bad in ["a/b", "", ".", "/", "..", "a\\b"] {
             let e = parse(&["--ext", bad]).unwrap_err();
             assert!(e.is_usage() && e.to_string().contains("not a file extension"), "{bad}: {e}");
         }
-        for good in ["txt", "tar.gz", "中文"] {
+        for good in ["txt", ".txt", "tar.gz", "中文"] {
             parse(&["--ext", good]).unwrap();
         }
     }
@@ -508,5 +689,37 @@ mod tests {
         assert_eq!(opts.jsonl_fields, Some(vec!["title".to_string(), "body".to_string()]));
         assert!(Args::try_parse_from(["zhclean", "--field", "x"]).is_err());
         assert!(Args::try_parse_from(["zhclean", "--html", "maybe"]).is_err());
+    }
+
+    #[test]
+    fn flags_that_would_do_nothing_are_usage_errors() {
+        let cases: &[(&[&str], &str)] = &[
+            (&["--no-rule", "convert", "--convert", "s2t"], "--no-rule convert"),
+            (&["--no-rule", "utf8"], "--no-rule utf8"),
+            (&["--no-rule", "bom"], "--no-rule bom"),
+            (&["--no-rule", "legacy"], "--no-rule legacy"),
+            (&["--dict", "Cargo.toml"], "--dict Cargo.toml: needs --convert"),
+            (&["--include-tofu-risk"], "--include-tofu-risk"),
+            (&["--no-clean", "--html", "strip"], "--html strip: does nothing with --no-clean"),
+            (&["--no-clean", "--quotes", "curly"], "--quotes curly"),
+            (&["--no-clean", "--no-rule", "ellipsis"], "--no-rule ellipsis"),
+            (&["--quotes", "corner", "--no-rule", "quotes"], "--no-rule quotes"),
+            (&["--html", "strip", "--no-rule", "html"], "--no-rule html"),
+            (&["--convert", "s2t", "--dict", "no/such.txt"], "no such file"),
+            (&["--convert", "no/such.json"], "no such file"),
+            (&["--ext", "txt"], "--ext: only for an output folder"),
+            (&["--force", "-o", "x.txt"], "--force"),
+            (&["--ext", "."], "--ext"),
+        ];
+        for (args, want) in cases {
+            let e = parse(args).unwrap_err();
+            assert!(e.is_usage(), "{args:?}");
+            assert!(e.to_string().contains(want), "{args:?}: {e}");
+        }
+        // The same flags where they do something.
+        parse(&["--no-clean", "--convert", "s2t", "--dict", "Cargo.toml"]).unwrap();
+        parse(&["--html", "keep", "--quotes", "curly"]).unwrap();
+        let (_, o, _) = parse(&["--ext", ".txt", "a", "b", "-o", "out"]).unwrap();
+        assert_eq!(o.ext.as_deref(), Some("txt".as_ref()));
     }
 }

@@ -255,6 +255,23 @@ pub fn looks_like_html(text: &str, path_ext: Option<&str>) -> bool {
     tags >= 8 && markup * 2 >= head.bytes().filter(|b| !b.is_ascii_whitespace()).count()
 }
 
+/// Whether `text`, a short value such as one JSON field, is an HTML
+/// fragment: after white space it starts with a tag and ends with one, and
+/// holds at least two. [`looks_like_html`] asks for a page's worth of tags;
+/// a field like `<p>你好</p>` has two, and text that merely mentions a tag
+/// (`用 <br> 换行`) neither starts nor ends with one.
+pub fn is_fragment(text: &str) -> bool {
+    let t = text.trim();
+    if !t.starts_with('<') || !t.ends_with('>') || scan_tag(t, 0).is_none() {
+        return false;
+    }
+    let Some(last) = t.rfind('<') else { return false };
+    if scan_tag(t, last).is_none_or(|(end, _)| end != t.len()) {
+        return false;
+    }
+    markup_share(t).0 >= 2
+}
+
 /// How many tags `text` holds and how many bytes they take.
 pub fn markup_share(text: &str) -> (usize, usize) {
     let mut tags = 0;
@@ -356,6 +373,16 @@ mod tests {
 
     fn strip_str(s: &str) -> String {
         strip(s, &mut Changes::new()).into_owned()
+    }
+
+    #[test]
+    fn fragments() {
+        for yes in ["<p>你好</p>", " <div><b>x</b></div>\n", "<br><br>"] {
+            assert!(is_fragment(yes), "{yes:?}");
+        }
+        for no in ["用 <br> 换行", "<p>你好", "a < b > c", "<br>", "x <p>y</p>", "<<>>"] {
+            assert!(!is_fragment(no), "{no:?}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! (Ctrl-C and SIGTERM cancel the run) and the exit code. The flags are in
 //! `cli.rs`.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,10 +21,28 @@ use progress::{Progress, ProgressMode};
 
 fn main() -> ExitCode {
     keep_freed_memory();
-    let (config, options, show) = match cli::Args::parse().into_parts() {
+    let args = cli::Args::parse();
+    #[cfg(feature = "cli")]
+    if let Some(what) = args.generate {
+        let mut out = std::io::stdout().lock();
+        return match what.write(&mut out).and_then(|()| std::io::Write::flush(&mut out)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&zhclean::Error::io("-", e)),
+        };
+    }
+    let (config, options, mut show) = match args.into_parts() {
         Ok(parts) => parts,
         Err(e) => return fail(&e),
     };
+    if options.reads_stdin() && std::io::stdin().is_terminal() {
+        // A new user who typed `zhclean` alone: say what it waits for,
+        // and draw no spinner over what they type.
+        eprintln!(
+            "zhclean: reading text from the terminal until Ctrl-D (see `zhclean --help` for files \
+             and folders)"
+        );
+        show.progress = ProgressMode::Never;
+    }
     let cancel = CancelToken::new();
     // A stream to standard output has nothing to clean up, and a read of
     // standard input may block: there a signal ends the process at once
@@ -32,7 +51,8 @@ fn main() -> ExitCode {
     if let Err(e) = install_signal_handler(cancel.clone(), exit_at_once) {
         return fail(&e);
     }
-    let terminal = Terminal { show, shape: options.shape(), progress: Mutex::new(None) };
+    let terminal =
+        Terminal { show: show.clone(), shape: options.shape(), progress: Mutex::new(None) };
     match zhclean::run::run(&options, config, &terminal, &cancel) {
         Ok(outcome) => {
             terminal.finish();
@@ -45,7 +65,15 @@ fn main() -> ExitCode {
             if summary_wanted {
                 eprint!("{}", outcome.summary.render(outcome.elapsed));
             }
-            ExitCode::from(outcome.status.code())
+            let mut status = outcome.status;
+            if let Some(path) = &show.summary {
+                let json = outcome.summary.to_json(outcome.elapsed).to_string() + "\n";
+                if let Err(e) = std::fs::write(path, json) {
+                    eprintln!("zhclean: {}: {e}", path.display());
+                    status = status.max(Status::Failure);
+                }
+            }
+            ExitCode::from(status.code())
         }
         Err(e) => {
             terminal.finish();
@@ -55,12 +83,16 @@ fn main() -> ExitCode {
 }
 
 /// What the terminal shows.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Show {
     /// When to draw the progress bar.
     pub progress: ProgressMode,
     /// No summary, no notes about skipped files (errors are still printed).
     pub quiet: bool,
+    /// Where to write the summary as JSON (`--summary FILE`).
+    pub summary: Option<std::path::PathBuf>,
+    /// Between plain progress lines (`--progress always`, not a terminal).
+    pub progress_interval: std::time::Duration,
 }
 
 /// The command's observer: the progress bar, and every message on stderr.
@@ -96,7 +128,8 @@ impl Observer for Terminal {
                 let p = match (self.shape, bytes) {
                     (Shape::Stream, _) | (_, None) => Progress::bytes(self.show.progress),
                     (_, Some(bytes)) => Progress::files(self.show.progress, files, bytes),
-                };
+                }
+                .with_interval(self.show.progress_interval);
                 *self.progress.lock().unwrap_or_else(|p| p.into_inner()) = Some(p);
             }
             Event::Progress { files, bytes } => self.with(|p| {

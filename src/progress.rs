@@ -8,7 +8,8 @@
 //! is hidden and costs nothing.
 
 use std::io::IsTerminal;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -35,11 +36,19 @@ impl ProgressMode {
     }
 }
 
+/// How often `--progress always` prints a plain line when stderr is not a
+/// terminal (a log file, a pipe).
+pub const PLAIN_INTERVAL: Duration = Duration::from_secs(5);
+
 /// A progress bar (possibly hidden) plus a way to print above it.
 #[derive(Debug)]
 pub struct Progress {
     bar: ProgressBar,
     total_files: Option<u64>,
+    /// `--progress always` with stderr not a terminal: no bar (its control
+    /// codes would litter a log), a plain line at most once per interval;
+    /// when the last line was printed.
+    plain: Option<(Duration, Mutex<Instant>)>,
 }
 
 impl Progress {
@@ -48,12 +57,24 @@ impl Progress {
             ProgressMode::Never => ProgressDrawTarget::hidden(),
             ProgressMode::Auto if !mode.visible() => ProgressDrawTarget::hidden(),
             ProgressMode::Auto => ProgressDrawTarget::stderr(),
-            // indicatif's stderr target hides itself when stderr is not a
-            // terminal; a `TermLike` target draws whatever stderr is.
-            ProgressMode::Always => {
-                ProgressDrawTarget::term_like(Box::new(console::Term::stderr()))
-            }
+            ProgressMode::Always if std::io::stderr().is_terminal() => ProgressDrawTarget::stderr(),
+            // Not a terminal: plain lines instead (see `plain`).
+            ProgressMode::Always => ProgressDrawTarget::hidden(),
         }
+    }
+
+    fn plain(mode: ProgressMode, interval: Duration) -> Option<(Duration, Mutex<Instant>)> {
+        (mode == ProgressMode::Always && !std::io::stderr().is_terminal())
+            .then(|| (interval, Mutex::new(Instant::now())))
+    }
+
+    /// Sets the interval of the plain lines (`--progress always` when
+    /// stderr is not a terminal).
+    pub fn with_interval(mut self, interval: Duration) -> Progress {
+        if let Some((i, _)) = &mut self.plain {
+            *i = interval;
+        }
+        self
     }
 
     /// A bar over `files` files totalling `bytes` bytes.
@@ -66,7 +87,11 @@ impl Progress {
             )
             .expect("static template"),
         );
-        let p = Progress { bar, total_files: Some(files) };
+        let p = Progress {
+            bar,
+            total_files: Some(files),
+            plain: Progress::plain(mode, PLAIN_INTERVAL),
+        };
         p.set_files_done(0);
         p.bar.enable_steady_tick(Duration::from_millis(200));
         p
@@ -80,7 +105,7 @@ impl Progress {
                 .expect("static template"),
         );
         bar.enable_steady_tick(Duration::from_millis(200));
-        Progress { bar, total_files: None }
+        Progress { bar, total_files: None, plain: Progress::plain(mode, PLAIN_INTERVAL) }
     }
 
     /// Records that `done` files are finished.
@@ -90,9 +115,33 @@ impl Progress {
         }
     }
 
-    /// Sets the byte count.
+    /// Sets the byte count (and prints a plain line if one is due).
     pub fn set_position(&self, bytes: u64) {
         self.bar.set_position(bytes);
+        if let Some((interval, last)) = &self.plain {
+            let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
+            if last.elapsed() >= *interval {
+                *last = Instant::now();
+                eprintln!("{}", self.plain_line());
+            }
+        }
+    }
+
+    /// `zhclean: files 3/10, 1.5 MiB of 4.0 MiB, 0.8 MiB/s` (or, for a
+    /// stream, the bytes so far).
+    fn plain_line(&self) -> String {
+        let done = zhclean::report::human_bytes(self.bar.position());
+        let elapsed = self.bar.elapsed().as_secs_f64();
+        let rate = if elapsed > 0.0 { (self.bar.position() as f64 / elapsed) as u64 } else { 0 };
+        let rate = zhclean::report::human_bytes(rate);
+        match (self.total_files, self.bar.length()) {
+            (Some(_), Some(total)) => format!(
+                "zhclean: {}, {done} of {}, {rate}/s",
+                self.bar.message(),
+                zhclean::report::human_bytes(total)
+            ),
+            _ => format!("zhclean: {done} read, {rate}/s"),
+        }
     }
 
     /// Prints `line` on stderr without tearing the bar (printed even when
@@ -101,8 +150,11 @@ impl Progress {
         self.bar.suspend(|| eprintln!("{line}"));
     }
 
-    /// Removes the bar.
+    /// Removes the bar; plain lines end with one for the end of the run.
     pub fn finish(&self) {
+        if self.plain.is_some() && !self.bar.is_finished() {
+            eprintln!("{}", self.plain_line());
+        }
         self.bar.finish_and_clear();
     }
 }
@@ -118,5 +170,15 @@ mod tests {
         p.set_files_done(2);
         assert_eq!(p.bar.message(), "files 2/3");
         p.finish();
+    }
+
+    #[test]
+    fn plain_lines_have_no_control_codes() {
+        let p = Progress::files(ProgressMode::Never, 3, 2048);
+        p.set_files_done(1);
+        p.set_position(1024);
+        let line = p.plain_line();
+        assert!(line.starts_with("zhclean: files 1/3, 1.0 KiB of 2.0 KiB, "), "{line}");
+        assert!(!line.contains('\x1b'), "{line}");
     }
 }

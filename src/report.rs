@@ -14,7 +14,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::convert::Script;
-use crate::rules::Changes;
+use crate::rules::{Changes, PipelineStage as Stage};
 
 /// Why a file was not processed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,6 +94,8 @@ pub struct FileReport {
     pub error: Option<String>,
     /// JSON Lines mode: lines that were not JSON objects (passed through).
     pub bad_records: u64,
+    /// JSON Lines mode: blank lines (passed through, not errors).
+    pub blank_records: u64,
 }
 
 impl FileReport {
@@ -135,6 +137,9 @@ impl FileReport {
         if self.bad_records > 0 {
             o.insert("bad_records".into(), self.bad_records.into());
         }
+        if self.blank_records > 0 {
+            o.insert("blank_records".into(), self.blank_records.into());
+        }
         o.insert("convert".into(), convert.map_or(Value::Null, Value::from));
         Value::Object(o).to_string()
     }
@@ -161,6 +166,15 @@ pub struct Summary {
     pub errors: u64,
     /// JSON Lines that were not JSON objects.
     pub bad_records: u64,
+    /// JSON Lines that were blank (passed through).
+    pub blank_records: u64,
+    /// The run was stopped before the end (Ctrl-C, SIGTERM, a cancel).
+    pub interrupted: bool,
+}
+
+/// `n` and `word`, with an `s` unless `n` is 1 (`1 file`, `2 files`).
+fn count(n: u64, word: &str) -> String {
+    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
 }
 
 impl Summary {
@@ -169,6 +183,7 @@ impl Summary {
         self.files += 1;
         self.changes.merge(&r.changes);
         self.bad_records += r.bad_records;
+        self.blank_records += r.blank_records;
         if r.error.is_some() {
             self.errors += 1;
         } else if let Some(s) = &r.skipped {
@@ -183,14 +198,26 @@ impl Summary {
         }
     }
 
+    /// The decoding counts (`utf8`, `legacy`, `bom`, `malformed`...):
+    /// what the inputs were, not changes made to their text.
+    fn decoding(&self) -> impl Iterator<Item = (crate::rules::Rule, u64)> + '_ {
+        self.changes.counts().filter(|(r, _)| r.stage() == Stage::Decode)
+    }
+
+    /// The changes the rules made to the text (repair, normalise, convert).
+    fn text_changes(&self) -> impl Iterator<Item = (crate::rules::Rule, u64)> + '_ {
+        self.changes.counts().filter(|(r, _)| r.stage() != Stage::Decode)
+    }
+
     /// The summary as a few lines of text (ending in a line feed).
     pub fn render(&self, elapsed: Duration) -> String {
         let secs = elapsed.as_secs_f64();
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "zhclean: {} files ({} processed), {} in, {} out, {:.2} s, {}/s",
-            self.files,
+            "zhclean: {}{} ({} processed), {} in, {} out, {:.2} s, {}/s",
+            if self.interrupted { "interrupted after " } else { "" },
+            count(self.files, "file"),
             self.processed,
             human_bytes(self.bytes_in),
             human_bytes(self.bytes_out),
@@ -202,9 +229,16 @@ impl Summary {
                 self.encodings.iter().map(|(e, n)| format!("{e} {n}")).collect();
             let _ = writeln!(s, "  encodings: {}", list.join(", "));
         }
+        let decoding: Vec<String> =
+            self.decoding().map(|(r, n)| format!("{} {n}", r.name())).collect();
+        if !decoding.is_empty() {
+            let _ = writeln!(s, "  decoding: {}", decoding.join(", "));
+        }
         let changes: Vec<String> =
-            self.changes.counts().map(|(r, n)| format!("{} {n}", r.name())).collect();
-        if !changes.is_empty() {
+            self.text_changes().map(|(r, n)| format!("{} {n}", r.name())).collect();
+        if changes.is_empty() {
+            let _ = writeln!(s, "  changes: none");
+        } else {
             let _ = writeln!(s, "  changes: {}", changes.join(", "));
         }
         if !self.skipped.is_empty() {
@@ -214,10 +248,45 @@ impl Summary {
         if self.bad_records > 0 {
             let _ = writeln!(s, "  lines not JSON objects (passed through): {}", self.bad_records);
         }
+        if self.blank_records > 0 {
+            let _ = writeln!(s, "  blank lines (passed through): {}", self.blank_records);
+        }
         if self.errors > 0 {
             let _ = writeln!(s, "  errors: {}", self.errors);
         }
+        if self.interrupted {
+            let _ = writeln!(s, "  interrupted: the files not listed above were not done");
+        }
         s
+    }
+
+    /// The summary as one JSON object (`--summary FILE`): files, bytes,
+    /// seconds, encodings (files per encoding), decoding and changes (per
+    /// rule), skipped (files per reason), errors, bad and blank JSON
+    /// Lines, interrupted.
+    pub fn to_json(&self, elapsed: Duration) -> Value {
+        let rules = |it: &mut dyn Iterator<Item = (crate::rules::Rule, u64)>| -> Value {
+            Value::Object(it.map(|(r, n)| (r.name().to_string(), n.into())).collect())
+        };
+        let mut o = Map::new();
+        o.insert("files".into(), self.files.into());
+        o.insert("processed".into(), self.processed.into());
+        o.insert("bytes_in".into(), self.bytes_in.into());
+        o.insert("bytes_out".into(), self.bytes_out.into());
+        o.insert("seconds".into(), elapsed.as_secs_f64().into());
+        let encodings: Map<String, Value> =
+            self.encodings.iter().map(|(e, n)| (e.clone(), (*n).into())).collect();
+        o.insert("encodings".into(), encodings.into());
+        o.insert("decoding".into(), rules(&mut self.decoding()));
+        o.insert("changes".into(), rules(&mut self.text_changes()));
+        let skipped: Map<String, Value> =
+            self.skipped.iter().map(|(k, n)| (k.to_string(), (*n).into())).collect();
+        o.insert("skipped".into(), skipped.into());
+        o.insert("errors".into(), self.errors.into());
+        o.insert("bad_records".into(), self.bad_records.into());
+        o.insert("blank_records".into(), self.blank_records.into());
+        o.insert("interrupted".into(), self.interrupted.into());
+        Value::Object(o)
     }
 }
 
@@ -270,6 +339,7 @@ mod tests {
         assert_eq!(sum.skipped.get("not text"), Some(&1));
         let text = sum.render(Duration::from_secs(1));
         assert!(text.contains("2 files (1 processed), 2.0 KiB in"), "{text}");
+        assert!(text.contains("changes: none"), "{text}");
         assert!(text.contains("skipped: not text 1"), "{text}");
         assert!(text.contains("encodings: UTF-8 1"), "{text}");
     }
@@ -279,5 +349,30 @@ mod tests {
         assert_eq!(human_bytes(5), "5 B");
         assert_eq!(human_bytes(1536), "1.5 KiB");
         assert_eq!(human_bytes(3 << 30), "3.0 GiB");
+    }
+
+    #[test]
+    fn summary_keeps_decoding_apart_and_counts_in_english() {
+        let mut sum = Summary::default();
+        let mut r = FileReport::new("a.txt");
+        r.encoding = Some("GB18030".into());
+        r.changes.add(Rule::Legacy, 1);
+        r.changes.add(Rule::CjkPunct, 2);
+        sum.add(&r);
+        let text = sum.render(Duration::from_secs(1));
+        assert!(text.starts_with("zhclean: 1 file (1 processed)"), "{text}");
+        assert!(text.contains("  decoding: legacy 1\n"), "{text}");
+        assert!(text.contains("  changes: cjk-punct 2\n"), "{text}");
+        assert!(!text.contains("interrupted"), "{text}");
+        sum.interrupted = true;
+        let text = sum.render(Duration::from_secs(1));
+        assert!(text.starts_with("zhclean: interrupted after 1 file"), "{text}");
+        let json = sum.to_json(Duration::from_millis(1500));
+        assert_eq!(json["files"], 1);
+        assert_eq!(json["seconds"], 1.5);
+        assert_eq!(json["encodings"]["GB18030"], 1);
+        assert_eq!(json["decoding"]["legacy"], 1);
+        assert_eq!(json["changes"], serde_json::json!({"cjk-punct": 2}));
+        assert_eq!(json["interrupted"], true);
     }
 }

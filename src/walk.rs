@@ -107,7 +107,7 @@ pub fn collect_tree(inputs: &[PathBuf], follow: bool) -> Walk {
             continue;
         }
         let walker = walkdir::WalkDir::new(input).follow_links(follow).sort_by_file_name();
-        for item in walker {
+        for item in walker.into_iter().filter_entry(|e| e.depth() == 0 || !is_vcs_folder(e)) {
             let entry = match item {
                 Ok(e) => e,
                 Err(e) if e.loop_ancestor().is_some() => {
@@ -170,6 +170,16 @@ pub fn collect_tree(inputs: &[PathBuf], follow: bool) -> Walk {
         }
     }
     walk
+}
+
+/// Whether `entry` is a version-control folder (`.git`, `.hg`, `.svn`)
+/// below an input folder: never walked, as ripgrep and fd do not. Their
+/// contents are the tool's own (objects, packed history), not text to
+/// clean, and a cleaned copy of them is of no use. An input named on the
+/// command line is walked whatever its name.
+fn is_vcs_folder(entry: &walkdir::DirEntry) -> bool {
+    entry.file_type().is_dir()
+        && [".git", ".hg", ".svn"].iter().any(|n| entry.file_name() == std::ffi::OsStr::new(n))
 }
 
 fn relative(path: &Path, root: &Path) -> PathBuf {
@@ -253,5 +263,25 @@ mod tests {
         assert!(walk.errors[0].to_string().contains("dangling"));
         assert_eq!(walk.files.len(), 1);
         assert!(walk.dirs.contains(&file_id(&fs::metadata(&root).unwrap())));
+    }
+
+    #[test]
+    fn version_control_folders_are_not_walked() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for rel in [".git/HEAD", ".hg/store/x", "sub/.svn/entries", "a.txt", ".github/ci.yml"] {
+            let p = root.join(rel);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, "x").unwrap();
+        }
+        // A file named .git (a worktree's pointer) is a file, walked.
+        fs::write(root.join("sub/.git"), "gitdir: x").unwrap();
+        let (found, errors) = collect(&[root.to_path_buf()], false);
+        assert!(errors.is_empty());
+        let rels: Vec<PathBuf> = found.into_iter().map(|e| e.rel).collect();
+        assert_eq!(rels, [".github/ci.yml", "a.txt", "sub/.git"].map(PathBuf::from).to_vec());
+        // Named as an input, it is walked.
+        let (found, _) = collect(&[root.join(".git")], false);
+        assert_eq!(found.len(), 1);
     }
 }

@@ -2,6 +2,7 @@
 
 mod attacks;
 mod cli;
+mod cli_edges;
 mod driver;
 mod normalize;
 mod opencc;

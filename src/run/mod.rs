@@ -227,7 +227,8 @@ pub fn run(
         cancel,
     };
     let started = std::time::Instant::now();
-    let (status, shape, summary) = pool.install(|| ctx.dispatch())?;
+    let (status, shape, mut summary) = pool.install(|| ctx.dispatch())?;
+    summary.interrupted = status == Status::Interrupted;
     Ok(Outcome { status, shape, summary, elapsed: started.elapsed() })
 }
 
@@ -295,6 +296,13 @@ impl Ctx<'_> {
                 self.run_tree(out, true)
             }
             _ => {
+                if out.is_file() {
+                    return Err(Error::Usage(format!(
+                        "{} is a file, but the output must be a folder for a folder or several \
+                         inputs (give a folder name with -o)",
+                        out.display()
+                    )));
+                }
                 crate::write::check_output(&o.inputs, out, true)?;
                 self.run_tree(out, false)
             }

@@ -24,6 +24,15 @@ impl Ctx<'_> {
         note: &mut dyn FnMut(Note),
     ) -> Result<(), Fail> {
         let block = self.opts.block_size.max(1);
+        let paths = fields
+            .iter()
+            .map(|f| record::FieldPath::parse(f))
+            .collect::<std::result::Result<Vec<_>, String>>()
+            .map_err(|e| Fail::Error(Error::Usage(e)))?;
+        let forced = self.pipeline.encoding();
+        // Lines per encoding they were decoded from (UTF-8 lines with
+        // non-ASCII text under "UTF-8"), for the report.
+        let mut encodings: Vec<(&'static str, u64)> = Vec::new();
         let mut reader = BufReader::with_capacity(1 << 20, reader);
         let mut batch: Vec<Vec<u8>> = Vec::new();
         let mut batch_bytes = 0;
@@ -53,7 +62,16 @@ impl Ctx<'_> {
             if self.cancelled() {
                 return Err(Fail::Interrupted);
             }
-            let outs: Vec<(Vec<u8>, record::RecordOutput)> = batch
+            if line_no == 0
+                && let Some(first) = batch.first_mut()
+                && first.starts_with(b"\xEF\xBB\xBF")
+            {
+                // A byte-order mark before the first record: dropped (the
+                // output is UTF-8 without one) and counted.
+                first.drain(..3);
+                report.changes.add(crate::rules::Rule::Bom, 1);
+            }
+            let outs: Vec<(Vec<u8>, bool, record::RecordOutput)> = batch
                 .par_iter()
                 .map(|line| {
                     let body_len = if line.ends_with(b"\r\n") {
@@ -64,14 +82,29 @@ impl Ctx<'_> {
                         line.len()
                     };
                     let mut out = Vec::with_capacity(line.len() + 16);
+                    let body = &line[..body_len];
                     let r =
-                        record::process_line(&self.pipeline, fields, &line[..body_len], &mut out);
+                        record::process_line_paths(&self.pipeline, &paths, body, &mut out, forced);
                     out.extend_from_slice(&line[body_len..]);
-                    (out, r)
+                    (out, !body.is_ascii(), r)
                 })
                 .collect();
-            for (bytes, r) in outs {
+            for (bytes, non_ascii, r) in outs {
                 line_no += 1;
+                if r.blank {
+                    report.blank_records += 1;
+                }
+                let enc = match r.encoding {
+                    Some(e) => Some(e),
+                    None if non_ascii && r.bad.is_none() => Some("UTF-8"),
+                    None => None,
+                };
+                if let Some(enc) = enc {
+                    match encodings.iter_mut().find(|(e, _)| *e == enc) {
+                        Some((_, n)) => *n += 1,
+                        None => encodings.push((enc, 1)),
+                    }
+                }
                 report.bytes_out += bytes.len() as u64;
                 report.changes.merge(&strip_explained(&r.changes));
                 if let Some(bad) = &r.bad {
@@ -113,6 +146,14 @@ impl Ctx<'_> {
             }
         }
         report.script = self.script_of(&script_sample);
+        // One encoding: its name; several: all of them, most lines first.
+        encodings.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        if encodings.len() > 1 {
+            let names: Vec<&str> = encodings.iter().map(|(e, _)| *e).collect();
+            report.encoding = Some(format!("mixed {}", names.join("/")));
+        } else if let Some((e, _)) = encodings.first() {
+            report.encoding = Some(e.to_string());
+        }
         Ok(())
     }
 }
