@@ -118,7 +118,7 @@ impl<R: Read> Decoded<R> {
                     let raw = std::mem::take(&mut self.unreported);
                     return Ok(Some(Piece { text, raw, lines }));
                 }
-                _ if !self.eof => want += self.block,
+                _ if !self.eof || self.text.len() > want => want += self.block,
                 _ => return self.rest().map(Some),
             }
         }
