@@ -146,7 +146,7 @@ impl<R: Read> Decoded<R> {
                     return Ok(Some(Piece { text, raw, lines }));
                 }
                 _ if !self.eof && want >= MAX_WHOLE => return Err(too_long("a line")),
-                _ if !self.eof => want += self.block,
+                _ if !self.eof || self.text.len() > want => want += self.block,
                 _ => return self.rest().map(Some),
             }
         }
