@@ -352,7 +352,7 @@ pub fn process_line_paths(
                 result.bad = Some(BadRecord(format!(
                     "field {}: the string holds an escaped lone surrogate, which is no \
                      character, so it cannot be cleaned ({})",
-                    path.spec,
+                    serde_json::to_string(&path.spec).expect("a string serialises"),
                     e.to_string().split(" at line ").next().unwrap_or_default()
                 )));
                 return result;

@@ -164,7 +164,7 @@ fn resume_is_not_fooled_by_an_output_of_the_same_size() {
 fn odd_extensions_are_usage_errors() {
     let env = Env::new();
     env.write("in/a.txt", "头发\n");
-    for ext in ["a/b", "", ".txt", "..", "/"] {
+    for ext in ["a/b", "", ".", "..", "/"] {
         let o = env.cmd().args(["--ext", ext, "in", "-o", "out"]).output().unwrap();
         assert_eq!(o.status.code(), Some(2), "{ext:?}: {}", stderr(&o));
         assert!(stderr(&o).contains("not a file extension"), "{}", stderr(&o));
