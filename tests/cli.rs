@@ -9,11 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::eqnice;
-use crate::util::{Env, bin};
-
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::util::{Env, bin, stderr, temporaries};
 
 fn report_lines(env: &Env, rel: &str) -> Vec<Value> {
     String::from_utf8(env.read(rel))
@@ -409,15 +405,6 @@ fn count_files(dir: &Path) -> usize {
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_file())
         .count()
-}
-
-fn temporaries(dir: &Path) -> Vec<PathBuf> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().starts_with(".zhclean-tmp"))
-        .map(|e| e.into_path())
-        .collect()
 }
 
 /// Starts a slow run into `out` and sends `signal` once some outputs exist.

@@ -3,11 +3,7 @@
 //! exit code 2.
 
 use crate::eqnice;
-use crate::util::Env;
-
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::util::{Env, stderr};
 
 #[test]
 fn jsonl_blank_lines_bom_paths_and_escapes() {

@@ -84,3 +84,18 @@ macro_rules! eqnice {
         }
     }};
 }
+
+/// A command's standard error as text.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The zhclean temporaries (`.zhclean-tmp*`) left anywhere below `dir`.
+pub fn temporaries(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".zhclean-tmp"))
+        .map(|e| e.into_path())
+        .collect()
+}

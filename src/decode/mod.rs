@@ -63,17 +63,11 @@ use detect::Verdict;
 /// whose [`Language`] is not Chinese (see [`Language::skipped_rules`]): a
 /// `?` between Japanese words is not a lost name dot, Korean commas are not
 /// Chinese commas, and OpenCC conversion would rewrite Japanese kanji.
-pub const CHINESE_ONLY: &[Rule] = &[
-    Rule::NameSeparator,
-    Rule::LostSpace,
-    Rule::CjkPunct,
-    Rule::CjkParens,
-    Rule::CjkPeriod,
-    Rule::CjkQuotes,
-    Rule::Ellipsis,
-    Rule::NameDot,
-    Rule::Convert,
-];
+/// They are [`CHINESE_ONLY_AND_MOJIBAKE`] but its last rule.
+pub const CHINESE_ONLY: &[Rule] = CHINESE_ONLY_AND_MOJIBAKE.split_at(9).0;
+const _: () = assert!(
+    CHINESE_ONLY_AND_MOJIBAKE.len() == 10 && matches!(CHINESE_ONLY_AND_MOJIBAKE[9], Rule::Mojibake)
+);
 
 /// [`CHINESE_ONLY`] and `mojibake`, skipped for Japanese, Korean,
 /// Cyrillic and other non-Latin documents: the mojibake rule takes runs of
