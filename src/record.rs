@@ -457,9 +457,11 @@ fn offset_in(whole: &str, part: &str) -> usize {
     part.as_ptr() as usize - whole.as_ptr() as usize
 }
 
-/// Cleans one field value. Under `--html auto` a value that is an HTML
-/// fragment is stripped even though it is far shorter than a page.
-fn clean_field<'a>(pipeline: &Pipeline, value: &'a str, changes: &mut Changes) -> Cow<'a, str> {
+/// Cleans one text as `--jsonl` cleans a field value (and as the Python
+/// package's `clean` does): the pipeline on the text, except that under
+/// `--html auto` a value that is an HTML fragment is stripped even though
+/// it is far shorter than a page.
+pub fn clean_field<'a>(pipeline: &Pipeline, value: &'a str, changes: &mut Changes) -> Cow<'a, str> {
     let config = pipeline.config();
     let mut plan = pipeline.plan(value, None, None);
     if plan.html == HtmlPlan::Text

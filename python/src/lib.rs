@@ -4,7 +4,7 @@
 //! Nothing here cleans text itself. [`Cleaner`] wraps one
 //! [`zhclean::Pipeline`] built from the same options as the command line
 //! (`--convert`, `--no-rule`, `--html`, `--quotes`, `--dict`), and runs its
-//! `process_text` (what `zhclean --jsonl` runs on every field) on one text, a
+//! `record::clean_field` (what `zhclean --jsonl` runs on every field) on one text, a
 //! list of texts or Arrow string arrays. Lists and arrays are cleaned with
 //! the GIL released, on a rayon pool of the cleaner's own ([`pool`]).
 
@@ -50,7 +50,7 @@ impl Cleaner {
         let one = |t: &Option<&'a str>| {
             t.map(|t| {
                 let mut changes = Changes::new();
-                self.pipeline.process_text(t, &mut changes)
+                zhclean::record::clean_field(&self.pipeline, t, &mut changes)
             })
         };
         match pool::get(&self.pool, self.options.threads) {
@@ -90,7 +90,7 @@ impl Cleaner {
         let s = text.to_str()?;
         let out = py.detach(|| {
             let mut changes = Changes::new();
-            match this.pipeline.process_text(s, &mut changes) {
+            match zhclean::record::clean_field(&this.pipeline, s, &mut changes) {
                 Cow::Borrowed(_) => None,
                 Cow::Owned(o) => Some(o),
             }
@@ -111,7 +111,7 @@ impl Cleaner {
         let s = text.to_str()?;
         let (out, changes) = py.detach(|| {
             let mut changes = Changes::new();
-            let out = match this.pipeline.process_text(s, &mut changes) {
+            let out = match zhclean::record::clean_field(&this.pipeline, s, &mut changes) {
                 Cow::Borrowed(_) => None,
                 Cow::Owned(o) => Some(o),
             };
