@@ -14,15 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{Env, bin, stderr, temporaries};
-
-fn report(env: &Env, rel: &str) -> Vec<Value> {
-    String::from_utf8(env.read(rel))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
+use crate::util::{Env, bin, report_lines, stderr, temporaries};
 
 /// Row 1: a report named over an input is refused before anything is
 /// read or written, in tree and in stream shape, by name or by inode.
@@ -59,7 +51,7 @@ fn report_over_an_input_is_refused() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     // Elsewhere it is written as before.
     env.cmd().args(["in", "-o", "out", "--report", "r.jsonl"]).assert().success();
-    assert_eq!(report(&env, "r.jsonl").len(), 1);
+    assert_eq!(report_lines(&env, "r.jsonl").len(), 1);
 }
 
 /// Row 2: a folder link inside OUT is not written through.
@@ -78,7 +70,7 @@ fn folder_links_in_out_are_not_followed() {
     assert_eq!(fs::read_dir(env.path("victim")).unwrap().count(), 1);
     // The other file is done, and the failure is in the report.
     assert_eq!(env.read("out/y.txt"), "发展\n".as_bytes());
-    let r = report(&env, "r.jsonl");
+    let r = report_lines(&env, "r.jsonl");
     assert!(r.iter().any(|v| v["error"].as_str().is_some_and(|e| e.contains("symbolic link"))));
 }
 
@@ -136,14 +128,14 @@ fn resume_is_not_fooled_by_an_output_of_the_same_size() {
     fs::write(env.path("out/b.txt"), "發展\n").unwrap();
     let o = env.cmd().args(["in", "-o", "out", "--report", "r.jsonl"]).output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
-    for v in report(&env, "r.jsonl") {
+    for v in report_lines(&env, "r.jsonl") {
         assert!(v["skipped"].is_null(), "{v}");
     }
     assert_eq!(env.read("out/a.txt"), "头发\n".as_bytes());
     assert_eq!(env.read("out/b.txt"), "发展\n".as_bytes());
     // And with nothing touched, the next run reuses both.
     env.cmd().args(["in", "-o", "out", "--report", "r.jsonl"]).assert().success();
-    assert!(report(&env, "r.jsonl").iter().all(|v| v["skipped"] == "up to date"));
+    assert!(report_lines(&env, "r.jsonl").iter().all(|v| v["skipped"] == "up to date"));
 }
 
 /// Row 7: an extension with a slash is a usage error, not a panic.
@@ -307,14 +299,14 @@ fn walk_errors_are_counted_and_loops_skipped() {
     symlink("a", env.path("in/b")).unwrap();
     let o = env.cmd().args(["-L", "in", "-o", "out", "--report", "r.jsonl"]).output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
-    let r = report(&env, "r.jsonl");
+    let r = report_lines(&env, "r.jsonl");
     assert_eq!(r.iter().filter(|v| v["skipped"] == "symlink loop").count(), 3, "{r:?}");
     // A dangling link under -L and a name too long to open are errors.
     symlink("nowhere", env.path("in/dangling")).unwrap();
     let o = env.cmd().args(["-L", "in", "-o", "out", "--report", "r.jsonl"]).output().unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("errors: 1"), "{}", stderr(&o));
-    let r = report(&env, "r.jsonl");
+    let r = report_lines(&env, "r.jsonl");
     let errors: Vec<&Value> = r.iter().filter(|v| !v["error"].is_null()).collect();
     assert_eq!(errors.len(), 1, "{r:?}");
     assert!(errors[0]["path"].as_str().unwrap().ends_with("in/dangling"), "{r:?}");

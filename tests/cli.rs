@@ -9,15 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::eqnice;
-use crate::util::{Env, bin, stderr, temporaries};
-
-fn report_lines(env: &Env, rel: &str) -> Vec<Value> {
-    String::from_utf8(env.read(rel))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
+use crate::util::{Env, bin, report_lines, stderr, temporaries};
 
 #[test]
 fn stdin_to_stdout_converts() {

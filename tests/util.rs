@@ -99,3 +99,12 @@ pub fn temporaries(dir: &Path) -> Vec<PathBuf> {
         .map(|e| e.into_path())
         .collect()
 }
+
+/// The lines of the JSON Lines report at `rel`, parsed.
+pub fn report_lines(env: &Env, rel: &str) -> Vec<serde_json::Value> {
+    String::from_utf8(env.read(rel))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
