@@ -262,6 +262,19 @@ pub struct Args {
     )]
     pub force: bool,
 
+    /// Flush each output to disk before it counts as written.
+    #[arg(
+        long,
+        long_help = "Each output is flushed to disk (fsync) before it is renamed into place, \
+                     and its folder after the rename; in a folder run each journal line is \
+                     flushed after it is written. A power cut or a crash of the machine then \
+                     leaves each output either whole or as it was before, and the journal \
+                     names only outputs that are on disk. Slower; without it, outputs are \
+                     still atomic against a killed process, not against a crash of the \
+                     machine."
+    )]
+    pub fsync: bool,
+
     /// Copy files that are not text verbatim instead of skipping them.
     #[arg(
         long,
@@ -449,6 +462,7 @@ impl Args {
             copy_other: self.copy_other,
             follow: self.follow,
             block_size: self.block_size.max(1),
+            fsync: self.fsync,
         };
         let show = Show {
             progress: match self.progress {
@@ -529,19 +543,13 @@ impl Args {
         if matches!(self.html, Some(HtmlArg::Strip)) && off("html") {
             return usage("--html strip: does nothing with --no-rule html".into());
         }
-        for d in &self.dicts {
-            if !d.exists() {
-                return usage(format!("--dict {}: no such file", d.display()));
-            }
-        }
-        if let Some(c) = &self.convert
-            && zhclean::convert::builtin_name(c).is_none()
-            && !std::path::Path::new(c).exists()
-        {
-            return usage(format!(
-                "--convert {c}: no such file, and not a built-in config ({})",
-                zhclean::convert::BUILTIN_CONFIGS.join(", ")
-            ));
+        if let Some(config) = &self.convert {
+            let spec = ConvertSpec {
+                config: config.clone(),
+                user_dicts: self.dicts.clone(),
+                include_tofu_risk: self.include_tofu_risk,
+            };
+            spec.check()?;
         }
         Ok(())
     }
@@ -549,6 +557,12 @@ impl Args {
 
 /// Flags that only an output folder uses, given for another shape of run.
 fn check_shape(o: &RunOptions) -> zhclean::Result<()> {
+    let to_stdout = o.output.as_deref().is_none_or(|p| p == std::path::Path::new("-"));
+    if o.fsync && (o.dry_run || to_stdout) {
+        return Err(Error::Usage(
+            "--fsync: only when outputs are written (-o FILE or -o DIR, without --dry-run)".into(),
+        ));
+    }
     let shape = o.shape();
     if shape == zhclean::run::Shape::Tree {
         return Ok(());

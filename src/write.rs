@@ -89,11 +89,24 @@ pub fn write_atomic<T, E>(
 where
     E: From<Error>,
 {
+    write_atomic_with(target, false, fill)
+}
+
+/// [`write_atomic`], flushing the file and its folder to disk when `fsync`
+/// (see [`OutDir::with_fsync`]).
+pub fn write_atomic_with<T, E>(
+    target: &Path,
+    fsync: bool,
+    fill: impl FnOnce(&mut dyn Write) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E>
+where
+    E: From<Error>,
+{
     let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let out = OutDir::open(dir, HashSet::new(), true)?;
+    let out = OutDir::open(dir, HashSet::new(), true)?.with_fsync(fsync);
     out.write_atomic(&out.root.join(file_name_of(target)?), fill).map(|(value, _)| value)
 }
 
@@ -155,6 +168,8 @@ pub struct OutDir {
     forbidden: HashSet<FileId>,
     /// Folders below OUT already opened, by relative path.
     dirs: Mutex<HashMap<PathBuf, Arc<OwnedFd>>>,
+    /// Flush outputs, their folders and the journal to disk.
+    fsync: bool,
 }
 
 impl OutDir {
@@ -172,7 +187,13 @@ impl OutDir {
             Mode::empty(),
         )
         .map_err(|e| Error::io(&root, e.into()))?;
-        let out = OutDir { root, fd: Arc::new(fd), forbidden, dirs: Mutex::new(HashMap::new()) };
+        let out = OutDir {
+            root,
+            fd: Arc::new(fd),
+            forbidden,
+            dirs: Mutex::new(HashMap::new()),
+            fsync: false,
+        };
         let own = stat_id(&out.fd).map_err(|e| Error::io(&out.root, e))?;
         let above = out.root.ancestors().skip(1).filter_map(|a| fs::metadata(a).ok());
         for id in std::iter::once(own).chain(above.map(|m| file_id(&m))) {
@@ -186,6 +207,19 @@ impl OutDir {
             }
         }
         Ok(out)
+    }
+
+    /// This folder, flushing to disk when `on` (`--fsync`): each output's
+    /// data with `fsync` before its rename, its folder with `fsync` after
+    /// it, and each journal line after it is appended. What that buys:
+    /// once a file counts as written (its journal line is there), a crash
+    /// of the machine leaves that output whole; at any moment each target
+    /// is either the old file or the whole new one. Without it, the same
+    /// holds against a killed process, but not against a power cut (the
+    /// kernel may write the rename before the data).
+    pub fn with_fsync(mut self, on: bool) -> OutDir {
+        self.fsync = on;
+        self
     }
 
     /// The output folder, absolute.
@@ -274,7 +308,7 @@ impl OutDir {
         let mut out = io::BufWriter::with_capacity(1 << 16, tmp);
         let value = fill(&mut out)?;
         let tmp = out.into_inner().map_err(|e| Error::io(target, e.into_error()))?;
-        let stamp = tmp.persist(name).map_err(|e| Error::io(target, e))?;
+        let stamp = tmp.persist(name, self.fsync).map_err(|e| Error::io(target, e))?;
         Ok((value, stamp))
     }
 
@@ -393,8 +427,16 @@ impl Temporary {
 
     /// Renames the temporary over `target` in the same folder (then closes
     /// it), and returns the stamp of the file as it now is.
-    fn persist(mut self, target: &OsStr) -> io::Result<OutputStamp> {
+    /// With `fsync`, the data is flushed before the rename and the folder
+    /// after it.
+    fn persist(mut self, target: &OsStr, fsync: bool) -> io::Result<OutputStamp> {
+        if fsync {
+            self.file.sync_all()?;
+        }
         rustix::fs::renameat(&*self.dir, self.name.as_str(), &*self.dir, target)?;
+        if fsync {
+            rustix::fs::fsync(&*self.dir)?;
+        }
         self.persisted = true;
         if let Some(l) = live().as_mut() {
             l.remove(&self.number);
@@ -664,6 +706,8 @@ pub struct Journal {
     // Workers read `done` while the reporting thread appends; only the
     // file needs a lock.
     file: Mutex<Option<File>>,
+    /// Flush each append to disk (`--fsync`).
+    fsync: bool,
 }
 
 impl Journal {
@@ -699,11 +743,16 @@ impl Journal {
         }
         let file = if write {
             let flags = OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE;
-            out.open_own(JOURNAL_NAME, flags).map_err(refuse)?
+            let f = out.open_own(JOURNAL_NAME, flags).map_err(refuse)?;
+            if out.fsync {
+                // The journal's own name, if it was just made.
+                rustix::fs::fsync(&*out.fd).map_err(|e| refuse(e.into()))?;
+            }
+            f
         } else {
             None
         };
-        Ok(Journal { path, done, file: Mutex::new(file) })
+        Ok(Journal { path, done, file: Mutex::new(file), fsync: out.fsync })
     }
 
     /// The journal file.
@@ -748,7 +797,8 @@ impl Journal {
         }
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
         let Some(f) = file.as_mut() else { return Ok(()) };
-        f.write_all(lines)
+        f.write_all(lines)?;
+        if self.fsync { f.sync_data() } else { Ok(()) }
     }
 }
 

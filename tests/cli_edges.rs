@@ -94,7 +94,7 @@ fn flags_that_would_do_nothing_exit_2() {
         (&["--no-clean", "--html", "strip", "in/a.txt"], "--html strip"),
         (&["--no-clean", "--quotes", "curly", "in/a.txt"], "--quotes curly"),
         (&["--convert", "s2t", "--dict", "missing.txt", "in/a.txt"], "no such file"),
-        (&["--convert", "missing.json", "in/a.txt"], "--convert missing.json: no such file"),
+        (&["--convert", "missing.json", "in/a.txt"], "unknown config 'missing.json' (no such file"),
         (&["in", "-o", "file.txt"], "file.txt is a file"),
         (&["in/a.txt", "--ext", "txt"], "--ext: only for an output folder"),
     ];
@@ -206,4 +206,50 @@ fn version_control_folders_are_skipped() {
     let s: serde_json::Value =
         serde_json::from_str(&String::from_utf8(env.read("s.json")).unwrap()).unwrap();
     assert_eq!(s["files"], 1);
+}
+
+/// `--fsync`: the same outputs as without it, each flushed (file before its
+/// rename, folder after, journal lines too) where `strace` can see it; and
+/// a usage error where nothing is written.
+#[test]
+fn fsync_flushes_every_output_and_needs_outputs() {
+    let env = Env::new();
+    env.write("in/a.txt", "你好，世界\n");
+    env.write("in/sub/b.txt", "测试１２３\n");
+    let plain = env.cmd().args(["-q", "in", "-o", "plain"]).output().unwrap();
+    assert!(plain.status.success(), "{}", stderr(&plain));
+    let synced = env.cmd().args(["-q", "--fsync", "in", "-o", "synced"]).output().unwrap();
+    assert!(synced.status.success(), "{}", stderr(&synced));
+    assert_eq!(env.tree("plain"), env.tree("synced"));
+    let one = env.cmd().args(["-q", "--fsync", "-o", "one.txt"]).write_stdin("测试１\n").output();
+    assert!(one.unwrap().status.success());
+    assert_eq!(env.read("one.txt"), "测试1\n".as_bytes());
+
+    // Two outputs: each a flush of the file and one of its folder; plus
+    // the journal's lines. None without the flag.
+    let trace = |flag: &[&str], out: &str| -> Option<usize> {
+        let o = std::process::Command::new("strace")
+            .current_dir(env.path(""))
+            .args(["-f", "-e", "trace=fsync,fdatasync", "-o", "trace.txt", crate::util::bin()])
+            .args(flag)
+            .args(["-q", "in", "-o", out])
+            .output()
+            .ok()?;
+        // No strace here, or no permission to trace.
+        if !o.status.success() {
+            return None;
+        }
+        let text = String::from_utf8(env.read("trace.txt")).unwrap();
+        Some(text.lines().filter(|l| l.contains("sync(") && l.contains("= 0")).count())
+    };
+    if let (Some(with), Some(without)) = (trace(&["--fsync"], "t1"), trace(&[], "t2")) {
+        assert!(with >= 2 * 2 + 2, "{with} flushes for two outputs");
+        assert_eq!(without, 0);
+    }
+
+    for args in [&["--fsync", "in/a.txt"][..], &["--fsync", "--dry-run", "in", "-o", "d"]] {
+        let o = env.cmd().args(args).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains("--fsync: only when outputs are written"), "{}", stderr(&o));
+    }
 }

@@ -160,6 +160,7 @@ impl Converter {
     /// A converter as `spec` describes: a built-in name or a config path,
     /// with user dictionaries on top.
     pub fn from_spec(spec: &ConvertSpec) -> Result<Converter> {
+        spec.check()?;
         let builtin = builtin_name(&spec.config);
         let as_path = Path::new(&spec.config);
         if spec.user_dicts.is_empty()
@@ -459,9 +460,29 @@ fn unknown_config(name: &str) -> Error {
         kind: "config",
         name: name.to_string(),
         hint: format!(
-            "built-in configs: {}; or give the path of an OpenCC JSON config",
+            "no such file, and not a built-in config: {}",
             BUILTIN_CONFIGS.join(", ")
         ),
+    }
+}
+
+impl ConvertSpec {
+    /// Checks that the dictionaries and the config named are there (a
+    /// built-in name or an existing file), without reading them. The
+    /// command runs this before anything else, and
+    /// [`Converter::from_spec`] runs it first too, so a caller of the
+    /// library, the Python package and the command all word a missing file
+    /// the same way.
+    pub fn check(&self) -> Result<()> {
+        for path in &self.user_dicts {
+            if !path.exists() {
+                return Err(Error::Dict { path: path.clone(), line: 0, message: "no such file".into() });
+            }
+        }
+        if builtin_name(&self.config).is_none() && !Path::new(&self.config).exists() {
+            return Err(unknown_config(&self.config));
+        }
+        Ok(())
     }
 }
 

@@ -105,6 +105,9 @@ pub struct RunOptions {
     /// Bytes per block when reading (see the module docs); at least 1.
     /// The output does not depend on it.
     pub block_size: usize,
+    /// Flush each output (and its folder, and the journal) to disk before
+    /// it counts as written: see [`crate::write::OutDir::with_fsync`].
+    pub fsync: bool,
 }
 
 impl Default for RunOptions {
@@ -121,6 +124,7 @@ impl Default for RunOptions {
             copy_other: false,
             follow: false,
             block_size: DEFAULT_BLOCK_SIZE,
+            fsync: false,
         }
     }
 }

@@ -51,7 +51,7 @@ impl Ctx<'_> {
             self.process(&mut source, name, out, &mut report, &mut note)
         };
         let result = match output {
-            Some(out) if !o.dry_run => write::write_atomic(out, go),
+            Some(out) if !o.dry_run => write::write_atomic_with(out, o.fsync, go),
             _ if o.dry_run => go(&mut io::sink()),
             _ => {
                 let stdout = io::stdout();

@@ -86,7 +86,7 @@ impl Ctx<'_> {
             }
             None
         } else {
-            Some(OutDir::open(out_root, input_dirs, true)?)
+            Some(OutDir::open(out_root, input_dirs, true)?.with_fsync(o.fsync))
         };
         let journal = match &out_dir {
             Some(d) if !single_file => {
