@@ -7,9 +7,9 @@
 //! cargo run --release --example records_speed -- records.jsonl [s2t] [ROUNDS]
 //! ```
 //!
-//! Each round cleans every text once with `Pipeline::process_text` (what
-//! `zhclean --jsonl` runs on each field) and keeps the outputs, as the
-//! binding does; the JSON reading is not timed. Prints one JSON object per
+//! Each round cleans every text once with `record::clean_field` (what
+//! `zhclean --jsonl` runs on each field, and what the binding calls) and
+//! keeps the outputs, as the binding does; the JSON reading is not timed. Prints one JSON object per
 //! round: seconds, MB/s of input text and records/s.
 
 use std::time::Instant;
@@ -41,7 +41,7 @@ fn main() {
             .iter()
             .map(|t| {
                 let mut changes = Changes::new();
-                pipeline.process_text(t, &mut changes)
+                zhclean::record::clean_field(&pipeline, t, &mut changes).into_owned()
             })
             .collect();
         let secs = start.elapsed().as_secs_f64();

@@ -6,7 +6,7 @@ built: `cargo build --release --example records_speed`):
     python python/bench/bench_batch.py RECORDS.jsonl [--rounds 7] [--convert s2t]
 
 Rounds alternate the contenders, so a slow stretch of the (shared) machine
-hits them all alike: Rust `Pipeline::process_text` on one thread
+hits them all alike: Rust `record::clean_field` on one thread
 (`examples/records_speed.rs`), then `clean_batch` and `clean_arrow` with
 threads=1 and threads=2. Every Python round gets freshly made `str` objects
 (CPython caches a string's UTF-8 once asked; a real batch arrives without
@@ -55,7 +55,7 @@ def main() -> None:
     for _ in range(args.rounds):
         out = subprocess.run([str(example), str(args.records), args.convert or "-", "1"],
                              capture_output=True, check=True, text=True).stdout
-        record("rust process_text, 1 thread", json.loads(out)["seconds"])
+        record("rust clean_field, 1 thread", json.loads(out)["seconds"])
         for n, c in cleaners.items():
             texts = [b.decode("utf-8") for b in raw]
             t = time.perf_counter()
@@ -66,7 +66,7 @@ def main() -> None:
             c.clean_arrow(arrow)
             record(f"clean_arrow, threads={n}", time.perf_counter() - t)
 
-    rust = statistics.median(times["rust process_text, 1 thread"])
+    rust = statistics.median(times["rust clean_field, 1 thread"])
     one = {k: statistics.median(v) for k, v in times.items()}
     print(f"{len(raw)} texts, {nbytes / 1e6:.1f} MB, convert={args.convert}, {args.rounds} rounds (medians)")
     print("| contender | MB/s | records/s | vs Rust, 1 thread | vs same API, threads=1 |")

@@ -459,10 +459,7 @@ fn unknown_config(name: &str) -> Error {
     Error::Unknown {
         kind: "config",
         name: name.to_string(),
-        hint: format!(
-            "no such file, and not a built-in config: {}",
-            BUILTIN_CONFIGS.join(", ")
-        ),
+        hint: format!("no such file, and not a built-in config: {}", BUILTIN_CONFIGS.join(", ")),
     }
 }
 
@@ -476,7 +473,11 @@ impl ConvertSpec {
     pub fn check(&self) -> Result<()> {
         for path in &self.user_dicts {
             if !path.exists() {
-                return Err(Error::Dict { path: path.clone(), line: 0, message: "no such file".into() });
+                return Err(Error::Dict {
+                    path: path.clone(),
+                    line: 0,
+                    message: "no such file".into(),
+                });
             }
         }
         if builtin_name(&self.config).is_none() && !Path::new(&self.config).exists() {

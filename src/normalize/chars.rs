@@ -155,18 +155,152 @@ pub fn compat_ideographs(line: &mut [char], rec: &mut Rec<'_>) {
     }
 }
 
+/// The NFC facts of the Basic Multilingual Plane, asked of
+/// `unicode-normalization` once per process (65,536 questions, about a
+/// millisecond) and then read from a table: the crate answers each question
+/// through a table search, and a line of combining marks asks it for every
+/// character several times (the line scan, the stretch boundaries, the
+/// quick check of a stretch).
+struct NfcFacts {
+    /// Canonical combining class.
+    ccc: Box<[u8]>,
+    /// Bit set: the NFC quick check of the character alone is "yes".
+    yes: Box<[u64]>,
+    /// Bit set: it is "no".
+    no: Box<[u64]>,
+}
+
+static NFC_FACTS: LazyLock<NfcFacts> = LazyLock::new(|| {
+    let mut ccc = vec![0u8; 0x10000].into_boxed_slice();
+    let mut yes = vec![0u64; 0x10000 / 64].into_boxed_slice();
+    let mut no = vec![0u64; 0x10000 / 64].into_boxed_slice();
+    for u in 0..0x10000u32 {
+        let Some(c) = char::from_u32(u) else { continue };
+        ccc[u as usize] = canonical_combining_class(c);
+        match is_nfc_quick(std::iter::once(c)) {
+            IsNormalized::Yes => yes[u as usize / 64] |= 1 << (u % 64),
+            IsNormalized::No => no[u as usize / 64] |= 1 << (u % 64),
+            IsNormalized::Maybe => {}
+        }
+    }
+    NfcFacts { ccc, yes, no }
+});
+
+/// The canonical combining class of `c`.
+#[inline]
+pub(crate) fn combining_class(c: char) -> u8 {
+    let u = c as u32;
+    if u < 0x300 {
+        0
+    } else if u < 0x10000 {
+        NFC_FACTS.ccc[u as usize]
+    } else {
+        canonical_combining_class(c)
+    }
+}
+
+/// Whether the NFC quick check of `c` alone is "yes".
+#[inline]
+pub(crate) fn nfc_quick_yes(c: char) -> bool {
+    let u = c as u32;
+    if u < 0x300 {
+        true
+    } else if u < 0x10000 {
+        NFC_FACTS.yes[u as usize / 64] & (1 << (u % 64)) != 0
+    } else {
+        is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes
+    }
+}
+
+/// Whether NFC leaves `chars` as they are by the quick check alone: each
+/// character's own check is "yes" and the marks are in canonical order (as
+/// the crate's `is_nfc_quick` answers, from the tables above).
+fn quick_yes(chars: &[char]) -> bool {
+    let mut last = 0u8;
+    chars.iter().all(|&c| {
+        let cc = combining_class(c);
+        let ordered = cc == 0 || last <= cc;
+        last = cc;
+        ordered && nfc_quick_yes(c)
+    })
+}
+
+/// Whether the NFC quick check of `c` alone is "no".
+#[inline]
+fn nfc_quick_no(c: char) -> bool {
+    let u = c as u32;
+    if u < 0x300 {
+        false
+    } else if u < 0x10000 {
+        NFC_FACTS.no[u as usize / 64] & (1 << (u % 64)) != 0
+    } else {
+        is_nfc_quick(std::iter::once(c)) == IsNormalized::No
+    }
+}
+
+/// A stretch longer than this is first offered to [`compose_sorted`].
+const LONG_STRETCH: usize = 32;
+
+/// NFC of `seg` appended to `out`, for the one shape a long stretch has in
+/// practice (a letter and a run of marks): `seg[0]` a starter that does
+/// not decompose, then only non-starters whose quick check is not "no"
+/// (such a mark does not decompose either), in canonical order already
+/// (classes never decreasing). Such a stretch is its own canonical
+/// decomposition, so NFC is the composition step alone, done here in one
+/// pass with the crate's pairwise `compose`. Returns false, leaving `out`
+/// as it was, for any other shape (the caller then asks the crate).
+///
+/// Hand-written because the crate's NFC iterator holds a whole run of
+/// non-starters in a buffer, sorts it and composes it from there: right,
+/// but an order of magnitude slower per character than ordinary text on a
+/// run of a million marks (the attack of a file of combining marks).
+fn compose_sorted(seg: &[char], out: &mut Vec<char>) -> bool {
+    let Some((&first, marks)) = seg.split_first() else { return false };
+    let mut trivial = true;
+    decompose_canonical(first, |d| trivial &= d == first);
+    if combining_class(first) != 0 || !trivial {
+        return false;
+    }
+    let mut last = 0u8;
+    for &c in marks {
+        let cc = combining_class(c);
+        if cc == 0 || cc < last || nfc_quick_no(c) {
+            return false;
+        }
+        last = cc;
+    }
+    // Composition (UAX #15): a mark joins the starter unless a mark kept
+    // between them has a class as high as its own; the kept marks' classes
+    // never decrease, so the last one kept is the one that can block.
+    let at = out.len();
+    out.push(first);
+    let mut starter = first;
+    let mut kept_class = 0u8;
+    for &c in marks {
+        let cc = combining_class(c);
+        if kept_class < cc
+            && let Some(joined) = unicode_normalization::char::compose(starter, c)
+        {
+            starter = joined;
+            out[at] = joined;
+            continue;
+        }
+        out.push(c);
+        kept_class = cc;
+    }
+    true
+}
+
 /// `nfc`: NFC on every stretch NFC would change. Stretches start at a
 /// character that is a starter with quick-check "yes" (a safe point to cut
 /// NFC at), so each is normalised apart and counted as one change.
 /// Compatibility ideographs are left to their own rule: when that rule is
 /// off, they are kept.
 pub fn nfc(line: &mut Vec<char>, keep_compat: bool, rec: &mut Rec<'_>) {
-    if is_nfc_quick(line.iter().copied()) == IsNormalized::Yes {
+    if quick_yes(line) {
         return;
     }
-    let safe = |c: char| {
-        canonical_combining_class(c) == 0 && is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes
-    };
+    let safe = |c: char| combining_class(c) == 0 && nfc_quick_yes(c);
     let mut out = Vec::with_capacity(line.len());
     let mut i = 0;
     while i < line.len() {
@@ -176,16 +310,23 @@ pub fn nfc(line: &mut Vec<char>, keep_compat: bool, rec: &mut Rec<'_>) {
         }
         let seg = &line[i..j];
         let touch = !(keep_compat && seg.iter().any(|&c| is_compat_ideograph(c)));
-        if touch && is_nfc_quick(seg.iter().copied()) != IsNormalized::Yes {
-            let normal: Vec<char> = seg.iter().copied().nfc().collect();
-            if normal != seg {
-                let before: String = seg.iter().collect();
-                let after: String = normal.iter().collect();
-                rec.hit_str(Rule::Nfc, out.len() + 1, &before, &after);
-                out.extend_from_slice(&normal);
+        if touch && !quick_yes(seg) {
+            let at = out.len();
+            if seg.len() <= LONG_STRETCH || !compose_sorted(seg, &mut out) {
+                out.extend(seg.iter().copied().nfc());
+            }
+            if out[at..] != *seg {
+                if rec.changes.is_explaining() {
+                    let before: String = seg.iter().collect();
+                    let after: String = out[at..].iter().collect();
+                    rec.hit_str(Rule::Nfc, at + 1, &before, &after);
+                } else {
+                    rec.hit_str(Rule::Nfc, at + 1, "", "");
+                }
                 i = j;
                 continue;
             }
+            out.truncate(at);
         }
         out.extend_from_slice(seg);
         i = j;
@@ -339,6 +480,92 @@ mod tests {
                 assert_ne!(to, c);
                 assert!(form_of(to).is_none(), "{c} -> {to} maps again");
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod nfc_tables {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The tables say what the crate says, for every character.
+    #[test]
+    fn facts_match_the_crate() {
+        for u in 0..0x11_0000u32 {
+            let Some(c) = char::from_u32(u) else { continue };
+            assert_eq!(combining_class(c), canonical_combining_class(c), "{u:04X}");
+            let yes = is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes;
+            assert_eq!(nfc_quick_yes(c), yes, "{u:04X}");
+            let no = is_nfc_quick(std::iter::once(c)) == IsNormalized::No;
+            assert_eq!(nfc_quick_no(c), no, "{u:04X}");
+            // What `compose_sorted` relies on: a non-starter whose quick
+            // check is not "no" has no canonical decomposition.
+            if canonical_combining_class(c) != 0
+                && is_nfc_quick(std::iter::once(c)) != IsNormalized::No
+            {
+                let mut n = 0;
+                decompose_canonical(c, |d| n += usize::from(d != c) + 1);
+                assert_eq!(n, 1, "{u:04X} decomposes");
+            }
+        }
+    }
+
+    #[test]
+    fn a_letter_and_a_run_of_marks_take_the_one_pass() {
+        let seg: Vec<char> =
+            std::iter::once('e').chain(std::iter::repeat_n('\u{301}', 40)).collect();
+        let mut out = Vec::new();
+        assert!(compose_sorted(&seg, &mut out));
+        assert_eq!(out[0], 'é');
+        assert_eq!(out.len(), 40);
+        // Out of canonical order: left to the crate.
+        assert!(!compose_sorted(&['a', '\u{301}', '\u{323}'], &mut Vec::new()));
+        // A starter that decomposes: left to the crate.
+        assert!(!compose_sorted(&['é', '\u{323}'], &mut Vec::new()));
+    }
+
+    /// Starters and marks that compose, block, reorder or decompose.
+    fn piece() -> impl Strategy<Value = char> {
+        prop::sample::select(vec![
+            'a', 'e', 'o', 'u', 'A', 'ç', 'é', 'ộ', '\u{1100}', '\u{1161}', '\u{AC00}', 'ω',
+            '\u{300}', '\u{301}', '\u{302}', '\u{303}', '\u{308}', '\u{323}', '\u{327}', '\u{328}',
+            '\u{31B}', '\u{345}', '\u{344}', '\u{340}', '\u{5B0}', '\u{5B1}', '\u{93C}', '\u{334}',
+            '\u{1AB0}',
+        ])
+    }
+
+    proptest! {
+        /// The one-pass composition equals the crate's NFC wherever it
+        /// takes a stretch, and the quick check equals the crate's.
+        #[test]
+        fn compose_sorted_is_nfc(seg in prop::collection::vec(piece(), 1..80)) {
+            let mut out = Vec::new();
+            if compose_sorted(&seg, &mut out) {
+                let nfc: Vec<char> = seg.iter().copied().nfc().collect();
+                prop_assert_eq!(out, nfc);
+            } else {
+                prop_assert!(out.is_empty());
+            }
+            let crate_yes = is_nfc_quick(seg.iter().copied()) == IsNormalized::Yes;
+            prop_assert_eq!(quick_yes(&seg), crate_yes);
+        }
+
+        /// `nfc` on a line is the crate's NFC (compatibility ideographs
+        /// aside), short stretches and long ones alike.
+        #[test]
+        fn nfc_rule_is_nfc(line in prop::collection::vec(piece(), 0..200), long in 0usize..3) {
+            let mut line = line;
+            // Now and then a long run of one mark, to reach the one-pass path.
+            if long > 0 {
+                line.splice(0..0, std::iter::once('e').chain(std::iter::repeat_n('\u{301}', 40 * long)));
+            }
+            let expected: Vec<char> = line.iter().copied().nfc().collect();
+            let mut changes = crate::rules::Changes::new();
+            let mut rec = super::super::Rec { changes: &mut changes, line: 1, hits: 0 };
+            let mut got = line.clone();
+            nfc(&mut got, false, &mut rec);
+            prop_assert_eq!(got, expected);
         }
     }
 }

@@ -8,8 +8,6 @@
 
 use std::sync::LazyLock;
 
-use unicode_normalization::{IsNormalized, is_nfc_quick};
-
 /// The line holds Han (context for the punctuation rules and radicals).
 pub const HAN: u32 = 1 << 0;
 /// The line holds CJK punctuation (context for `, ? !`).
@@ -313,11 +311,16 @@ fn may_change_under_nfc(c: char) -> bool {
         || (0x3000..=0x3098).contains(&u)
         || (0x309B..=0x30FF).contains(&u)
         || (0xFF00..=0xFFEF).contains(&u);
-    !stable && is_nfc_quick(std::iter::once(c)) != IsNormalized::Yes
+    !stable && !crate::normalize::chars::nfc_quick_yes(c)
 }
 
 /// The trigger bits of a non-ASCII character.
 pub fn class_of(c: char) -> u32 {
+    // The combining diacritics are in none of the lists below: asked
+    // first, a line of marks costs one test per character.
+    if ('\u{300}'..='\u{36F}').contains(&c) {
+        return if may_change_under_nfc(c) { NFC } else { 0 };
+    }
     if is_han(c) {
         let mut f = HAN;
         if is_compat_ideograph(c) {

@@ -335,6 +335,14 @@ pub(crate) fn suspect(text: &str) -> Suspect {
             continue;
         }
         let c = char::from_u32(cp).unwrap_or('\u{10000}');
+        // A combining mark is no route's product worth a look on its own
+        // (the double-byte decoders make letters and hanzi; Big5's two
+        // marks come after a letter that counts), so it leaves the window
+        // as it was: a long run of marks is not "dense" damage, and does
+        // not send its line through every route.
+        if unicode_normalization::char::canonical_combining_class(c) != 0 {
+            continue;
+        }
         let k = t.class(c);
         found.latin1 |= k & class::LATIN1 != 0;
         found.marker |= k & class::MARKER != 0;
