@@ -105,6 +105,12 @@ pub struct RunOptions {
     /// Bytes per block when reading (see the module docs); at least 1.
     /// The output does not depend on it.
     pub block_size: usize,
+    /// When the config does not explain: give the observer, as
+    /// [`Event::Explained`], the first `samples` changes of each rule in
+    /// every block of text (or JSON Lines record), for a report's samples
+    /// ([`crate::report_html`]). 0 (the default) gives none. The output
+    /// does not depend on it.
+    pub samples: usize,
 }
 
 impl Default for RunOptions {
@@ -121,6 +127,7 @@ impl Default for RunOptions {
             copy_other: false,
             follow: false,
             block_size: DEFAULT_BLOCK_SIZE,
+            samples: 0,
         }
     }
 }
@@ -214,7 +221,7 @@ pub fn run(
     observer: &dyn Observer,
     cancel: &CancelToken,
 ) -> Result<Outcome> {
-    let pipeline = Pipeline::new(config)?;
+    let pipeline = Pipeline::new(config)?.sampling(opts.samples);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
