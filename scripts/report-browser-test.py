@@ -21,6 +21,7 @@ import argparse
 import html.parser
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -165,9 +166,12 @@ def main():
     browser = chromium()
     with tempfile.TemporaryDirectory() as tmp:
         summary, page = os.path.join(tmp, "S.json"), os.path.join(tmp, "R.html")
-        # Relative paths, as a user types them: the page shows them so.
-        run([exe, "examples/dump", "-o", os.path.join(tmp, "out"), "--summary", summary,
-             "--report-html", page, "--progress=never", "-q"], cwd=ROOT)
+        # Relative paths, as a user types them (the page shows them so),
+        # from a copy of the tree.
+        shutil.copytree(os.path.join(ROOT, "examples/dump"), os.path.join(tmp, "examples/dump"),
+                        symlinks=True)
+        run([exe, "examples/dump", "-o", "out", "--summary", "S.json", "--report-html", "R.html",
+             "--progress=never", "-q"], cwd=tmp)
         with open(summary) as f:
             s = json.load(f)
         dom = render_dom(browser, tmp, page)

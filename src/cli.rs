@@ -250,7 +250,8 @@ pub struct Args {
                      else (no network, no scripts): totals, encodings, changes per rule as a \
                      bar chart, the files with most changes, errors and skipped files, and for \
                      every rule a few samples of before -> after with file, line and column. \
-                     Written also with -q, and after Ctrl-C. In --jsonl mode a sample names \
+                     Written also with -q, and after Ctrl-C into an output folder or file \
+                     (marked interrupted). In --jsonl mode a sample names \
                      the record's line and the field. FILE is checked as for --report (exit \
                      code 2)."
     )]

@@ -233,11 +233,14 @@ impl HtmlReport {
         w.push_str(STYLE);
         w.push_str("</style>\n</head>\n<body>\n<main>\n");
         self.write_header(w, sum, elapsed)?;
+        // Side by side on a wide screen: what came in, what went wrong.
+        w.push_str("<div class=\"pair\">\n");
         write_encodings(w, sum)?;
-        write_chart(w, sum)?;
-        self.write_top(w)?;
         self.write_problems(w, sum)?;
+        w.push_str("</div>\n");
+        write_chart(w, sum)?;
         self.write_samples(w, sum)?;
+        self.write_top(w)?;
         w.push_str("<footer>Written by zhclean ");
         w.push_str(env!("CARGO_PKG_VERSION"));
         w.push_str(
@@ -254,7 +257,7 @@ impl HtmlReport {
         let skipped: u64 = sum.skipped.values().sum();
         w.push_str("<header>\n<h1>zhclean run report</h1>\n");
         if let Some(cmd) = &self.command {
-            write!(w, "<p class=\"cmd\"><code>{}</code></p>\n", escape(cmd))?;
+            writeln!(w, "<p class=\"cmd\"><code>{}</code></p>", escape(cmd))?;
         }
         let (state, class) = if sum.interrupted {
             ("interrupted: the files not counted here were not done", "bad")
@@ -263,17 +266,17 @@ impl HtmlReport {
         } else {
             ("finished", "good")
         };
-        write!(
+        writeln!(
             w,
-            "<p class=\"state {class}\" data-figure=\"interrupted\" data-value=\"{}\">{state}</p>\n",
+            "<p class=\"state {class}\" data-figure=\"interrupted\" data-value=\"{}\">{state}</p>",
             sum.interrupted
         )?;
         w.push_str("<dl class=\"cards\">\n");
         let card = |w: &mut String, label: &str, key: &str, value: u64, note: String| {
-            write!(
+            writeln!(
                 w,
                 "<div><dt>{label}</dt><dd data-figure=\"{key}\" data-value=\"{value}\">{}</dd>\
-                 <dd class=\"note\">{note}</dd></div>\n",
+                 <dd class=\"note\">{note}</dd></div>",
                 thousands(value)
             )
         };
@@ -290,10 +293,10 @@ impl HtmlReport {
         card(w, "bytes out", "bytes_out", sum.bytes_out, human_bytes(sum.bytes_out))?;
         card(w, "changes", "changes", changes, "by the rules below".into())?;
         let rate = if secs > 0.0 { (sum.bytes_in as f64 / secs) as u64 } else { 0 };
-        write!(
+        writeln!(
             w,
             "<div><dt>time</dt><dd data-figure=\"seconds\" data-value=\"{secs}\">{secs:.2} s</dd>\
-             <dd class=\"note\">{}/s</dd></div>\n",
+             <dd class=\"note\">{}/s</dd></div>",
             human_bytes(rate)
         )?;
         w.push_str("</dl>\n</header>\n");
@@ -303,7 +306,7 @@ impl HtmlReport {
     fn write_top(&self, w: &mut String) -> fmt::Result {
         let mut top: Vec<&TopFile> = self.top.iter().collect();
         top.sort_by(|a, b| b.total.cmp(&a.total).then(a.path.cmp(&b.path)));
-        write!(w, "<section id=\"files\">\n<h2>Files with most changes</h2>\n")?;
+        writeln!(w, "<section id=\"files\">\n<h2>Files with most changes</h2>")?;
         if top.is_empty() {
             w.push_str("<p class=\"empty\">No file was changed.</p>\n</section>\n");
             return Ok(());
@@ -320,10 +323,10 @@ impl HtmlReport {
                     format!("<a href=\"#rule-{0}\">{0}</a>&nbsp;{1}", r.name(), thousands(*n))
                 })
                 .collect();
-            write!(
+            writeln!(
                 w,
                 "<tr data-file-changes=\"{}\"><td class=\"path\">{}</td><td>{}</td>\
-                 <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
+                 <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
                 t.total,
                 escape(&t.path),
                 escape(t.encoding.as_deref().unwrap_or("")),
@@ -344,10 +347,10 @@ impl HtmlReport {
             w.push_str("<table class=\"narrow\">\n<thead><tr><th>skipped, because</th>");
             w.push_str("<th class=\"n\">files</th></tr></thead>\n<tbody>\n");
             for (kind, n) in &sum.skipped {
-                write!(
+                writeln!(
                     w,
                     "<tr data-skip-kind=\"{0}\" data-count=\"{n}\"><td>{0}</td>\
-                     <td class=\"n\">{1}</td></tr>\n",
+                     <td class=\"n\">{1}</td></tr>",
                     escape(kind),
                     thousands(*n)
                 )?;
@@ -364,23 +367,23 @@ impl HtmlReport {
                 }
                 continue;
             }
-            write!(
+            writeln!(
                 w,
                 "<h3>{title}</h3>\n<table class=\"{class}\" data-listed=\"{}\">\n<thead><tr>\
-                 <th>where</th><th>what</th></tr></thead>\n<tbody>\n",
+                 <th>where</th><th>what</th></tr></thead>\n<tbody>",
                 rows.len()
             )?;
             for r in rows {
-                write!(
+                writeln!(
                     w,
-                    "<tr><td class=\"path\">{}</td><td>{}</td></tr>\n",
+                    "<tr><td class=\"path\">{}</td><td>{}</td></tr>",
                     escape(&r.place),
                     escape(&r.what)
                 )?;
             }
             w.push_str("</tbody>\n</table>\n");
             if more > 0 {
-                write!(w, "<p class=\"more\">and {} more not listed</p>\n", thousands(more))?;
+                writeln!(w, "<p class=\"more\">and {} more not listed</p>", thousands(more))?;
             }
         }
         w.push_str("</section>\n");
@@ -392,11 +395,11 @@ impl HtmlReport {
         let mut any = false;
         for (rule, n) in text_changes(&sum.changes) {
             any = true;
-            write!(
+            writeln!(
                 w,
                 "<article id=\"rule-{0}\" class=\"rule {1}\" data-rule-samples=\"{0}\" \
                  data-count=\"{n}\">\n<h3><code>{0}</code> <span class=\"stage\">{2}</span> \
-                 <span class=\"count\">{3} {4}</span></h3>\n<p class=\"about\">{5}</p>\n",
+                 <span class=\"count\">{3} {4}</span></h3>\n<p class=\"about\">{5}</p>",
                 rule.name(),
                 stage_class(rule.stage()),
                 stage_name(rule.stage()),
@@ -411,7 +414,7 @@ impl HtmlReport {
                 } else {
                     "No sample was kept for this rule."
                 };
-                write!(w, "<p class=\"empty\">{why}</p>\n")?;
+                writeln!(w, "<p class=\"empty\">{why}</p>")?;
             } else {
                 w.push_str("<ol class=\"samples\">\n");
                 for s in kept {
@@ -421,11 +424,11 @@ impl HtmlReport {
                             format!("{}:{rec}: {field}:{}:{}", s.path, s.line, s.column)
                         }
                     };
-                    write!(
+                    writeln!(
                         w,
                         "<li><div class=\"where\">{}</div><div class=\"change\">\
                          <span class=\"before\">{}</span><span class=\"arrow\">→</span>\
-                         <span class=\"after\">{}</span></div></li>\n",
+                         <span class=\"after\">{}</span></div></li>",
                         escape(&place),
                         Shown(&s.before),
                         Shown(&s.after)
@@ -457,10 +460,10 @@ fn write_encodings(w: &mut String, sum: &Summary) -> fmt::Result {
         );
         for (e, n) in rows {
             let pct = *n as f64 * 100.0 / total.max(1) as f64;
-            write!(
+            writeln!(
                 w,
                 "<tr data-encoding=\"{0}\" data-count=\"{n}\"><td>{0}</td><td class=\"n\">{1}</td>\
-                 <td class=\"pct\"><span class=\"share\" style=\"width:{px:.0}px\"></span> {pct:.0}%</td></tr>\n",
+                 <td class=\"pct\"><span class=\"share\" style=\"width:{px:.0}px\"></span> {pct:.0}%</td></tr>",
                 escape(e),
                 thousands(*n),
                 px = pct * 1.6,
@@ -499,25 +502,25 @@ fn write_chart(w: &mut String, sum: &Summary) -> fmt::Result {
     let max = rows[0].1.max(1) as f64;
     const WIDTH: f64 = 900.0;
     const LABEL: f64 = 150.0;
-    const ROW: f64 = 26.0;
+    const ROW: f64 = 23.0;
     // Room on the right for the largest count.
     const BAR: f64 = WIDTH - LABEL - 90.0;
     let height = ROW * rows.len() as f64 + 6.0;
-    write!(
+    writeln!(
         w,
         "<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {height}\" width=\"100%\" role=\"img\" \
-         aria-label=\"changes per rule\">\n"
+         aria-label=\"changes per rule\">"
     )?;
     for (i, (rule, n)) in rows.iter().enumerate() {
         let y = 3.0 + ROW * i as f64;
         let len = (BAR * *n as f64 / max).max(2.0);
-        write!(
+        writeln!(
             w,
             "<a href=\"#rule-{name}\"><g class=\"bar {class}\" data-rule=\"{name}\" \
              data-count=\"{n}\"><title>{name}: {count} ({stage})</title>\
              <text class=\"label\" x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\">{name}</text>\
              <rect x=\"{LABEL}\" y=\"{ry}\" width=\"{len:.1}\" height=\"{rh}\" rx=\"3\"></rect>\
-             <text class=\"value\" x=\"{vx:.1}\" y=\"{ty}\">{count}</text></g></a>\n",
+             <text class=\"value\" x=\"{vx:.1}\" y=\"{ty}\">{count}</text></g></a>",
             name = rule.name(),
             class = stage_class(rule.stage()),
             stage = stage_name(rule.stage()),
@@ -595,7 +598,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -729,15 +732,19 @@ font-size:13px;font-weight:600;color:#fff}
 .cards dd.note{font-size:12.5px;font-weight:400;color:var(--muted)}
 table{border-collapse:collapse;width:100%}
 table.narrow{width:auto;min-width:50%}
+.pair{display:grid;grid-template-columns:1fr 1fr;gap:18px;margin:0 0 18px}
+.pair section{margin:0}
+.pair table.narrow{width:100%}
+@media (max-width:800px){.pair{grid-template-columns:1fr}}
 th,td{text-align:left;padding:5px 10px;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);font-weight:600}
 .n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.path{overflow-wrap:anywhere}
 .share{display:inline-block;height:10px;background:var(--normalize);border-radius:3px;
 vertical-align:middle;min-width:2px}
-td.pct{width:220px;white-space:nowrap}
+td.pct{width:45%;white-space:nowrap}
 .decoding{color:var(--muted);margin:12px 0 0}
-.decoding span{margin-left:10px}
+.decoding span{margin-left:10px;white-space:nowrap}
 .chart{display:block;max-width:900px}
 .chart text{font:13px ui-monospace,Menlo,Consolas,monospace;fill:var(--fg);dominant-baseline:middle}
 .chart text.value{fill:var(--muted)}
