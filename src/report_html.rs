@@ -852,6 +852,34 @@ mod tests {
     }
 
     #[test]
+    fn an_interrupted_or_failed_run_says_so() {
+        let mut sum = Summary::default();
+        let page = HtmlReport::new().render(&sum, Duration::ZERO);
+        assert!(page.contains("data-figure=\"interrupted\" data-value=\"false\">finished<"));
+        assert!(page.contains("No rule changed anything."));
+        sum.errors = 1;
+        let page = HtmlReport::new().render(&sum, Duration::ZERO);
+        assert!(page.contains("\">finished, with errors<"), "{page}");
+        sum.interrupted = true;
+        let page = HtmlReport::new().render(&sum, Duration::ZERO);
+        assert!(page.contains("data-value=\"true\">interrupted"), "{page}");
+    }
+
+    #[test]
+    fn errors_are_listed_up_to_a_bound() {
+        let mut r = HtmlReport::new();
+        for i in 0..(LISTED + 7) {
+            let mut f = FileReport::new(format!("bad{i}.txt"));
+            f.error = Some(format!("bad{i}.txt: <denied>"));
+            r.observe(&Event::FileDone { report: &f });
+        }
+        assert_eq!((r.errors.len(), r.errors_more), (LISTED, 7));
+        let page = r.render(&Summary::default(), Duration::ZERO);
+        assert!(page.contains("bad0.txt: &lt;denied&gt;"));
+        assert!(page.contains("and 7 more not listed"));
+    }
+
+    #[test]
     fn page_shows_figures_and_escapes_names() {
         let mut r = HtmlReport::new().with_command(["zhclean", "<b>"]);
         let mut sum = Summary::default();

@@ -66,6 +66,10 @@ fn figures_match_the_summary_on_the_sample_tree() {
     assert!(page.contains("logo.png</td><td>not text (PNG image)</td>"));
     // No explain lines on stderr: the samples are for the page only.
     assert!(!stderr(&out).contains("name-separator: \"?\""), "{}", stderr(&out));
+    // The outputs are those of a run without the page.
+    let plain = env.cmd().args([dump, "-o", "plain", "-j2", "-q"]).output().unwrap();
+    assert!(plain.status.success(), "{}", stderr(&plain));
+    assert_eq!(env.tree("out"), env.tree("plain"));
     // Self-contained: nothing loaded from elsewhere, no script needed.
     for bad in ["src=", "href=\"http", "url(", "@import", "<script", "<link"] {
         assert!(!page.contains(bad), "{bad}");
