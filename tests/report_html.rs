@@ -163,3 +163,48 @@ fn refused_where_it_would_destroy_an_input_or_an_output() {
     }
     assert_eq!(env.read("in/a.txt"), "好\n".as_bytes());
 }
+
+#[test]
+fn an_interrupted_run_writes_its_page() {
+    use std::time::{Duration, Instant};
+    let env = Env::new();
+    let body: String = (0..150).map(|i| format!("第{i}行，ＡＢＣ与发展,干净的文本。\n")).collect();
+    for i in 0..600 {
+        env.write(format!("in/d{}/f{i:04}.txt", i % 7), &body);
+    }
+    let mut child = std::process::Command::new(crate::util::bin())
+        .current_dir(env.path(""))
+        .args(["in", "-o", "out", "-j1", "--progress=never", "-q"])
+        .args(["--summary", "s.json", "--report-html", "r.html"])
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while walkdir::WalkDir::new(env.path("out")).into_iter().count() < 15 {
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before it could be stopped");
+        assert!(start.elapsed() < Duration::from_secs(60), "no output after a minute");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let pid = child.id().to_string();
+    let kill = std::process::Command::new("kill").args(["-TERM", &pid]).status();
+    assert!(kill.unwrap().success());
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("still running two minutes after the signal");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(130));
+    let sum: serde_json::Value = serde_json::from_slice(&env.read("s.json")).unwrap();
+    let page = String::from_utf8(env.read("r.html")).unwrap();
+    assert_eq!(sum["interrupted"], true);
+    assert_eq!(figure(&page, "interrupted"), "true");
+    assert!(page.contains("\">interrupted: the files not counted here were not done<"));
+    let files = sum["files"].as_u64().unwrap();
+    assert!(files > 0 && files < 600, "{files} files done");
+    assert_eq!(figure(&page, "files"), files.to_string());
+    assert_eq!(counts(&page, "data-rule"), as_map(&sum["changes"]));
+}
