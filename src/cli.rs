@@ -242,6 +242,21 @@ pub struct Args {
     )]
     pub summary: Option<PathBuf>,
 
+    /// Write a visual report of the run to FILE: one self-contained HTML page.
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "Write a report of the run to FILE as one HTML page that needs nothing \
+                     else (no network, no scripts): totals, encodings, changes per rule as a \
+                     bar chart, the files with most changes, errors and skipped files, and for \
+                     every rule a few samples of before -> after with file, line and column. \
+                     Written also with -q, and after Ctrl-C into an output folder or file \
+                     (marked interrupted). In --jsonl mode a sample names \
+                     the record's line and the field. FILE is checked as for --report (exit \
+                     code 2)."
+    )]
+    pub report_html: Option<PathBuf>,
+
     /// Report what would be done; write nothing.
     #[arg(
         short = 'n',
@@ -463,6 +478,11 @@ impl Args {
             follow: self.follow,
             block_size: self.block_size.max(1),
             fsync: self.fsync,
+            samples: if self.report_html.is_some() {
+                zhclean::report_html::SAMPLES_PER_RULE
+            } else {
+                0
+            },
         };
         let show = Show {
             progress: match self.progress {
@@ -472,9 +492,14 @@ impl Args {
             },
             quiet: self.quiet,
             summary: self.summary,
+            report_html: self.report_html,
+            explain: self.explain,
             progress_interval: std::time::Duration::from_millis(self.progress_interval),
         };
         check_shape(&options)?;
+        if let Some(page) = &show.report_html {
+            check_report_html(page, &options, &show)?;
+        }
         Ok((config, options, show))
     }
 }
@@ -553,6 +578,28 @@ impl Args {
         }
         Ok(())
     }
+}
+
+/// Refuses a `--report-html` FILE as `--report` FILE is refused (an input,
+/// inside an input folder, the output or inside it), and one that another
+/// report names.
+fn check_report_html(page: &std::path::Path, o: &RunOptions, show: &Show) -> zhclean::Result<()> {
+    let output = o.output.as_deref().filter(|p| p.as_os_str() != "-");
+    zhclean::write::check_report(page, &o.inputs, output, None)?;
+    let same = |other: &std::path::Path| {
+        other == page
+            || other.canonicalize().is_ok_and(|c| page.canonicalize().is_ok_and(|p| p == c))
+    };
+    for (flag, other) in [("--report", o.report.as_deref()), ("--summary", show.summary.as_deref())]
+    {
+        if other.is_some_and(same) {
+            return Err(Error::Usage(format!(
+                "--report-html {}: is also the {flag} file; give them different names",
+                page.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Flags that only an output folder uses, given for another shape of run.

@@ -60,6 +60,7 @@ pub mod pipeline;
 pub mod record;
 pub mod repair;
 pub mod report;
+pub mod report_html;
 pub mod rules;
 pub mod run;
 pub mod walk;

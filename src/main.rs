@@ -51,8 +51,13 @@ fn main() -> ExitCode {
     if let Err(e) = install_signal_handler(cancel.clone(), exit_at_once) {
         return fail(&e);
     }
+    let page = show.report_html.as_ref().map(|_| {
+        // The command as typed, named `zhclean` whatever path ran it.
+        let args = std::iter::once("zhclean".into()).chain(std::env::args_os().skip(1));
+        Mutex::new(zhclean::report_html::HtmlReport::new().with_command(args))
+    });
     let terminal =
-        Terminal { show: show.clone(), shape: options.shape(), progress: Mutex::new(None) };
+        Terminal { show: show.clone(), shape: options.shape(), progress: Mutex::new(None), page };
     match zhclean::run::run(&options, config, &terminal, &cancel) {
         Ok(outcome) => {
             terminal.finish();
@@ -69,6 +74,14 @@ fn main() -> ExitCode {
             if let Some(path) = &show.summary {
                 let json = outcome.summary.to_json(outcome.elapsed).to_string() + "\n";
                 if let Err(e) = std::fs::write(path, json) {
+                    eprintln!("zhclean: {}: {e}", path.display());
+                    status = status.max(Status::Failure);
+                }
+            }
+            if let (Some(path), Some(page)) = (&show.report_html, &terminal.page) {
+                let page = page.lock().unwrap_or_else(|p| p.into_inner());
+                if let Err(e) = std::fs::write(path, page.render(&outcome.summary, outcome.elapsed))
+                {
                     eprintln!("zhclean: {}: {e}", path.display());
                     status = status.max(Status::Failure);
                 }
@@ -91,6 +104,11 @@ pub struct Show {
     pub quiet: bool,
     /// Where to write the summary as JSON (`--summary FILE`).
     pub summary: Option<std::path::PathBuf>,
+    /// Where to write the visual report (`--report-html FILE`).
+    pub report_html: Option<std::path::PathBuf>,
+    /// Print explained changes (`--explain`); without it the changes the
+    /// run gives are samples for the visual report.
+    pub explain: bool,
     /// Between plain progress lines (`--progress always`, not a terminal).
     pub progress_interval: std::time::Duration,
 }
@@ -101,6 +119,8 @@ struct Terminal {
     shape: Shape,
     /// Made when the run says how much it has to do.
     progress: Mutex<Option<Progress>>,
+    /// What `--report-html` shows, gathered from the events.
+    page: Option<Mutex<zhclean::report_html::HtmlReport>>,
 }
 
 impl Terminal {
@@ -123,6 +143,9 @@ impl Terminal {
 
 impl Observer for Terminal {
     fn event(&self, event: Event<'_>) {
+        if let Some(page) = &self.page {
+            page.lock().unwrap_or_else(|p| p.into_inner()).observe(&event);
+        }
         match event {
             Event::Started { files, bytes } => {
                 let p = match (self.shape, bytes) {
@@ -138,6 +161,7 @@ impl Observer for Terminal {
                 }
                 p.set_position(bytes);
             }),
+            Event::Explained { .. } if !self.show.explain => {}
             Event::Explained { path, record: None, change } => {
                 self.say(&format!("{}:{change}", escaped(path)))
             }

@@ -85,6 +85,9 @@ pub struct Pipeline {
     foreign: Box<[(Repairer, Repairer, Normalizer); 2]>,
     converter: Option<Converter>,
     encoding: Option<&'static encoding_rs::Encoding>,
+    /// When not explaining: keep this many changes per rule as samples
+    /// ([`Pipeline::sampling`]); 0 keeps none.
+    samples: usize,
 }
 
 impl Pipeline {
@@ -114,6 +117,7 @@ impl Pipeline {
             foreign,
             converter,
             config,
+            samples: 0,
         })
     }
 
@@ -132,9 +136,23 @@ impl Pipeline {
         self.converter.as_ref()
     }
 
-    /// A fresh change record, explaining or not as configured.
+    /// The same pipeline, keeping the first `per_rule` changes of each
+    /// rule of every record it makes ([`Changes::sampling`]) when the config
+    /// does not explain: samples for a report. The text is the same.
+    pub fn sampling(mut self, per_rule: usize) -> Pipeline {
+        self.samples = per_rule;
+        self
+    }
+
+    /// A fresh change record, explaining (or sampling) or not as configured.
     pub fn new_changes(&self) -> Changes {
-        if self.config.explain { Changes::explaining() } else { Changes::new() }
+        if self.config.explain {
+            Changes::explaining()
+        } else if self.samples > 0 {
+            Changes::sampling(self.samples)
+        } else {
+            Changes::new()
+        }
     }
 
     /// Cleans (and converts) text that is already decoded. HTML is handled

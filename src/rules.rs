@@ -206,11 +206,14 @@ impl fmt::Display for Change {
 }
 
 /// What the stages changed in one document: a count per rule, and, when
-/// explaining, every change.
+/// explaining, every change (or, when sampling, the first few of each rule).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Changes {
     counts: [u64; Rule::ALL.len()],
     explain: Option<Vec<Change>>,
+    /// When sampling: how many changes of each rule are kept at most.
+    /// `None` keeps every change.
+    sample: Option<usize>,
 }
 
 impl Changes {
@@ -221,7 +224,20 @@ impl Changes {
 
     /// A record that also keeps every change for `--explain`.
     pub fn explaining() -> Changes {
-        Changes { counts: [0; Rule::ALL.len()], explain: Some(Vec::new()) }
+        Changes { counts: [0; Rule::ALL.len()], explain: Some(Vec::new()), sample: None }
+    }
+
+    /// A record that keeps, with their positions, only the first
+    /// `per_rule` changes of each rule (every change is still counted):
+    /// samples for a report, at a bounded cost in memory and time.
+    pub fn sampling(per_rule: usize) -> Changes {
+        Changes { counts: [0; Rule::ALL.len()], explain: Some(Vec::new()), sample: Some(per_rule) }
+    }
+
+    /// Whether a change by `rule` counted just now is one to keep.
+    #[inline]
+    fn keeps(&self, rule: Rule) -> bool {
+        self.sample.is_none_or(|cap| self.counts[rule as usize] <= cap as u64)
     }
 
     /// Whether changes are kept one by one. Stages may skip the work of
@@ -244,7 +260,8 @@ impl Changes {
     /// when explaining.
     pub fn record(&mut self, rule: Rule, text: &str, offset: usize, before: &str, after: &str) {
         self.counts[rule as usize] += 1;
-        if let Some(list) = &mut self.explain {
+        let keep = self.keeps(rule);
+        if let Some(list) = self.explain.as_mut().filter(|_| keep) {
             let (line, column) = line_column(text, offset);
             list.push(Change { rule, line, column, before: before.into(), after: after.into() });
         }
@@ -253,7 +270,8 @@ impl Changes {
     /// Keeps an explain entry whose position the caller already knows.
     pub fn record_at(&mut self, rule: Rule, line: usize, column: usize, before: &str, after: &str) {
         self.counts[rule as usize] += 1;
-        if let Some(list) = &mut self.explain {
+        let keep = self.keeps(rule);
+        if let Some(list) = self.explain.as_mut().filter(|_| keep) {
             list.push(Change { rule, line, column, before: before.into(), after: after.into() });
         }
     }
@@ -284,7 +302,18 @@ impl Changes {
             *a += b;
         }
         if let (Some(list), Some(more)) = (&mut self.explain, &other.explain) {
-            list.extend(more.iter().cloned());
+            match self.sample {
+                None => list.extend(more.iter().cloned()),
+                // Sampling: still at most `cap` per rule after the merge
+                // (the list is short, a few per rule).
+                Some(cap) => {
+                    for c in more {
+                        if list.iter().filter(|k| k.rule == c.rule).count() < cap {
+                            list.push(c.clone());
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -349,6 +378,31 @@ mod tests {
         let c = &loud.explained()[0];
         assert_eq!((c.line, c.column), (2, 4));
         assert_eq!(c.to_string(), "2:4: name-separator: \"?\" -> \"·\"");
+    }
+
+    #[test]
+    fn sampling_keeps_the_first_few_per_rule_and_counts_all() {
+        let text = "a?b?c?d";
+        let mut s = Changes::sampling(2);
+        for (i, _) in text.match_indices('?') {
+            s.record(Rule::NameSeparator, text, i, "?", "·");
+        }
+        s.record_at(Rule::WidthAlnum, 1, 1, "１", "1");
+        assert_eq!(s.count(Rule::NameSeparator), 3);
+        let kept: Vec<(Rule, usize)> = s.explained().iter().map(|c| (c.rule, c.column)).collect();
+        assert_eq!(
+            kept,
+            [(Rule::NameSeparator, 2), (Rule::NameSeparator, 4), (Rule::WidthAlnum, 1)]
+        );
+        // Merging keeps the bound: one more name-separator is not kept.
+        let mut more = Changes::sampling(2);
+        more.record_at(Rule::NameSeparator, 9, 9, "?", "·");
+        more.record_at(Rule::WidthAlnum, 9, 9, "２", "2");
+        s.merge(&more);
+        assert_eq!(s.count(Rule::NameSeparator), 4);
+        assert_eq!(s.explained().len(), 4);
+        assert_eq!(s.explained()[3].line, 9);
+        assert_eq!(s.explained()[3].rule, Rule::WidthAlnum);
     }
 
     #[test]

@@ -7,4 +7,5 @@ mod driver;
 mod normalize;
 mod opencc;
 mod repair;
+mod report_html;
 mod util;

@@ -108,6 +108,12 @@ pub struct RunOptions {
     /// Flush each output (and its folder, and the journal) to disk before
     /// it counts as written: see [`crate::write::OutDir::with_fsync`].
     pub fsync: bool,
+    /// When the config does not explain: give the observer, as
+    /// [`Event::Explained`], the first `samples` changes of each rule in
+    /// every block of text (or JSON Lines record), for a report's samples
+    /// ([`crate::report_html`]). 0 (the default) gives none. The output
+    /// does not depend on it.
+    pub samples: usize,
 }
 
 impl Default for RunOptions {
@@ -125,6 +131,7 @@ impl Default for RunOptions {
             follow: false,
             block_size: DEFAULT_BLOCK_SIZE,
             fsync: false,
+            samples: 0,
         }
     }
 }
@@ -218,7 +225,7 @@ pub fn run(
     observer: &dyn Observer,
     cancel: &CancelToken,
 ) -> Result<Outcome> {
-    let pipeline = Pipeline::new(config)?;
+    let pipeline = Pipeline::new(config)?.sampling(opts.samples);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
