@@ -271,6 +271,24 @@ pub struct Args {
     )]
     pub copy_other: bool,
 
+    /// Only files matching GLOB below input folders; `!GLOB` excludes (repeatable).
+    #[arg(
+        short = 'g',
+        long = "glob",
+        value_name = "GLOB",
+        allow_hyphen_values = true,
+        long_help = "Select the files below the input folders, with ripgrep's rules: GLOB is \
+                     matched against the path relative to the input folder (a glob with no `/` \
+                     matches the file name at any depth, `*` does not cross `/`, `**` does); \
+                     `!GLOB` excludes; a later glob wins over an earlier one; once any glob \
+                     includes, files that no including glob matches are left out. A folder \
+                     excluded is not walked (`-g '!vendor'`); a trailing `/` matches folders \
+                     only. Files left out are neither processed, copied nor reported. Inputs \
+                     named on the command line are taken whatever the globs. May be given \
+                     several times; an invalid glob is a usage error (exit code 2)."
+    )]
+    pub globs: Vec<String>,
+
     /// Follow symbolic links inside input folders.
     #[arg(
         short = 'L',
@@ -448,6 +466,7 @@ impl Args {
             force: self.force,
             copy_other: self.copy_other,
             follow: self.follow,
+            globs: self.globs,
             block_size: self.block_size.max(1),
         };
         let show = Show {
@@ -460,6 +479,7 @@ impl Args {
             summary: self.summary,
             progress_interval: std::time::Duration::from_millis(self.progress_interval),
         };
+        zhclean::walk::Globs::new(&options.globs)?;
         check_shape(&options)?;
         Ok((config, options, show))
     }
@@ -556,6 +576,8 @@ fn check_shape(o: &RunOptions) -> zhclean::Result<()> {
     let to = if shape == zhclean::run::Shape::File { "an output file" } else { "a stream" };
     let flag = if o.ext.is_some() {
         "--ext"
+    } else if !o.globs.is_empty() {
+        "--glob"
     } else if o.copy_other {
         "--copy-other"
     } else if o.force {
@@ -705,6 +727,8 @@ mod tests {
             (&["--ext", "txt"], "--ext: only for an output folder"),
             (&["--force", "-o", "x.txt"], "--force"),
             (&["--ext", "."], "--ext"),
+            (&["-g", "*.txt", "a.txt"], "--glob: only for an output folder"),
+            (&["-g", "a[b", "in", "in2", "-o", "out"], "--glob \"a[b\""),
         ];
         for (args, want) in cases {
             let e = parse(args).unwrap_err();

@@ -94,7 +94,9 @@ where
         _ => Path::new("."),
     };
     let out = OutDir::open(dir, HashSet::new(), true)?;
-    out.write_atomic(&out.root.join(file_name_of(target)?), fill).map(|(value, _)| value)
+    // The temporary is made at once: its folder exists already, and a
+    // stream that blocks has its temporary to remove on a signal.
+    out.write_atomic_as(&out.root.join(file_name_of(target)?), true, fill).map(|(value, _)| value)
 }
 
 fn file_name_of(target: &Path) -> Result<&OsStr> {
@@ -251,7 +253,10 @@ impl OutDir {
 
     /// Writes `target` (a path inside OUT) atomically, as
     /// [`write_atomic`] does, through the folder handles; returns what
-    /// `fill` returned and the stamp of the file now at `target`.
+    /// `fill` returned and the stamp of the file now at `target`. The
+    /// target's folder is made, and the temporary created, only when `fill`
+    /// writes its first byte (or at the end, for an empty output): a file
+    /// refused before any output (not text) leaves no empty folder.
     ///
     /// Per output this costs one `openat` (`O_CREAT|O_EXCL`, mode 0666
     /// less the umask, so no `fchmod`), the writes, one `renameat`, one
@@ -267,13 +272,39 @@ impl OutDir {
     where
         E: From<Error>,
     {
+        self.write_atomic_as(target, false, fill)
+    }
+
+    /// [`OutDir::write_atomic`]; with `eager`, the temporary is made before
+    /// `fill` runs rather than at its first byte.
+    fn write_atomic_as<T, E>(
+        &self,
+        target: &Path,
+        eager: bool,
+        fill: impl FnOnce(&mut dyn Write) -> std::result::Result<T, E>,
+    ) -> std::result::Result<(T, OutputStamp), E>
+    where
+        E: From<Error>,
+    {
         let (dir_rel, name) = self.split(target)?;
-        let dir = self.dir(&dir_rel)?;
-        let dir_path = self.root.join(&dir_rel);
-        let tmp = Temporary::create(dir, &dir_path).map_err(|e| Error::io(&dir_path, e))?;
-        let mut out = io::BufWriter::with_capacity(1 << 16, tmp);
-        let value = fill(&mut out)?;
-        let tmp = out.into_inner().map_err(|e| Error::io(target, e.into_error()))?;
+        let mut out = Lazy { out: self, dir_rel: &dir_rel, tmp: None, error: None };
+        if eager && let Err(e) = out.open().map(|_| ()) {
+            return Err(out.error.take().unwrap_or_else(|| Error::io(target, e)).into());
+        }
+        let value = match fill(&mut out) {
+            Ok(v) => v,
+            // The folder could not be opened or made: that error, not the
+            // write's copy of it.
+            Err(e) => return Err(out.error.take().map_or(e, E::from)),
+        };
+        if out.tmp.is_none() {
+            // An empty output is still a file.
+            if let Err(e) = out.open().map(|_| ()) {
+                return Err(out.error.take().unwrap_or_else(|| Error::io(target, e)).into());
+            }
+        }
+        let tmp = out.tmp.take().expect("opened above");
+        let tmp = tmp.into_inner().map_err(|e| Error::io(target, e.into_error()))?;
         let stamp = tmp.persist(name).map_err(|e| Error::io(target, e))?;
         Ok((value, stamp))
     }
@@ -311,6 +342,61 @@ impl OutDir {
             return Err(io::Error::other("not a regular file; remove it"));
         }
         Ok(Some(file))
+    }
+}
+
+/// The writer [`OutDir::write_atomic`] hands out: the output's folder is
+/// opened (made, when missing) and the temporary created only when the
+/// first byte comes, so that a file found not to be text before anything
+/// is written leaves no folder behind it in OUT.
+struct Lazy<'a> {
+    out: &'a OutDir,
+    dir_rel: &'a Path,
+    tmp: Option<io::BufWriter<Temporary>>,
+    /// Why the folder or the temporary could not be made, kept whole.
+    error: Option<Error>,
+}
+
+impl Lazy<'_> {
+    fn open(&mut self) -> io::Result<&mut io::BufWriter<Temporary>> {
+        if self.tmp.is_none() {
+            let dir_path = self.out.root.join(self.dir_rel);
+            let made = self.out.dir(self.dir_rel).and_then(|dir| {
+                Temporary::create(dir, &dir_path).map_err(|e| Error::io(&dir_path, e))
+            });
+            match made {
+                Ok(tmp) => self.tmp = Some(io::BufWriter::with_capacity(1 << 16, tmp)),
+                Err(e) => {
+                    let message = e.to_string();
+                    self.error = Some(e);
+                    return Err(io::Error::other(message));
+                }
+            }
+        }
+        Ok(self.tmp.as_mut().expect("made above"))
+    }
+}
+
+impl Write for Lazy<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.open()?.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        if buf.is_empty() {
+            return Ok(());
+        }
+        self.open()?.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self.tmp.as_mut() {
+            Some(t) => t.flush(),
+            None => Ok(()),
+        }
     }
 }
 

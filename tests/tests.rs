@@ -8,3 +8,4 @@ mod normalize;
 mod opencc;
 mod repair;
 mod util;
+mod walk_edges;

@@ -102,6 +102,9 @@ pub struct RunOptions {
     pub copy_other: bool,
     /// Follow symbolic links below input folders.
     pub follow: bool,
+    /// Select files below input folders (`-g`, ripgrep's syntax, `!` to
+    /// exclude, the later glob winning; see [`crate::walk::Globs`]).
+    pub globs: Vec<String>,
     /// Bytes per block when reading (see the module docs); at least 1.
     /// The output does not depend on it.
     pub block_size: usize,
@@ -120,6 +123,7 @@ impl Default for RunOptions {
             force: false,
             copy_other: false,
             follow: false,
+            globs: Vec::new(),
             block_size: DEFAULT_BLOCK_SIZE,
         }
     }

@@ -45,7 +45,8 @@ impl Ctx<'_> {
         let shape = if single_file { Shape::File } else { Shape::Tree };
         // Absolute once, so that no per-file call resolves it again.
         let out = &std::path::absolute(out).map_err(|e| Error::io(out, e))?;
-        let walked = walk::collect_tree(&o.inputs, o.follow);
+        let globs = walk::Globs::new(&o.globs)?;
+        let walked = walk::collect_tree(&o.inputs, o.follow, &globs);
         if let Some(report) = &o.report {
             write::check_report(report, &o.inputs, Some(out), Some((&walked.files, &walked.dirs)))?;
         }
