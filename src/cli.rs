@@ -271,6 +271,30 @@ pub struct Args {
     )]
     pub copy_other: bool,
 
+    /// Replace each input file with its cleaned text (no -o).
+    #[arg(
+        long,
+        long_help = "Clean the input files where they are: each file whose text changes is \
+                     replaced atomically (a temporary beside it, given the file's permissions, \
+                     renamed over it), and gets the current time as its modification time; a \
+                     file whose bytes would not change is not touched. Files that are not text, \
+                     and symbolic links, are left alone. Not with -o, standard input, -L, \
+                     --ext, --copy-other or --force (exit code 2); no journal is kept."
+    )]
+    pub in_place: bool,
+
+    /// With --in-place, keep each replaced file as NAME+SUFFIX.
+    #[arg(
+        long,
+        value_name = "SUFFIX",
+        requires = "in_place",
+        long_help = "With --in-place, keep the old version of each replaced file as \
+                     NAME+SUFFIX (`--backup .orig`: a.txt.orig), replacing an older backup of \
+                     that name. The suffix may not be empty or hold a `/`. Files left \
+                     unchanged get no backup."
+    )]
+    pub backup: Option<OsString>,
+
     /// Only files matching GLOB below input folders; `!GLOB` excludes (repeatable).
     #[arg(
         short = 'g',
@@ -467,6 +491,8 @@ impl Args {
             copy_other: self.copy_other,
             follow: self.follow,
             globs: self.globs,
+            in_place: self.in_place,
+            backup: self.backup,
             block_size: self.block_size.max(1),
         };
         let show = Show {
@@ -480,6 +506,9 @@ impl Args {
             progress_interval: std::time::Duration::from_millis(self.progress_interval),
         };
         zhclean::walk::Globs::new(&options.globs)?;
+        if options.in_place {
+            check_in_place(&options)?;
+        }
         check_shape(&options)?;
         Ok((config, options, show))
     }
@@ -567,10 +596,36 @@ impl Args {
     }
 }
 
+/// `--in-place` with what it cannot go with: usage errors naming the flag.
+fn check_in_place(o: &RunOptions) -> zhclean::Result<()> {
+    let refuse = |m: &str| Err(Error::Usage(format!("--in-place: {m}")));
+    if o.output.is_some() {
+        return refuse("refused with -o (the inputs are the outputs)");
+    }
+    if o.reads_stdin() {
+        return refuse("needs input files or folders, not standard input");
+    }
+    let flag = if o.follow {
+        "-L"
+    } else if o.ext.is_some() {
+        "--ext"
+    } else if o.copy_other {
+        "--copy-other"
+    } else if o.force {
+        "--force"
+    } else {
+        if let Some(b) = &o.backup {
+            zhclean::run::check_backup_suffix(b)?;
+        }
+        return Ok(());
+    };
+    refuse(&format!("refused with {flag} (nothing to do in place, or links would be followed)"))
+}
+
 /// Flags that only an output folder uses, given for another shape of run.
 fn check_shape(o: &RunOptions) -> zhclean::Result<()> {
     let shape = o.shape();
-    if shape == zhclean::run::Shape::Tree {
+    if shape == zhclean::run::Shape::Tree || (o.in_place && o.globs.is_empty()) {
         return Ok(());
     }
     let to = if shape == zhclean::run::Shape::File { "an output file" } else { "a stream" };
@@ -728,6 +783,11 @@ mod tests {
             (&["--force", "-o", "x.txt"], "--force"),
             (&["--ext", "."], "--ext"),
             (&["-g", "*.txt", "a.txt"], "--glob: only for an output folder"),
+            (&["--in-place", "a", "-o", "b"], "--in-place: refused with -o"),
+            (&["--in-place"], "--in-place: needs input files"),
+            (&["--in-place", "a", "-L"], "--in-place: refused with -L"),
+            (&["--in-place", "a", "--backup", ""], "--backup : not a file name suffix"),
+            (&["--in-place", "a", "--backup", "x/y"], "--backup x/y: not a file name suffix"),
             (&["-g", "a[b", "in", "in2", "-o", "out"], "--glob \"a[b\""),
         ];
         for (args, want) in cases {

@@ -345,6 +345,178 @@ impl OutDir {
     }
 }
 
+/// What [`replace_in_place`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replaced {
+    /// The new content was byte for byte the old: the file was left alone
+    /// (its modification time too).
+    Unchanged,
+    /// The file was replaced by its new content.
+    Rewritten,
+}
+
+/// Replaces the file `path` (`--in-place`) with what `fill` writes, unless
+/// that is the same bytes.
+///
+/// The new content goes to a temporary (`.zhclean-tmp.<pid>.<n>`, as
+/// [`OutDir`] names them) in the file's own folder, created with
+/// `O_EXCL|O_NOFOLLOW`, given the file's permission bits (and its owner and
+/// group where the system allows, else the set-id bits are dropped), then
+/// renamed over the file in one `renameat`: the file is at every moment
+/// either the old or the whole new one. While `fill` writes, the bytes are
+/// compared with the file's; when they are the same, the temporary is
+/// removed and the file not touched. The file is opened without following
+/// a link (a link is refused: replacing it would turn the link into a
+/// file) and must still be the file `expected` (device and inode) that was
+/// read. With `backup` (a suffix), the old file is first given the second
+/// name NAME+SUFFIX (a hard link, replacing an older backup; where the file
+/// system has no hard links, a rename), so the original name never goes
+/// missing.
+pub fn replace_in_place<E>(
+    path: &Path,
+    expected: FileId,
+    backup: Option<&OsStr>,
+    fill: impl FnOnce(&mut dyn Write) -> std::result::Result<(), E>,
+) -> std::result::Result<Replaced, E>
+where
+    E: From<Error>,
+{
+    let name = file_name_of(path)?;
+    let dir_path = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let io_err = |e: Errno| Error::io(path, e.into());
+    let dir = rustix::fs::open(
+        dir_path,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| Error::io(dir_path, e.into()))?;
+    let dir = Arc::new(dir);
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK;
+    let old = match rustix::fs::openat(&*dir, name, flags, Mode::empty()) {
+        Ok(fd) => File::from(fd),
+        Err(Errno::LOOP) => {
+            return Err(Error::io(
+                path,
+                io::Error::other(
+                    "a symbolic link now; not replaced (--in-place never writes through a link)",
+                ),
+            )
+            .into());
+        }
+        Err(e) => return Err(io_err(e).into()),
+    };
+    let meta = old.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() || file_id(&meta) != expected {
+        return Err(Error::io(
+            path,
+            io::Error::other("replaced by another file while being read; not written"),
+        )
+        .into());
+    }
+    let tmp = Temporary::create(Arc::clone(&dir), dir_path).map_err(|e| Error::io(dir_path, e))?;
+    // The owner and group first (only root may give a file away; a group
+    // the user is in is allowed), then the mode: set-user and set-group
+    // bits are kept only when the owner and group were.
+    let owned = rustix::fs::fchown(
+        &tmp.file,
+        Some(rustix::fs::Uid::from_raw(meta.uid())),
+        Some(rustix::fs::Gid::from_raw(meta.gid())),
+    )
+    .is_ok();
+    let mode = meta.mode() & if owned { 0o7777 } else { 0o777 };
+    rustix::fs::fchmod(&tmp.file, Mode::from_raw_mode(mode))
+        .map_err(|e| Error::io(dir_path, e.into()))?;
+    let mut w = Compare {
+        old: io::BufReader::with_capacity(1 << 16, old),
+        same: true,
+        scratch: Vec::new(),
+        out: io::BufWriter::with_capacity(1 << 16, tmp),
+    };
+    fill(&mut w)?;
+    let same = w.same && {
+        let mut one = [0u8; 1];
+        matches!(io::Read::read(&mut w.old, &mut one), Ok(0))
+    };
+    let tmp = w.out.into_inner().map_err(|e| Error::io(path, e.into_error()))?;
+    if same {
+        // Dropped: removed.
+        return Ok(Replaced::Unchanged);
+    }
+    if let Some(suffix) = backup {
+        let mut backup_name = name.to_os_string();
+        backup_name.push(suffix);
+        let link = |d: &OwnedFd| rustix::fs::linkat(d, name, d, &*backup_name, AtFlags::empty());
+        let linked = match link(&dir) {
+            Err(Errno::EXIST) => {
+                rustix::fs::unlinkat(&*dir, &*backup_name, AtFlags::empty()).map_err(io_err)?;
+                link(&dir)
+            }
+            other => other,
+        };
+        match linked {
+            Ok(()) => {}
+            // No hard links here (some network and FAT file systems).
+            Err(Errno::PERM | Errno::OPNOTSUPP | Errno::MLINK) => {
+                rustix::fs::renameat(&*dir, name, &*dir, &*backup_name).map_err(io_err)?
+            }
+            Err(e) => return Err(io_err(e).into()),
+        }
+    }
+    tmp.persist(name).map_err(|e| Error::io(path, e))?;
+    Ok(Replaced::Rewritten)
+}
+
+/// The writer of [`replace_in_place`]: writes into the temporary and
+/// compares each byte with the old file's as it goes, so that an unchanged
+/// file is known without reading either file again.
+struct Compare {
+    old: io::BufReader<File>,
+    same: bool,
+    scratch: Vec<u8>,
+    out: io::BufWriter<Temporary>,
+}
+
+impl Compare {
+    fn compare(&mut self, buf: &[u8]) {
+        if !self.same {
+            return;
+        }
+        self.scratch.resize(buf.len(), 0);
+        self.same =
+            io::Read::read_exact(&mut self.old, &mut self.scratch).is_ok() && self.scratch == buf;
+    }
+}
+
+impl Write for Compare {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.compare(&buf[..n]);
+        Ok(n)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.out.write_all(buf)?;
+        self.compare(buf);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Removes the temporary at `path` when the process that made it is gone
+/// (see [`sweep_temporaries`]); for the walk of `--in-place`, which finds
+/// them among the inputs. Returns whether it was removed.
+pub fn remove_stale_temporary(path: &Path) -> bool {
+    path.file_name()
+        .and_then(temp_owner)
+        .is_some_and(|pid| !process_alive(pid) && fs::remove_file(path).is_ok())
+}
+
 /// The writer [`OutDir::write_atomic`] hands out: the output's folder is
 /// opened (made, when missing) and the temporary created only when the
 /// first byte comes, so that a file found not to be text before anything

@@ -14,7 +14,7 @@ fn names(env: &Env, rel: &str, dirs: bool) -> Vec<String> {
         .sort_by_file_name()
         .into_iter()
         .map(|e| e.unwrap())
-        .filter(|e| dirs || e.file_type().is_file())
+        .filter(|e| dirs || !e.file_type().is_dir())
         .map(|e| e.path().strip_prefix(&root).unwrap().to_string_lossy().into_owned())
         .filter(|n| !n.starts_with(".zhclean-"))
         .collect()
@@ -74,4 +74,118 @@ fn no_empty_folder_for_a_skipped_file() {
         names(&env, "out", true),
         ["a.txt", "deep", "deep/er", "deep/er/pic.png", "sub", "sub/pic.png"]
     );
+}
+
+#[cfg(unix)]
+fn mode(env: &Env, rel: &str) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(env.path(rel)).unwrap().permissions().mode() & 0o7777
+}
+
+#[cfg(unix)]
+#[test]
+fn in_place_replaces_changed_files_only_and_keeps_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::{Duration, SystemTime};
+    let env = Env::new();
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01";
+    // 头发 in GBK, a clean UTF-8 file, a file to clean, a PNG.
+    env.write("in/gbk.txt", b"\xCD\xB7\xB7\xA2\n");
+    env.write("in/clean.txt", "头发。\n");
+    env.write("in/sub/dirty.txt", "斯科特?丹恩（Scott Dunn）说\n");
+    env.write("in/pic.png", png);
+    env.write("in/ascii.txt", "Already clean.\n");
+    std::os::unix::fs::symlink("clean.txt", env.path("in/link.txt")).unwrap();
+    std::fs::set_permissions(env.path("in/sub/dirty.txt"), PermissionsExt::from_mode(0o640))
+        .unwrap();
+    std::fs::set_permissions(env.path("in/gbk.txt"), PermissionsExt::from_mode(0o604)).unwrap();
+    let old = SystemTime::now() - Duration::from_secs(3600);
+    for rel in ["in/clean.txt", "in/sub/dirty.txt", "in/pic.png", "in/ascii.txt"] {
+        let f = std::fs::File::options().write(true).open(env.path(rel)).unwrap();
+        f.set_modified(old).unwrap();
+    }
+    let mtime = |rel: &str| std::fs::metadata(env.path(rel)).unwrap().modified().unwrap();
+    let out = env.cmd().args(["--in-place", "in", "--convert", "s2t"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(env.read("in/gbk.txt"), "頭髮\n".as_bytes());
+    assert_eq!(env.read("in/sub/dirty.txt"), "斯科特·丹恩（Scott Dunn）說\n".as_bytes());
+    assert_eq!(env.read("in/clean.txt"), "頭髮。\n".as_bytes());
+    assert_eq!(env.read("in/pic.png"), png);
+    assert_eq!(mode(&env, "in/sub/dirty.txt"), 0o640);
+    assert_eq!(mode(&env, "in/gbk.txt"), 0o604);
+    assert!(mtime("in/sub/dirty.txt") > old + Duration::from_secs(60));
+    assert_eq!(mtime("in/pic.png"), old);
+    // A text file with nothing to change is not rewritten.
+    assert_eq!(mtime("in/ascii.txt"), old);
+    // The link was left a link, and nothing else was made.
+    assert!(std::fs::symlink_metadata(env.path("in/link.txt")).unwrap().file_type().is_symlink());
+    assert_eq!(
+        names(&env, "in", false),
+        ["ascii.txt", "clean.txt", "gbk.txt", "link.txt", "pic.png", "sub/dirty.txt"]
+    );
+    assert!(crate::util::temporaries(&env.path("in")).is_empty());
+    // Run again: every file is clean now, nothing is rewritten.
+    let before = mtime("in/clean.txt");
+    std::thread::sleep(Duration::from_millis(20));
+    let out = env.cmd().args(["--in-place", "in", "--convert", "s2t"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(mtime("in/clean.txt"), before);
+}
+
+#[test]
+fn in_place_one_file_with_a_backup_and_dry_run() {
+    let env = Env::new();
+    env.write("a.txt", "斯科特?丹恩说\n");
+    env.write("a.txt.orig", "an older backup\n");
+    // --dry-run reports and writes nothing.
+    let out =
+        env.cmd().args(["--in-place", "a.txt", "-n", "--report", "r.jsonl"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(env.read("a.txt"), "斯科特?丹恩说\n".as_bytes());
+    assert_eq!(report_lines(&env, "r.jsonl")[0]["changes"]["name-separator"], 1);
+    let out = env.cmd().args(["--in-place", "a.txt", "--backup", ".orig"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(env.read("a.txt"), "斯科特·丹恩说\n".as_bytes());
+    assert_eq!(env.read("a.txt.orig"), "斯科特?丹恩说\n".as_bytes());
+    // Unchanged the second time: the backup stays the first original.
+    let out = env.cmd().args(["--in-place", "a.txt", "--backup", ".orig"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(env.read("a.txt.orig"), "斯科特?丹恩说\n".as_bytes());
+    assert!(crate::util::temporaries(&env.path("")).is_empty());
+}
+
+#[test]
+fn in_place_refusals_exit_2() {
+    let env = Env::new();
+    env.write("in/a.txt", "头发\n");
+    let cases: &[(&[&str], &str)] = &[
+        (&["--in-place", "in", "-o", "out"], "--in-place: refused with -o"),
+        (&["--in-place"], "--in-place: needs input files"),
+        (&["--in-place", "-"], "--in-place: needs input files"),
+        (&["--in-place", "in", "--backup", "a/b"], "--backup a/b"),
+        (&["--in-place", "in", "--copy-other"], "--copy-other"),
+        (&["--backup", ".bak", "in", "-o", "out"], "--in-place"),
+    ];
+    for (args, want) in cases {
+        let out = env.cmd().args(*args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(want), "{args:?}: {}", stderr(&out));
+    }
+    assert_eq!(env.read("in/a.txt"), "头发\n".as_bytes());
+    assert!(!env.path("out").exists());
+}
+
+#[test]
+fn in_place_sweeps_temporaries_of_a_killed_run_and_cleans_nothing_of_them() {
+    let env = Env::new();
+    env.write("in/a.txt", "头发\n");
+    // Left by a run killed outright (no such process), and one of a live one.
+    env.write("in/sub/.zhclean-tmp.2147483646.3", "half-writ?ten\n");
+    let live = format!("in/.zhclean-tmp.{}.1", std::process::id());
+    env.write(&live, "a live run's?\n");
+    let out = env.cmd().args(["--in-place", "in", "--report", "r.jsonl"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!env.path("in/sub/.zhclean-tmp.2147483646.3").exists());
+    assert_eq!(env.read(&live), "a live run's?\n".as_bytes());
+    assert_eq!(report_lines(&env, "r.jsonl").len(), 1);
 }

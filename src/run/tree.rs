@@ -2,7 +2,7 @@
 //! pool, each result sent to one bookkeeping thread that alone gives
 //! events to the observer and writes the report and the journal.
 
-use std::fs::File;
+use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,27 +35,46 @@ struct Done {
 }
 
 impl Ctx<'_> {
-    /// Tree (or, with `single_file`, file) shape.
+    /// Tree (or, with `single_file`, file) shape; with no `out`, in place
+    /// (`--in-place`: every input file is its own output).
     pub(super) fn run_tree(
         &self,
-        out: &Path,
+        out: Option<&Path>,
         single_file: bool,
     ) -> Result<(Status, Shape, Summary)> {
         let o = self.opts;
         let shape = if single_file { Shape::File } else { Shape::Tree };
+        let in_place = out.is_none();
         // Absolute once, so that no per-file call resolves it again.
-        let out = &std::path::absolute(out).map_err(|e| Error::io(out, e))?;
+        let out = &match out {
+            Some(out) => std::path::absolute(out).map_err(|e| Error::io(out, e))?,
+            None => PathBuf::new(),
+        };
         let globs = walk::Globs::new(&o.globs)?;
-        let walked = walk::collect_tree(&o.inputs, o.follow, &globs);
+        let mut walked = walk::collect_tree(&o.inputs, o.follow, &globs);
         if let Some(report) = &o.report {
-            write::check_report(report, &o.inputs, Some(out), Some((&walked.files, &walked.dirs)))?;
+            let out = Some(out.as_path()).filter(|_| !in_place);
+            write::check_report(report, &o.inputs, out, Some((&walked.files, &walked.dirs)))?;
+        }
+        if in_place {
+            // zhclean's own temporaries among the inputs are not text to
+            // clean: those of a killed run are removed, others left alone.
+            walked.entries.retain(|e| {
+                let own = e.rel.file_name().is_some_and(write::is_own_file) && e.rel != e.path;
+                if own && !o.dry_run {
+                    write::remove_stale_temporary(&e.path);
+                }
+                !own
+            });
         }
         let walk::Walk { entries, errors: walk_errors, dirs: input_dirs, .. } = walked;
         let mut status = Status::Success;
         let targets: Vec<(PathBuf, PathBuf)> = entries
             .iter()
             .map(|e| {
-                if single_file {
+                if in_place {
+                    (e.path.clone(), e.path.clone())
+                } else if single_file {
                     (out.to_path_buf(), out.to_path_buf())
                 } else {
                     let copy = out.join(&e.rel);
@@ -81,8 +100,8 @@ impl Ctx<'_> {
         // folder of the output file, for one file), never into an input
         // folder (compared by device and inode).
         let out_root = if single_file { out.parent().unwrap_or(out) } else { out.as_path() };
-        let out_dir = if o.dry_run {
-            if out_root.is_dir() {
+        let out_dir = if o.dry_run || in_place {
+            if !in_place && out_root.is_dir() {
                 OutDir::open(out_root, input_dirs, false)?;
             }
             None
@@ -268,6 +287,14 @@ impl Ctx<'_> {
             EntryKind::SymlinkLoop => Some(SkipReason::SymlinkLoop),
             EntryKind::Special => Some(SkipReason::Special),
         };
+        // In place, a file named on the command line is taken as it is, not
+        // as what a link there points to: replacing a link would make it a
+        // file (a link below an input folder is already a link entry).
+        let skip = skip.or_else(|| {
+            let link = o.in_place
+                && fs::symlink_metadata(&e.path).is_ok_and(|m| m.file_type().is_symlink());
+            link.then_some(SkipReason::Symlink)
+        });
         if let Some(s) = skip {
             done.report.skipped = Some(s);
             return done;
@@ -286,8 +313,11 @@ impl Ctx<'_> {
             done.report.skipped = Some(SkipReason::UpToDate);
             return done;
         }
-        let mut input = match File::open(&e.path) {
-            Ok(f) => Input::file(f, Some(e.size)),
+        let (mut input, input_id) = match File::open(&e.path) {
+            Ok(f) => {
+                let id = f.metadata().map(|m| write::file_id(&m)).unwrap_or_default();
+                (Input::file(f, Some(e.size)), id)
+            }
             Err(err) => return failed(done, Error::io(&e.path, err)),
         };
         let mut on_bytes = |n: u64| {
@@ -318,6 +348,10 @@ impl Ctx<'_> {
             };
             match out_dir {
                 Some(d) if !o.dry_run => d.write_atomic(text_target, go).map(|((), s)| Some(s)),
+                None if o.in_place && !o.dry_run => {
+                    let backup = o.backup.as_deref();
+                    write::replace_in_place(&e.path, input_id, backup, go).map(|_| None)
+                }
                 _ => go(&mut io::sink()).map(|()| None),
             }
         };
