@@ -48,6 +48,9 @@
 //! another inode made at another time, so a journal line lost to a kill
 //! can never make a stale line vouch for a newer output (it is redone);
 //! `--force` ignores the journal. A line cut short by a kill is ignored.
+//! At the end of a run, a journal that holds more than twice its live
+//! entries (the latest line per output) plus [`JOURNAL_SLACK`] lines is
+//! rewritten atomically with those entries alone ([`Journal::compact`]).
 //! The journal is not synced to disk: it guards against interrupted
 //! processes, not against power loss (after which a run simply redoes
 //! more work, since the inodes and times no longer match).
@@ -922,7 +925,15 @@ pub struct Journal {
     // Workers read `done` while the reporting thread appends; only the
     // file needs a lock.
     file: Mutex<Option<File>>,
+    /// Lines in the file: read at opening, then appended.
+    lines: AtomicU64,
 }
+
+/// A journal is compacted when it holds more than twice its live entries
+/// (the latest line per output) plus this many lines: often enough that it
+/// stays within a small multiple of the outputs, seldom enough that a run
+/// that redoes a few files does not rewrite it.
+pub const JOURNAL_SLACK: u64 = 64;
 
 impl Journal {
     /// Reads `out/.zhclean-journal` and opens it for appending (creating
@@ -947,21 +958,55 @@ impl Journal {
     pub fn open_in(out: &OutDir, write: bool, read: bool) -> Result<Journal> {
         let path = out.root().join(JOURNAL_NAME);
         let refuse = |e: io::Error| Error::Usage(format!("journal {}: {e}", escaped(&path)));
-        let mut done = HashMap::new();
-        if read && let Some(f) = out.open_own(JOURNAL_NAME, OFlags::RDONLY).map_err(refuse)? {
-            for line in BufReader::new(f).split(b'\n').map_while(|l| l.ok()) {
-                if let Some((rel, entry)) = parse_line(&line) {
-                    done.insert(rel, entry);
-                }
-            }
-        }
+        // Read when it will be written too: to know when to compact it.
+        let (mut done, lines) =
+            if read || write { read_journal(out).map_err(refuse)? } else { (HashMap::new(), 0) };
         let file = if write {
             let flags = OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE;
             out.open_own(JOURNAL_NAME, flags).map_err(refuse)?
         } else {
             None
         };
-        Ok(Journal { path, done, file: Mutex::new(file) })
+        if !read {
+            done.clear();
+        }
+        Ok(Journal { path, done, file: Mutex::new(file), lines: AtomicU64::new(lines) })
+    }
+
+    /// Rewrites the journal with only the latest line of each output when it
+    /// has grown past twice that plus [`JOURNAL_SLACK`] lines: at the end of
+    /// a run (no line is appended meanwhile), atomically (a temporary in
+    /// OUT renamed over it), so a kill leaves either journal whole. Returns
+    /// the number of lines it holds now, when it was rewritten.
+    pub fn compact(&self, out: &OutDir) -> Result<Option<u64>> {
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        if file.is_none() {
+            return Ok(None);
+        }
+        let lines = self.lines.load(Ordering::Relaxed);
+        // The outputs known at opening are a floor for the live entries:
+        // when even they leave the journal small enough, no need to read it.
+        if lines <= 2 * self.done.len() as u64 + JOURNAL_SLACK {
+            return Ok(None);
+        }
+        let refuse = |e: io::Error| Error::Usage(format!("journal {}: {e}", escaped(&self.path)));
+        let (live, lines) = read_journal(out).map_err(refuse)?;
+        if lines <= 2 * live.len() as u64 + JOURNAL_SLACK {
+            return Ok(None);
+        }
+        let mut entries: Vec<_> = live.iter().collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut text = Vec::with_capacity(entries.len() * 200);
+        for (rel, entry) in entries {
+            entry.push_line(rel, &mut text);
+        }
+        out.write_atomic(&self.path, |w| w.write_all(&text).map_err(|e| Error::io(&self.path, e)))?;
+        // Later lines (none in a run that has ended) would go to the new file.
+        let flags = OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE;
+        *file = out.open_own(JOURNAL_NAME, flags).map_err(refuse)?;
+        let now = live.len() as u64;
+        self.lines.store(now, Ordering::Relaxed);
+        Ok(Some(now))
     }
 
     /// The journal file.
@@ -1006,8 +1051,26 @@ impl Journal {
         }
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
         let Some(f) = file.as_mut() else { return Ok(()) };
-        f.write_all(lines)
+        f.write_all(lines)?;
+        self.lines.fetch_add(memchr::memchr_iter(b'\n', lines).count() as u64, Ordering::Relaxed);
+        Ok(())
     }
+}
+
+/// The latest entry of each output in the journal of `out`, and how many
+/// lines it holds (a line cut short or unreadable counts, and is dropped).
+fn read_journal(out: &OutDir) -> io::Result<(HashMap<PathBuf, JournalEntry>, u64)> {
+    let mut done = HashMap::new();
+    let mut lines = 0;
+    if let Some(f) = out.open_own(JOURNAL_NAME, OFlags::RDONLY)? {
+        for line in BufReader::new(f).split(b'\n').map_while(|l| l.ok()) {
+            lines += 1;
+            if let Some((rel, entry)) = parse_line(&line) {
+                done.insert(rel, entry);
+            }
+        }
+    }
+    Ok((done, lines))
 }
 
 #[cfg(test)]

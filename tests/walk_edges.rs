@@ -189,3 +189,36 @@ fn in_place_sweeps_temporaries_of_a_killed_run_and_cleans_nothing_of_them() {
     assert_eq!(env.read(&live), "a live run's?\n".as_bytes());
     assert_eq!(report_lines(&env, "r.jsonl").len(), 1);
 }
+
+#[test]
+fn the_journal_is_compacted_and_resume_still_works() {
+    let env = Env::new();
+    for i in 0..50 {
+        env.write(format!("in/d{}/f{i}.txt", i % 5), format!("第{i}行?\n"));
+    }
+    let lines = || String::from_utf8(env.read("out/.zhclean-journal")).unwrap().lines().count();
+    let mut counts = Vec::new();
+    for run in 0..4 {
+        let mut cmd = env.cmd();
+        cmd.args(["in", "-o", "out"]);
+        if run > 0 {
+            cmd.arg("--force");
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        counts.push(lines());
+    }
+    // Without compaction the fourth run would leave 200 lines.
+    assert_eq!(counts[..3], [50, 100, 150]);
+    let bound = 2 * 50 + zhclean::write::JOURNAL_SLACK as usize;
+    assert!(counts[3] <= bound, "{counts:?}");
+    assert_eq!(counts[3], 50, "{counts:?}");
+    // Resume: every output is up to date, and one touched input is redone.
+    env.write("in/d0/f0.txt", "改了?\n");
+    let out = env.cmd().args(["in", "-o", "out", "--report", "r.jsonl"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = report_lines(&env, "r.jsonl");
+    let up_to_date = report.iter().filter(|r| r["skipped"] == "up to date").count();
+    assert_eq!((report.len(), up_to_date), (50, 49));
+    assert_eq!(lines(), 51);
+}

@@ -252,6 +252,12 @@ impl Ctx<'_> {
             receiver.join().expect("the bookkeeping thread does not panic")
         });
         status = status.max(received_status);
+        if let Some(d) = &out_dir
+            && let Err(e) = journal.compact(d)
+        {
+            self.observer.event(Event::Error { error: &e });
+            status = status.max(Status::Failure);
+        }
         if let Some(Err(e)) = report_file.as_mut().map(Write::flush) {
             let p = o.report.as_deref().unwrap_or(Path::new("report"));
             self.observer.event(Event::Error { error: &Error::io(p, e) });
