@@ -258,7 +258,8 @@ pub struct Args {
         long_help = "An output folder keeps a journal (`.zhclean-journal`) of the outputs \
                      written; an input whose output is recorded for the same input size and \
                      modification time and the same options is skipped, so an interrupted run \
-                     resumes. --force redoes every output."
+                     resumes. --force redoes every output. A run holds `.zhclean-lock` in the \
+                     output folder: a second run into it meanwhile exits with code 2."
     )]
     pub force: bool,
 

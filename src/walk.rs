@@ -18,7 +18,8 @@
 //! excluded by a glob is not walked. Files left out are not processed, not
 //! copied and not reported: the walk never returns them. An input named on
 //! the command line (a file, or a folder itself) is taken whatever the globs
-//! say.
+//! say. zhclean's own files (`.zhclean-journal`, `.zhclean-lock`,
+//! `.zhclean-tmp.*`) below an input folder are never inputs.
 
 use std::collections::HashSet;
 use std::fs;
@@ -183,6 +184,11 @@ pub struct Walk {
     pub dirs: HashSet<FileId>,
     /// The regular files found.
     pub files: HashSet<FileId>,
+    /// zhclean's own files met below the input folders (a journal, a lock
+    /// file, temporaries: [`crate::write::is_own_file`]), not taken as
+    /// inputs: an old output folder walked as an input gives no journal to
+    /// write over the new one's.
+    pub own_files: Vec<PathBuf>,
 }
 
 /// Whether `e` says a chain of symbolic links does not end (`ELOOP`: a
@@ -195,7 +201,7 @@ fn is_link_loop(e: &std::io::Error) -> bool {
 /// folders only what `globs` selects.
 pub fn collect_tree(inputs: &[PathBuf], follow: bool, globs: &Globs) -> Walk {
     let mut walk = Walk::default();
-    let Walk { entries: found, errors, dirs, files } = &mut walk;
+    let Walk { entries: found, errors, dirs, files, own_files } = &mut walk;
     for input in inputs {
         let meta = match fs::metadata(input) {
             Ok(m) => m,
@@ -273,6 +279,10 @@ pub fn collect_tree(inputs: &[PathBuf], follow: bool, globs: &Globs) -> Walk {
                 continue;
             }
             if !globs.selects_file(&relative(entry.path(), input)) {
+                continue;
+            }
+            if crate::write::is_own_file(entry.file_name()) {
+                own_files.push(entry.into_path());
                 continue;
             }
             let (size, mtime_ns) = match ft.is_file().then(|| entry.metadata()) {
@@ -405,6 +415,18 @@ mod tests {
         // Named as an input, it is walked.
         let (found, _) = collect(&[root.join(".git")], false);
         assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn own_files_are_not_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a.txt", ".zhclean-journal", ".zhclean-lock", ".zhclean-tmp.1.2"] {
+            fs::write(dir.path().join(name), "x").unwrap();
+        }
+        let walk = collect_tree(&[dir.path().to_path_buf()], false, &Globs::default());
+        let rels: Vec<PathBuf> = walk.entries.into_iter().map(|e| e.rel).collect();
+        assert_eq!(rels, [PathBuf::from("a.txt")]);
+        assert_eq!(walk.own_files.len(), 3);
     }
 
     fn selected(globs: &[&str], files: &[&str]) -> Vec<String> {

@@ -79,6 +79,9 @@ pub const TEMP_PREFIX: &str = ".zhclean-tmp.";
 /// Name of the resume journal inside the output folder.
 pub const JOURNAL_NAME: &str = ".zhclean-journal";
 
+/// Name of the lock file inside the output folder ([`OutDir::lock`]).
+pub const LOCK_NAME: &str = ".zhclean-lock";
+
 /// Writes `target` atomically: `fill` writes the content into a temporary
 /// file beside it, which then replaces `target`. Missing folders are
 /// created. On any error (from `fill` too) the temporary is removed and
@@ -323,6 +326,56 @@ impl OutDir {
         }
         let name = rel.file_name().ok_or_else(not_inside)?;
         Ok((rel.parent().unwrap_or(Path::new("")).to_path_buf(), name))
+    }
+
+    /// Takes the output folder for this run: `OUT/.zhclean-lock`, locked
+    /// with `flock`. A second run into the same OUT while this one holds it
+    /// is refused (usage error naming OUT, and the process id written in
+    /// the file). The kernel releases the lock when the process ends, killed
+    /// or not, so a lock cannot go stale: the file a killed run leaves is
+    /// simply locked again. The lock file is removed when the [`OutLock`]
+    /// is dropped. (A hand-written `flock` through rustix rather than a
+    /// locking crate: rustix is here already and the call is one line.)
+    pub fn lock(&self) -> Result<OutLock> {
+        let path = self.root.join(LOCK_NAME);
+        let refuse = |e: io::Error| Error::Usage(format!("lock file {}: {e}", escaped(&path)));
+        loop {
+            let flags = OFlags::RDWR | OFlags::CREATE;
+            let file = self
+                .open_own(LOCK_NAME, flags)
+                .map_err(refuse)?
+                .ok_or_else(|| refuse(io::Error::other("could not be made")))?;
+            match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+                Ok(()) => {}
+                Err(Errno::WOULDBLOCK) => {
+                    let mut held = String::new();
+                    let _ = io::Read::read_to_string(&mut &file, &mut held);
+                    let by = match held.trim().parse::<u32>() {
+                        Ok(pid) => format!(" (process {pid})"),
+                        Err(_) => String::new(),
+                    };
+                    return Err(Error::Usage(format!(
+                        "output folder {} is in use by another zhclean run{by}; wait for it to \
+                         end, or write elsewhere",
+                        escaped(&self.root)
+                    )));
+                }
+                Err(e) => return Err(Error::io(&path, e.into())),
+            }
+            // A run that was ending may have removed the file between our
+            // open and our lock: the lock counts only on the file that is
+            // still at the name.
+            let at_name = rustix::fs::statat(&*self.fd, LOCK_NAME, AtFlags::SYMLINK_NOFOLLOW);
+            let ours = rustix::fs::fstat(&file).map_err(|e| Error::io(&path, e.into()))?;
+            match at_name {
+                Ok(st) if st.st_dev == ours.st_dev && st.st_ino == ours.st_ino => {}
+                _ => continue,
+            }
+            let mut file = file;
+            let _ = file.set_len(0);
+            let _ = writeln!(file, "{}", std::process::id());
+            return Ok(OutLock { dir: Arc::clone(&self.fd), _file: file });
+        }
     }
 
     /// Opens `name` in OUT (never through a link, and only a regular
@@ -572,6 +625,22 @@ impl Write for Lazy<'_> {
             Some(t) => t.flush(),
             None => Ok(()),
         }
+    }
+}
+
+/// A run's hold on its output folder ([`OutDir::lock`]); the lock file is
+/// removed, then the lock released, when it is dropped.
+#[derive(Debug)]
+pub struct OutLock {
+    dir: Arc<OwnedFd>,
+    _file: File,
+}
+
+impl Drop for OutLock {
+    fn drop(&mut self) {
+        // Removed while still locked: a run waiting on this file finds it
+        // gone from the name once it gets the lock, and makes a new one.
+        let _ = rustix::fs::unlinkat(&*self.dir, LOCK_NAME, AtFlags::empty());
     }
 }
 
@@ -1168,7 +1237,9 @@ pub fn fnv1a(parts: &[&[u8]]) -> u64 {
 /// Whether `name` is one of zhclean's own files in an output folder.
 pub fn is_own_file(name: &OsStr) -> bool {
     let b = name.as_encoded_bytes();
-    b == JOURNAL_NAME.as_bytes() || b.starts_with(TEMP_PREFIX.as_bytes())
+    b == JOURNAL_NAME.as_bytes()
+        || b == LOCK_NAME.as_bytes()
+        || b.starts_with(TEMP_PREFIX.as_bytes())
 }
 
 #[cfg(test)]

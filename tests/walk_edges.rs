@@ -222,3 +222,72 @@ fn the_journal_is_compacted_and_resume_still_works() {
     assert_eq!((report.len(), up_to_date), (50, 49));
     assert_eq!(lines(), 51);
 }
+
+/// Holds `OUT/.zhclean-lock` as a run does (`flock`), until dropped.
+#[cfg(unix)]
+fn hold_lock(env: &Env, out: &str) -> std::fs::File {
+    std::fs::create_dir_all(env.path(out)).unwrap();
+    let f = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(env.path(out).join(".zhclean-lock"))
+        .unwrap();
+    rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+    f
+}
+
+#[cfg(unix)]
+#[test]
+fn a_second_run_into_a_locked_output_folder_exits_2() {
+    let env = Env::new();
+    env.write("in/a.txt", "头发\n");
+    let held = hold_lock(&env, "out");
+    let out = env.cmd().args(["in", "-o", "out"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("is in use by another zhclean run"), "{err}");
+    assert!(err.contains(&env.path("out").display().to_string()), "{err}");
+    assert!(!env.path("out/a.txt").exists());
+    drop(held);
+    // Released: the next run goes through and leaves no lock file.
+    let out = env.cmd().args(["in", "-o", "out"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(env.path("out/a.txt").exists());
+    assert!(!env.path("out/.zhclean-lock").exists());
+    // An old output folder walked as an input gives up none of its own files.
+    let out = env.cmd().args(["out", "-o", "again"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(names(&env, "again", false), ["a.txt"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_run_killed_outright_does_not_block_the_next() {
+    use std::time::{Duration, Instant};
+    let env = Env::new();
+    // Large enough that the run is still going when it is killed.
+    let line = "斯科特?丹恩（Scott Dunn）说，头发。\n".repeat(1 << 13);
+    for i in 0..2 {
+        env.write(format!("in/{i}.txt"), &line);
+    }
+    let mut child = std::process::Command::new(crate::util::bin())
+        .current_dir(env.path(""))
+        .args(["--progress=never", "-j1", "in", "-o", "out", "--convert", "s2twp"])
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !env.path("out/.zhclean-lock").exists() && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap(); // SIGKILL
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), None, "killed, not ended");
+    // The killed run's lock file is still there, its lock gone with it.
+    assert!(env.path("out/.zhclean-lock").exists());
+    let out = env.cmd().args(["in", "-o", "out"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!env.path("out/.zhclean-lock").exists());
+    assert_eq!(names(&env, "out", false).len(), 2);
+}

@@ -51,21 +51,18 @@ impl Ctx<'_> {
             None => PathBuf::new(),
         };
         let globs = walk::Globs::new(&o.globs)?;
-        let mut walked = walk::collect_tree(&o.inputs, o.follow, &globs);
+        let walked = walk::collect_tree(&o.inputs, o.follow, &globs);
         if let Some(report) = &o.report {
             let out = Some(out.as_path()).filter(|_| !in_place);
             write::check_report(report, &o.inputs, out, Some((&walked.files, &walked.dirs)))?;
         }
-        if in_place {
-            // zhclean's own temporaries among the inputs are not text to
-            // clean: those of a killed run are removed, others left alone.
-            walked.entries.retain(|e| {
-                let own = e.rel.file_name().is_some_and(write::is_own_file) && e.rel != e.path;
-                if own && !o.dry_run {
-                    write::remove_stale_temporary(&e.path);
-                }
-                !own
-            });
+        if in_place && !o.dry_run {
+            // zhclean's own files among the inputs are not text to clean
+            // (the walk leaves them out); in place, the temporaries of a
+            // killed run are removed, those of a live one left alone.
+            for p in &walked.own_files {
+                write::remove_stale_temporary(p);
+            }
         }
         let walk::Walk { entries, errors: walk_errors, dirs: input_dirs, .. } = walked;
         let mut status = Status::Success;
@@ -107,6 +104,12 @@ impl Ctx<'_> {
             None
         } else {
             Some(OutDir::open(out_root, input_dirs, true)?)
+        };
+        // One run at a time into an output folder: taken before the journal
+        // is read, held to the end of the run.
+        let _lock = match &out_dir {
+            Some(d) if !single_file => Some(d.lock()?),
+            _ => None,
         };
         let journal = match &out_dir {
             Some(d) if !single_file => {
