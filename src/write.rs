@@ -424,13 +424,16 @@ pub enum Replaced {
 /// removed and the file not touched. The file is opened without following
 /// a link (a link is refused: replacing it would turn the link into a
 /// file) and must still be the file `expected` (device and inode) that was
-/// read. With `backup` (a suffix), the old file is first given the second
+/// read. With `dirs`, the folder must be one of them (device and inode):
+/// one of the folders walked, not one swapped for a link since. With
+/// `backup` (a suffix), the old file is first given the second
 /// name NAME+SUFFIX (a hard link, replacing an older backup; where the file
 /// system has no hard links, a rename), so the original name never goes
 /// missing.
 pub fn replace_in_place<E>(
     path: &Path,
     expected: FileId,
+    dirs: Option<&HashSet<FileId>>,
     backup: Option<&OsStr>,
     fill: impl FnOnce(&mut dyn Write) -> std::result::Result<(), E>,
 ) -> std::result::Result<Replaced, E>
@@ -449,6 +452,12 @@ where
         Mode::empty(),
     )
     .map_err(|e| Error::io(dir_path, e.into()))?;
+    if let Some(dirs) = dirs
+        && !dirs.contains(&stat_id(&dir).map_err(|e| Error::io(dir_path, e))?)
+    {
+        let why = "not the folder walked any more (replaced, by a link?); nothing written in it";
+        return Err(Error::io(dir_path, io::Error::other(why)).into());
+    }
     let dir = Arc::new(dir);
     let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK;
     let old = match rustix::fs::openat(&*dir, name, flags, Mode::empty()) {
@@ -1379,6 +1388,46 @@ mod tests {
                 .unwrap_err()
                 .is_usage()
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn in_place_replaces_only_a_file_still_where_it_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        fs::write(&path, "old").unwrap();
+        let id = file_id(&fs::metadata(&path).unwrap());
+        let dir_id = file_id(&fs::metadata(dir.path()).unwrap());
+        let new = |w: &mut dyn Write| w.write_all(b"new").map_err(|e| Error::io("x", e));
+        // Not one of the folders walked: nothing written.
+        let other = HashSet::from([(0, 0)]);
+        let e = replace_in_place(&path, id, Some(&other), None, new).unwrap_err();
+        assert!(e.to_string().contains("not the folder walked"), "{e}");
+        // Another file at the name than the one read.
+        let e = replace_in_place(&path, (0, 0), None, None, new).unwrap_err();
+        assert!(e.to_string().contains("replaced by another file"), "{e}");
+        // A link at the name is not written through.
+        std::os::unix::fs::symlink("a.txt", dir.path().join("l.txt")).unwrap();
+        let e = replace_in_place(&dir.path().join("l.txt"), id, None, None, new).unwrap_err();
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+        assert_eq!(fs::read(&path).unwrap(), b"old");
+        let walked = HashSet::from([dir_id]);
+        let same = |w: &mut dyn Write| w.write_all(b"old").map_err(|e| Error::io("x", e));
+        assert_eq!(
+            replace_in_place(&path, id, Some(&walked), None, same).unwrap(),
+            Replaced::Unchanged
+        );
+        assert_eq!(file_id(&fs::metadata(&path).unwrap()), id);
+        let r = replace_in_place(&path, id, Some(&walked), Some(OsStr::new("~")), new).unwrap();
+        assert_eq!(r, Replaced::Rewritten);
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        assert_eq!(file_id(&fs::metadata(dir.path().join("a.txt~")).unwrap()), id);
+        let left: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| is_own_file(n))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
     }
 
     #[test]

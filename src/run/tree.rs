@@ -97,6 +97,14 @@ impl Ctx<'_> {
         // folder of the output file, for one file), never into an input
         // folder (compared by device and inode).
         let out_root = if single_file { out.parent().unwrap_or(out) } else { out.as_path() };
+        // In place, a file below an input folder is replaced only in a
+        // folder the walk went through (by device and inode: not in one
+        // swapped for a link since); a file named on the command line, in
+        // its folder as named.
+        let walked_dirs = in_place.then(|| InPlace {
+            dirs: input_dirs.clone(),
+            named: o.inputs.iter().cloned().collect(),
+        });
         let out_dir = if o.dry_run || in_place {
             if !in_place && out_root.is_dir() {
                 OutDir::open(out_root, input_dirs, false)?;
@@ -249,6 +257,7 @@ impl Ctx<'_> {
                     single_file,
                     bytes_done,
                     notes_tx,
+                    walked_dirs.as_ref(),
                 );
                 let _ = tx.send(done);
             });
@@ -282,6 +291,7 @@ impl Ctx<'_> {
         single_file: bool,
         bytes_done: &AtomicU64,
         notes_tx: &mpsc::SyncSender<(PathBuf, Vec<Note>)>,
+        in_place: Option<&InPlace>,
     ) -> Done {
         let o = self.opts;
         let mut done = Done {
@@ -357,9 +367,12 @@ impl Ctx<'_> {
             };
             match out_dir {
                 Some(d) if !o.dry_run => d.write_atomic(text_target, go).map(|((), s)| Some(s)),
-                None if o.in_place && !o.dry_run => {
+                None if !o.dry_run
+                    && let Some(guard) = in_place =>
+                {
                     let backup = o.backup.as_deref();
-                    write::replace_in_place(&e.path, input_id, backup, go).map(|_| None)
+                    let dirs = (!guard.named.contains(&e.path)).then_some(&guard.dirs);
+                    write::replace_in_place(&e.path, input_id, dirs, backup, go).map(|_| None)
                 }
                 _ => go(&mut io::sink()).map(|()| None),
             }
@@ -410,6 +423,14 @@ impl Ctx<'_> {
             }
         }
     }
+}
+
+/// What an in-place run may replace (see `run_tree`).
+struct InPlace {
+    /// The folders walked.
+    dirs: std::collections::HashSet<write::FileId>,
+    /// The inputs named on the command line.
+    named: std::collections::HashSet<PathBuf>,
 }
 
 fn failed(mut done: Done, err: Error) -> Done {
