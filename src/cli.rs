@@ -301,7 +301,6 @@ pub struct Args {
         short = 'g',
         long = "glob",
         value_name = "GLOB",
-        allow_hyphen_values = true,
         long_help = "Select the files below the input folders, with ripgrep's rules: GLOB is \
                      matched against the path relative to the input folder (a glob with no `/` \
                      matches the file name at any depth, `*` does not cross `/`, `**` does); \

@@ -291,3 +291,41 @@ fn a_run_killed_outright_does_not_block_the_next() {
     assert!(!env.path("out/.zhclean-lock").exists());
     assert_eq!(names(&env, "out", false).len(), 2);
 }
+
+/// Ctrl-C during an in-place run: exit 130, every file either its old self
+/// or whole and new, and no temporary left.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_in_place_run_leaves_no_half_file() {
+    use std::time::{Duration, Instant};
+    let env = Env::new();
+    let old = "斯科特?丹恩（Scott Dunn）说，头发。\n".repeat(1 << 13);
+    let new = "斯科特·丹恩（Scott Dunn）說，頭髮。\n".repeat(1 << 13);
+    for i in 0..6 {
+        env.write(format!("in/{i}.txt"), &old);
+    }
+    let mut child = std::process::Command::new(crate::util::bin())
+        .current_dir(env.path(""))
+        .args(["--progress=never", "-j1", "--in-place", "in", "--convert", "s2t"])
+        .args(["--block-size", "4096"])
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while crate::util::temporaries(&env.path("in")).is_empty()
+        && start.elapsed() < Duration::from_secs(20)
+    {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(crate::util::temporaries(&env.path("in")).is_empty());
+    let mut rewritten = 0;
+    for i in 0..6 {
+        let text = String::from_utf8(env.read(format!("in/{i}.txt"))).unwrap();
+        assert!(text == old || text == new, "file {i} is half old, half new");
+        rewritten += usize::from(text == new);
+    }
+    assert!(rewritten < 6, "the run ended before the signal: nothing was tested");
+}
