@@ -334,7 +334,12 @@ impl Ctx<'_> {
         }
         let (mut input, input_id) = match File::open(&e.path) {
             Ok(f) => {
-                let id = f.metadata().map(|m| write::file_id(&m)).unwrap_or_default();
+                // In place, the file replaced must be the one read (one
+                // `fstat`, spared to the other shapes).
+                let id = match o.in_place {
+                    true => f.metadata().map(|m| write::file_id(&m)).unwrap_or_default(),
+                    false => (0, 0),
+                };
                 (Input::file(f, Some(e.size)), id)
             }
             Err(err) => return failed(done, Error::io(&e.path, err)),
