@@ -273,7 +273,8 @@ pub struct Args {
         long_help = "An output folder keeps a journal (`.zhclean-journal`) of the outputs \
                      written; an input whose output is recorded for the same input size and \
                      modification time and the same options is skipped, so an interrupted run \
-                     resumes. --force redoes every output."
+                     resumes. --force redoes every output. A run holds `.zhclean-lock` in the \
+                     output folder: a second run into it meanwhile exits with code 2."
     )]
     pub force: bool,
 
@@ -298,6 +299,47 @@ pub struct Args {
                                 output tree."
     )]
     pub copy_other: bool,
+
+    /// Replace each input file with its cleaned text (no -o).
+    #[arg(
+        long,
+        long_help = "Clean the input files where they are: each file whose text changes is \
+                     replaced atomically (a temporary beside it, given the file's permissions, \
+                     renamed over it), and gets the current time as its modification time; a \
+                     file whose bytes would not change is not touched. Files that are not text, \
+                     and symbolic links, are left alone. Not with -o, standard input, -L, \
+                     --ext, --copy-other or --force (exit code 2); no journal is kept."
+    )]
+    pub in_place: bool,
+
+    /// With --in-place, keep each replaced file as NAME+SUFFIX.
+    #[arg(
+        long,
+        value_name = "SUFFIX",
+        requires = "in_place",
+        long_help = "With --in-place, keep the old version of each replaced file as \
+                     NAME+SUFFIX (`--backup .orig`: a.txt.orig), replacing an older backup of \
+                     that name. The suffix may not be empty or hold a `/`. Files left \
+                     unchanged get no backup."
+    )]
+    pub backup: Option<OsString>,
+
+    /// Only files matching GLOB below input folders; `!GLOB` excludes (repeatable).
+    #[arg(
+        short = 'g',
+        long = "glob",
+        value_name = "GLOB",
+        long_help = "Select the files below the input folders, with ripgrep's rules: GLOB is \
+                     matched against the path relative to the input folder (a glob with no `/` \
+                     matches the file name at any depth, `*` does not cross `/`, `**` does); \
+                     `!GLOB` excludes; a later glob wins over an earlier one; once any glob \
+                     includes, files that no including glob matches are left out. A folder \
+                     excluded is not walked (`-g '!vendor'`); a trailing `/` matches folders \
+                     only. Files left out are neither processed, copied nor reported. Inputs \
+                     named on the command line are taken whatever the globs. May be given \
+                     several times; an invalid glob is a usage error (exit code 2)."
+    )]
+    pub globs: Vec<String>,
 
     /// Follow symbolic links inside input folders.
     #[arg(
@@ -476,6 +518,9 @@ impl Args {
             force: self.force,
             copy_other: self.copy_other,
             follow: self.follow,
+            globs: self.globs,
+            in_place: self.in_place,
+            backup: self.backup,
             block_size: self.block_size.max(1),
             fsync: self.fsync,
             samples: if self.report_html.is_some() {
@@ -496,6 +541,10 @@ impl Args {
             explain: self.explain,
             progress_interval: std::time::Duration::from_millis(self.progress_interval),
         };
+        zhclean::walk::Globs::new(&options.globs)?;
+        if options.in_place {
+            check_in_place(&options)?;
+        }
         check_shape(&options)?;
         if let Some(page) = &show.report_html {
             check_report_html(page, &options, &show)?;
@@ -602,21 +651,51 @@ fn check_report_html(page: &std::path::Path, o: &RunOptions, show: &Show) -> zhc
     Ok(())
 }
 
+/// `--in-place` with what it cannot go with: usage errors naming the flag.
+fn check_in_place(o: &RunOptions) -> zhclean::Result<()> {
+    let refuse = |m: &str| Err(Error::Usage(format!("--in-place: {m}")));
+    if o.output.is_some() {
+        return refuse("refused with -o (the inputs are the outputs)");
+    }
+    if o.reads_stdin() {
+        return refuse("needs input files or folders, not standard input");
+    }
+    let flag = if o.follow {
+        "-L"
+    } else if o.ext.is_some() {
+        "--ext"
+    } else if o.copy_other {
+        "--copy-other"
+    } else if o.force {
+        "--force"
+    } else {
+        if let Some(b) = &o.backup {
+            zhclean::run::check_backup_suffix(b)?;
+        }
+        return Ok(());
+    };
+    refuse(&format!("refused with {flag} (nothing to do in place, or links would be followed)"))
+}
+
 /// Flags that only an output folder uses, given for another shape of run.
 fn check_shape(o: &RunOptions) -> zhclean::Result<()> {
     let to_stdout = o.output.as_deref().is_none_or(|p| p == std::path::Path::new("-"));
-    if o.fsync && (o.dry_run || to_stdout) {
+    if o.fsync && (o.dry_run || (to_stdout && !o.in_place)) {
         return Err(Error::Usage(
-            "--fsync: only when outputs are written (-o FILE or -o DIR, without --dry-run)".into(),
+            "--fsync: only when outputs are written (-o FILE, -o DIR or --in-place, without \
+             --dry-run)"
+                .into(),
         ));
     }
     let shape = o.shape();
-    if shape == zhclean::run::Shape::Tree {
+    if shape == zhclean::run::Shape::Tree || (o.in_place && o.globs.is_empty()) {
         return Ok(());
     }
     let to = if shape == zhclean::run::Shape::File { "an output file" } else { "a stream" };
     let flag = if o.ext.is_some() {
         "--ext"
+    } else if !o.globs.is_empty() {
+        "--glob"
     } else if o.copy_other {
         "--copy-other"
     } else if o.force {
@@ -766,6 +845,13 @@ mod tests {
             (&["--ext", "txt"], "--ext: only for an output folder"),
             (&["--force", "-o", "x.txt"], "--force"),
             (&["--ext", "."], "--ext"),
+            (&["-g", "*.txt", "a.txt"], "--glob: only for an output folder"),
+            (&["--in-place", "a", "-o", "b"], "--in-place: refused with -o"),
+            (&["--in-place"], "--in-place: needs input files"),
+            (&["--in-place", "a", "-L"], "--in-place: refused with -L"),
+            (&["--in-place", "a", "--backup", ""], "--backup : not a file name suffix"),
+            (&["--in-place", "a", "--backup", "x/y"], "--backup x/y: not a file name suffix"),
+            (&["-g", "a[b", "in", "in2", "-o", "out"], "--glob \"a[b\""),
         ];
         for (args, want) in cases {
             let e = parse(args).unwrap_err();

@@ -9,6 +9,17 @@
 //! followed unless asked (`--follow`, with walkdir's loop detection); an
 //! input named on the command line is always followed. File names are kept
 //! as `Path`s throughout, so names that are not UTF-8 survive byte for byte.
+//!
+//! `-g/--glob` ([`Globs`]) selects files below the input folders with
+//! ripgrep's rules: a glob is matched against the path relative to the input
+//! folder, a glob with no `/` matches the file name at any depth, `!GLOB`
+//! excludes, a later glob wins over an earlier one, and once any glob
+//! includes, a file that no including glob matches is left out. A folder
+//! excluded by a glob is not walked. Files left out are not processed, not
+//! copied and not reported: the walk never returns them. An input named on
+//! the command line (a file, or a folder itself) is taken whatever the globs
+//! say. zhclean's own files (`.zhclean-journal`, `.zhclean-lock`,
+//! `.zhclean-tmp.*`) below an input folder are never inputs.
 
 use std::collections::HashSet;
 use std::fs;
@@ -52,8 +63,111 @@ pub struct Entry {
 /// folder's entries sorted by name), plus the errors met on the way
 /// (missing inputs, unreadable folders).
 pub fn collect(inputs: &[PathBuf], follow: bool) -> (Vec<Entry>, Vec<Error>) {
-    let walk = collect_tree(inputs, follow);
+    let walk = collect_tree(inputs, follow, &Globs::default());
     (walk.entries, walk.errors)
+}
+
+/// The `-g/--glob` selection (see the module docs): globs in the order
+/// given, each including or (`!GLOB`) excluding.
+#[derive(Clone, Debug, Default)]
+pub struct Globs {
+    /// Every glob, compiled; a match's index is its place on the command line.
+    set: globset::GlobSet,
+    /// Per glob: whether it excludes (`!`), and whether it names only
+    /// folders (a trailing `/`).
+    kinds: Vec<(bool, bool)>,
+    /// Whether any glob includes.
+    any_include: bool,
+}
+
+/// What the globs say of one path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict {
+    Include,
+    Exclude,
+    /// No glob matches.
+    Silent,
+}
+
+impl Globs {
+    /// Compiles `globs` (ripgrep's syntax, `!` to exclude). A glob that does
+    /// not compile is a usage error naming it.
+    pub fn new(globs: &[String]) -> crate::error::Result<Globs> {
+        let mut builder = globset::GlobSetBuilder::new();
+        let mut kinds = Vec::with_capacity(globs.len());
+        for raw in globs {
+            let (exclude, pat) = match raw.strip_prefix('!') {
+                Some(rest) => (true, rest),
+                None => (false, raw.as_str()),
+            };
+            let dir_only = pat.len() > 1 && pat.ends_with('/');
+            let pat = if dir_only { &pat[..pat.len() - 1] } else { pat };
+            // As in a .gitignore: a leading `/` or any `/` inside anchors the
+            // glob at the input folder; with none it matches a name at any
+            // depth.
+            let anchored = pat.contains('/');
+            let pat = pat.strip_prefix('/').unwrap_or(pat);
+            let full = if anchored || pat.starts_with("**/") {
+                pat.to_string()
+            } else {
+                format!("**/{pat}")
+            };
+            if pat.is_empty() {
+                return Err(crate::error::Error::Usage(format!(
+                    "--glob {raw:?}: an empty glob matches nothing"
+                )));
+            }
+            let glob = globset::GlobBuilder::new(&full)
+                .literal_separator(true)
+                .backslash_escape(true)
+                .build()
+                .map_err(|e| {
+                    crate::error::Error::Usage(format!(
+                        "--glob {raw:?}: not a valid glob ({})",
+                        e.kind()
+                    ))
+                })?;
+            builder.add(glob);
+            kinds.push((exclude, dir_only));
+        }
+        let set =
+            builder.build().map_err(|e| crate::error::Error::Usage(format!("--glob: {e}")))?;
+        let any_include = kinds.iter().any(|&(exclude, _)| !exclude);
+        Ok(Globs { set, kinds, any_include })
+    }
+
+    /// Whether no glob was given.
+    pub fn is_empty(&self) -> bool {
+        self.kinds.is_empty()
+    }
+
+    /// The last glob matching `rel` (a folder when `is_dir`) decides.
+    fn verdict(&self, rel: &Path, is_dir: bool) -> Verdict {
+        let last = self.set.matches(rel).into_iter().filter(|&i| is_dir || !self.kinds[i].1).max();
+        match last {
+            Some(i) if self.kinds[i].0 => Verdict::Exclude,
+            Some(_) => Verdict::Include,
+            None => Verdict::Silent,
+        }
+    }
+
+    /// Whether the folder `rel` below an input folder is walked: unless a
+    /// glob excludes it.
+    pub fn walks_dir(&self, rel: &Path) -> bool {
+        self.is_empty() || self.verdict(rel, true) != Verdict::Exclude
+    }
+
+    /// Whether the file `rel` below an input folder is selected.
+    pub fn selects_file(&self, rel: &Path) -> bool {
+        if self.is_empty() {
+            return true;
+        }
+        match self.verdict(rel, false) {
+            Verdict::Include => true,
+            Verdict::Exclude => false,
+            Verdict::Silent => !self.any_include,
+        }
+    }
 }
 
 /// What a walk found: [`collect`]'s entries and errors, and the device and
@@ -70,6 +184,11 @@ pub struct Walk {
     pub dirs: HashSet<FileId>,
     /// The regular files found.
     pub files: HashSet<FileId>,
+    /// zhclean's own files met below the input folders (a journal, a lock
+    /// file, temporaries: [`crate::write::is_own_file`]), not taken as
+    /// inputs: an old output folder walked as an input gives no journal to
+    /// write over the new one's.
+    pub own_files: Vec<PathBuf>,
 }
 
 /// Whether `e` says a chain of symbolic links does not end (`ELOOP`: a
@@ -78,10 +197,11 @@ fn is_link_loop(e: &std::io::Error) -> bool {
     e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error())
 }
 
-/// [`collect`], with the identities of what was walked.
-pub fn collect_tree(inputs: &[PathBuf], follow: bool) -> Walk {
+/// [`collect`], with the identities of what was walked, below the input
+/// folders only what `globs` selects.
+pub fn collect_tree(inputs: &[PathBuf], follow: bool, globs: &Globs) -> Walk {
     let mut walk = Walk::default();
-    let Walk { entries: found, errors, dirs, files } = &mut walk;
+    let Walk { entries: found, errors, dirs, files, own_files } = &mut walk;
     for input in inputs {
         let meta = match fs::metadata(input) {
             Ok(m) => m,
@@ -107,7 +227,12 @@ pub fn collect_tree(inputs: &[PathBuf], follow: bool) -> Walk {
             continue;
         }
         let walker = walkdir::WalkDir::new(input).follow_links(follow).sort_by_file_name();
-        for item in walker.into_iter().filter_entry(|e| e.depth() == 0 || !is_vcs_folder(e)) {
+        let walked_into = |e: &walkdir::DirEntry| {
+            e.depth() == 0
+                || !e.file_type().is_dir()
+                || (!is_vcs_folder(e) && globs.walks_dir(&relative(e.path(), input)))
+        };
+        for item in walker.into_iter().filter_entry(walked_into) {
             let entry = match item {
                 Ok(e) => e,
                 Err(e) if e.loop_ancestor().is_some() => {
@@ -151,6 +276,13 @@ pub fn collect_tree(inputs: &[PathBuf], follow: bool) -> Walk {
                         errors.push(Error::io(entry.path(), source));
                     }
                 }
+                continue;
+            }
+            if !globs.selects_file(&relative(entry.path(), input)) {
+                continue;
+            }
+            if crate::write::is_own_file(entry.file_name()) {
+                own_files.push(entry.into_path());
                 continue;
             }
             let (size, mtime_ns) = match ft.is_file().then(|| entry.metadata()) {
@@ -251,7 +383,7 @@ mod tests {
         std::os::unix::fs::symlink("b", root.join("a")).unwrap();
         std::os::unix::fs::symlink("a", root.join("b")).unwrap();
         std::os::unix::fs::symlink("nowhere", root.join("dangling")).unwrap();
-        let walk = collect_tree(std::slice::from_ref(&root), true);
+        let walk = collect_tree(std::slice::from_ref(&root), true, &Globs::default());
         let loops: Vec<_> = walk
             .entries
             .iter()
@@ -283,5 +415,74 @@ mod tests {
         // Named as an input, it is walked.
         let (found, _) = collect(&[root.join(".git")], false);
         assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn own_files_are_not_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a.txt", ".zhclean-journal", ".zhclean-lock", ".zhclean-tmp.1.2"] {
+            fs::write(dir.path().join(name), "x").unwrap();
+        }
+        let walk = collect_tree(&[dir.path().to_path_buf()], false, &Globs::default());
+        let rels: Vec<PathBuf> = walk.entries.into_iter().map(|e| e.rel).collect();
+        assert_eq!(rels, [PathBuf::from("a.txt")]);
+        assert_eq!(walk.own_files.len(), 3);
+    }
+
+    fn selected(globs: &[&str], files: &[&str]) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        for rel in files {
+            let p = dir.path().join(rel);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, "x").unwrap();
+        }
+        let globs = Globs::new(&globs.iter().map(|g| g.to_string()).collect::<Vec<_>>()).unwrap();
+        let walk = collect_tree(&[dir.path().to_path_buf()], false, &globs);
+        assert!(walk.errors.is_empty());
+        walk.entries.into_iter().map(|e| e.rel.to_string_lossy().into_owned()).collect()
+    }
+
+    #[test]
+    fn globs_select_as_ripgrep_does() {
+        let files = ["a.txt", "b.md", "sub/c.txt", "sub/d.html", "sub/deep/e.txt", "x/sub/f.txt"];
+        // A glob with no slash matches the name at any depth.
+        assert_eq!(
+            selected(&["*.txt"], &files),
+            ["a.txt", "sub/c.txt", "sub/deep/e.txt", "x/sub/f.txt"]
+        );
+        // Excludes alone keep everything else.
+        assert_eq!(selected(&["!*.txt"], &files), ["b.md", "sub/d.html"]);
+        // A glob with a slash is anchored at the input folder; `*` stops at `/`.
+        assert_eq!(selected(&["sub/*.txt"], &files), ["sub/c.txt"]);
+        assert_eq!(selected(&["sub/**"], &files), ["sub/c.txt", "sub/d.html", "sub/deep/e.txt"]);
+        // The later glob wins.
+        assert_eq!(selected(&["*.txt", "!sub/**"], &files), ["a.txt", "x/sub/f.txt"]);
+        // ... but a folder it excludes (`sub/deep` matches `sub/**`) is not
+        // walked, so a later glob cannot bring back what is inside.
+        assert_eq!(selected(&["!sub/**", "*.txt"], &files), ["a.txt", "sub/c.txt", "x/sub/f.txt"]);
+        // An excluded folder is not walked, at any depth when unanchored.
+        assert_eq!(selected(&["!sub"], &files), ["a.txt", "b.md"]);
+        assert_eq!(selected(&["!/sub"], &files), ["a.txt", "b.md", "x/sub/f.txt"]);
+        // A trailing slash names folders only.
+        assert_eq!(selected(&["!deep/"], &files).len(), 5);
+        assert_eq!(selected(&["!a.txt/"], &files).len(), 6);
+    }
+
+    #[test]
+    fn bad_globs_are_usage_errors_naming_them() {
+        for bad in ["a[b", "{x", "!", ""] {
+            let e = Globs::new(&[bad.to_string()]).unwrap_err();
+            assert!(e.is_usage(), "{bad}");
+            assert!(e.to_string().contains(&format!("{bad:?}")), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn inputs_named_are_taken_whatever_the_globs() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.md"), "x").unwrap();
+        let globs = Globs::new(&["*.txt".to_string()]).unwrap();
+        let walk = collect_tree(&[dir.path().join("a.md")], false, &globs);
+        assert_eq!(walk.entries.len(), 1);
     }
 }

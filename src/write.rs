@@ -48,6 +48,9 @@
 //! another inode made at another time, so a journal line lost to a kill
 //! can never make a stale line vouch for a newer output (it is redone);
 //! `--force` ignores the journal. A line cut short by a kill is ignored.
+//! At the end of a run, a journal that holds more than twice its live
+//! entries (the latest line per output) plus [`JOURNAL_SLACK`] lines is
+//! rewritten atomically with those entries alone ([`Journal::compact`]).
 //! The journal is not synced to disk: it guards against interrupted
 //! processes, not against power loss (after which a run simply redoes
 //! more work, since the inodes and times no longer match).
@@ -75,6 +78,9 @@ pub const TEMP_PREFIX: &str = ".zhclean-tmp.";
 
 /// Name of the resume journal inside the output folder.
 pub const JOURNAL_NAME: &str = ".zhclean-journal";
+
+/// Name of the lock file inside the output folder ([`OutDir::lock`]).
+pub const LOCK_NAME: &str = ".zhclean-lock";
 
 /// Writes `target` atomically: `fill` writes the content into a temporary
 /// file beside it, which then replaces `target`. Missing folders are
@@ -107,7 +113,9 @@ where
         _ => Path::new("."),
     };
     let out = OutDir::open(dir, HashSet::new(), true)?.with_fsync(fsync);
-    out.write_atomic(&out.root.join(file_name_of(target)?), fill).map(|(value, _)| value)
+    // The temporary is made at once: its folder exists already, and a
+    // stream that blocks has its temporary to remove on a signal.
+    out.write_atomic_as(&out.root.join(file_name_of(target)?), true, fill).map(|(value, _)| value)
 }
 
 fn file_name_of(target: &Path) -> Result<&OsStr> {
@@ -285,7 +293,10 @@ impl OutDir {
 
     /// Writes `target` (a path inside OUT) atomically, as
     /// [`write_atomic`] does, through the folder handles; returns what
-    /// `fill` returned and the stamp of the file now at `target`.
+    /// `fill` returned and the stamp of the file now at `target`. The
+    /// target's folder is made, and the temporary created, only when `fill`
+    /// writes its first byte (or at the end, for an empty output): a file
+    /// refused before any output (not text) leaves no empty folder.
     ///
     /// Per output this costs one `openat` (`O_CREAT|O_EXCL`, mode 0666
     /// less the umask, so no `fchmod`), the writes, one `renameat`, one
@@ -301,13 +312,39 @@ impl OutDir {
     where
         E: From<Error>,
     {
+        self.write_atomic_as(target, false, fill)
+    }
+
+    /// [`OutDir::write_atomic`]; with `eager`, the temporary is made before
+    /// `fill` runs rather than at its first byte.
+    fn write_atomic_as<T, E>(
+        &self,
+        target: &Path,
+        eager: bool,
+        fill: impl FnOnce(&mut dyn Write) -> std::result::Result<T, E>,
+    ) -> std::result::Result<(T, OutputStamp), E>
+    where
+        E: From<Error>,
+    {
         let (dir_rel, name) = self.split(target)?;
-        let dir = self.dir(&dir_rel)?;
-        let dir_path = self.root.join(&dir_rel);
-        let tmp = Temporary::create(dir, &dir_path).map_err(|e| Error::io(&dir_path, e))?;
-        let mut out = io::BufWriter::with_capacity(1 << 16, tmp);
-        let value = fill(&mut out)?;
-        let tmp = out.into_inner().map_err(|e| Error::io(target, e.into_error()))?;
+        let mut out = Lazy { out: self, dir_rel: &dir_rel, tmp: None, error: None };
+        if eager && let Err(e) = out.open().map(|_| ()) {
+            return Err(out.error.take().unwrap_or_else(|| Error::io(target, e)).into());
+        }
+        let value = match fill(&mut out) {
+            Ok(v) => v,
+            // The folder could not be opened or made: that error, not the
+            // write's copy of it.
+            Err(e) => return Err(out.error.take().map_or(e, E::from)),
+        };
+        if out.tmp.is_none() {
+            // An empty output is still a file.
+            if let Err(e) = out.open().map(|_| ()) {
+                return Err(out.error.take().unwrap_or_else(|| Error::io(target, e)).into());
+            }
+        }
+        let tmp = out.tmp.take().expect("opened above");
+        let tmp = tmp.into_inner().map_err(|e| Error::io(target, e.into_error()))?;
         let stamp = tmp.persist(name, self.fsync).map_err(|e| Error::io(target, e))?;
         Ok((value, stamp))
     }
@@ -323,6 +360,56 @@ impl OutDir {
         }
         let name = rel.file_name().ok_or_else(not_inside)?;
         Ok((rel.parent().unwrap_or(Path::new("")).to_path_buf(), name))
+    }
+
+    /// Takes the output folder for this run: `OUT/.zhclean-lock`, locked
+    /// with `flock`. A second run into the same OUT while this one holds it
+    /// is refused (usage error naming OUT, and the process id written in
+    /// the file). The kernel releases the lock when the process ends, killed
+    /// or not, so a lock cannot go stale: the file a killed run leaves is
+    /// simply locked again. The lock file is removed when the [`OutLock`]
+    /// is dropped. (A hand-written `flock` through rustix rather than a
+    /// locking crate: rustix is here already and the call is one line.)
+    pub fn lock(&self) -> Result<OutLock> {
+        let path = self.root.join(LOCK_NAME);
+        let refuse = |e: io::Error| Error::Usage(format!("lock file {}: {e}", escaped(&path)));
+        loop {
+            let flags = OFlags::RDWR | OFlags::CREATE;
+            let file = self
+                .open_own(LOCK_NAME, flags)
+                .map_err(refuse)?
+                .ok_or_else(|| refuse(io::Error::other("could not be made")))?;
+            match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+                Ok(()) => {}
+                Err(Errno::WOULDBLOCK) => {
+                    let mut held = String::new();
+                    let _ = io::Read::read_to_string(&mut &file, &mut held);
+                    let by = match held.trim().parse::<u32>() {
+                        Ok(pid) => format!(" (process {pid})"),
+                        Err(_) => String::new(),
+                    };
+                    return Err(Error::Usage(format!(
+                        "output folder {} is in use by another zhclean run{by}; wait for it to \
+                         end, or write elsewhere",
+                        escaped(&self.root)
+                    )));
+                }
+                Err(e) => return Err(Error::io(&path, e.into())),
+            }
+            // A run that was ending may have removed the file between our
+            // open and our lock: the lock counts only on the file that is
+            // still at the name.
+            let at_name = rustix::fs::statat(&*self.fd, LOCK_NAME, AtFlags::SYMLINK_NOFOLLOW);
+            let ours = rustix::fs::fstat(&file).map_err(|e| Error::io(&path, e.into()))?;
+            match at_name {
+                Ok(st) if st.st_dev == ours.st_dev && st.st_ino == ours.st_ino => {}
+                _ => continue,
+            }
+            let mut file = file;
+            let _ = file.set_len(0);
+            let _ = writeln!(file, "{}", std::process::id());
+            return Ok(OutLock { dir: Arc::clone(&self.fd), _file: file });
+        }
     }
 
     /// Opens `name` in OUT (never through a link, and only a regular
@@ -345,6 +432,259 @@ impl OutDir {
             return Err(io::Error::other("not a regular file; remove it"));
         }
         Ok(Some(file))
+    }
+}
+
+/// What [`replace_in_place`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replaced {
+    /// The new content was byte for byte the old: the file was left alone
+    /// (its modification time too).
+    Unchanged,
+    /// The file was replaced by its new content.
+    Rewritten,
+}
+
+/// Replaces the file `path` (`--in-place`) with what `fill` writes, unless
+/// that is the same bytes.
+///
+/// The new content goes to a temporary (`.zhclean-tmp.<pid>.<n>`, as
+/// [`OutDir`] names them) in the file's own folder, created with
+/// `O_EXCL|O_NOFOLLOW`, given the file's permission bits (and its owner and
+/// group where the system allows, else the set-id bits are dropped), then
+/// renamed over the file in one `renameat`: the file is at every moment
+/// either the old or the whole new one. While `fill` writes, the bytes are
+/// compared with the file's; when they are the same, the temporary is
+/// removed and the file not touched. The file is opened without following
+/// a link (a link is refused: replacing it would turn the link into a
+/// file) and must still be the file `expected` (device and inode) that was
+/// read. With `dirs`, the folder must be one of them (device and inode):
+/// one of the folders walked, not one swapped for a link since. With
+/// `backup` (a suffix), the old file is first given the second
+/// name NAME+SUFFIX (a hard link, replacing an older backup; where the file
+/// system has no hard links, a rename), so the original name never goes
+/// missing.
+pub fn replace_in_place<E>(
+    path: &Path,
+    expected: FileId,
+    dirs: Option<&HashSet<FileId>>,
+    backup: Option<&OsStr>,
+    fsync: bool,
+    fill: impl FnOnce(&mut dyn Write) -> std::result::Result<(), E>,
+) -> std::result::Result<Replaced, E>
+where
+    E: From<Error>,
+{
+    let name = file_name_of(path)?;
+    let dir_path = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let io_err = |e: Errno| Error::io(path, e.into());
+    let dir = rustix::fs::open(
+        dir_path,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| Error::io(dir_path, e.into()))?;
+    if let Some(dirs) = dirs
+        && !dirs.contains(&stat_id(&dir).map_err(|e| Error::io(dir_path, e))?)
+    {
+        let why = "not the folder walked any more (replaced, by a link?); nothing written in it";
+        return Err(Error::io(dir_path, io::Error::other(why)).into());
+    }
+    let dir = Arc::new(dir);
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK;
+    let old = match rustix::fs::openat(&*dir, name, flags, Mode::empty()) {
+        Ok(fd) => File::from(fd),
+        Err(Errno::LOOP) => {
+            return Err(Error::io(
+                path,
+                io::Error::other(
+                    "a symbolic link now; not replaced (--in-place never writes through a link)",
+                ),
+            )
+            .into());
+        }
+        Err(e) => return Err(io_err(e).into()),
+    };
+    let meta = old.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() || file_id(&meta) != expected {
+        return Err(Error::io(
+            path,
+            io::Error::other("replaced by another file while being read; not written"),
+        )
+        .into());
+    }
+    let tmp = Temporary::create(Arc::clone(&dir), dir_path).map_err(|e| Error::io(dir_path, e))?;
+    // The owner and group first (only root may give a file away; a group
+    // the user is in is allowed), then the mode: set-user and set-group
+    // bits are kept only when the owner and group were.
+    let owned = rustix::fs::fchown(
+        &tmp.file,
+        Some(rustix::fs::Uid::from_raw(meta.uid())),
+        Some(rustix::fs::Gid::from_raw(meta.gid())),
+    )
+    .is_ok();
+    let mode = meta.mode() & if owned { 0o7777 } else { 0o777 };
+    rustix::fs::fchmod(&tmp.file, Mode::from_raw_mode(mode))
+        .map_err(|e| Error::io(dir_path, e.into()))?;
+    let mut w = Compare {
+        old: io::BufReader::with_capacity(1 << 16, old),
+        same: true,
+        scratch: Vec::new(),
+        out: io::BufWriter::with_capacity(1 << 16, tmp),
+    };
+    fill(&mut w)?;
+    let same = w.same && {
+        let mut one = [0u8; 1];
+        matches!(io::Read::read(&mut w.old, &mut one), Ok(0))
+    };
+    let tmp = w.out.into_inner().map_err(|e| Error::io(path, e.into_error()))?;
+    if same {
+        // Dropped: removed.
+        return Ok(Replaced::Unchanged);
+    }
+    if let Some(suffix) = backup {
+        let mut backup_name = name.to_os_string();
+        backup_name.push(suffix);
+        let link = |d: &OwnedFd| rustix::fs::linkat(d, name, d, &*backup_name, AtFlags::empty());
+        let linked = match link(&dir) {
+            Err(Errno::EXIST) => {
+                rustix::fs::unlinkat(&*dir, &*backup_name, AtFlags::empty()).map_err(io_err)?;
+                link(&dir)
+            }
+            other => other,
+        };
+        match linked {
+            Ok(()) => {}
+            // No hard links here (some network and FAT file systems).
+            Err(Errno::PERM | Errno::OPNOTSUPP | Errno::MLINK) => {
+                rustix::fs::renameat(&*dir, name, &*dir, &*backup_name).map_err(io_err)?
+            }
+            Err(e) => return Err(io_err(e).into()),
+        }
+    }
+    tmp.persist(name, fsync).map_err(|e| Error::io(path, e))?;
+    Ok(Replaced::Rewritten)
+}
+
+/// The writer of [`replace_in_place`]: writes into the temporary and
+/// compares each byte with the old file's as it goes, so that an unchanged
+/// file is known without reading either file again.
+struct Compare {
+    old: io::BufReader<File>,
+    same: bool,
+    scratch: Vec<u8>,
+    out: io::BufWriter<Temporary>,
+}
+
+impl Compare {
+    fn compare(&mut self, buf: &[u8]) {
+        if !self.same {
+            return;
+        }
+        self.scratch.resize(buf.len(), 0);
+        self.same =
+            io::Read::read_exact(&mut self.old, &mut self.scratch).is_ok() && self.scratch == buf;
+    }
+}
+
+impl Write for Compare {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.compare(&buf[..n]);
+        Ok(n)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.out.write_all(buf)?;
+        self.compare(buf);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Removes the temporary at `path` when the process that made it is gone
+/// (see [`sweep_temporaries`]); for the walk of `--in-place`, which finds
+/// them among the inputs. Returns whether it was removed.
+pub fn remove_stale_temporary(path: &Path) -> bool {
+    path.file_name()
+        .and_then(temp_owner)
+        .is_some_and(|pid| !process_alive(pid) && fs::remove_file(path).is_ok())
+}
+
+/// The writer [`OutDir::write_atomic`] hands out: the output's folder is
+/// opened (made, when missing) and the temporary created only when the
+/// first byte comes, so that a file found not to be text before anything
+/// is written leaves no folder behind it in OUT.
+struct Lazy<'a> {
+    out: &'a OutDir,
+    dir_rel: &'a Path,
+    tmp: Option<io::BufWriter<Temporary>>,
+    /// Why the folder or the temporary could not be made, kept whole.
+    error: Option<Error>,
+}
+
+impl Lazy<'_> {
+    fn open(&mut self) -> io::Result<&mut io::BufWriter<Temporary>> {
+        if self.tmp.is_none() {
+            let dir_path = self.out.root.join(self.dir_rel);
+            let made = self.out.dir(self.dir_rel).and_then(|dir| {
+                Temporary::create(dir, &dir_path).map_err(|e| Error::io(&dir_path, e))
+            });
+            match made {
+                Ok(tmp) => self.tmp = Some(io::BufWriter::with_capacity(1 << 16, tmp)),
+                Err(e) => {
+                    let message = e.to_string();
+                    self.error = Some(e);
+                    return Err(io::Error::other(message));
+                }
+            }
+        }
+        Ok(self.tmp.as_mut().expect("made above"))
+    }
+}
+
+impl Write for Lazy<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.open()?.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        if buf.is_empty() {
+            return Ok(());
+        }
+        self.open()?.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self.tmp.as_mut() {
+            Some(t) => t.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A run's hold on its output folder ([`OutDir::lock`]); the lock file is
+/// removed, then the lock released, when it is dropped.
+#[derive(Debug)]
+pub struct OutLock {
+    dir: Arc<OwnedFd>,
+    _file: File,
+}
+
+impl Drop for OutLock {
+    fn drop(&mut self) {
+        // Removed while still locked: a run waiting on this file finds it
+        // gone from the name once it gets the lock, and makes a new one.
+        let _ = rustix::fs::unlinkat(&*self.dir, LOCK_NAME, AtFlags::empty());
     }
 }
 
@@ -708,7 +1048,15 @@ pub struct Journal {
     file: Mutex<Option<File>>,
     /// Flush each append to disk (`--fsync`).
     fsync: bool,
+    /// Lines in the file: read at opening, then appended.
+    lines: AtomicU64,
 }
+
+/// A journal is compacted when it holds more than twice its live entries
+/// (the latest line per output) plus this many lines: often enough that it
+/// stays within a small multiple of the outputs, seldom enough that a run
+/// that redoes a few files does not rewrite it.
+pub const JOURNAL_SLACK: u64 = 64;
 
 impl Journal {
     /// Reads `out/.zhclean-journal` and opens it for appending (creating
@@ -733,14 +1081,9 @@ impl Journal {
     pub fn open_in(out: &OutDir, write: bool, read: bool) -> Result<Journal> {
         let path = out.root().join(JOURNAL_NAME);
         let refuse = |e: io::Error| Error::Usage(format!("journal {}: {e}", escaped(&path)));
-        let mut done = HashMap::new();
-        if read && let Some(f) = out.open_own(JOURNAL_NAME, OFlags::RDONLY).map_err(refuse)? {
-            for line in BufReader::new(f).split(b'\n').map_while(|l| l.ok()) {
-                if let Some((rel, entry)) = parse_line(&line) {
-                    done.insert(rel, entry);
-                }
-            }
-        }
+        // Read when it will be written too: to know when to compact it.
+        let (mut done, lines) =
+            if read || write { read_journal(out).map_err(refuse)? } else { (HashMap::new(), 0) };
         let file = if write {
             let flags = OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE;
             let f = out.open_own(JOURNAL_NAME, flags).map_err(refuse)?;
@@ -752,7 +1095,48 @@ impl Journal {
         } else {
             None
         };
-        Ok(Journal { path, done, file: Mutex::new(file), fsync: out.fsync })
+        if !read {
+            done.clear();
+        }
+        Ok(Journal { path, done, file: Mutex::new(file), lines: AtomicU64::new(lines),
+            fsync: out.fsync,
+        })
+    }
+
+    /// Rewrites the journal with only the latest line of each output when it
+    /// has grown past twice that plus [`JOURNAL_SLACK`] lines: at the end of
+    /// a run (no line is appended meanwhile), atomically (a temporary in
+    /// OUT renamed over it), so a kill leaves either journal whole. Returns
+    /// the number of lines it holds now, when it was rewritten.
+    pub fn compact(&self, out: &OutDir) -> Result<Option<u64>> {
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        if file.is_none() {
+            return Ok(None);
+        }
+        let lines = self.lines.load(Ordering::Relaxed);
+        // The outputs known at opening are a floor for the live entries:
+        // when even they leave the journal small enough, no need to read it.
+        if lines <= 2 * self.done.len() as u64 + JOURNAL_SLACK {
+            return Ok(None);
+        }
+        let refuse = |e: io::Error| Error::Usage(format!("journal {}: {e}", escaped(&self.path)));
+        let (live, lines) = read_journal(out).map_err(refuse)?;
+        if lines <= 2 * live.len() as u64 + JOURNAL_SLACK {
+            return Ok(None);
+        }
+        let mut entries: Vec<_> = live.iter().collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut text = Vec::with_capacity(entries.len() * 200);
+        for (rel, entry) in entries {
+            entry.push_line(rel, &mut text);
+        }
+        out.write_atomic(&self.path, |w| w.write_all(&text).map_err(|e| Error::io(&self.path, e)))?;
+        // Later lines (none in a run that has ended) would go to the new file.
+        let flags = OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE;
+        *file = out.open_own(JOURNAL_NAME, flags).map_err(refuse)?;
+        let now = live.len() as u64;
+        self.lines.store(now, Ordering::Relaxed);
+        Ok(Some(now))
     }
 
     /// The journal file.
@@ -798,8 +1182,25 @@ impl Journal {
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
         let Some(f) = file.as_mut() else { return Ok(()) };
         f.write_all(lines)?;
+        self.lines.fetch_add(memchr::memchr_iter(b'\n', lines).count() as u64, Ordering::Relaxed);
         if self.fsync { f.sync_data() } else { Ok(()) }
     }
+}
+
+/// The latest entry of each output in the journal of `out`, and how many
+/// lines it holds (a line cut short or unreadable counts, and is dropped).
+fn read_journal(out: &OutDir) -> io::Result<(HashMap<PathBuf, JournalEntry>, u64)> {
+    let mut done = HashMap::new();
+    let mut lines = 0;
+    if let Some(f) = out.open_own(JOURNAL_NAME, OFlags::RDONLY)? {
+        for line in BufReader::new(f).split(b'\n').map_while(|l| l.ok()) {
+            lines += 1;
+            if let Some((rel, entry)) = parse_line(&line) {
+                done.insert(rel, entry);
+            }
+        }
+    }
+    Ok((done, lines))
 }
 
 #[cfg(test)]
@@ -897,7 +1298,9 @@ pub fn fnv1a(parts: &[&[u8]]) -> u64 {
 /// Whether `name` is one of zhclean's own files in an output folder.
 pub fn is_own_file(name: &OsStr) -> bool {
     let b = name.as_encoded_bytes();
-    b == JOURNAL_NAME.as_bytes() || b.starts_with(TEMP_PREFIX.as_bytes())
+    b == JOURNAL_NAME.as_bytes()
+        || b == LOCK_NAME.as_bytes()
+        || b.starts_with(TEMP_PREFIX.as_bytes())
 }
 
 #[cfg(test)]
@@ -1037,6 +1440,46 @@ mod tests {
                 .unwrap_err()
                 .is_usage()
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn in_place_replaces_only_a_file_still_where_it_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        fs::write(&path, "old").unwrap();
+        let id = file_id(&fs::metadata(&path).unwrap());
+        let dir_id = file_id(&fs::metadata(dir.path()).unwrap());
+        let new = |w: &mut dyn Write| w.write_all(b"new").map_err(|e| Error::io("x", e));
+        // Not one of the folders walked: nothing written.
+        let other = HashSet::from([(0, 0)]);
+        let e = replace_in_place(&path, id, Some(&other), None, false, new).unwrap_err();
+        assert!(e.to_string().contains("not the folder walked"), "{e}");
+        // Another file at the name than the one read.
+        let e = replace_in_place(&path, (0, 0), None, None, false, new).unwrap_err();
+        assert!(e.to_string().contains("replaced by another file"), "{e}");
+        // A link at the name is not written through.
+        std::os::unix::fs::symlink("a.txt", dir.path().join("l.txt")).unwrap();
+        let e = replace_in_place(&dir.path().join("l.txt"), id, None, None, false, new).unwrap_err();
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+        assert_eq!(fs::read(&path).unwrap(), b"old");
+        let walked = HashSet::from([dir_id]);
+        let same = |w: &mut dyn Write| w.write_all(b"old").map_err(|e| Error::io("x", e));
+        assert_eq!(
+            replace_in_place(&path, id, Some(&walked), None, false, same).unwrap(),
+            Replaced::Unchanged
+        );
+        assert_eq!(file_id(&fs::metadata(&path).unwrap()), id);
+        let r = replace_in_place(&path, id, Some(&walked), Some(OsStr::new("~")), false, new).unwrap();
+        assert_eq!(r, Replaced::Rewritten);
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        assert_eq!(file_id(&fs::metadata(dir.path().join("a.txt~")).unwrap()), id);
+        let left: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| is_own_file(n))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
     }
 
     #[test]

@@ -9,3 +9,4 @@ mod opencc;
 mod repair;
 mod report_html;
 mod util;
+mod walk_edges;

@@ -102,6 +102,14 @@ pub struct RunOptions {
     pub copy_other: bool,
     /// Follow symbolic links below input folders.
     pub follow: bool,
+    /// Select files below input folders (`-g`, ripgrep's syntax, `!` to
+    /// exclude, the later glob winning; see [`crate::walk::Globs`]).
+    pub globs: Vec<String>,
+    /// Replace each input file with its cleaned text (`--in-place`; no
+    /// output, no journal; see `docs/usage.md`).
+    pub in_place: bool,
+    /// With `in_place`, keep each replaced file as NAME+this suffix.
+    pub backup: Option<OsString>,
     /// Bytes per block when reading (see the module docs); at least 1.
     /// The output does not depend on it.
     pub block_size: usize,
@@ -129,6 +137,9 @@ impl Default for RunOptions {
             force: false,
             copy_other: false,
             follow: false,
+            globs: Vec::new(),
+            in_place: false,
+            backup: None,
             block_size: DEFAULT_BLOCK_SIZE,
             fsync: false,
             samples: 0,
@@ -142,6 +153,10 @@ impl RunOptions {
     pub fn shape(&self) -> Shape {
         let stdin = self.reads_stdin();
         let output = self.output.as_deref().filter(|p| !is_dash(p));
+        if self.in_place && !stdin {
+            let single = self.inputs.len() == 1 && !self.inputs[0].is_dir();
+            return if single { Shape::File } else { Shape::Tree };
+        }
         match output {
             None => Shape::Stream,
             Some(_) if stdin => Shape::Stream,
@@ -161,7 +176,7 @@ impl RunOptions {
 
     /// Whether the output is standard output.
     pub fn writes_stdout(&self) -> bool {
-        self.output.as_deref().is_none_or(is_dash)
+        !self.in_place && self.output.as_deref().is_none_or(is_dash)
     }
 }
 
@@ -272,6 +287,25 @@ impl From<Error> for Fail {
     }
 }
 
+/// Refuses a `--backup` suffix that is empty (the backup would be the file
+/// itself) or holds a `/` or NUL (it would name another folder, or nothing).
+pub fn check_backup_suffix(suffix: &std::ffi::OsStr) -> Result<()> {
+    let b = suffix.as_encoded_bytes();
+    let why = if b.is_empty() {
+        "it is empty"
+    } else if b.contains(&b'/') {
+        "it holds a `/`"
+    } else if b.contains(&0) {
+        "it holds a NUL byte"
+    } else {
+        return Ok(());
+    };
+    Err(Error::Usage(format!(
+        "--backup {}: not a file name suffix ({why})",
+        crate::error::escaped(Path::new(suffix))
+    )))
+}
+
 fn is_dash(p: &Path) -> bool {
     p.as_os_str() == "-"
 }
@@ -289,6 +323,9 @@ impl Ctx<'_> {
         if let Some(report) = &o.report {
             crate::write::check_report(report, &o.inputs, output, None)?;
         }
+        if o.in_place {
+            return self.run_in_place(stdin);
+        }
         if stdin {
             return self.run_stream(None, output);
         }
@@ -304,7 +341,7 @@ impl Ctx<'_> {
         match o.shape() {
             Shape::File => {
                 crate::write::check_output(&o.inputs, out, false)?;
-                self.run_tree(out, true)
+                self.run_tree(Some(out), true)
             }
             _ => {
                 if out.is_file() {
@@ -315,9 +352,35 @@ impl Ctx<'_> {
                     )));
                 }
                 crate::write::check_output(&o.inputs, out, true)?;
-                self.run_tree(out, false)
+                self.run_tree(Some(out), false)
             }
         }
+    }
+
+    /// `--in-place`: the checks, then the tree or file shape with no
+    /// output folder.
+    fn run_in_place(&self, stdin: bool) -> Result<(Status, Shape, Summary)> {
+        let o = self.opts;
+        let refuse = |why: &str| Err(Error::Usage(format!("--in-place: {why}")));
+        if stdin {
+            return refuse("needs input files or folders (standard input has no file to replace)");
+        }
+        if o.output.is_some() {
+            return refuse("the inputs are the outputs; leave out -o");
+        }
+        if o.follow {
+            return refuse(
+                "links are never followed (a replaced link would become a file); leave out -L",
+            );
+        }
+        if o.ext.is_some() || o.copy_other || o.force {
+            return refuse("--ext, --copy-other and --force are for an output folder");
+        }
+        if let Some(b) = &o.backup {
+            check_backup_suffix(b)?;
+        }
+        let single_file = o.inputs.len() == 1 && !o.inputs[0].is_dir();
+        self.run_tree(None, single_file)
     }
 
     /// The conversion config name, for the report.

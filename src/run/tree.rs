@@ -2,7 +2,7 @@
 //! pool, each result sent to one bookkeeping thread that alone gives
 //! events to the observer and writes the report and the journal.
 
-use std::fs::File;
+use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,26 +35,43 @@ struct Done {
 }
 
 impl Ctx<'_> {
-    /// Tree (or, with `single_file`, file) shape.
+    /// Tree (or, with `single_file`, file) shape; with no `out`, in place
+    /// (`--in-place`: every input file is its own output).
     pub(super) fn run_tree(
         &self,
-        out: &Path,
+        out: Option<&Path>,
         single_file: bool,
     ) -> Result<(Status, Shape, Summary)> {
         let o = self.opts;
         let shape = if single_file { Shape::File } else { Shape::Tree };
+        let in_place = out.is_none();
         // Absolute once, so that no per-file call resolves it again.
-        let out = &std::path::absolute(out).map_err(|e| Error::io(out, e))?;
-        let walked = walk::collect_tree(&o.inputs, o.follow);
+        let out = &match out {
+            Some(out) => std::path::absolute(out).map_err(|e| Error::io(out, e))?,
+            None => PathBuf::new(),
+        };
+        let globs = walk::Globs::new(&o.globs)?;
+        let walked = walk::collect_tree(&o.inputs, o.follow, &globs);
         if let Some(report) = &o.report {
-            write::check_report(report, &o.inputs, Some(out), Some((&walked.files, &walked.dirs)))?;
+            let out = Some(out.as_path()).filter(|_| !in_place);
+            write::check_report(report, &o.inputs, out, Some((&walked.files, &walked.dirs)))?;
+        }
+        if in_place && !o.dry_run {
+            // zhclean's own files among the inputs are not text to clean
+            // (the walk leaves them out); in place, the temporaries of a
+            // killed run are removed, those of a live one left alone.
+            for p in &walked.own_files {
+                write::remove_stale_temporary(p);
+            }
         }
         let walk::Walk { entries, errors: walk_errors, dirs: input_dirs, .. } = walked;
         let mut status = Status::Success;
         let targets: Vec<(PathBuf, PathBuf)> = entries
             .iter()
             .map(|e| {
-                if single_file {
+                if in_place {
+                    (e.path.clone(), e.path.clone())
+                } else if single_file {
                     (out.to_path_buf(), out.to_path_buf())
                 } else {
                     let copy = out.join(&e.rel);
@@ -80,13 +97,27 @@ impl Ctx<'_> {
         // folder of the output file, for one file), never into an input
         // folder (compared by device and inode).
         let out_root = if single_file { out.parent().unwrap_or(out) } else { out.as_path() };
-        let out_dir = if o.dry_run {
-            if out_root.is_dir() {
+        // In place, a file below an input folder is replaced only in a
+        // folder the walk went through (by device and inode: not in one
+        // swapped for a link since); a file named on the command line, in
+        // its folder as named.
+        let walked_dirs = in_place.then(|| InPlace {
+            dirs: input_dirs.clone(),
+            named: o.inputs.iter().cloned().collect(),
+        });
+        let out_dir = if o.dry_run || in_place {
+            if !in_place && out_root.is_dir() {
                 OutDir::open(out_root, input_dirs, false)?;
             }
             None
         } else {
             Some(OutDir::open(out_root, input_dirs, true)?.with_fsync(o.fsync))
+        };
+        // One run at a time into an output folder: taken before the journal
+        // is read, held to the end of the run.
+        let _lock = match &out_dir {
+            Some(d) if !single_file => Some(d.lock()?),
+            _ => None,
         };
         let journal = match &out_dir {
             Some(d) if !single_file => {
@@ -226,12 +257,19 @@ impl Ctx<'_> {
                     single_file,
                     bytes_done,
                     notes_tx,
+                    walked_dirs.as_ref(),
                 );
                 let _ = tx.send(done);
             });
             receiver.join().expect("the bookkeeping thread does not panic")
         });
         status = status.max(received_status);
+        if let Some(d) = &out_dir
+            && let Err(e) = journal.compact(d)
+        {
+            self.observer.event(Event::Error { error: &e });
+            status = status.max(Status::Failure);
+        }
         if let Some(Err(e)) = report_file.as_mut().map(Write::flush) {
             let p = o.report.as_deref().unwrap_or(Path::new("report"));
             self.observer.event(Event::Error { error: &Error::io(p, e) });
@@ -253,6 +291,7 @@ impl Ctx<'_> {
         single_file: bool,
         bytes_done: &AtomicU64,
         notes_tx: &mpsc::SyncSender<(PathBuf, Vec<Note>)>,
+        in_place: Option<&InPlace>,
     ) -> Done {
         let o = self.opts;
         let mut done = Done {
@@ -267,6 +306,14 @@ impl Ctx<'_> {
             EntryKind::SymlinkLoop => Some(SkipReason::SymlinkLoop),
             EntryKind::Special => Some(SkipReason::Special),
         };
+        // In place, a file named on the command line is taken as it is, not
+        // as what a link there points to: replacing a link would make it a
+        // file (a link below an input folder is already a link entry).
+        let skip = skip.or_else(|| {
+            let link = o.in_place
+                && fs::symlink_metadata(&e.path).is_ok_and(|m| m.file_type().is_symlink());
+            link.then_some(SkipReason::Symlink)
+        });
         if let Some(s) = skip {
             done.report.skipped = Some(s);
             return done;
@@ -285,8 +332,16 @@ impl Ctx<'_> {
             done.report.skipped = Some(SkipReason::UpToDate);
             return done;
         }
-        let mut input = match File::open(&e.path) {
-            Ok(f) => Input::file(f, Some(e.size)),
+        let (mut input, input_id) = match File::open(&e.path) {
+            Ok(f) => {
+                // In place, the file replaced must be the one read (one
+                // `fstat`, spared to the other shapes).
+                let id = match o.in_place {
+                    true => f.metadata().map(|m| write::file_id(&m)).unwrap_or_default(),
+                    false => (0, 0),
+                };
+                (Input::file(f, Some(e.size)), id)
+            }
             Err(err) => return failed(done, Error::io(&e.path, err)),
         };
         let mut on_bytes = |n: u64| {
@@ -317,6 +372,13 @@ impl Ctx<'_> {
             };
             match out_dir {
                 Some(d) if !o.dry_run => d.write_atomic(text_target, go).map(|((), s)| Some(s)),
+                None if !o.dry_run
+                    && let Some(guard) = in_place =>
+                {
+                    let backup = o.backup.as_deref();
+                    let dirs = (!guard.named.contains(&e.path)).then_some(&guard.dirs);
+                    write::replace_in_place(&e.path, input_id, dirs, backup, o.fsync, go).map(|_| None)
+                }
                 _ => go(&mut io::sink()).map(|()| None),
             }
         };
@@ -366,6 +428,14 @@ impl Ctx<'_> {
             }
         }
     }
+}
+
+/// What an in-place run may replace (see `run_tree`).
+struct InPlace {
+    /// The folders walked.
+    dirs: std::collections::HashSet<write::FileId>,
+    /// The inputs named on the command line.
+    named: std::collections::HashSet<PathBuf>,
 }
 
 fn failed(mut done: Done, err: Error) -> Done {
