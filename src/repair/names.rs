@@ -18,7 +18,9 @@
 //!
 //!   Shares alone cannot tell `是不是普京?拜登?` or `要去伊朗?俄罗斯?` from
 //!   a name: their words are written with transliteration characters too.
-//!   So each side must also hold a *name-typical* character ([`name_typical`]),
+//!   So each side must also hold a *name-typical* character ([`name_typical`])
+//!   or be a known name part (`data/repair/name-parts.txt`: `大卫?尼尔`,
+//!   whose `大卫` has none),
 //!   and a `?` the shares accept is still refused when what stands next to
 //!   it cannot be part of a person's name ([`refused`]): places on both
 //!   sides (countries, territories, cities of `data/repair/places.txt`), a
@@ -33,6 +35,10 @@
 //!   line that has Han characters, in a token that is not a URL, path, mail
 //!   address or code (no `/ . = & : _ #` and no digits around it), and never
 //!   where the `?` ends an English question (`Why?Because`, `it?Yes`).
+//!
+//! The tables are Simplified; Traditional text is looked up through the
+//! Simplified form of each character ([`simp`]), so `喬治?華盛頓` scores as
+//! `乔治?华盛顿`.
 //!
 //! Both run before the normaliser widens `?` to `？` (that would destroy the
 //! evidence), and neither touches protected regions (code, tags, URLs).
@@ -837,13 +843,24 @@ fn question_chain(text: &str, at: usize) -> bool {
 /// characters, every one of them a transliteration character.
 pub(crate) fn dot_joins_name(before: &[char], after: &[char]) -> bool {
     // The same question, asked of a `?` in the place of the dot, on a
-    // window around it (other `.` in the window stay what they are).
-    let mut window = String::new();
+    // window around it. The other `.` of the window between name-part
+    // characters are read as `?` too: `是A.B.我记不清了` and `A.B.还是C.` are
+    // chains of alternatives, as they are with `?` (read as `.`, the chain
+    // seemed to go on into a clause).
     let from = before.len().saturating_sub(REFUSAL_WINDOW + 4);
-    window.extend(&before[from..]);
-    let at = window.len();
-    window.push('?');
-    window.extend(after.iter().take(REFUSAL_WINDOW + 4 + 2 * CHAIN_PART));
+    let to = after.len().min(REFUSAL_WINDOW + 4 + 2 * CHAIN_PART);
+    let mut chars: Vec<char> = before[from..].to_vec();
+    let dot = chars.len();
+    chars.push('?');
+    chars.extend(&after[..to]);
+    let part = |c: Option<&char>| c.is_some_and(|&c| is_han(c) || c.is_ascii_uppercase());
+    let window: String = (0..chars.len())
+        .map(|i| {
+            let between = i > 0 && part(chars.get(i - 1)) && part(chars.get(i + 1));
+            if i != dot && chars[i] == '.' && between { '?' } else { chars[i] }
+        })
+        .collect();
+    let at = chars[..dot].iter().map(|c| c.len_utf8()).sum();
     if name_verdict(&window, at) != Verdict::Dot {
         return false;
     }
@@ -1076,6 +1093,10 @@ mod tests {
         assert!(!yes("一种风格", "考拉宝宝"));
         assert!(!yes("性价比很高", "我特别要"));
         assert!(!yes("跟<输赢>比", "根本不是"));
+        // Alternatives written with `.`: a chain, as with `?`.
+        assert!(!yes("是吉尼玛", "欧罗巴.我记不清了"));
+        assert!(!yes("义乌", "川西.还是胡乔木."));
+        assert!(yes("哈里", "S.杜鲁门说"));
     }
 
     #[test]
