@@ -3,8 +3,10 @@
 parts of a transliterated name, `。` or nothing elsewhere), through the CLI, one
 JSON Lines record per case or line:
 
-  * lost dots: the CC-CEDICT names of tests/data/repair/names-cedict*.json with
-    every `·` written `.` (should come back as `·`);
+  * lost dots: the names of tests/data/repair/names-cedict*.json and
+    names-rnt-*.json with every `·` written `.` (should come back as `·`);
+  * the question traps of names-jieba-*.json with every `?` written `.` (none
+    should become `·`);
   * full stops: every line of each clean text given with `--lines` that has a
     `.` between two Han characters (none should become `·`).
 
@@ -36,7 +38,8 @@ def main():
     ap.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "../../tests/data/repair"))
     ap.add_argument("--verbose", action="store_true")
     a = ap.parse_args()
-    for name in ("names-cedict.json", "names-cedict-hant.json"):
+    for name in ("names-cedict.json", "names-cedict-hant.json", "names-rnt-tune.json",
+                 "names-rnt-heldout.json", "names-rnt-heldout-hant.json"):
         cases = json.load(open(os.path.join(a.data, name), encoding="utf-8"))
         texts = [c["fixed"].replace("·", ".") for c in cases]
         outs = run(a.binary, texts)
@@ -52,6 +55,18 @@ def main():
                     print("  missed:", t)
         print(f"{name}: {lost} dots written `.`, {restored} made `·` "
               f"({100 * restored / max(lost, 1):.2f}%)")
+    # The question traps with every `?` written `.`: none should become `·`.
+    for name in ("names-jieba-tune.json", "names-jieba-heldout.json"):
+        cases = json.load(open(os.path.join(a.data, name), encoding="utf-8"))
+        texts = [c["original"].replace("?", ".") for c in cases]
+        outs = run(a.binary, texts)
+        made = 0
+        for t, o in zip(texts, outs):
+            k = max(o.count("·") - t.count("·"), 0)
+            made += k
+            if k and a.verbose and "tune" in name:
+                print("  made `·`:", t, "->", o)
+        print(f"{name}: {sum(t.count('.') for t in texts)} `?` written `.`, {made} made `·`")
     for path in a.lines:
         lines = [l for l in open(path, encoding="utf-8").read().split("\n") if DOT_BETWEEN.search(l)]
         outs = run(a.binary, lines)

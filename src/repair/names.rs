@@ -18,7 +18,9 @@
 //!
 //!   Shares alone cannot tell `是不是普京?拜登?` or `要去伊朗?俄罗斯?` from
 //!   a name: their words are written with transliteration characters too.
-//!   So each side must also hold a *name-typical* character ([`name_typical`]),
+//!   So each side must also hold a *name-typical* character ([`name_typical`])
+//!   or be a known name part (`data/repair/name-parts.txt`: `大卫?尼尔`,
+//!   whose `大卫` has none),
 //!   and a `?` the shares accept is still refused when what stands next to
 //!   it cannot be part of a person's name ([`refused`]): places on both
 //!   sides (countries, territories, cities of `data/repair/places.txt`), a
@@ -33,6 +35,10 @@
 //!   line that has Han characters, in a token that is not a URL, path, mail
 //!   address or code (no `/ . = & : _ #` and no digits around it), and never
 //!   where the `?` ends an English question (`Why?Because`, `it?Yes`).
+//!
+//! The tables are Simplified; Traditional text is looked up through the
+//! Simplified form of each character ([`simp`]), so `喬治?華盛頓` scores as
+//! `乔治?华盛顿`.
 //!
 //! Both run before the normaliser widens `?` to `？` (that would destroy the
 //! evidence), and neither touches protected regions (code, tags, URLs).
@@ -142,6 +148,70 @@ fn places() -> &'static Places {
 /// frequency, the same files the shared tables are built from.
 const TRANSLIT_COUNTS: &str = include_str!("../../data/repair/translit.txt");
 const HANZI_FREQ: &str = include_str!("../../data/repair/hanzi-freq.txt");
+
+/// Whole parts of transliterated names (`大卫`, `伦敦`, `简`), Simplified
+/// (CC-CEDICT and People's Daily, built by `scripts/repair/build_name_parts.py`).
+const NAME_PARTS: &str = include_str!("../../data/repair/name-parts.txt");
+
+/// The longest part of [`NAME_PARTS`] looked for, in characters.
+const PART_MAX: usize = 6;
+
+fn name_parts() -> &'static HashSet<&'static str> {
+    static P: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    P.get_or_init(|| {
+        NAME_PARTS.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect()
+    })
+}
+
+/// The Simplified form of a Traditional-only character (OpenCC's
+/// `STCharacters.txt` read backwards; a character that is itself a key
+/// there is Simplified already and maps to itself). The tables of this
+/// rule are Simplified: a Traditional name (`喬治?華盛頓`) is looked up
+/// through this. Only the characters around a candidate `?` go through it.
+fn simp(c: char) -> char {
+    static M: OnceLock<std::collections::HashMap<char, char>> = OnceLock::new();
+    let m = M.get_or_init(|| {
+        let one = |s: &str| {
+            let mut it = s.chars();
+            match (it.next(), it.next()) {
+                (Some(c), None) => Some(c),
+                _ => None,
+            }
+        };
+        let lines = || tables::ST_CHARACTERS.lines().filter_map(|l| l.split_once('\t'));
+        let keys: HashSet<char> = lines().filter_map(|(k, _)| one(k)).collect();
+        let mut m = std::collections::HashMap::new();
+        for (k, v) in lines() {
+            let Some(k) = one(k) else { continue };
+            for t in v.split(' ').filter_map(one) {
+                if t != k && !keys.contains(&t) {
+                    m.entry(t).or_insert(k);
+                }
+            }
+        }
+        m
+    });
+    m.get(&c).copied().unwrap_or(c)
+}
+
+/// Whether `c` (or its Simplified form) is a transliteration character.
+fn translit(c: char) -> bool {
+    let t = tables::tables();
+    t.is_translit(c) || t.is_translit(simp(c))
+}
+
+/// Whether `c` (or its Simplified form) is name-typical ([`name_typical`]).
+fn typical(c: char) -> bool {
+    let n = name_typical();
+    n.contains(&c) || n.contains(&simp(c))
+}
+
+/// Whether `run` (Han characters, in reading order) is a known name part,
+/// through [`simp`].
+fn is_known_part(run: &[char]) -> bool {
+    let s: String = run.iter().map(|&c| simp(c)).collect();
+    name_parts().contains(s.as_str())
+}
 
 /// Transliteration characters that are *name-typical*: their share of the
 /// characters of foreign names is at least their share of general text
@@ -366,6 +436,10 @@ struct Side {
     han: Vec<char>,
     /// The side is a single capital Latin initial (`哈里?S?杜鲁门`).
     initial: bool,
+    /// The Han run next to the `?` ends (left side) or starts (right side)
+    /// with a known name part of two or more characters (`大卫`, `伦敦`), or
+    /// is a one-character known part on its own (`简?爱`).
+    known: bool,
 }
 
 impl Side {
@@ -373,19 +447,19 @@ impl Side {
         self.initial || !self.han.is_empty()
     }
 
-    /// An initial, or a name-typical character among the Han ones.
+    /// An initial, a known name part, or a name-typical character among
+    /// the Han ones.
     fn has_typical(&self) -> bool {
-        self.initial || self.han.iter().any(|c| name_typical().contains(c))
+        self.initial || self.known || self.han.iter().any(|&c| typical(c))
     }
 
     /// Share of transliteration characters (an initial counts as a full
     /// name part).
     fn share(&self) -> f32 {
-        if self.initial {
+        if self.initial || self.known {
             return 1.0;
         }
-        let t = tables::tables();
-        let n = self.han.iter().filter(|&&c| t.is_translit(c)).count();
+        let n = self.han.iter().filter(|&&c| translit(c)).count();
         n as f32 / self.han.len().max(1) as f32
     }
 }
@@ -394,12 +468,39 @@ fn left_side(text: &str, at: usize) -> Side {
     // An initial: a capital alone between separators (`?S?`, `·S?`).
     let mut side = side(text[..at].chars().rev(), &['?', '·']);
     side.han.reverse();
+    if !side.initial && !side.han.is_empty() {
+        let mut run: Vec<char> =
+            text[..at].chars().rev().take_while(|&c| is_han(c)).take(PART_MAX + 1).collect();
+        run.reverse();
+        side.known = known_run(&run, true);
+    }
     side
 }
 
 fn right_side(text: &str, at: usize) -> Side {
     // An initial: a capital alone between separators (`?S?`, `?S·`, `?S.`).
-    side(text[at + 1..].chars(), &['?', '·', '.'])
+    let mut side = side(text[at + 1..].chars(), &['?', '·', '.']);
+    if !side.initial && !side.han.is_empty() {
+        let run: Vec<char> =
+            text[at + 1..].chars().take_while(|&c| is_han(c)).take(PART_MAX + 1).collect();
+        side.known = known_run(&run, false);
+    }
+    side
+}
+
+/// Whether the Han run next to a `?` (`run`, in reading order, at most
+/// [`PART_MAX`] + 1 characters) holds a known name part against the mark:
+/// its last (`at_end`) or first two to [`PART_MAX`] characters, or the whole
+/// run when it is one character. A one-character part is not looked for
+/// inside a longer run: `?本来` is not `本`.
+fn known_run(run: &[char], at_end: bool) -> bool {
+    if run.len() == 1 {
+        return is_known_part(run);
+    }
+    (2..=run.len().min(PART_MAX)).any(|k| {
+        let part = if at_end { &run[run.len() - k..] } else { &run[..k] };
+        is_known_part(part)
+    })
 }
 
 /// The name part met walking `chars` away from a `?`: a capital initial
@@ -412,7 +513,7 @@ fn side(mut chars: impl Iterator<Item = char> + Clone, separators: &[char]) -> S
     {
         let next = chars.clone().nth(1);
         if next.is_some_and(|n| separators.contains(&n)) {
-            return Side { han, initial: true };
+            return Side { han, initial: true, known: false };
         }
         return Side::default();
     }
@@ -422,7 +523,7 @@ fn side(mut chars: impl Iterator<Item = char> + Clone, separators: &[char]) -> S
         }
         han.push(c);
     }
-    Side { han, initial: false }
+    Side { han, initial: false, known: false }
 }
 
 fn name_verdict(text: &str, at: usize) -> Verdict {
@@ -444,10 +545,9 @@ fn name_verdict(text: &str, at: usize) -> Verdict {
     // name-typical: the left side may do without when the character before
     // the mark is a transliteration character and the right side starts
     // with two.
-    let t = tables::tables();
-    let one_char_first = left.han.last().is_some_and(|&c| t.is_translit(c))
+    let one_char_first = left.han.last().is_some_and(|&c| translit(c))
         && right.han.len() >= 2
-        && right.han[..2].iter().all(|&c| t.is_translit(c));
+        && right.han[..2].iter().all(|&c| translit(c));
     if !right.has_typical() || !(left.has_typical() || one_char_first) {
         return Verdict::Keep;
     }
@@ -474,9 +574,8 @@ fn shares_verdict(text: &str, at: usize, left: &Side, right: &Side) -> Verdict {
     // so it scores low although the name part is fine. Accept when the
     // character before the `?` is a transliteration character and the right
     // side starts with two of them.
-    let t = tables::tables();
-    let right_starts = right.han.len() >= 2 && right.han[..2].iter().all(|&c| t.is_translit(c));
-    if left.han.last().is_some_and(|&c| t.is_translit(c)) && right_starts && r >= base {
+    let right_starts = right.han.len() >= 2 && right.han[..2].iter().all(|&c| translit(c));
+    if left.han.last().is_some_and(|&c| translit(c)) && right_starts && r >= base {
         return Verdict::Dot;
     }
     let relaxed_ok = (l >= base && r >= relaxed) || (r >= base && l >= relaxed);
@@ -567,8 +666,7 @@ fn glossed(text: &str, at: usize) -> bool {
     {
         return false;
     }
-    let t = tables::tables();
-    let n = han.iter().filter(|&&c| t.is_translit(c)).count();
+    let n = han.iter().filter(|&&c| translit(c)).count();
     n * 3 >= han.len() * 2
 }
 
@@ -605,7 +703,6 @@ fn refused(text: &str, at: usize) -> Refusal {
         text[..at].chars().rev().take_while(|&c| is_han(c)).take(REFUSAL_WINDOW).collect();
     let right: Vec<char> =
         text[at + 1..].chars().take_while(|&c| is_han(c)).take(REFUSAL_WINDOW + 1).collect();
-    let t = tables::tables();
 
     // An opener after the mark, or before it (`去还是?不去`).
     let starts =
@@ -615,7 +712,7 @@ fn refused(text: &str, at: usize) -> Refusal {
         n <= left.len() && w.chars().rev().zip(&left).all(|(a, &b)| a == b)
     };
     if OPENERS.iter().any(|w| starts(w) || ends(w))
-        || right.first().is_some_and(|&c| OPENER_CHARS.contains(c) && !t.is_translit(c))
+        || right.first().is_some_and(|&c| OPENER_CHARS.contains(c) && !translit(c))
     {
         return Refusal::Yes;
     }
@@ -630,7 +727,11 @@ fn refused(text: &str, at: usize) -> Refusal {
     if left.first().is_some_and(|&c| GROUP_ENDS.contains(c)) {
         return Refusal::Yes;
     }
-    if (2..=5).contains(&right.len()) && right.last().is_some_and(|&c| GROUP_ENDS.contains(c)) {
+    // (`沃罗宁等人`: a name and "and others".)
+    if (2..=5).contains(&right.len())
+        && right.last().is_some_and(|&c| GROUP_ENDS.contains(c))
+        && right[right.len() - 2] != '等'
+    {
         return Refusal::Yes;
     }
 
@@ -639,7 +740,7 @@ fn refused(text: &str, at: usize) -> Refusal {
     // is a name, `?马里。` a country). One place alone is not enough: a
     // country may be a given name (`萨尔瓦多?达利`, `加纳?加央克珠`).
     let p = places();
-    let continues_name = |c: Option<&char>| c.is_some_and(|&c| t.is_translit(c));
+    let continues_name = |c: Option<&char>| c.is_some_and(|&c| translit(c));
     let (mut place_before, mut place_after) = (false, false);
     for n in 2..=p.longest.min(REFUSAL_WINDOW) {
         if !place_before && n <= left.len() && !continues_name(left.get(n)) {
@@ -742,21 +843,31 @@ fn question_chain(text: &str, at: usize) -> bool {
 /// characters, every one of them a transliteration character.
 pub(crate) fn dot_joins_name(before: &[char], after: &[char]) -> bool {
     // The same question, asked of a `?` in the place of the dot, on a
-    // window around it (other `.` in the window stay what they are).
-    let mut window = String::new();
+    // window around it. The other `.` of the window between name-part
+    // characters are read as `?` too: `是A.B.我记不清了` and `A.B.还是C.` are
+    // chains of alternatives, as they are with `?` (read as `.`, the chain
+    // seemed to go on into a clause).
     let from = before.len().saturating_sub(REFUSAL_WINDOW + 4);
-    window.extend(&before[from..]);
-    let at = window.len();
-    window.push('?');
-    window.extend(after.iter().take(REFUSAL_WINDOW + 4 + 2 * CHAIN_PART));
+    let to = after.len().min(REFUSAL_WINDOW + 4 + 2 * CHAIN_PART);
+    let mut chars: Vec<char> = before[from..].to_vec();
+    let dot = chars.len();
+    chars.push('?');
+    chars.extend(&after[..to]);
+    let part = |c: Option<&char>| c.is_some_and(|&c| is_han(c) || c.is_ascii_uppercase());
+    let window: String = (0..chars.len())
+        .map(|i| {
+            let between = i > 0 && part(chars.get(i - 1)) && part(chars.get(i + 1));
+            if i != dot && chars[i] == '.' && between { '?' } else { chars[i] }
+        })
+        .collect();
+    let at = chars[..dot].iter().map(|c| c.len_utf8()).sum();
     if name_verdict(&window, at) != Verdict::Dot {
         return false;
     }
-    let t = tables::tables();
     // Two characters at least on a side of Han: one alone after a bracket
     // or a quote is a word (`跟<输赢>比.根本不是`), not a first name.
     let all_translit = |side: &Side| {
-        side.initial || (side.han.len() >= 2 && side.han.iter().all(|&c| t.is_translit(c)))
+        side.initial || (side.han.len() >= 2 && side.han.iter().all(|&c| translit(c)))
     };
     all_translit(&left_side(&window, at)) && all_translit(&right_side(&window, at))
 }
@@ -845,6 +956,14 @@ mod tests {
             // Minority names, confirmed by their ethnic group.
             ("措如?次朗（藏族）、黄人健", "措如·次朗（藏族）、黄人健"),
             ("甲嘎?洛桑汤觉（藏族）", "甲嘎·洛桑汤觉（藏族）"),
+            // A known name part needs no name-typical character.
+            ("大卫?尼尔说，", "大卫·尼尔说，"),
+            ("导演维克多?雨果在接受采访时表示", "导演维克多·雨果在接受采访时表示"),
+            // "and others" after a name is not a people word.
+            ("出席的还有约翰?史密斯、大卫?尼尔等人。", "出席的还有约翰·史密斯、大卫·尼尔等人。"),
+            // Traditional script, through the Simplified forms.
+            ("喬治?華盛頓說，", "喬治·華盛頓說，"),
+            ("據維克多?雨果介紹，", "據維克多·雨果介紹，"),
         ] {
             assert_eq!(fix(a), b, "{a}");
         }
@@ -892,6 +1011,14 @@ mod tests {
             "都写明?阿或波?这样一看",
             "不晓得成什么样?两百多人民币",
             "比上次音箱的包?差多了",
+            // Known name parts offered as alternatives.
+            "是不是大卫?牛顿?",
+            "你认识大卫?雨果?还是牛顿?",
+            "大卫?不是。",
+            // Traditional questions.
+            "是不是普京?拜登?",
+            "要去伊朗?俄羅斯?還是荷蘭?",
+            "你是美國人?日本人?",
         ] {
             assert_eq!(fix(s), s, "{s}");
             // Not even with a confirmed name elsewhere in the document.
@@ -920,6 +1047,28 @@ mod tests {
     }
 
     #[test]
+    fn traditional_characters_map_to_simplified() {
+        assert_eq!(simp('華'), '华');
+        assert_eq!(simp('頓'), '顿');
+        // Simplified characters (keys of the table) stay.
+        assert_eq!(simp('华'), '华');
+        assert_eq!(simp('干'), '干');
+        assert!(translit('爾') && typical('斯'));
+        assert!(is_known_part(&['大', '衛']) && is_known_part(&['大', '卫']));
+        assert!(!is_known_part(&['公', '平']));
+    }
+
+    #[test]
+    fn name_parts_hold_no_function_word() {
+        assert!(name_parts().len() > 500 && name_parts().contains("大卫"));
+        for p in name_parts() {
+            assert!(!p.chars().any(|c| GRAMMAR.contains(c) || PARTICLES.contains(c)), "{p}");
+            assert!(!p.starts_with(|c| OPENER_CHARS.contains(c)), "{p}");
+            assert!(!OPENERS.contains(p), "{p}");
+        }
+    }
+
+    #[test]
     fn opener_chars_are_not_transliteration_characters() {
         let t = tables::tables();
         for c in OPENER_CHARS.chars() {
@@ -944,6 +1093,10 @@ mod tests {
         assert!(!yes("一种风格", "考拉宝宝"));
         assert!(!yes("性价比很高", "我特别要"));
         assert!(!yes("跟<输赢>比", "根本不是"));
+        // Alternatives written with `.`: a chain, as with `?`.
+        assert!(!yes("是吉尼玛", "欧罗巴.我记不清了"));
+        assert!(!yes("义乌", "川西.还是胡乔木."));
+        assert!(yes("哈里", "S.杜鲁门说"));
     }
 
     #[test]

@@ -18,7 +18,7 @@ const HANZI_FREQ: &str = include_str!("../../data/repair/hanzi-freq.txt");
 const TRANSLIT: &str = include_str!("../../data/repair/translit.txt");
 /// OpenCC's Simplified-to-Traditional character table: its keys that map
 /// to another character are Simplified-only forms.
-const ST_CHARACTERS: &str = include_str!("../../dict/STCharacters.txt");
+pub(crate) const ST_CHARACTERS: &str = include_str!("../../dict/STCharacters.txt");
 
 /// A Han character counts as common (plausible anywhere in real text) from
 /// this many occurrences in the frequency table on: about 3,500 characters
