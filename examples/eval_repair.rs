@@ -11,6 +11,7 @@
 //! cargo run --release --example eval_repair -- --lines clean.txt      # any clean text
 //! cargo run --release --example eval_repair -- --real tests/data/repair/real  # browser damage of real text
 //! cargo run --release --example eval_repair -- --real tests/data/repair/real --zh .cache/corpora/pd1998.txt
+//! cargo run --release --example eval_repair -- --real tests/data/repair/real --held .cache/repair/real-heldout/zh_CN.txt
 //! ```
 //!
 //! Scoring. A case names the rules it expects and how many changes of each.
@@ -202,7 +203,8 @@ fn main() {
         corpus(&repairer, "Tang poems", tang_lines(&tang));
     }
     if let Some(dir) = value("--real") {
-        real(&repairer, &dir, value("--zh").as_deref(), verbose);
+        let more = [("zh+", value("--zh")), ("zh-held", value("--held"))];
+        real(&repairer, &dir, &more, verbose);
     }
     // `--lines FILE`: any other clean text, one line at a time.
     if let Some(path) = value("--lines") {
@@ -524,7 +526,7 @@ fn tang_lines(dir: &Path) -> Vec<String> {
 /// character invented). `hanzi made` counts non-Chinese lines whose output
 /// has a Han character the original did not. The clean lines themselves,
 /// and `latin.txt` (real French, German, Polish... text), must not change.
-fn real(repairer: &Repairer, dir: &Path, zh_more: Option<&Path>, verbose: bool) {
+fn real(repairer: &Repairer, dir: &Path, more: &[(&str, Option<PathBuf>)], verbose: bool) {
     let read = |name: &str| -> Vec<String> {
         std::fs::read_to_string(dir.join(name))
             .unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
@@ -557,12 +559,14 @@ fn real(repairer: &Repairer, dir: &Path, zh_more: Option<&Path>, verbose: bool) 
         .map(|&l| (l.to_string(), read(&format!("{l}.txt"))))
         .collect();
     // `--zh FILE`: more Chinese lines (every line of the file), damaged the
-    // same ways, as class `zh+`.
-    if let Some(path) = zh_more {
+    // same ways, as class `zh+`; `--held FILE` likewise as `zh-held` (the
+    // held-out catalogues of `scripts/repair/make_real.py --heldout`).
+    for (name, path) in more {
+        let Some(path) = path else { continue };
         let text =
             std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         sets.push((
-            "zh+".into(),
+            name.to_string(),
             text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect(),
         ));
     }
@@ -658,10 +662,12 @@ fn real(repairer: &Repairer, dir: &Path, zh_more: Option<&Path>, verbose: bool) 
                 }
                 if verdict != "exact"
                     && !class.ends_with("clean")
-                    && (verbose || verdict == "wrong" || !class.starts_with("zh+"))
+                    && (verbose
+                        || verdict == "wrong"
+                        || !class.starts_with("zh+") && !class.starts_with("zh-held"))
                 {
                     let n = shown.entry(format!("{class} {verdict}")).or_default();
-                    if *n < 3 || verdict == "wrong" {
+                    if *n < if verbose { 12 } else { 3 } || verdict == "wrong" {
                         *n += 1;
                         println!(
                             "  [{class}] {verdict}: {damaged:?}\n    got  {out:?}\n    want {want:?}"

@@ -343,6 +343,13 @@ pub(crate) fn suspect(text: &str) -> Suspect {
         if unicode_normalization::char::canonical_combining_class(c) != 0 {
             continue;
         }
+        // `€` right after a Han character is not real text (a price has
+        // digits there) but a 0x80 byte read by code page 936 or a
+        // browser's gbk (`寮€` for `开`): double-byte routes, however few
+        // the characters.
+        if c == '€' && text[..i - len].chars().next_back().is_some_and(tables::is_han) {
+            found.dense = true;
+        }
         let k = t.class(c);
         found.latin1 |= k & class::LATIN1 != 0;
         found.marker |= k & class::MARKER != 0;
@@ -627,6 +634,40 @@ fn feed_all(
     true
 }
 
+/// Whether E3 80 `b` is CJK punctuation that ordinary text uses (`、`,
+/// `。`, the brackets `〈〉《》「」『』【】〔〕〖〗`): the only reading of `€`
+/// as A2 E3 that the scan takes. The rarer marks there (`〜`, `〝`) are
+/// what a lost E2 of `“` or `”` leaves (E2 80 9C less E2, after a `€`).
+fn common_cjk_punct_trail(b: u8) -> bool {
+    matches!(b, 0x81 | 0x82 | 0x88..=0x91 | 0x94..=0x97)
+}
+
+/// How much less likely (nats, under the bigram model after the character
+/// before) the character ending in A2 may be than the one ending in 80 for
+/// the scan to read `€` `€` as A2 E3 80, when both readings lose a byte.
+const A2_MARGIN: f32 = 3.0;
+
+/// The same when only the 80 reading loses one: a byte lost is taken to be
+/// as unlikely as [`CHANGE_PRIOR`] (`东西丢。`: `丢` is 6.4 nats below `一`
+/// after `西` and stays; `开销、` less the first byte of `、`: `锢` is 8.7
+/// below `销` after `开`, so `开锢、` is not made of it).
+const LOSS_PRIOR: f32 = CHANGE_PRIOR;
+
+/// Whether the character a UTF-8 decoder with code-point prefix `cp` (one
+/// continuation byte to come) completes with A2 reads about as well after
+/// `prev` as the one it completes with 80. `X€€` is the first when the
+/// `€`s are A2 E3 and 80 (`丢。`), and the second when a byte was lost next
+/// to them (`开` then a lost `。`, `销` then a lost `、`): the same bytes, so
+/// only the text can tell, and a clearly better 80 reading means the A2
+/// one would be a guess.
+fn a2_reads_as_well(cp: u32, prev: Option<char>, margin: f32) -> bool {
+    let (Some(a2), Some(x80)) = (char::from_u32((cp << 6) | 0x22), char::from_u32(cp << 6)) else {
+        return false;
+    };
+    let lm = bigrams::bigrams();
+    lm.ln_next(prev, a2) + margin >= lm.ln_next(prev, x80)
+}
+
 /// The stretches of a line whose wrong-encoding bytes decode as UTF-8, in
 /// one pass. UTF-8 synchronises itself: decoding from any character
 /// boundary inside a stretch reads the rest of it the same way and fails at
@@ -637,10 +678,11 @@ fn feed_all(
 /// GBK's `€` is 0x80 or, for the browser's decoder, A2 E3: where the
 /// character being decoded needs one more byte and the next two
 /// characters are the lone 0x80 and a code beginning with a continuation
-/// byte (or a lost byte), 0x80 cannot be right, and A2 E3 is taken (A2 ends this character,
-/// E3 80 xx is CJK punctuation: `丢。` is E4 B8 A2 E3 80 82). Anything else
-/// there is more often a byte lost next to the `€`, and the scan stops as
-/// for any error.
+/// byte of common CJK punctuation (or a lost byte), 0x80 cannot be right, and
+/// A2 E3 is taken (A2 ends this character, E3 80 xx is the punctuation: `丢。`
+/// is E4 B8 A2 E3 80 82), unless the character ending in 80 reads clearly
+/// better ([`a2_reads_as_well`]). Anything else there (a rare mark) is more
+/// often a byte lost next to the `€`, and the scan stops as for any error.
 fn utf8_candidates(enc: &Encoded) -> Vec<Candidate> {
     let n = enc.chars.len();
     let mut out = Vec::new();
@@ -657,12 +699,18 @@ fn utf8_candidates(enc: &Encoded) -> Vec<Candidate> {
         // The character holding the lead byte of the character being read.
         let mut lead_char = start;
         let mut failed = None;
+        // Whether the character being read, and the last one read, took a
+        // byte from a `€` (0x80, or A2 E3); and whether the scan stopped
+        // at a continuation byte where a character should begin.
+        let (mut euro_now, mut euro_last, mut orphan) = (false, false, false);
         let mut j = start;
         while j < n {
-            let mut feed = |step: Step| match step {
+            let prev_char = text.chars().next_back();
+            let mut feed = |step: Step, euro_now: &mut bool, euro_last: &mut bool| match step {
                 Step::More => true,
                 Step::Char(c) => {
                     text.push(c);
+                    *euro_last = std::mem::take(euro_now);
                     true
                 }
                 Step::Bad => false,
@@ -701,6 +749,9 @@ fn utf8_candidates(enc: &Encoded) -> Vec<Candidate> {
                                 Some((d, out)) => {
                                     dec = d;
                                     text.push_str(&out);
+                                    if !out.is_empty() {
+                                        euro_last = std::mem::take(&mut euro_now);
+                                    }
                                     true
                                 }
                                 None => false,
@@ -716,23 +767,34 @@ fn utf8_candidates(enc: &Encoded) -> Vec<Candidate> {
                         && enc.kinds.get(j + 1) == Some(&Kind::Bytes)
                         && enc.bytes_of(j + 1) == [0x80]
                         && match enc.kinds.get(j + 2) {
+                            // The A2 reading loses nothing, the 80 one a
+                            // byte: that costs it the loss prior.
                             Some(Kind::Bytes) => {
-                                (0x80..=0xBF).contains(&enc.bytes[enc.starts[j + 2]])
+                                common_cjk_punct_trail(enc.bytes[enc.starts[j + 2]])
+                                    && a2_reads_as_well(dec.cp, prev_char, LOSS_PRIOR)
                             }
-                            // A lost byte there is a continuation byte.
-                            Some(Kind::Gap | Kind::Query) => true,
+                            // A lost byte there is the punctuation's last:
+                            // both readings lose a character.
+                            Some(Kind::Gap | Kind::Query) => {
+                                a2_reads_as_well(dec.cp, prev_char, A2_MARGIN)
+                            }
                             _ => false,
                         }
                     {
                         bytes = &[0xA2, 0xE3];
                     }
+                    let euro = enc.chars[j].1 == '€';
                     let mut ok = true;
                     for &b in bytes {
                         if dec.need == 0 {
                             lead_char = j;
+                            if (0x80..=0xBF).contains(&b) {
+                                orphan = true;
+                            }
                         }
+                        euro_now |= euro;
                         let step = dec.byte(b);
-                        if !feed(step) {
+                        if !feed(step, &mut euro_now, &mut euro_last) {
                             ok = false;
                             break;
                         }
@@ -742,15 +804,18 @@ fn utf8_candidates(enc: &Encoded) -> Vec<Candidate> {
                 }
                 Kind::Gap | Kind::Query if dec.need > 0 => {
                     let step = dec.missing();
-                    feed(step)
+                    feed(step, &mut euro_now, &mut euro_last)
                 }
                 Kind::Space if dec.need > 0 => {
                     let step = dec.byte(0xA0);
-                    feed(step)
+                    feed(step, &mut euro_now, &mut euro_last)
                 }
                 Kind::Gap => {
                     // U+FFFD where no byte can be missing: left as it is.
+                    // It is a lost byte all the same, as a stray
+                    // continuation byte is.
                     lead_char = j;
+                    orphan = true;
                     false
                 }
                 _ => {
@@ -773,6 +838,19 @@ fn utf8_candidates(enc: &Encoded) -> Vec<Candidate> {
             failed = Some(lead_char);
         }
         while syncs.last().is_some_and(|&(_, len)| len > text.len()) {
+            syncs.pop();
+        }
+        // A continuation byte (or a U+FFFD) where a character should begin
+        // means a byte was lost just before it. When the character read last took a
+        // `€`, that `€` may have been the lost character's (0x80 and A2 E3
+        // are both `€`, so `题。` less one byte reads as `退` and a stray
+        // byte): the character is a guess, and is left out of the stretch
+        // (the line is then repaired in part, never wrongly).
+        if orphan
+            && euro_last
+            && syncs.len() > 1
+            && syncs.last().is_some_and(|&(at, len)| at == j && len == text.len())
+        {
             syncs.pop();
         }
         let &(end, len) = syncs.last().unwrap_or(&(start, 0));
@@ -1553,8 +1631,19 @@ fn plausible_repair(route: Route, source: &str, decoded: &str, relaxed: bool) ->
     // UTF-8 read as Latin-1 leaves no doubt about the route (real text has
     // no run of Latin-1 letters and symbols that is valid UTF-8): known
     // characters are enough (`已删除`: `删` is not among the common ones).
-    let min_d =
-        if matches!((route.wrong, route.right), (Wrong::Latin1, Right::Utf8)) { 0.5 } else { 0.85 };
+    // From UTF-8 read as GBK, a `€` right after a Han character in the
+    // source is that route's mark (see `suspect`): decoded text that is
+    // mostly common (`栈耗尽`: `栈` is not among the common ones) and even one
+    // common character (`开` from `寮€`) are enough.
+    let euro = matches!((route.wrong, route.right), (Wrong::Dbcs(Dbcs::Gbk), Right::Utf8))
+        && euro_after_han(source);
+    let min_d = if single_to_utf8 {
+        0.5
+    } else if euro {
+        EURO_MIN_PLAUSIBILITY
+    } else {
+        0.85
+    };
     if d < min_d || too_lost || !(source_bad || reads_better()) {
         return false;
     }
@@ -1569,11 +1658,21 @@ fn plausible_repair(route: Route, source: &str, decoded: &str, relaxed: bool) ->
     // From UTF-8 read as Latin-1, one common character is enough: three
     // Latin-1 characters that are one valid UTF-8 character (`å\u{90}Œ`
     // for `同`) are not real text.
-    dt >= 2
-        || (relaxed && dt >= 1)
-        || (matches!((route.wrong, route.right), (Wrong::Latin1, Right::Utf8))
-            && d >= 1.0
-            && dl == 0)
+    dt >= 2 || (relaxed && dt >= 1) || ((single_to_utf8 || euro) && d >= 1.0 && dl == 0)
+}
+
+/// The least mean plausibility of text decoded from a source with
+/// [`euro_after_han`] (two common characters and a known one: 0.83).
+const EURO_MIN_PLAUSIBILITY: f32 = 0.8;
+
+/// Whether `source` has a `€` right after a Han character.
+fn euro_after_han(source: &str) -> bool {
+    let mut prev_han = false;
+    source.chars().any(|c| {
+        let hit = c == '€' && prev_han;
+        prev_han = tables::is_han(c);
+        hit
+    })
 }
 
 /// What decoded text must gain over its source under the bigram model, in
@@ -1825,6 +1924,36 @@ mod tests {
         let d = damage(s, encoding_rs::GBK);
         assert!(d.contains("€€") && !d.contains('\u{FFFD}'), "{d}");
         assert_eq!(fix(&d), s, "{d}");
+    }
+
+    #[test]
+    fn a_dropped_byte_beside_a_euro_makes_no_character() {
+        // One byte dropped next to the bytes that read as `€` (0x80, or A2
+        // E3): the characters those bytes could make by chance (`退`, `丢`,
+        // `锢`, `陀`) must not appear; the line is repaired in part at most.
+        let cases = [
+            ("欧盟委员会建议解决这一问题。请问", "题", 2, '退'),
+            ("荣誉：“五一”劳动奖章获得者", "”", 0, '丢'),
+            ("旅行前先对路线、方式、开销、内容做计划", "、", 0, '锢'),
+            ("国内有关社科院、高等院校的专家", "、", 2, '陀'),
+        ];
+        for (s, at, k, bad) in cases {
+            let i = s.find(at).unwrap() + k;
+            let mut bytes = s.as_bytes().to_vec();
+            bytes.remove(i);
+            let d = encoding_rs::GBK.decode_without_bom_handling(&bytes).0.into_owned();
+            let out = fix(&d);
+            assert!(!out.contains(bad), "{d} -> {out}");
+        }
+    }
+
+    #[test]
+    fn a_euro_after_han_is_enough_evidence() {
+        assert_eq!(fix("Caps Lock 寮€"), "Caps Lock 开");
+        assert_eq!(fix("%s 鏈夊紓甯稿€硷細%ju"), "%s 有异常值：%ju");
+        assert_eq!(fix("%s: PCRE JIT 鏍堣€楀敖"), "%s: PCRE JIT 栈耗尽");
+        // A price is not that.
+        assert_eq!(fix("售价€100"), "售价€100");
     }
 
     #[test]
