@@ -31,6 +31,7 @@ use std::path::Path;
 use super::observe::Note;
 use super::pieces::{self, Decoded, Piece};
 use super::{Ctx, Fail, strip_explained};
+use crate::convert::ScriptTally;
 use crate::decode::DecodeInfo;
 use crate::error::Error;
 use crate::pipeline::{DocumentPlan, PLAN_HEAD, Pipeline};
@@ -320,14 +321,14 @@ impl Ctx<'_> {
         let pipeline: &Pipeline = &self.pipeline;
         let splits = pipeline.can_split(&plan);
         let Gathered { mut scans, mut kept, .. } = gathered;
-        let mut first = true;
         let mut lines_before = 0;
-        let mut take = |(piece_raw, lines, text, changes): (u64, usize, String, Changes)| {
+        // The script of the whole output, counted piece by piece (on the
+        // pool) when a report will show it.
+        let wants_script = self.script_of("").is_some();
+        let mut script = ScriptTally::default();
+        let mut take = |(piece_raw, lines, text, changes, tally): Processed| {
             report.bytes_in += piece_raw;
-            if first {
-                report.script = self.script_of(&text);
-                first = false;
-            }
+            script.merge(tally);
             report.changes.merge(&strip_explained(&changes));
             self.notes(&changes, lines_before, note);
             lines_before += lines;
@@ -350,7 +351,11 @@ impl Ctx<'_> {
                 std::borrow::Cow::Borrowed(_) => piece.text,
                 std::borrow::Cow::Owned(t) => t,
             };
-            (piece.raw, piece.lines, text, changes)
+            let mut tally = ScriptTally::default();
+            if wants_script {
+                tally.add(&text);
+            }
+            (piece.raw, piece.lines, text, changes, tally)
         };
         if let Some(kept) = &mut kept {
             let mut next = || Ok(kept.pop_front().map(|(p, s, c)| (p, Scan::Kept(s), Some(c))));
@@ -374,6 +379,9 @@ impl Ctx<'_> {
         } else {
             let whole = decoded.rest().map_err(|e| Error::io(path, e))?;
             take(work((whole, Scan::Slim(None), None)))?;
+        }
+        if wants_script {
+            report.script = Some(script.script());
         }
         let (info, changes) = decoded.finish();
         self.set_decode(report, &info);
@@ -407,6 +415,10 @@ struct Gathered {
     scans: VecDeque<(usize, PartScan)>,
     kept: Option<VecDeque<(Piece, PartScan, Changes)>>,
 }
+
+/// A processed piece: its input bytes, line feeds, text, changes, and the
+/// script counts of its text.
+type Processed = (u64, usize, String, Changes, ScriptTally);
 
 /// The scan a piece of pass 3 comes with.
 enum Scan {
