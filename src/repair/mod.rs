@@ -86,6 +86,15 @@ impl PartScan {
         self
     }
 
+    /// The text entities and mojibake made of the part, when they changed
+    /// it; the scan then stands for that text, as a part they left as it
+    /// was. A caller that holds the part may hold this text in its place,
+    /// and repair it with [`Repairer::repair_scanned`] in place of the part
+    /// (the changes were counted by the scan): one copy of the text held.
+    pub fn take_repaired(&mut self) -> Option<String> {
+        self.before.as_mut().and_then(|b| b.text.take())
+    }
+
     /// How many bytes of text the scan holds.
     pub fn held(&self) -> usize {
         self.before.as_ref().and_then(|b| b.text.as_ref()).map_or(0, String::len)

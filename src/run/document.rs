@@ -270,16 +270,23 @@ impl Ctx<'_> {
         let mut scans = VecDeque::new();
         let mut kept = keep.then(VecDeque::new);
         let mut held = 0usize;
+        let mut lost = false;
         pieces::ordered(
             self.cancel,
             || decoded.next(pipeline).map_err(|e| Error::io(path, e).into()),
-            |piece: Piece| {
+            |mut piece: Piece| {
                 let mut changes = pipeline.new_changes();
-                let scan = if keep {
+                let mut scan = if keep {
                     pipeline.scan_part_keeping(&piece.text, plan, &mut changes)
                 } else {
                     pipeline.scan_part(&piece.text)
                 };
+                // Hold one copy: what the first rules made of the piece
+                // stands for it from here on (its line count stays the
+                // input's, for the positions of explained changes).
+                if let Some(repaired) = scan.take_repaired() {
+                    piece.text = repaired;
+                }
                 (piece, scan, changes)
             },
             |(piece, mut scan, changes): (Piece, PartScan, Changes)| {
@@ -290,12 +297,15 @@ impl Ctx<'_> {
                         k.push_back((piece, scan, changes));
                         return Ok(());
                     }
-                    // Too much to hold: lengths and slim scans only.
-                    for (p, s, _) in kept.take().into_iter().flatten() {
-                        scans.push_back((p.text.len(), s.slim()));
-                    }
+                    // Too much to hold (the file grew since its size was
+                    // taken): pass 3 reads it again and reuses no scan (a
+                    // kept piece may be its repaired text, not the input's).
+                    kept = None;
+                    lost = true;
                 }
-                scans.push_back((piece.text.len(), scan.slim()));
+                if !lost {
+                    scans.push_back((piece.text.len(), scan.slim()));
+                }
                 Ok(())
             },
         )?;
