@@ -11,8 +11,8 @@
 //!    entities and mojibake on each piece, in parallel);
 //! 3. the pieces processed with the plan, in parallel, written in order.
 //!
-//! A document of at most [`pieces::MAX_WHOLE`] bytes is read and decoded
-//! once: pass 2 keeps its pieces, with what entities and mojibake made of
+//! A document of at most [`keep_limit`] bytes (64 blocks, at most
+//! [`pieces::MAX_WHOLE`]) is read and decoded once: pass 2 keeps its pieces, with what entities and mojibake made of
 //! them and the changes they counted, and pass 3 starts at the name rules.
 //! A larger one is read again for pass 3 (memory stays a few blocks); then
 //! only the scans of pieces those rules left as they were are reused.
@@ -168,7 +168,7 @@ impl Ctx<'_> {
         // A document that may be held in memory whole is read and decoded
         // once: pass 2 keeps its pieces, and what the first repair rules made
         // of them, for pass 3.
-        let keep = file.metadata().is_ok_and(|m| m.len() <= pieces::MAX_WHOLE as u64);
+        let keep = file.metadata().is_ok_and(|m| m.len() <= keep_limit(block) as u64);
         let mut decoded = self.decoded(&mut file, Vec::new());
         let mut plan = self.plan(&mut decoded, ext, path)?;
         let mut gathered = Gathered::default();
@@ -256,8 +256,8 @@ impl Ctx<'_> {
     /// Pass 2: the name evidence of every piece, merged; and each piece's
     /// scan, so that pass 3 need not repeat what it found. With `keep`, the
     /// pieces themselves are kept too, with what the first repair rules made
-    /// of them (unless they come to more than twice [`pieces::MAX_WHOLE`]
-    /// bytes, a file that grew since its size was taken).
+    /// of them (unless they come to more than twice [`keep_limit`] bytes,
+    /// a file that grew since its size was taken).
     fn gather_evidence<R: Read>(
         &self,
         decoded: &mut Decoded<R>,
@@ -293,7 +293,7 @@ impl Ctx<'_> {
                 all.merge(std::mem::take(&mut scan.names));
                 if let Some(k) = &mut kept {
                     held += piece.text.len() + scan.held();
-                    if held <= 2 * pieces::MAX_WHOLE {
+                    if held <= 2 * keep_limit(self.opts.block_size.max(1)) {
                         k.push_back((piece, scan, changes));
                         return Ok(());
                     }
@@ -414,6 +414,14 @@ impl Ctx<'_> {
             note(Note::Explained { record: None, change });
         }
     }
+}
+
+/// The largest document whose pieces pass 2 keeps for pass 3 (else pass 3
+/// reads it again): 64 blocks, so that memory follows the block size the
+/// caller chose, and at most [`pieces::MAX_WHOLE`] (64 MiB at the default
+/// block of 1 MiB).
+fn keep_limit(block: usize) -> usize {
+    block.saturating_mul(64).min(pieces::MAX_WHOLE)
 }
 
 /// What pass 2 gathered: the name evidence of the whole document, and
