@@ -219,6 +219,45 @@ impl Pipeline {
         if self.wants_name_evidence() { self.repairer.scan_part(part) } else { PartScan::default() }
     }
 
+    /// [`Pipeline::scan_part`] that keeps what the rules before the name
+    /// rules made of `part` (counting their changes into `changes`), for
+    /// [`Pipeline::process_kept`]: for a document held in memory between the
+    /// scan and the processing, which then runs those rules once.
+    pub fn scan_part_keeping(
+        &self,
+        part: &str,
+        plan: &DocumentPlan,
+        changes: &mut Changes,
+    ) -> PartScan {
+        if !self.wants_name_evidence() {
+            PartScan::default()
+        } else if Self::scan_applies(plan) {
+            self.repairer.scan_part_keeping(part, changes)
+        } else {
+            self.repairer.scan_part(part)
+        }
+    }
+
+    /// Whether a scan (made with the Chinese stages) may stand for the
+    /// first repair rules under `plan`: the other stages skip rules.
+    fn scan_applies(plan: &DocumentPlan) -> bool {
+        plan.html == HtmlPlan::Text && plan.language.chinese_rules()
+    }
+
+    /// [`Pipeline::process_scanned`] for a part whose scan is `scan`, by
+    /// [`Pipeline::scan_part_keeping`] with the same `plan`, and `changes`
+    /// the changes that scan counted: the same text and counts as
+    /// [`Pipeline::process_part`].
+    pub fn process_kept<'a>(
+        &self,
+        text: &'a str,
+        plan: &DocumentPlan,
+        scan: PartScan,
+        changes: &mut Changes,
+    ) -> Cow<'a, str> {
+        self.process_with(text, plan, Some(Cow::Owned(scan)), changes)
+    }
+
     /// Cleans (and converts) `text`, all or one part of a decoded document,
     /// with the decisions of `plan`. A part cut at
     /// [`Pipeline::split_point`] of a document that [can be
@@ -240,6 +279,19 @@ impl Pipeline {
         text: &'a str,
         plan: &DocumentPlan,
         scan: Option<&PartScan>,
+        changes: &mut Changes,
+    ) -> Cow<'a, str> {
+        self.process_with(text, plan, scan.map(Cow::Borrowed), changes)
+    }
+
+    /// [`Pipeline::process_scanned`] with a scan by reference (from
+    /// [`Pipeline::scan_part`]) or by value (from
+    /// [`Pipeline::scan_part_keeping`]).
+    fn process_with<'a>(
+        &self,
+        text: &'a str,
+        plan: &DocumentPlan,
+        scan: Option<Cow<'_, PartScan>>,
         changes: &mut Changes,
     ) -> Cow<'a, str> {
         let language = plan.language;
@@ -267,8 +319,11 @@ impl Pipeline {
             }
             // A scan was made with the Chinese stages; the others skip
             // rules, so they take no shortcut from it.
-            let scan = scan.filter(|_| plan.html == HtmlPlan::Text && language.chinese_rules());
-            text = map_cow(text, |t| repairer.repair_part(t, &plan.names, scan, changes));
+            let scan = scan.filter(|_| Self::scan_applies(plan));
+            text = map_cow(text, |t| match scan {
+                Some(Cow::Owned(s)) => repairer.repair_scanned(t, &plan.names, s, changes),
+                s => repairer.repair_part(t, &plan.names, s.as_deref(), changes),
+            });
             text = map_cow(text, |t| normalizer.normalize(t, changes));
         }
         if let Some(conv) = converter {

@@ -496,6 +496,93 @@ fn runs_from_threads_and_cancellation() {
     }
 }
 
+/// The report's script is the whole document's: a file whose first MiB
+/// is Simplified and whose rest is as much Traditional is `mixed` at every
+/// block size (the first piece alone would say `hans`), as processed whole.
+#[test]
+fn script_of_the_whole_document() {
+    let hans = "头发与发展，经济增长，网络软件的信息。\n";
+    let hant = "頭髮與發展，經濟增長，網絡軟件的資訊。\n";
+    let head = hans.repeat((1 << 20) / hans.len() + 1);
+    let text = head.clone() + &hant.repeat((1 << 20) / hant.len() + 1);
+    let env = Env::new();
+    env.write("in/s.txt", text.as_bytes());
+    let whole = zhclean::convert::detect_script(&text);
+    assert_eq!(whole, zhclean::convert::Script::Mixed);
+    assert_eq!(zhclean::convert::detect_script(&head), zhclean::convert::Script::Hans);
+    for block in [4 << 10, 1 << 20, 64 << 20] {
+        let opts = RunOptions {
+            inputs: vec![env.path("in/s.txt")],
+            output: Some(env.path(format!("out{block}.txt"))),
+            report: Some(env.path(format!("r{block}.jsonl"))),
+            jobs: 2,
+            block_size: block,
+            ..RunOptions::default()
+        };
+        let got = Mutex::new(None);
+        let observer = |e: Event<'_>| {
+            if let Event::FileDone { report } = e {
+                *got.lock().unwrap() = Some(report.clone());
+            }
+        };
+        run(&opts, Config::default(), &observer, &CancelToken::new()).unwrap();
+        let report = got.into_inner().unwrap().expect("a file report");
+        assert_eq!(report.script, Some(whole), "block {block}");
+    }
+}
+
+/// `--explain` positions in plain text are the input's lines (CRLF ends
+/// counted once), whatever the block size: the same list of changes at
+/// 1 KiB, 4 KiB and whole, and every repaired name on the line it was on
+/// in the input.
+#[test]
+fn explained_lines_are_the_input_lines() {
+    let mut text = String::new();
+    let mut name_lines = Vec::new();
+    for k in 0..3000 {
+        if k % 97 == 50 {
+            text.push_str("斯科特?丹恩（Scott Dunn）说，显&#33879;下降");
+            name_lines.push(k + 1);
+        } else {
+            text.push_str(SENTENCES[k % SENTENCES.len()]);
+        }
+        text.push_str("\r\n");
+    }
+    let config = Config { explain: true, ..Config::default() };
+    let env = Env::new();
+    env.write("in/e.txt", text.as_bytes());
+    let explained = |block: usize| {
+        let opts = RunOptions {
+            inputs: vec![env.path("in/e.txt")],
+            output: Some(env.path(format!("out{block}.txt"))),
+            jobs: 2,
+            block_size: block,
+            ..RunOptions::default()
+        };
+        let got = Mutex::new(Vec::new());
+        let observer = |e: Event<'_>| {
+            if let Event::Explained { change, .. } = e {
+                got.lock().unwrap().push((change.rule, change.line, change.column));
+            }
+        };
+        run(&opts, config.clone(), &observer, &CancelToken::new()).unwrap();
+        // In text order within each stage of a piece: compared by position.
+        let mut got = got.into_inner().unwrap();
+        got.sort_by_key(|&(rule, line, column)| (line, column, rule.name()));
+        got
+    };
+    let whole = explained(64 << 20);
+    let names: Vec<usize> =
+        whole.iter().filter(|c| c.0 == zhclean::Rule::NameSeparator).map(|c| c.1).collect();
+    assert_eq!(names, name_lines);
+    assert!(whole.iter().any(|c| c.0 == zhclean::Rule::Entities));
+    for block in [1024, 4096] {
+        let got = explained(block);
+        let first = got.iter().zip(&whole).position(|(a, b)| a != b);
+        assert!(got.len() == whole.len() && first.is_none(), "block {block}: differ at {first:?}");
+    }
+}
+
 /// A NUL byte past the first 64 KiB (what decoding judges a file on) is
 /// text to clean at every block size, as in the whole document.
 #[test]
@@ -505,6 +592,20 @@ fn nul_past_the_head() {
     let text = text.replace('\0', "\n\0\n");
     let report = at_every_block(&Config::default(), text.as_bytes(), "nul.txt");
     assert!(report.skipped.is_none());
+    assert_eq!(report.changes.count(zhclean::Rule::Invisible), 1);
+}
+
+/// A 54 KB text file with one NUL byte is text, as a NUL in a large file
+/// is: the NUL is removed and counted, at every block size.
+#[test]
+fn one_nul_in_a_small_file() {
+    let mut text = SENTENCES.join("\n").repeat(54_000 / SENTENCES.join("\n").len());
+    let at = text.len() / 2;
+    let at = (at..).find(|&i| text.is_char_boundary(i)).unwrap();
+    text.insert(at, '\0');
+    assert!(text.len() < 60_000);
+    let report = at_every_block(&Config::default(), text.as_bytes(), "one-nul.txt");
+    assert!(report.skipped.is_none(), "{report:?}");
     assert_eq!(report.changes.count(zhclean::Rule::Invisible), 1);
 }
 

@@ -36,7 +36,7 @@ use std::sync::{Arc, OnceLock};
 
 use matcher::ids_may_span;
 pub use matcher::{Piece, Stage};
-pub use script::{Script, detect_script};
+pub use script::{Script, ScriptTally, detect_script};
 pub use spec::{ConfigSpec, DictNode, FlatDict, MatchPolicy};
 
 use crate::config::ConvertSpec;

@@ -80,22 +80,48 @@ fn tables() -> &'static Tables {
 /// against those only Traditional text uses. One side ten times the other
 /// or more decides; otherwise `Mixed`; none of either gives `None`.
 pub fn detect_script(text: &str) -> Script {
-    let t = tables();
-    let (mut s, mut h) = (0u64, 0u64);
-    for c in text.chars() {
-        let c = c as usize;
-        if !(0x3400..0x10000).contains(&c) {
-            continue;
+    let mut tally = ScriptTally::default();
+    tally.add(text);
+    tally.script()
+}
+
+/// The counts [`detect_script`] judges by, added up part by part: the
+/// tally of a document's parts gives the script of the whole document.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScriptTally {
+    simplified: u64,
+    traditional: u64,
+}
+
+impl ScriptTally {
+    /// Counts the characters of `text`.
+    pub fn add(&mut self, text: &str) {
+        let t = tables();
+        for c in text.chars() {
+            let c = c as usize;
+            if !(0x3400..0x10000).contains(&c) {
+                continue;
+            }
+            let bit = 1u64 << (c & 63);
+            self.simplified += u64::from(t.simplified_only[c >> 6] & bit != 0);
+            self.traditional += u64::from(t.traditional_only[c >> 6] & bit != 0);
         }
-        let bit = 1u64 << (c & 63);
-        s += u64::from(t.simplified_only[c >> 6] & bit != 0);
-        h += u64::from(t.traditional_only[c >> 6] & bit != 0);
     }
-    match (s, h) {
-        (0, 0) => Script::None,
-        (s, h) if s >= 10 * h => Script::Hans,
-        (s, h) if h >= 10 * s => Script::Hant,
-        _ => Script::Mixed,
+
+    /// Adds another part's counts.
+    pub fn merge(&mut self, other: ScriptTally) {
+        self.simplified += other.simplified;
+        self.traditional += other.traditional;
+    }
+
+    /// The script of all the text counted.
+    pub fn script(&self) -> Script {
+        match (self.simplified, self.traditional) {
+            (0, 0) => Script::None,
+            (s, h) if s >= 10 * h => Script::Hans,
+            (s, h) if h >= 10 * s => Script::Hant,
+            _ => Script::Mixed,
+        }
     }
 }
 
@@ -110,5 +136,16 @@ mod tests {
         assert_eq!(detect_script("头发 頭髮 经济 經濟"), Script::Mixed);
         assert_eq!(detect_script("hello 123 中文"), Script::None);
         assert_eq!(Script::Hant.as_str(), "hant");
+        // A tally over parts judges the whole: a little Traditional text
+        // after much Simplified is still Simplified, more is Mixed.
+        let mut tally = ScriptTally::default();
+        tally.add(&"头发发展".repeat(10));
+        tally.add("頭髮發展");
+        assert_eq!(tally.script(), Script::Hans);
+        let mut more = ScriptTally::default();
+        more.add(&"頭髮發展".repeat(3));
+        tally.merge(more);
+        assert_eq!(tally.script(), Script::Mixed);
+        assert_eq!(tally.script(), detect_script(&("头发发展".repeat(10) + &"頭髮發展".repeat(4))));
     }
 }

@@ -42,6 +42,12 @@ const STRONG_UTF8: usize = 8;
 /// A binary file has more than one control byte in this many bytes.
 const CONTROL_RATIO: usize = 10;
 
+/// The fewest bytes per NUL byte in text (see [`sniff`]): one NUL in a KiB
+/// or less of text is binary, one in 54 KB of text is a stray NUL. Binary
+/// formats without a known signature have far more (compressed data about
+/// one in 256, and many control bytes besides).
+const NUL_SPACING: usize = 1024;
+
 /// What the prefix says about the input.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Verdict {
@@ -77,7 +83,12 @@ pub(crate) fn sniff(prefix: &[u8], complete: bool) -> Verdict {
     if let Some(verdict) = iso2022(prefix, complete) {
         return verdict;
     }
-    let has_nul = memchr::memchr(0, prefix).is_some();
+    // A few NUL bytes in text are damage to remove (the normaliser does,
+    // counted), as they are when they come past the prefix of a large file:
+    // only NULs closer together than one per `NUL_SPACING` bytes say
+    // binary (or UTF-16). The same rule for a file of any size.
+    let nuls = memchr::memchr_iter(0, prefix).count();
+    let has_nul = nuls > 0 && nuls * NUL_SPACING > prefix.len();
     let (stray, non_ascii) = byte_counts(prefix);
     let controls = stray * CONTROL_RATIO > prefix.len();
     if !has_nul && !controls && utf8_valid(prefix, complete) {
@@ -241,7 +252,23 @@ fn binary_signature(prefix: &[u8]) -> Option<String> {
         return Some("MP4/ISO media".into());
     }
     if prefix.len() >= 12 && prefix.starts_with(b"RIFF") {
-        return Some("RIFF media (WAV/AVI/WebP)".into());
+        let kind = match &prefix[8..12] {
+            b"WAVE" => "WAV audio",
+            b"AVI " => "AVI video",
+            b"WEBP" => "WebP image",
+            _ => "RIFF data",
+        };
+        return Some(kind.into());
+    }
+    // ICO and CUR: reserved 0, type 1 or 2, a count of images, then 16-byte
+    // entries whose fourth byte is reserved 0.
+    if prefix.len() >= 22
+        && prefix[..2] == [0, 0]
+        && matches!(prefix[2..4], [1, 0] | [2, 0])
+        && prefix[4..6] != [0, 0]
+        && prefix[9] == 0
+    {
+        return Some(if prefix[2] == 1 { "Windows icon" } else { "Windows cursor" }.into());
     }
     None
 }

@@ -5,8 +5,10 @@
 //! ([`SNIFF_LEN`] bytes), in this order:
 //!
 //! 1. a byte-order mark (UTF-8, UTF-16LE, UTF-16BE) decides, and is dropped;
-//! 2. a binary signature (PNG, PDF, ZIP, ELF...), NUL bytes outside UTF-16
-//!    or many control bytes make the input [binary](DecodeInfo::binary);
+//! 2. a binary signature (PNG, PDF, ZIP, ELF, RIFF, ICO...), NUL bytes
+//!    outside UTF-16 (more than one per KiB: a stray NUL in text is text,
+//!    removed later by the normaliser) or many control bytes make the input
+//!    [binary](DecodeInfo::binary);
 //! 3. valid UTF-8 is UTF-8, always (the goal is that no valid UTF-8 input is
 //!    ever read as anything else; short inputs get a lower confidence);
 //! 4. UTF-16 without BOM when the code units are mostly CJK (or NUL bytes

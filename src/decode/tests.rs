@@ -159,6 +159,21 @@ fn binary_inputs_are_recognised() {
     assert!(info.binary.is_some());
     let (_, info, _) = dec(b"abc\x00\x01\x02\x03\x04\xC8\x99def\x00\x00\x00");
     assert_eq!(info.binary.as_deref(), Some("NUL bytes"));
+    // RIFF containers, named by their form type, and icons.
+    let riff =
+        |form: &[u8]| [b"RIFF\x24\x08\x00\x00".as_slice(), form, b"fmt \x10\x00\x00\x00"].concat();
+    assert_eq!(dec(&riff(b"WAVE")).1.binary.as_deref(), Some("WAV audio"));
+    assert_eq!(dec(&riff(b"AVI ")).1.binary.as_deref(), Some("AVI video"));
+    assert_eq!(dec(&riff(b"WEBP")).1.binary.as_deref(), Some("WebP image"));
+    assert_eq!(dec(&riff(b"ACON")).1.binary.as_deref(), Some("RIFF data"));
+    let ico =
+        b"\x00\x00\x01\x00\x01\x00\x10\x10\x00\x00\x01\x00\x20\x00\x68\x04\x00\x00\x16\x00\x00\x00";
+    assert_eq!(dec(ico).1.binary.as_deref(), Some("Windows icon"));
+    let mut cur = ico.to_vec();
+    cur[2] = 2;
+    assert_eq!(dec(&cur).1.binary.as_deref(), Some("Windows cursor"));
+    // A forced encoding does not make an icon text.
+    assert!(decode(ico, Some(GBK), &mut Changes::new()).1.binary.is_some());
     // Text that merely starts like a signature is text.
     let (_, info, _) = dec(b"BZh is not bzip2\n");
     assert_eq!(info.binary, None);
@@ -436,6 +451,28 @@ fn a_bom_wins_over_a_forced_encoding() {
     // Without a BOM the forced encoding decides, with confidence 1.
     let (text, info) = decode(b"\xD6\xD0\xCE\xC4", Some(GBK), &mut Changes::new());
     assert_eq!((text.as_ref(), info.encoding, info.confidence), ("中文", "GBK", 1.0));
+}
+
+/// A stray NUL in 54 KB of text is text whatever the size of the file
+/// (decoded, for the normaliser to remove); NULs one in a KiB or closer
+/// are binary.
+#[test]
+fn a_stray_nul_in_text_is_text() {
+    let line = "中共中央总书记、国家主席江泽民发表新年讲话。\n";
+    let mut text = line.repeat(54_000 / line.len());
+    text.insert(text.len() / 2 - (text.len() / 2) % line.len(), '\0');
+    let (out, info, _) = dec(text.as_bytes());
+    assert_eq!(info.binary, None);
+    assert_eq!((info.encoding, out.as_ref()), ("UTF-8", text.as_str()));
+    // The same in GBK.
+    let gbk = GBK.encode(&text).0;
+    let (out, info, _) = dec(&gbk);
+    assert_eq!(info.binary, None);
+    assert_eq!(out, text);
+    // Dense NULs are not text (one in 7 bytes here; a UTF-8 text with a
+    // NUL every few lines is read as UTF-16 by the UTF-16 check, not as
+    // UTF-8 with NULs).
+    assert_eq!(dec(b"abc\x00def").1.binary.as_deref(), Some("NUL bytes"));
 }
 
 #[test]

@@ -56,10 +56,49 @@ type MarkerLines = Option<(Vec<std::ops::Range<usize>>, usize)>;
 pub struct PartScan {
     /// What the part says about the names of the document.
     pub names: NameEvidence,
-    /// Set when entities and mojibake left the part as it was (with what
-    /// the mojibake scan found for the loss markers), so that repairing it
-    /// can start at the name rules.
-    unchanged: Option<MarkerLines>,
+    /// What entities and mojibake made of the part, when that is kept (always
+    /// by [`Repairer::scan_part_keeping`]; by [`Repairer::scan_part`] only
+    /// when they left it as it was), so that repairing it can start at the
+    /// name rules.
+    before: Option<Before>,
+}
+
+/// The part after the rules before the name rules, as a scan found it.
+#[derive(Clone, Debug)]
+struct Before {
+    /// The changed text; `None` when the part came out as it was.
+    text: Option<String>,
+    /// What the mojibake scan found for the loss markers.
+    marker_lines: MarkerLines,
+    /// The protected regions of that text for the name rules, when the
+    /// scan needed them (kept by [`Repairer::scan_part_keeping`] only).
+    protected: Option<Protected>,
+}
+
+impl PartScan {
+    /// This scan without what it holds of the text (the changed text, the
+    /// protected regions): what [`Repairer::scan_part`] would have given.
+    pub fn slim(mut self) -> PartScan {
+        self.before = self.before.filter(|b| b.text.is_none()).map(|mut b| {
+            b.protected = None;
+            b
+        });
+        self
+    }
+
+    /// The text entities and mojibake made of the part, when they changed
+    /// it; the scan then stands for that text, as a part they left as it
+    /// was. A caller that holds the part may hold this text in its place,
+    /// and repair it with [`Repairer::repair_scanned`] in place of the part
+    /// (the changes were counted by the scan): one copy of the text held.
+    pub fn take_repaired(&mut self) -> Option<String> {
+        self.before.as_mut().and_then(|b| b.text.take())
+    }
+
+    /// How many bytes of text the scan holds.
+    pub fn held(&self) -> usize {
+        self.before.as_ref().and_then(|b| b.text.as_ref()).map_or(0, String::len)
+    }
 }
 
 /// Applies the repair rules that are on. Built once, shared by threads.
@@ -114,34 +153,86 @@ impl Repairer {
         scan: Option<&PartScan>,
         changes: &mut Changes,
     ) -> Cow<'a, str> {
-        let (cur, marker_lines) = match scan.and_then(|s| s.unchanged.clone()) {
-            Some(lines) => (Cow::Borrowed(text), lines),
-            None => self.before_names(text, changes),
+        // Only what a scan by `scan_part` holds: the changes of a kept text
+        // were counted by the scan that kept it.
+        let before = scan.and_then(|s| s.before.clone()).filter(|b| b.text.is_none());
+        self.repair_after(text, document, before, changes)
+    }
+
+    /// [`repair_part`](Self::repair_part) for a part whose scan by
+    /// [`scan_part_keeping`](Self::scan_part_keeping) is `scan` (the changes
+    /// that scan counted are not counted again): only the rules from the
+    /// name rules on are run.
+    pub fn repair_scanned<'a>(
+        &self,
+        text: &'a str,
+        document: &NameEvidence,
+        scan: PartScan,
+        changes: &mut Changes,
+    ) -> Cow<'a, str> {
+        self.repair_after(text, document, scan.before, changes)
+    }
+
+    fn repair_after<'a>(
+        &self,
+        text: &'a str,
+        document: &NameEvidence,
+        before: Option<Before>,
+        changes: &mut Changes,
+    ) -> Cow<'a, str> {
+        let (cur, marker_lines, protected) = match before {
+            Some(b) => {
+                let cur = b.text.map_or(Cow::Borrowed(text), Cow::Owned);
+                (cur, b.marker_lines, b.protected)
+            }
+            None => {
+                let (cur, lines) = self.before_names(text, changes);
+                (cur, lines, None)
+            }
         };
-        self.names_onwards(cur, marker_lines, text, document, changes)
+        self.names_onwards(cur, marker_lines, protected, text, document, changes)
     }
 
     /// What `text`, one part of a document, says about the names of the
     /// whole document (the name evidence of the text as the name rules see
     /// it, after entities and mojibake), and whether those rules changed it.
     pub fn scan_part(&self, text: &str) -> PartScan {
+        self.scan(text, &mut Changes::new(), false).slim()
+    }
+
+    /// [`scan_part`](Self::scan_part) that also keeps what entities and
+    /// mojibake made of the part (counting their changes into `changes`),
+    /// for [`repair_scanned`](Self::repair_scanned): a document held in
+    /// memory is repaired without running those rules twice.
+    pub fn scan_part_keeping(&self, text: &str, changes: &mut Changes) -> PartScan {
+        self.scan(text, changes, true)
+    }
+
+    fn scan(&self, text: &str, changes: &mut Changes, keep: bool) -> PartScan {
         let rules = names::NameRules {
             separator: self.rules.contains(Rule::NameSeparator),
             space: self.rules.contains(Rule::LostSpace),
         };
-        let (cur, marker_lines) = self.before_names(text, &mut Changes::new());
+        let (cur, marker_lines) = self.before_names(text, changes);
+        let mut protected = None;
         let names = if rules.separator {
-            let protected = if memchr::memchr(b'?', cur.as_bytes()).is_some() {
-                Protected::scan(&cur, Kinds { markup: true, urls: true })
+            let p = if memchr::memchr(b'?', cur.as_bytes()).is_some() {
+                // The same regions as the name rules find in
+                // `names_onwards`.
+                protected.insert(Protected::scan(&cur, Kinds { markup: true, urls: true }))
             } else {
-                Protected::default()
+                &Protected::default()
             };
-            names::evidence(&cur, &protected, rules)
+            names::evidence(&cur, p, rules)
         } else {
             NameEvidence::default()
         };
-        let unchanged = matches!(cur, Cow::Borrowed(_)).then_some(marker_lines);
-        PartScan { names, unchanged }
+        let text = match cur {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(t) => Some(t),
+        };
+        let protected = protected.filter(|_| keep);
+        PartScan { names, before: Some(Before { text, marker_lines, protected }) }
     }
 
     /// Where a Markdown code block still open at the end of `text` begins,
@@ -214,6 +305,7 @@ impl Repairer {
         &self,
         mut cur: Cow<'a, str>,
         marker_lines: MarkerLines,
+        protected: Option<Protected>,
         text: &'a str,
         document: &NameEvidence,
         changes: &mut Changes,
@@ -230,7 +322,8 @@ impl Repairer {
             && (names.separator || names.space)
             && memchr::memchr(b'?', cur.as_bytes()).is_some()
         {
-            let protected = Protected::scan(&cur, Kinds { markup: true, urls: true });
+            let protected = protected
+                .unwrap_or_else(|| Protected::scan(&cur, Kinds { markup: true, urls: true }));
             if let Some(next) = names::repair(&cur, &protected, names, document, changes) {
                 cur = Cow::Owned(next);
             }

@@ -11,7 +11,7 @@
 use std::ops::Range;
 
 /// Sorted, non-overlapping protected byte ranges of one text.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Protected {
     ranges: Vec<Range<usize>>,
 }

@@ -11,6 +11,12 @@
 //!    entities and mojibake on each piece, in parallel);
 //! 3. the pieces processed with the plan, in parallel, written in order.
 //!
+//! A document of at most [`keep_limit`] bytes (64 blocks, at most
+//! [`pieces::MAX_WHOLE`]) is read and decoded once: pass 2 keeps its pieces, with what entities and mojibake made of
+//! them and the changes they counted, and pass 3 starts at the name rules.
+//! A larger one is read again for pass 3 (memory stays a few blocks); then
+//! only the scans of pieces those rules left as they were are reused.
+//!
 //! So that a document can be read more than once, standard input (or a
 //! pipe) larger than a block is first copied to an anonymous temporary
 //! file. A document whose markup is handled (HTML stripped or kept) is
@@ -25,6 +31,7 @@ use std::path::Path;
 use super::observe::Note;
 use super::pieces::{self, Decoded, Piece};
 use super::{Ctx, Fail, strip_explained};
+use crate::convert::ScriptTally;
 use crate::decode::DecodeInfo;
 use crate::error::Error;
 use crate::pipeline::{DocumentPlan, PLAN_HEAD, Pipeline};
@@ -140,7 +147,7 @@ impl Ctx<'_> {
             let reader = input.reader();
             let mut decoded = self.decoded(reader, buf);
             let plan = self.plan(&mut decoded, ext, path)?;
-            return self.write_pieces(decoded, plan, VecDeque::new(), path, out, report, note);
+            return self.write_pieces(decoded, plan, Gathered::default(), path, out, report, note);
         }
         // Make the input readable again, and see whether any `?` or `&`
         // could reach the name rules.
@@ -158,18 +165,25 @@ impl Ctx<'_> {
             }
         };
         drop(buf);
+        // A document that may be held in memory whole is read and decoded
+        // once: pass 2 keeps its pieces, and what the first repair rules made
+        // of them, for pass 3.
+        let keep = file.metadata().is_ok_and(|m| m.len() <= keep_limit(block) as u64);
         let mut decoded = self.decoded(&mut file, Vec::new());
         let mut plan = self.plan(&mut decoded, ext, path)?;
-        let mut scans = VecDeque::new();
+        let mut gathered = Gathered::default();
         if questions && self.pipeline.can_split(&plan) {
-            (plan.names, scans) = self.gather_evidence(&mut decoded, path)?;
-            drop(decoded);
-            file.rewind().map_err(read_err)?;
-            decoded = self.decoded(&mut file, Vec::new());
-            // The same decisions again: the first bytes decide them.
-            self.plan(&mut decoded, ext, path)?;
+            gathered = self.gather_evidence(&mut decoded, &plan, keep, path)?;
+            plan.names = std::mem::take(&mut gathered.names);
+            if gathered.kept.is_none() {
+                drop(decoded);
+                file.rewind().map_err(read_err)?;
+                decoded = self.decoded(&mut file, Vec::new());
+                // The same decisions again: the first bytes decide them.
+                self.plan(&mut decoded, ext, path)?;
+            }
         }
-        self.write_pieces(decoded, plan, scans, path, out, report, note)
+        self.write_pieces(decoded, plan, gathered, path, out, report, note)
     }
 
     fn decoded<R: Read>(&self, reader: R, first: Vec<u8>) -> Decoded<R> {
@@ -240,39 +254,75 @@ impl Ctx<'_> {
     }
 
     /// Pass 2: the name evidence of every piece, merged; and each piece's
-    /// scan, with its length, so that pass 3 need not repeat what found
-    /// nothing to do.
+    /// scan, so that pass 3 need not repeat what it found. With `keep`, the
+    /// pieces themselves are kept too, with what the first repair rules made
+    /// of them (unless they come to more than twice [`keep_limit`] bytes,
+    /// a file that grew since its size was taken).
     fn gather_evidence<R: Read>(
         &self,
         decoded: &mut Decoded<R>,
+        plan: &DocumentPlan,
+        keep: bool,
         path: &Path,
-    ) -> Result<(NameEvidence, VecDeque<(usize, PartScan)>), Fail> {
+    ) -> Result<Gathered, Fail> {
         let pipeline = &self.pipeline;
         let mut all = NameEvidence::default();
         let mut scans = VecDeque::new();
+        let mut kept = keep.then(VecDeque::new);
+        let mut held = 0usize;
+        let mut lost = false;
         pieces::ordered(
             self.cancel,
             || decoded.next(pipeline).map_err(|e| Error::io(path, e).into()),
-            |piece: Piece| (piece.text.len(), pipeline.scan_part(&piece.text)),
-            |(len, mut scan): (usize, PartScan)| {
+            |mut piece: Piece| {
+                let mut changes = pipeline.new_changes();
+                let mut scan = if keep {
+                    pipeline.scan_part_keeping(&piece.text, plan, &mut changes)
+                } else {
+                    pipeline.scan_part(&piece.text)
+                };
+                // Hold one copy: what the first rules made of the piece
+                // stands for it from here on (its line count stays the
+                // input's, for the positions of explained changes).
+                if let Some(repaired) = scan.take_repaired() {
+                    piece.text = repaired;
+                }
+                (piece, scan, changes)
+            },
+            |(piece, mut scan, changes): (Piece, PartScan, Changes)| {
                 all.merge(std::mem::take(&mut scan.names));
-                scans.push_back((len, scan));
+                if let Some(k) = &mut kept {
+                    held += piece.text.len() + scan.held();
+                    if held <= 2 * keep_limit(self.opts.block_size.max(1)) {
+                        k.push_back((piece, scan, changes));
+                        return Ok(());
+                    }
+                    // Too much to hold (the file grew since its size was
+                    // taken): pass 3 reads it again and reuses no scan (a
+                    // kept piece may be its repaired text, not the input's).
+                    kept = None;
+                    lost = true;
+                }
+                if !lost {
+                    scans.push_back((piece.text.len(), scan.slim()));
+                }
                 Ok(())
             },
         )?;
-        Ok((all, scans))
+        Ok(Gathered { names: all, scans, kept })
     }
 
     /// Pass 3: the pieces processed with `plan` in parallel, written in
     /// order (or the whole text at once when the plan cannot be split).
-    /// `scans` are pass 2's, piece by piece; each is used only while the
-    /// pieces come out the same lengths as in pass 2.
+    /// The pieces are `gathered`'s kept ones when it kept them, else read
+    /// from `decoded`; `gathered.scans` are pass 2's, piece by piece; each is
+    /// used only while the pieces come out the same lengths as in pass 2.
     #[allow(clippy::too_many_arguments)]
     fn write_pieces<R: Read>(
         &self,
         mut decoded: Decoded<R>,
         plan: DocumentPlan,
-        mut scans: VecDeque<(usize, PartScan)>,
+        gathered: Gathered,
         path: &Path,
         mut out: Output<'_>,
         report: &mut FileReport,
@@ -280,14 +330,15 @@ impl Ctx<'_> {
     ) -> Result<(), Fail> {
         let pipeline: &Pipeline = &self.pipeline;
         let splits = pipeline.can_split(&plan);
-        let mut first = true;
+        let Gathered { mut scans, mut kept, .. } = gathered;
         let mut lines_before = 0;
-        let mut take = |(piece_raw, lines, text, changes): (u64, usize, String, Changes)| {
+        // The script of the whole output, counted piece by piece (on the
+        // pool) when a report will show it.
+        let wants_script = self.script_of("").is_some();
+        let mut script = ScriptTally::default();
+        let mut take = |(piece_raw, lines, text, changes, tally): Processed| {
             report.bytes_in += piece_raw;
-            if first {
-                report.script = self.script_of(&text);
-                first = false;
-            }
+            script.merge(tally);
             report.changes.merge(&strip_explained(&changes));
             self.notes(&changes, lines_before, note);
             lines_before += lines;
@@ -298,18 +349,30 @@ impl Ctx<'_> {
             (out.on_bytes)(piece_raw);
             Ok(())
         };
-        let work = |(piece, scan): (Piece, Option<PartScan>)| {
-            let mut changes = pipeline.new_changes();
-            let text = pipeline.process_scanned(&piece.text, &plan, scan.as_ref(), &mut changes);
+        let work = |(piece, scan, changes): (Piece, Scan, Option<Changes>)| {
+            let mut changes = changes.unwrap_or_else(|| pipeline.new_changes());
+            let text = match scan {
+                Scan::Kept(s) => pipeline.process_kept(&piece.text, &plan, s, &mut changes),
+                Scan::Slim(s) => {
+                    pipeline.process_scanned(&piece.text, &plan, s.as_ref(), &mut changes)
+                }
+            };
             let text = match text {
                 std::borrow::Cow::Borrowed(_) => piece.text,
                 std::borrow::Cow::Owned(t) => t,
             };
-            (piece.raw, piece.lines, text, changes)
+            let mut tally = ScriptTally::default();
+            if wants_script {
+                tally.add(&text);
+            }
+            (piece.raw, piece.lines, text, changes, tally)
         };
-        if splits {
+        if let Some(kept) = &mut kept {
+            let mut next = || Ok(kept.pop_front().map(|(p, s, c)| (p, Scan::Kept(s), Some(c))));
+            pieces::ordered(self.cancel, &mut next, work, &mut take)?;
+        } else if splits {
             let mut aligned = true;
-            let mut next = || -> Result<Option<(Piece, Option<PartScan>)>, Fail> {
+            let mut next = || -> Result<Option<(Piece, Scan, Option<Changes>)>, Fail> {
                 let Some(piece) = decoded.next(pipeline).map_err(|e| Error::io(path, e))? else {
                     return Ok(None);
                 };
@@ -320,12 +383,15 @@ impl Ctx<'_> {
                         None
                     }
                 };
-                Ok(Some((piece, scan)))
+                Ok(Some((piece, Scan::Slim(scan), None)))
             };
             pieces::ordered(self.cancel, &mut next, work, &mut take)?;
         } else {
             let whole = decoded.rest().map_err(|e| Error::io(path, e))?;
-            take(work((whole, None)))?;
+            take(work((whole, Scan::Slim(None), None)))?;
+        }
+        if wants_script {
+            report.script = Some(script.script());
         }
         let (info, changes) = decoded.finish();
         self.set_decode(report, &info);
@@ -348,6 +414,36 @@ impl Ctx<'_> {
             note(Note::Explained { record: None, change });
         }
     }
+}
+
+/// The largest document whose pieces pass 2 keeps for pass 3 (else pass 3
+/// reads it again): 64 blocks, so that memory follows the block size the
+/// caller chose, and at most [`pieces::MAX_WHOLE`] (64 MiB at the default
+/// block of 1 MiB).
+fn keep_limit(block: usize) -> usize {
+    block.saturating_mul(64).min(pieces::MAX_WHOLE)
+}
+
+/// What pass 2 gathered: the name evidence of the whole document, and
+/// either every piece with its scan and the changes counted while scanning
+/// it (`kept`), or the length and slim scan of every piece (`scans`).
+#[derive(Default)]
+struct Gathered {
+    names: NameEvidence,
+    scans: VecDeque<(usize, PartScan)>,
+    kept: Option<VecDeque<(Piece, PartScan, Changes)>>,
+}
+
+/// A processed piece: its input bytes, line feeds, text, changes, and the
+/// script counts of its text.
+type Processed = (u64, usize, String, Changes, ScriptTally);
+
+/// The scan a piece of pass 3 comes with.
+enum Scan {
+    /// By [`Pipeline::scan_part_keeping`], its changes counted.
+    Kept(PartScan),
+    /// By [`Pipeline::scan_part`], or none.
+    Slim(Option<PartScan>),
 }
 
 /// Whether `bytes` hold a `?` or a `&`: in every encoding read here, a
