@@ -1098,7 +1098,11 @@ impl Journal {
         if !read {
             done.clear();
         }
-        Ok(Journal { path, done, file: Mutex::new(file), lines: AtomicU64::new(lines),
+        Ok(Journal {
+            path,
+            done,
+            file: Mutex::new(file),
+            lines: AtomicU64::new(lines),
             fsync: out.fsync,
         })
     }
@@ -1460,7 +1464,8 @@ mod tests {
         assert!(e.to_string().contains("replaced by another file"), "{e}");
         // A link at the name is not written through.
         std::os::unix::fs::symlink("a.txt", dir.path().join("l.txt")).unwrap();
-        let e = replace_in_place(&dir.path().join("l.txt"), id, None, None, false, new).unwrap_err();
+        let e =
+            replace_in_place(&dir.path().join("l.txt"), id, None, None, false, new).unwrap_err();
         assert!(e.to_string().contains("symbolic link"), "{e}");
         assert_eq!(fs::read(&path).unwrap(), b"old");
         let walked = HashSet::from([dir_id]);
@@ -1470,7 +1475,8 @@ mod tests {
             Replaced::Unchanged
         );
         assert_eq!(file_id(&fs::metadata(&path).unwrap()), id);
-        let r = replace_in_place(&path, id, Some(&walked), Some(OsStr::new("~")), false, new).unwrap();
+        let r =
+            replace_in_place(&path, id, Some(&walked), Some(OsStr::new("~")), false, new).unwrap();
         assert_eq!(r, Replaced::Rewritten);
         assert_eq!(fs::read(&path).unwrap(), b"new");
         assert_eq!(file_id(&fs::metadata(dir.path().join("a.txt~")).unwrap()), id);

@@ -377,7 +377,8 @@ impl Ctx<'_> {
                 {
                     let backup = o.backup.as_deref();
                     let dirs = (!guard.named.contains(&e.path)).then_some(&guard.dirs);
-                    write::replace_in_place(&e.path, input_id, dirs, backup, o.fsync, go).map(|_| None)
+                    write::replace_in_place(&e.path, input_id, dirs, backup, o.fsync, go)
+                        .map(|_| None)
                 }
                 _ => go(&mut io::sink()).map(|()| None),
             }
