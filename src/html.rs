@@ -302,6 +302,48 @@ pub fn markup_share(text: &str) -> (usize, usize) {
 /// Every removed tag counts as one `html` change, and so does every line
 /// whose white space was trimmed. Text without a tag comes back borrowed.
 pub fn strip<'a>(text: &'a str, changes: &mut Changes) -> Cow<'a, str> {
+    strip_inner(text, changes, None)
+}
+
+/// Where the text [`strip`] made came from: maps a byte offset of the
+/// stripped text to the byte offset of the input it was copied from, so
+/// that `--explain` can give the positions of later rules in the input's
+/// lines and columns.
+#[derive(Debug, Default)]
+pub struct StripMap {
+    /// Each kept line of the stripped text: (its offset there, the offset
+    /// of its first character in the text before lines were tidied).
+    lines: Vec<(usize, usize)>,
+    /// Each stretch of input copied into the untidied text: (its offset
+    /// there, its offset in the input).
+    copies: Vec<(usize, usize)>,
+}
+
+impl StripMap {
+    /// The input offset of byte `at` of the stripped text.
+    pub fn input_offset(&self, at: usize) -> usize {
+        let step = |pairs: &[(usize, usize)], x: usize| {
+            let k = pairs.partition_point(|p| p.0 <= x);
+            if k == 0 { x } else { pairs[k - 1].1 + (x - pairs[k - 1].0) }
+        };
+        step(&self.copies, step(&self.lines, at))
+    }
+}
+
+/// [`strip`], and when it changed anything the map from its output back
+/// to `text`.
+pub fn strip_mapped<'a>(text: &'a str, changes: &mut Changes) -> (Cow<'a, str>, Option<StripMap>) {
+    let mut map = StripMap::default();
+    let out = strip_inner(text, changes, Some(&mut map));
+    let map = matches!(out, Cow::Owned(_)).then_some(map);
+    (out, map)
+}
+
+fn strip_inner<'a>(
+    text: &'a str,
+    changes: &mut Changes,
+    mut map: Option<&mut StripMap>,
+) -> Cow<'a, str> {
     let b = text.as_bytes();
     let mut out = String::with_capacity(text.len() / 2);
     let mut i = 0;
@@ -314,6 +356,9 @@ pub fn strip<'a>(text: &'a str, changes: &mut Changes) -> Cow<'a, str> {
             continue;
         };
         any = true;
+        if let Some(m) = map.as_deref_mut() {
+            m.copies.push((out.len(), from));
+        }
         out.push_str(&text[from..at]);
         let mut replace = "";
         match tag {
@@ -339,23 +384,39 @@ pub fn strip<'a>(text: &'a str, changes: &mut Changes) -> Cow<'a, str> {
     if !any {
         return Cow::Borrowed(text);
     }
+    if let Some(m) = map.as_deref_mut() {
+        m.copies.push((out.len(), from));
+    }
     out.push_str(&text[from..]);
-    Cow::Owned(tidy(&out, text.ends_with('\n'), changes))
+    Cow::Owned(tidy(&out, text.ends_with('\n'), changes, map.map(|m| &mut m.lines)))
 }
 
 /// Trims white space at both ends of each line and drops blank lines (in
 /// HTML they carry nothing; each block is one line of the plain text);
 /// ends with a newline when the input did.
-fn tidy(text: &str, final_newline: bool, changes: &mut Changes) -> String {
+/// With `lines`, notes where each kept line starts, here and in `text`.
+fn tidy(
+    text: &str,
+    final_newline: bool,
+    changes: &mut Changes,
+    mut lines: Option<&mut Vec<(usize, usize)>>,
+) -> String {
     let mut out = String::with_capacity(text.len());
     let mut fixed = 0;
+    let mut at = 0;
     for line in text.split('\n') {
-        let t = line.trim_matches(|c| c == ' ' || c == '\t' || c == '\r');
+        let start = at;
+        at += line.len() + 1;
+        let blank = |c| c == ' ' || c == '\t' || c == '\r';
+        let t = line.trim_matches(blank);
         if t.len() != line.len() {
             fixed += 1;
         }
         if t.is_empty() {
             continue;
+        }
+        if let Some(l) = lines.as_deref_mut() {
+            l.push((out.len(), start + (line.len() - line.trim_start_matches(blank).len())));
         }
         out.push_str(t);
         out.push('\n');

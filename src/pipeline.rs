@@ -307,12 +307,23 @@ impl Pipeline {
             }
         };
         let converter = self.converter.as_ref().filter(|_| language.chinese_rules());
+        let input = text;
         let mut text = Cow::Borrowed(text);
+        // Explaining a stripped page: where its text came from, so that
+        // the changes of the later rules name the input's lines.
+        let mut stripped: Option<(html::StripMap, String, usize)> = None;
         if self.config.clean {
             match plan.html {
                 HtmlPlan::Keep => {
                     let stages = (markup_repairer, normalizer, converter);
                     return Cow::Owned(self.process_keeping_markup(&text, stages, changes));
+                }
+                HtmlPlan::Strip if changes.is_explaining() => {
+                    let (t, map) = html::strip_mapped(input, changes);
+                    if let Some(map) = map {
+                        stripped = Some((map, t.to_string(), changes.explained_len()));
+                    }
+                    text = t;
                 }
                 HtmlPlan::Strip => text = map_cow(text, |t| html::strip(t, changes)),
                 HtmlPlan::Text => {}
@@ -325,6 +336,25 @@ impl Pipeline {
                 s => repairer.repair_part(t, &plan.names, s.as_deref(), changes),
             });
             text = map_cow(text, |t| normalizer.normalize(t, changes));
+        }
+        if let Some((map, page, from)) = stripped {
+            // A later rule's (line, column) in the stripped text, as a byte
+            // offset there, then in the input, then as the input's line and
+            // column. (A column after an earlier change on the same line is
+            // counted in the text that rule saw, as for any input.)
+            let starts: Vec<usize> = std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', page.as_bytes()).map(|i| i + 1))
+                .collect();
+            changes.relocate_from(from, |line, column| {
+                let start = starts.get(line.saturating_sub(1)).copied().unwrap_or(page.len());
+                let rest = &page[start.min(page.len())..];
+                let end = rest.find('\n').unwrap_or(rest.len());
+                let into = rest[..end]
+                    .char_indices()
+                    .nth(column.saturating_sub(1))
+                    .map_or(end, |(i, _)| i);
+                crate::rules::line_column(input, map.input_offset(start + into))
+            });
         }
         if let Some(conv) = converter {
             let mut out = String::with_capacity(text.len() + text.len() / 8);

@@ -276,6 +276,23 @@ impl Changes {
         }
     }
 
+    /// How many changes are kept one by one so far.
+    pub(crate) fn explained_len(&self) -> usize {
+        self.explained().len()
+    }
+
+    /// Moves the kept changes from the `from`th on to the position `to`
+    /// gives for their (line, column).
+    pub(crate) fn relocate_from(
+        &mut self,
+        from: usize,
+        to: impl Fn(usize, usize) -> (usize, usize),
+    ) {
+        for c in self.explain.iter_mut().flatten().skip(from) {
+            (c.line, c.column) = to(c.line, c.column);
+        }
+    }
+
     /// How many changes `rule` made.
     pub fn count(&self, rule: Rule) -> u64 {
         self.counts[rule as usize]

@@ -255,3 +255,48 @@ fn fsync_flushes_every_output_and_needs_outputs() {
         assert!(stderr(&o).contains("--fsync: only when outputs are written"), "{}", stderr(&o));
     }
 }
+
+/// `--explain` on a page that is stripped: the positions of every rule are
+/// the input file's lines and columns, markup included, not those of the
+/// stripped text (where the digits below are on lines 2 and 3).
+#[test]
+fn explain_positions_are_the_input_lines_of_a_page() {
+    let env = Env::new();
+    let mut page = vec!["<!DOCTYPE html>", "<html>", "<head>", "<title>测试</title>", "<style>"];
+    let rules: Vec<String> = (0..30).map(|i| format!("p.c{i} {{ color: red; }}")).collect();
+    page.extend(rules.iter().map(String::as_str));
+    page.extend(["</style>", "</head>", "<body>"]);
+    page.resize(38, "");
+    page.extend([
+        "<p>第一段。</p>",
+        "<p>数字１２３在这里</p>",
+        "<div>",
+        "<span>价格：</span>   ４５６元</div>",
+    ]);
+    page.push("</body></html>");
+    env.write("page.html", page.join("\n") + "\n");
+    for args in [&["--explain", "page.html", "-o", "out.txt"][..], &["--explain", "-"]] {
+        let mut cmd = env.cmd();
+        cmd.args(args);
+        if args.contains(&"-") {
+            cmd.args(["--html", "strip"]).write_stdin(env.read("page.html"));
+        }
+        let o = cmd.output().unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let err = stderr(&o);
+        let width: Vec<&str> = err.lines().filter(|l| l.contains(": width-alnum: ")).collect();
+        let at: Vec<&str> =
+            width.iter().map(|l| l.split(": width-alnum").next().unwrap()).collect();
+        let name = if args.contains(&"-") { "-" } else { "page.html" };
+        let want: Vec<String> = ["40:6", "40:7", "40:8", "42:20", "42:21", "42:22"]
+            .iter()
+            .map(|p| format!("{name}:{p}"))
+            .collect();
+        assert_eq!(at, want, "{err}");
+        // The tags' own changes keep their input positions too.
+        assert!(
+            err.lines().any(|l| l.starts_with(&format!("{name}:39:1: html: \"<p>\""))),
+            "{err}"
+        );
+    }
+}
