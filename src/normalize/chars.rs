@@ -247,25 +247,26 @@ const LONG_STRETCH: usize = 32;
 /// (such a mark does not decompose either), in canonical order already
 /// (classes never decreasing). Such a stretch is its own canonical
 /// decomposition, so NFC is the composition step alone, done here in one
-/// pass with the crate's pairwise `compose`. Returns false, leaving `out`
-/// as it was, for any other shape (the caller then asks the crate).
+/// pass with the crate's pairwise `compose`. Returns whether any mark
+/// joined the starter (whether NFC changed the stretch), or `None`, leaving
+/// `out` as it was, for any other shape (the caller then asks the crate).
 ///
 /// Hand-written because the crate's NFC iterator holds a whole run of
 /// non-starters in a buffer, sorts it and composes it from there: right,
 /// but an order of magnitude slower per character than ordinary text on a
 /// run of a million marks (the attack of a file of combining marks).
-fn compose_sorted(seg: &[char], out: &mut Vec<char>) -> bool {
-    let Some((&first, marks)) = seg.split_first() else { return false };
+fn compose_sorted(seg: &[char], out: &mut Vec<char>) -> Option<bool> {
+    let Some((&first, marks)) = seg.split_first() else { return None };
     let mut trivial = true;
     decompose_canonical(first, |d| trivial &= d == first);
     if combining_class(first) != 0 || !trivial {
-        return false;
+        return None;
     }
     let mut last = 0u8;
     for &c in marks {
         let cc = combining_class(c);
         if cc == 0 || cc < last || nfc_quick_no(c) {
-            return false;
+            return None;
         }
         last = cc;
     }
@@ -276,6 +277,7 @@ fn compose_sorted(seg: &[char], out: &mut Vec<char>) -> bool {
     out.push(first);
     let mut starter = first;
     let mut kept_class = 0u8;
+    let mut joins = false;
     for &c in marks {
         let cc = combining_class(c);
         if kept_class < cc
@@ -283,12 +285,13 @@ fn compose_sorted(seg: &[char], out: &mut Vec<char>) -> bool {
         {
             starter = joined;
             out[at] = joined;
+            joins = true;
             continue;
         }
         out.push(c);
         kept_class = cc;
     }
-    true
+    Some(joins)
 }
 
 /// `nfc`: NFC on every stretch NFC would change. Stretches start at a
@@ -312,10 +315,13 @@ pub fn nfc(line: &mut Vec<char>, keep_compat: bool, rec: &mut Rec<'_>) {
         let touch = !(keep_compat && seg.iter().any(|&c| is_compat_ideograph(c)));
         if touch && !quick_yes(seg) {
             let at = out.len();
-            if seg.len() <= LONG_STRETCH || !compose_sorted(seg, &mut out) {
+            let joined =
+                if seg.len() > LONG_STRETCH { compose_sorted(seg, &mut out) } else { None };
+            let changed = joined.unwrap_or_else(|| {
                 out.extend(seg.iter().copied().nfc());
-            }
-            if out[at..] != *seg {
+                out[at..] != *seg
+            });
+            if changed {
                 if rec.changes.is_explaining() {
                     let before: String = seg.iter().collect();
                     let after: String = out[at..].iter().collect();
@@ -516,13 +522,17 @@ mod nfc_tables {
         let seg: Vec<char> =
             std::iter::once('e').chain(std::iter::repeat_n('\u{301}', 40)).collect();
         let mut out = Vec::new();
-        assert!(compose_sorted(&seg, &mut out));
+        assert_eq!(compose_sorted(&seg, &mut out), Some(true));
         assert_eq!(out[0], 'é');
         assert_eq!(out.len(), 40);
         // Out of canonical order: left to the crate.
-        assert!(!compose_sorted(&['a', '\u{301}', '\u{323}'], &mut Vec::new()));
+        assert_eq!(compose_sorted(&['a', '\u{301}', '\u{323}'], &mut Vec::new()), None);
         // A starter that decomposes: left to the crate.
-        assert!(!compose_sorted(&['é', '\u{323}'], &mut Vec::new()));
+        assert_eq!(compose_sorted(&['é', '\u{323}'], &mut Vec::new()), None);
+        // Marks that join nothing: no change.
+        let seg: Vec<char> =
+            std::iter::once('x').chain(std::iter::repeat_n('\u{334}', 40)).collect();
+        assert_eq!(compose_sorted(&seg, &mut Vec::new()), Some(false));
     }
 
     /// Starters and marks that compose, block, reorder or decompose.
@@ -541,8 +551,9 @@ mod nfc_tables {
         #[test]
         fn compose_sorted_is_nfc(seg in prop::collection::vec(piece(), 1..80)) {
             let mut out = Vec::new();
-            if compose_sorted(&seg, &mut out) {
+            if let Some(joined) = compose_sorted(&seg, &mut out) {
                 let nfc: Vec<char> = seg.iter().copied().nfc().collect();
+                prop_assert_eq!(joined, nfc != seg);
                 prop_assert_eq!(out, nfc);
             } else {
                 prop_assert!(out.is_empty());

@@ -37,7 +37,7 @@
 //!   skip them, and skip code spans, inline tags, URLs, e-mail addresses,
 //!   Markdown link targets and emoticons on every line.
 
-mod chars;
+pub(crate) mod chars;
 mod class;
 mod punct;
 
@@ -511,10 +511,16 @@ fn scan(b: &[u8], start: usize, wide: &mut Vec<usize>) -> (usize, u32) {
     }
     if f & class::SLOWLEAD != 0 {
         let mut i = 0;
+        // The class of the character before, kept: a run of one character
+        // (a line of combining marks) asks `class_of` once.
+        let mut last = ('\0', 0);
         while i < line.len() {
             if class::BYTES[line[i] as usize] == class::SLOWLEAD {
                 let (c, len) = decode_at(line, i);
-                f |= class::class_of(c);
+                if c != last.0 {
+                    last = (c, class::class_of(c));
+                }
+                f |= last.1;
                 i += len;
             } else {
                 i += 1;

@@ -340,7 +340,7 @@ pub(crate) fn suspect(text: &str) -> Suspect {
         // marks come after a letter that counts), so it leaves the window
         // as it was: a long run of marks is not "dense" damage, and does
         // not send its line through every route.
-        if unicode_normalization::char::canonical_combining_class(c) != 0 {
+        if crate::normalize::chars::combining_class(c) != 0 {
             continue;
         }
         // `€` right after a Han character is not real text (a price has
