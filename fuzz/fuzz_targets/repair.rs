@@ -17,10 +17,18 @@ use zhclean::{Changes, Config};
 fuzz_target!(|text: &str| {
     static REPAIRER: OnceLock<Repairer> = OnceLock::new();
     let r = REPAIRER.get_or_init(|| Repairer::new(&Config::default()));
-    let start = Instant::now();
-    let once = r.repair(text, &mut Changes::explaining()).into_owned();
     let budget = Duration::from_millis(50) + Duration::from_micros(20) * text.len() as u32;
-    let took = start.elapsed();
+    let timed = || {
+        let start = Instant::now();
+        let once = r.repair(text, &mut Changes::explaining()).into_owned();
+        (once, start.elapsed())
+    };
+    let (once, mut took) = timed();
+    if took > budget {
+        // Timed again before it counts: the tables the rules build on first
+        // use (and a machine busy elsewhere) cost once, a slow rule every time.
+        took = timed().1;
+    }
     assert!(took <= budget, "repair took {took:?} on {} bytes", text.len());
     let twice = r.repair(&once, &mut Changes::new());
     assert_eq!(twice, once, "repair is not idempotent on {text:?}");
