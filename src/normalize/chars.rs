@@ -199,17 +199,30 @@ pub(crate) fn combining_class(c: char) -> u8 {
     }
 }
 
+/// The NFC quick check of `c` alone.
+#[inline]
+fn nfc_quick(c: char) -> IsNormalized {
+    let u = c as u32;
+    if u < 0x300 {
+        return IsNormalized::Yes;
+    }
+    if u >= 0x10000 {
+        return is_nfc_quick(std::iter::once(c));
+    }
+    let bit = |set: &[u64]| set[u as usize / 64] & (1 << (u % 64)) != 0;
+    if bit(&NFC_FACTS.yes) {
+        IsNormalized::Yes
+    } else if bit(&NFC_FACTS.no) {
+        IsNormalized::No
+    } else {
+        IsNormalized::Maybe
+    }
+}
+
 /// Whether the NFC quick check of `c` alone is "yes".
 #[inline]
 pub(crate) fn nfc_quick_yes(c: char) -> bool {
-    let u = c as u32;
-    if u < 0x300 {
-        true
-    } else if u < 0x10000 {
-        NFC_FACTS.yes[u as usize / 64] & (1 << (u % 64)) != 0
-    } else {
-        is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes
-    }
+    nfc_quick(c) == IsNormalized::Yes
 }
 
 /// Whether NFC leaves `chars` as they are by the quick check alone: each
@@ -228,14 +241,7 @@ fn quick_yes(chars: &[char]) -> bool {
 /// Whether the NFC quick check of `c` alone is "no".
 #[inline]
 fn nfc_quick_no(c: char) -> bool {
-    let u = c as u32;
-    if u < 0x300 {
-        false
-    } else if u < 0x10000 {
-        NFC_FACTS.no[u as usize / 64] & (1 << (u % 64)) != 0
-    } else {
-        is_nfc_quick(std::iter::once(c)) == IsNormalized::No
-    }
+    nfc_quick(c) == IsNormalized::No
 }
 
 /// A stretch longer than this is first offered to [`compose_sorted`].
@@ -256,7 +262,7 @@ const LONG_STRETCH: usize = 32;
 /// but an order of magnitude slower per character than ordinary text on a
 /// run of a million marks (the attack of a file of combining marks).
 fn compose_sorted(seg: &[char], out: &mut Vec<char>) -> Option<bool> {
-    let Some((&first, marks)) = seg.split_first() else { return None };
+    let (&first, marks) = seg.split_first()?;
     let mut trivial = true;
     decompose_canonical(first, |d| trivial &= d == first);
     if combining_class(first) != 0 || !trivial {
