@@ -817,6 +817,12 @@ fn question_chain(text: &str, at: usize) -> bool {
             Some('？') => return true,
             Some('?') => {
                 let q = text.len() - rest.len();
+                // A `?` that `lost-space` makes a space (`AH?BHy`) is read
+                // as the space it becomes, which ends the chain: otherwise
+                // the verdict would change once it is repaired.
+                if lost_space(text, q) {
+                    return false;
+                }
                 rest = &rest[1..];
                 let next = right_side(text, q);
                 if !rest.chars().next().is_some_and(part)
@@ -1119,6 +1125,10 @@ mod tests {
         }
         // Found by the fuzzer: the verdict must not depend on another `?`.
         let s = "稀土?\0'\0aa?aa\0'\0aa?aa";
+        let once = fix(s);
+        assert_eq!(fix(&once), once);
+        // Nor on a `?` that lost-space turns into a space after it.
+        let s = "<&y@y@*\0\0\0凯?蒂AH?BHy";
         let once = fix(s);
         assert_eq!(fix(&once), once);
         // Two `?` in one token: both stay.
