@@ -350,6 +350,20 @@ impl Repairer {
 mod tests {
     use super::*;
 
+    /// Found by the repair fuzz target (10-minute run, 2026-12-02) and not
+    /// fixed yet: a name whose `?` the rule makes `·` is evidence for the
+    /// same name elsewhere only on a second pass, when that `·` is in the
+    /// text (the name evidence is gathered from real dots before the
+    /// verdicts), so repairing twice changes one mark more.
+    #[test]
+    #[ignore = "known: evidence from the rule's own dots is seen only on a second pass"]
+    fn names_made_by_the_rule_are_evidence_at_once() {
+        let r = Repairer::new(&Config::default());
+        let text = "?;%```\u{1f}%\u{3}凯?蒂&<J//l:\u{3}凯?蒂?";
+        let once = r.repair(text, &mut Changes::new()).into_owned();
+        assert_eq!(r.repair(&once, &mut Changes::new()), once);
+    }
+
     fn repair_with(rules: RuleSet, text: &str) -> (String, Changes) {
         let cfg = Config { rules, ..Config::default() };
         let mut ch = Changes::new();
