@@ -255,7 +255,7 @@ impl Pipeline {
         scan: PartScan,
         changes: &mut Changes,
     ) -> Cow<'a, str> {
-        self.process_with(text, plan, Some(Cow::Owned(scan)), changes)
+        self.process_with(text, plan, Some(Cow::Owned(scan)), None, changes)
     }
 
     /// Cleans (and converts) `text`, all or one part of a decoded document,
@@ -281,7 +281,28 @@ impl Pipeline {
         scan: Option<&PartScan>,
         changes: &mut Changes,
     ) -> Cow<'a, str> {
-        self.process_with(text, plan, scan.map(Cow::Borrowed), changes)
+        self.process_with(text, plan, scan.map(Cow::Borrowed), None, changes)
+    }
+
+    /// [`Pipeline::process_part`] that also gives what `text`, one part of
+    /// a plain-text document, says about the names of its document (what
+    /// [`Pipeline::scan_part`] would give): a part processed on its own
+    /// (with `plan.names` empty) may keep its result when its evidence
+    /// [decides alike](NameEvidence::decides_alike) with the evidence of the
+    /// whole document, merged from every part.
+    pub fn process_part_gathering<'a>(
+        &self,
+        text: &'a str,
+        plan: &DocumentPlan,
+        changes: &mut Changes,
+    ) -> (Cow<'a, str>, NameEvidence) {
+        let mut gathered = NameEvidence::default();
+        let out = if self.wants_name_evidence() {
+            self.process_with(text, plan, None, Some(&mut gathered), changes)
+        } else {
+            self.process_with(text, plan, None, None, changes)
+        };
+        (out, gathered)
     }
 
     /// [`Pipeline::process_scanned`] with a scan by reference (from
@@ -292,6 +313,7 @@ impl Pipeline {
         text: &'a str,
         plan: &DocumentPlan,
         scan: Option<Cow<'_, PartScan>>,
+        gathered: Option<&mut NameEvidence>,
         changes: &mut Changes,
     ) -> Cow<'a, str> {
         let language = plan.language;
@@ -332,8 +354,10 @@ impl Pipeline {
             // rules, so they take no shortcut from it.
             let scan = scan.filter(|_| Self::scan_applies(plan));
             text = map_cow(text, |t| match scan {
-                Some(Cow::Owned(s)) => repairer.repair_scanned(t, &plan.names, s, changes),
-                s => repairer.repair_part(t, &plan.names, s.as_deref(), changes),
+                Some(Cow::Owned(s)) => {
+                    repairer.repair_scanned(t, &plan.names, s, gathered, changes)
+                }
+                s => repairer.repair_part(t, &plan.names, s.as_deref(), gathered, changes),
             });
             text = map_cow(text, |t| normalizer.normalize(t, changes));
         }

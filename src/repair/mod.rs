@@ -137,7 +137,7 @@ impl Repairer {
     /// assert_eq!(changes.count(Rule::Entities), 1);
     /// ```
     pub fn repair<'a>(&self, text: &'a str, changes: &mut Changes) -> Cow<'a, str> {
-        self.repair_part(text, &NameEvidence::default(), None, changes)
+        self.repair_part(text, &NameEvidence::default(), None, None, changes)
     }
 
     /// [`repair`](Self::repair) for one part of a larger document, with
@@ -145,18 +145,21 @@ impl Repairer {
     /// [`scan_part`](Self::scan_part) of every part, merged): the part
     /// comes out as it would inside the whole document. `scan` is this
     /// part's own scan, if one was made: with it, the rules before the name
-    /// rules are not run again when they had nothing to do.
+    /// rules are not run again when they had nothing to do. With
+    /// `gathered`, what this part says about the names of its document (what
+    /// [`scan_part`](Self::scan_part) would find) is merged into it.
     pub fn repair_part<'a>(
         &self,
         text: &'a str,
         document: &NameEvidence,
         scan: Option<&PartScan>,
+        gathered: Option<&mut NameEvidence>,
         changes: &mut Changes,
     ) -> Cow<'a, str> {
         // Only what a scan by `scan_part` holds: the changes of a kept text
         // were counted by the scan that kept it.
         let before = scan.and_then(|s| s.before.clone()).filter(|b| b.text.is_none());
-        self.repair_after(text, document, before, changes)
+        self.repair_after(text, document, before, gathered, changes)
     }
 
     /// [`repair_part`](Self::repair_part) for a part whose scan by
@@ -168,9 +171,10 @@ impl Repairer {
         text: &'a str,
         document: &NameEvidence,
         scan: PartScan,
+        gathered: Option<&mut NameEvidence>,
         changes: &mut Changes,
     ) -> Cow<'a, str> {
-        self.repair_after(text, document, scan.before, changes)
+        self.repair_after(text, document, scan.before, gathered, changes)
     }
 
     fn repair_after<'a>(
@@ -178,6 +182,7 @@ impl Repairer {
         text: &'a str,
         document: &NameEvidence,
         before: Option<Before>,
+        gathered: Option<&mut NameEvidence>,
         changes: &mut Changes,
     ) -> Cow<'a, str> {
         let (cur, marker_lines, protected) = match before {
@@ -190,7 +195,7 @@ impl Repairer {
                 (cur, lines, None)
             }
         };
-        self.names_onwards(cur, marker_lines, protected, text, document, changes)
+        self.names_onwards(cur, marker_lines, protected, text, document, gathered, changes)
     }
 
     /// What `text`, one part of a document, says about the names of the
@@ -308,6 +313,7 @@ impl Repairer {
         protected: Option<Protected>,
         text: &'a str,
         document: &NameEvidence,
+        gathered: Option<&mut NameEvidence>,
         changes: &mut Changes,
     ) -> Cow<'a, str> {
         let on = |r: Rule| self.rules.contains(r);
@@ -324,9 +330,13 @@ impl Repairer {
         {
             let protected = protected
                 .unwrap_or_else(|| Protected::scan(&cur, Kinds { markup: true, urls: true }));
-            if let Some(next) = names::repair(&cur, &protected, names, document, changes) {
+            if let Some(next) = names::repair(&cur, &protected, names, document, gathered, changes)
+            {
                 cur = Cow::Owned(next);
             }
+        } else if let Some(g) = gathered.filter(|_| names.separator) {
+            // No `?`: only the real dots say something.
+            g.merge(names::evidence(&cur, &Protected::default(), names));
         }
 
         if on(Rule::LossMarkers) {
@@ -350,18 +360,64 @@ impl Repairer {
 mod tests {
     use super::*;
 
-    /// Found by the repair fuzz target (10-minute run, 2026-12-02) and not
-    /// fixed yet: a name whose `?` the rule makes `·` is evidence for the
-    /// same name elsewhere only on a second pass, when that `·` is in the
-    /// text (the name evidence is gathered from real dots before the
-    /// verdicts), so repairing twice changes one mark more.
+    /// Found by the repair fuzz target (10-minute run): a name whose `?`
+    /// the rule makes `·` is evidence for the same name elsewhere at once,
+    /// not only on a second pass when that `·` is in the text.
     #[test]
-    #[ignore = "known: evidence from the rule's own dots is seen only on a second pass"]
     fn names_made_by_the_rule_are_evidence_at_once() {
         let r = Repairer::new(&Config::default());
         let text = "?;%```\u{1f}%\u{3}凯?蒂&<J//l:\u{3}凯?蒂?";
         let once = r.repair(text, &mut Changes::new()).into_owned();
+        assert_eq!(once, "?;%```\u{1f}%\u{3}凯·蒂&<J//l:\u{3}凯·蒂?");
         assert_eq!(r.repair(&once, &mut Changes::new()), once);
+    }
+
+    /// Pieces repaired with the merged evidence of all of them come out as
+    /// the whole, also when the evidence is a dot the rule makes in another
+    /// piece; and a piece whose own evidence decides alike with the
+    /// whole's comes out the same on its own.
+    #[test]
+    fn pieces_see_the_dots_the_rule_makes_elsewhere() {
+        let r = Repairer::new(&Config::default());
+        let parts = [
+            "会上，斯科特?丹恩（Scott Dunn）发言。\n",
+            "平常的一行，没有问号。\n",
+            "他说：斯科特?丹恩?\n",
+            "记者问：你是美国人?日本人?\n",
+        ];
+        let whole: String = parts.concat();
+        let expect = r.repair(&whole, &mut Changes::new()).into_owned();
+        assert!(expect.contains("他说：斯科特·丹恩?"), "{expect}");
+        assert!(expect.contains("美国人?日本人?"), "{expect}");
+        let scans: Vec<PartScan> = parts.iter().map(|p| r.scan_part(p)).collect();
+        let mut doc = NameEvidence::default();
+        for s in &scans {
+            doc.merge(s.names.clone());
+        }
+        let mut got = String::new();
+        for (p, s) in parts.iter().zip(&scans) {
+            got.push_str(&r.repair_part(p, &doc, Some(s), None, &mut Changes::new()));
+        }
+        assert_eq!(got, expect);
+        // On its own, the third piece cannot know the name: it asks, and
+        // its own evidence does not answer as the whole's does.
+        let mut own = Vec::new();
+        for p in parts {
+            let mut g = NameEvidence::default();
+            let out =
+                r.repair_part(p, &NameEvidence::default(), None, Some(&mut g), &mut Changes::new());
+            assert_eq!(g, r.scan_part(p).names, "gathered evidence of {p:?}");
+            own.push((out.into_owned(), g));
+        }
+        let alike: Vec<bool> = own.iter().map(|(_, g)| g.decides_alike(&doc)).collect();
+        assert_eq!(alike, [true, true, false, true]);
+        assert_eq!(own[2].0, parts[2]);
+        for ((out, g), p) in own.iter().zip(parts) {
+            if g.decides_alike(&doc) {
+                let with_doc = r.repair_part(p, &doc, None, None, &mut Changes::new());
+                assert_eq!(*out, with_doc, "{p:?}");
+            }
+        }
     }
 
     fn repair_with(rules: RuleSet, text: &str) -> (String, Changes) {

@@ -274,23 +274,63 @@ enum Verdict {
     Keep,
 }
 
-/// What the rest of a document says about its names, for a part of it
-/// repaired apart (the document-level confirmations described in
-/// `docs/repair-rules.md`): whether some `?` in it is accepted on its own, and which pairs of
-/// Han characters it joins with a real `·`. Gathered from each part by
+/// What a document says about its names, for a part of it repaired apart
+/// (the document-level confirmations described in `docs/repair-rules.md`):
+/// whether some `?` in it is accepted on its own, and which pairs of Han
+/// characters it joins with a `·`. Gathered from each part by
 /// [`Repairer::scan_part`](super::Repairer::scan_part) and merged; empty
-/// evidence leaves the part on its own.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// evidence leaves the part on its own (it is its own document).
+///
+/// A `·` the rule itself makes counts as much as a real one, so that
+/// repairing the output again changes nothing. The rule's decisions hang
+/// together like this (the least set that is consistent):
+///
+/// * `accepted`: some `?` is a [`Verdict::Dot`], or is chained with `dot`
+///   and its parts are joined in the *sure* joins ([`NameEvidence::dotted`]:
+///   real dots and the dots of every [`Verdict::Dot`]);
+/// * the joins: the sure ones, and when `accepted` also those of every
+///   [`Verdict::Maybe`] (which then all become dots);
+/// * a chained `?` becomes a dot (or a doubtful one) when its parts are
+///   among the joins; a doubtful one when `accepted` or its parts are.
+///
+/// A dot made for a chain or a doubtful `?` because its parts are joined
+/// adds no join that is not there already: the joins are closed under
+/// taking fewer characters on either side.
+#[derive(Clone, Debug, Default)]
 pub struct NameEvidence {
     any_dot: bool,
     /// The parts around every `?` that is [`Verdict::Chained`] with
-    /// `dot`: such a `?` counts as accepted once `dotted` joins them.
-    pending: std::collections::HashSet<(String, String)>,
-    /// `(left, right)` for every `left·right` in the document, `left` the
-    /// last one or two characters before the dot, `right` the first one or
-    /// two after it (all four combinations).
-    dotted: std::collections::HashSet<(String, String)>,
+    /// `dot`: such a `?` counts as accepted once the sure joins hold them.
+    pending: HashSet<(String, String)>,
+    /// The sure joins: `(left, right)` for every `left·right` in the
+    /// document and every `?` accepted on its own, `left` the last one or
+    /// two characters before the dot, `right` the first one or two after
+    /// it (all four combinations).
+    dotted: HashSet<(String, String)>,
+    /// The joins of every doubtful `?` ([`Verdict::Maybe`]): joins once the
+    /// document accepts some `?`.
+    doubtful: HashSet<(String, String)>,
+    /// What the part's own `?`s ask of the document, for
+    /// [`NameEvidence::decides_alike`]: the parts of each chained `?`...
+    asks_join: HashSet<(String, String)>,
+    /// ...and of each doubtful one (which also asks `accepted`).
+    asks_doubtful: HashSet<(String, String)>,
+    /// `accepted`, worked out once (cleared by [`NameEvidence::merge`]).
+    accepted: OnceLock<bool>,
 }
+
+impl PartialEq for NameEvidence {
+    fn eq(&self, other: &Self) -> bool {
+        self.any_dot == other.any_dot
+            && self.pending == other.pending
+            && self.dotted == other.dotted
+            && self.doubtful == other.doubtful
+            && self.asks_join == other.asks_join
+            && self.asks_doubtful == other.asks_doubtful
+    }
+}
+
+impl Eq for NameEvidence {}
 
 impl NameEvidence {
     /// Adds what another part of the document says.
@@ -298,21 +338,93 @@ impl NameEvidence {
         self.any_dot |= other.any_dot;
         self.pending.extend(other.pending);
         self.dotted.extend(other.dotted);
+        self.doubtful.extend(other.doubtful);
+        self.asks_join.extend(other.asks_join);
+        self.asks_doubtful.extend(other.asks_doubtful);
+        self.accepted = OnceLock::new();
     }
 
     /// Whether it says nothing.
     pub fn is_empty(&self) -> bool {
-        !self.any_dot && self.pending.is_empty() && self.dotted.is_empty()
+        !self.any_dot
+            && self.pending.is_empty()
+            && self.dotted.is_empty()
+            && self.doubtful.is_empty()
+            && self.asks_join.is_empty()
+            && self.asks_doubtful.is_empty()
+    }
+
+    /// Whether a part whose own evidence is `self` comes out of the name
+    /// rules the same when repaired on its own (with no document evidence)
+    /// as with `whole`, the merged evidence of every part of its document
+    /// (this one included). A part that asks nothing of its document (no
+    /// chained or doubtful `?`) always does.
+    pub fn decides_alike(&self, whole: &NameEvidence) -> bool {
+        self.asks_join.iter().all(|(l, r)| self.joins(l, r) == whole.joins(l, r))
+            && (self.asks_doubtful.is_empty()
+                || (self.accepts_some() && whole.accepts_some())
+                || self.asks_doubtful.iter().all(|(l, r)| {
+                    (self.accepts_some() || self.joins(l, r))
+                        == (whole.accepts_some() || whole.joins(l, r))
+                }))
     }
 
     /// Whether some `?` of the document is accepted on its own (directly,
-    /// or as a chain whose parts a real `·` joins elsewhere).
+    /// or as a chain whose parts a sure join holds).
     fn accepts_some(&self) -> bool {
-        self.any_dot || self.pending.iter().any(|(l, r)| self.joins(l, r))
+        *self
+            .accepted
+            .get_or_init(|| self.any_dot || self.pending.iter().any(|k| self.dotted.contains(k)))
     }
 
+    /// Whether the document joins `left` and `right` with a `·`.
     fn joins(&self, left: &str, right: &str) -> bool {
-        !self.dotted.is_empty() && self.dotted.contains(&(left.to_string(), right.to_string()))
+        if self.dotted.is_empty() && self.doubtful.is_empty() {
+            return false;
+        }
+        let key = (left.to_string(), right.to_string());
+        self.dotted.contains(&key) || (self.accepts_some() && self.doubtful.contains(&key))
+    }
+
+    /// Adds what `text`, with the verdicts `found` of its `?`s, says.
+    fn gather(&mut self, text: &str, found: &[(usize, Verdict)]) {
+        for &(at, v) in found {
+            match v {
+                Verdict::Dot => {
+                    self.any_dot = true;
+                    joins_at(text, at, 1, &mut self.dotted);
+                }
+                Verdict::Maybe => {
+                    joins_at(text, at, 1, &mut self.doubtful);
+                    self.asks_doubtful.extend(dot_key(text, at));
+                }
+                Verdict::Chained { dot } => {
+                    let key = dot_key(text, at);
+                    if dot {
+                        self.pending.extend(key.clone());
+                    }
+                    self.asks_join.extend(key);
+                }
+                Verdict::Space | Verdict::Keep => {}
+            }
+        }
+        for (at, _) in text.match_indices('·') {
+            joins_at(text, at, '·'.len_utf8(), &mut self.dotted);
+        }
+        self.accepted = OnceLock::new();
+    }
+}
+
+/// The joins a `·` of `width` bytes at `at` makes: the last one or two
+/// characters before it with the first one or two after it.
+fn joins_at(text: &str, at: usize, width: usize, into: &mut HashSet<(String, String)>) {
+    let before: Vec<char> = text[..at].chars().rev().take(2).collect();
+    let after: Vec<char> = text[at + width..].chars().take(2).collect();
+    for l in 1..=before.len() {
+        let left: String = before[..l].iter().rev().collect();
+        for r in 1..=after.len() {
+            into.insert((left.clone(), after[..r].iter().collect()));
+        }
     }
 }
 
@@ -354,63 +466,76 @@ pub(crate) fn evidence(text: &str, protected: &Protected, rules: NameRules) -> N
     if !rules.separator {
         return ev;
     }
-    if memchr::memchr(b'?', text.as_bytes()).is_some() {
-        for (at, v) in verdicts(text, protected, rules) {
-            match v {
-                Verdict::Dot => ev.any_dot = true,
-                Verdict::Chained { dot: true } => ev.pending.extend(dot_key(text, at)),
-                _ => {}
-            }
-        }
-    }
-    for (at, _) in text.match_indices('·') {
-        let before: Vec<char> = text[..at].chars().rev().take(2).collect();
-        let after: Vec<char> = text[at + '·'.len_utf8()..].chars().take(2).collect();
-        for l in 1..=before.len() {
-            let left: String = before[..l].iter().rev().collect();
-            for r in 1..=after.len() {
-                ev.dotted.insert((left.clone(), after[..r].iter().collect()));
-            }
-        }
-    }
+    let found = if memchr::memchr(b'?', text.as_bytes()).is_some() {
+        verdicts(text, protected, rules)
+    } else {
+        Vec::new()
+    };
+    ev.gather(text, &found);
     ev
 }
 
 /// Repairs the `?` in `text`. Returns `None` when nothing changed.
-/// `document` is what the rest of the document says (see
-/// [`NameEvidence`]); with none, `text` is the whole document.
+/// `document` is what the whole document says (see [`NameEvidence`]),
+/// this part included; when it is empty, `text` is the whole document.
+/// With `gathered`, what `text` itself says is merged into it.
 pub(crate) fn repair(
     text: &str,
     protected: &Protected,
     rules: NameRules,
     document: &NameEvidence,
+    gathered: Option<&mut NameEvidence>,
     changes: &mut Changes,
 ) -> Option<String> {
     let mut found = verdicts(text, protected, rules);
+    let own = if rules.separator && (document.is_empty() || gathered.is_some()) {
+        let mut own = NameEvidence::default();
+        own.gather(text, &found);
+        Some(own)
+    } else {
+        None
+    };
+    let result = repair_found(
+        text,
+        &mut found,
+        own.as_ref().filter(|_| document.is_empty()).unwrap_or(document),
+        changes,
+    );
+    if let (Some(g), Some(own)) = (gathered, own) {
+        g.merge(own);
+    }
+    result
+}
+
+/// Applies the verdicts `found` of the `?`s of `text`, resolving the
+/// chained and doubtful ones with `document` (see [`NameEvidence`]).
+fn repair_found(
+    text: &str,
+    found: &mut [(usize, Verdict)],
+    document: &NameEvidence,
+    changes: &mut Changes,
+) -> Option<String> {
     if found.is_empty() {
         return None;
     }
-    // A chain stands when no real `·` joins its parts in the document.
-    for (at, v) in &mut found {
-        if let Verdict::Chained { dot } = *v {
-            *v = match (dotted_elsewhere(text, *at, document), dot) {
+    let accepted = document.accepts_some();
+    for (at, v) in found.iter_mut() {
+        let joined = || dot_key(text, *at).is_some_and(|(l, r)| document.joins(&l, &r));
+        *v = match *v {
+            Verdict::Chained { dot } => match (joined(), dot) {
                 (false, _) => Verdict::Keep,
                 (true, true) => Verdict::Dot,
-                (true, false) => Verdict::Maybe,
-            };
-        }
-    }
-    // Confirm the doubtful ones from the document: a `?` accepted, or a real `·`.
-    let any_dot = document.accepts_some() || found.iter().any(|&(_, v)| v == Verdict::Dot);
-    for (at, v) in &mut found {
-        if *v == Verdict::Maybe {
-            let confirmed = any_dot || dotted_elsewhere(text, *at, document);
-            *v = if confirmed { Verdict::Dot } else { Verdict::Keep };
-        }
+                // Doubtful, and confirmed by the same join.
+                (true, false) => Verdict::Dot,
+            },
+            Verdict::Maybe if accepted || joined() => Verdict::Dot,
+            Verdict::Maybe => Verdict::Keep,
+            other => other,
+        };
     }
     let mut out = String::with_capacity(text.len() + found.len());
     let mut copied = 0;
-    for &(at, v) in &found {
+    for &(at, v) in found.iter() {
         let (rule, to) = match v {
             Verdict::Dot => (Rule::NameSeparator, "·"),
             Verdict::Space => (Rule::LostSpace, " "),
@@ -668,14 +793,6 @@ fn glossed(text: &str, at: usize) -> bool {
     }
     let n = han.iter().filter(|&&c| translit(c)).count();
     n * 3 >= han.len() * 2
-}
-
-/// Strong confirmation (c): the two Han characters on each side of the `?`
-/// appear joined by a real `·` elsewhere in the document (in `text`, or in
-/// the rest of the document as `document` says).
-fn dotted_elsewhere(text: &str, at: usize, document: &NameEvidence) -> bool {
-    dot_key(text, at)
-        .is_some_and(|(l, r)| text.contains(&format!("{l}·{r}")) || document.joins(&l, &r))
 }
 
 /// The Han characters a `·` would join at the `?` at `at`: at most two on
@@ -937,7 +1054,7 @@ mod tests {
 
     fn fix(s: &str) -> String {
         let p = Protected::scan(s, Kinds { markup: true, urls: true });
-        repair(s, &p, BOTH, &NameEvidence::default(), &mut Changes::new())
+        repair(s, &p, BOTH, &NameEvidence::default(), None, &mut Changes::new())
             .unwrap_or_else(|| s.to_string())
     }
 
