@@ -186,62 +186,76 @@ static NFC_FACTS: LazyLock<NfcFacts> = LazyLock::new(|| {
     NfcFacts { ccc, yes, no }
 });
 
-/// The canonical combining class of `c`.
-#[inline]
-pub(crate) fn combining_class(c: char) -> u8 {
-    let u = c as u32;
-    if u < 0x300 {
-        0
-    } else if u < 0x10000 {
-        NFC_FACTS.ccc[u as usize]
-    } else {
-        canonical_combining_class(c)
+impl NfcFacts {
+    /// The canonical combining class of `c`.
+    #[inline]
+    fn class(&self, c: char) -> u8 {
+        let u = c as u32;
+        if u < 0x300 {
+            0
+        } else if u < 0x10000 {
+            self.ccc[u as usize]
+        } else {
+            canonical_combining_class(c)
+        }
+    }
+
+    /// The NFC quick check of `c` alone.
+    #[inline]
+    fn quick(&self, c: char) -> IsNormalized {
+        let u = c as u32;
+        if u < 0x300 {
+            return IsNormalized::Yes;
+        }
+        if u >= 0x10000 {
+            return is_nfc_quick(std::iter::once(c));
+        }
+        let bit = |set: &[u64]| set[u as usize / 64] & (1 << (u % 64)) != 0;
+        if bit(&self.yes) {
+            IsNormalized::Yes
+        } else if bit(&self.no) {
+            IsNormalized::No
+        } else {
+            IsNormalized::Maybe
+        }
+    }
+
+    /// Whether NFC may start a stretch at `c`: a starter whose quick check
+    /// is "yes".
+    #[inline]
+    fn safe(&self, c: char) -> bool {
+        self.class(c) == 0 && self.quick(c) == IsNormalized::Yes
+    }
+
+    /// The index of the first character of `chars` at which the quick
+    /// check stops saying "yes" (its own check is not "yes", or a mark is
+    /// out of canonical order), as the crate's `is_nfc_quick` decides it.
+    fn first_not_yes(&self, chars: &[char]) -> Option<usize> {
+        let mut last = 0u8;
+        chars.iter().position(|&c| {
+            let cc = self.class(c);
+            let ordered = cc == 0 || last <= cc;
+            last = cc;
+            !ordered || self.quick(c) != IsNormalized::Yes
+        })
     }
 }
 
-/// The NFC quick check of `c` alone.
+/// The canonical combining class of `c`.
 #[inline]
-fn nfc_quick(c: char) -> IsNormalized {
-    let u = c as u32;
-    if u < 0x300 {
-        return IsNormalized::Yes;
-    }
-    if u >= 0x10000 {
-        return is_nfc_quick(std::iter::once(c));
-    }
-    let bit = |set: &[u64]| set[u as usize / 64] & (1 << (u % 64)) != 0;
-    if bit(&NFC_FACTS.yes) {
-        IsNormalized::Yes
-    } else if bit(&NFC_FACTS.no) {
-        IsNormalized::No
-    } else {
-        IsNormalized::Maybe
-    }
+pub(crate) fn combining_class(c: char) -> u8 {
+    NFC_FACTS.class(c)
 }
 
 /// Whether the NFC quick check of `c` alone is "yes".
 #[inline]
 pub(crate) fn nfc_quick_yes(c: char) -> bool {
-    nfc_quick(c) == IsNormalized::Yes
+    NFC_FACTS.quick(c) == IsNormalized::Yes
 }
 
-/// Whether NFC leaves `chars` as they are by the quick check alone: each
-/// character's own check is "yes" and the marks are in canonical order (as
-/// the crate's `is_nfc_quick` answers, from the tables above).
-fn quick_yes(chars: &[char]) -> bool {
-    let mut last = 0u8;
-    chars.iter().all(|&c| {
-        let cc = combining_class(c);
-        let ordered = cc == 0 || last <= cc;
-        last = cc;
-        ordered && nfc_quick_yes(c)
-    })
-}
-
-/// Whether the NFC quick check of `c` alone is "no".
-#[inline]
-fn nfc_quick_no(c: char) -> bool {
-    nfc_quick(c) == IsNormalized::No
+/// Whether NFC leaves `chars` as they are by the quick check alone.
+fn quick_yes(f: &NfcFacts, chars: &[char]) -> bool {
+    f.first_not_yes(chars).is_none()
 }
 
 /// A stretch longer than this is first offered to [`compose_sorted`].
@@ -261,31 +275,37 @@ const LONG_STRETCH: usize = 32;
 /// non-starters in a buffer, sorts it and composes it from there: right,
 /// but an order of magnitude slower per character than ordinary text on a
 /// run of a million marks (the attack of a file of combining marks).
-fn compose_sorted(seg: &[char], out: &mut Vec<char>) -> Option<bool> {
+fn compose_sorted(f: &NfcFacts, seg: &[char], out: &mut Vec<char>) -> Option<bool> {
     let (&first, marks) = seg.split_first()?;
     let mut trivial = true;
     decompose_canonical(first, |d| trivial &= d == first);
-    if combining_class(first) != 0 || !trivial {
+    if f.class(first) != 0 || !trivial {
         return None;
-    }
-    let mut last = 0u8;
-    for &c in marks {
-        let cc = combining_class(c);
-        if cc == 0 || cc < last || nfc_quick_no(c) {
-            return None;
-        }
-        last = cc;
     }
     // Composition (UAX #15): a mark joins the starter unless a mark kept
     // between them has a class as high as its own; the kept marks' classes
-    // never decrease, so the last one kept is the one that can block.
+    // never decrease, so the last one kept is the one that can block. The
+    // shape is checked on the way; on another shape `out` is cut back.
     let at = out.len();
     out.push(first);
     let mut starter = first;
+    let mut last = 0u8;
     let mut kept_class = 0u8;
     let mut joins = false;
+    // (A run of one mark repeated, the usual attack, is looked up once.)
+    let mut seen = '\0';
     for &c in marks {
-        let cc = combining_class(c);
+        if c == seen && kept_class >= last {
+            out.push(c);
+            continue;
+        }
+        seen = c;
+        let cc = f.class(c);
+        if cc == 0 || cc < last || f.quick(c) == IsNormalized::No {
+            out.truncate(at);
+            return None;
+        }
+        last = cc;
         if kept_class < cc
             && let Some(joined) = unicode_normalization::char::compose(starter, c)
         {
@@ -306,41 +326,51 @@ fn compose_sorted(seg: &[char], out: &mut Vec<char>) -> Option<bool> {
 /// Compatibility ideographs are left to their own rule: when that rule is
 /// off, they are kept.
 pub fn nfc(line: &mut Vec<char>, keep_compat: bool, rec: &mut Rec<'_>) {
-    if quick_yes(line) {
-        return;
-    }
-    let safe = |c: char| combining_class(c) == 0 && nfc_quick_yes(c);
+    let f: &NfcFacts = &NFC_FACTS;
+    let Some(bad) = f.first_not_yes(line) else { return };
+    // Everything before the stretch of the first doubtful character passes
+    // the quick check: copy it, and go on from the start of that stretch.
+    let mut i = line[..bad].iter().rposition(|&c| f.safe(c)).unwrap_or(0);
     let mut out = Vec::with_capacity(line.len());
-    let mut i = 0;
+    out.extend_from_slice(&line[..i]);
     while i < line.len() {
         let mut j = i + 1;
-        while j < line.len() && !safe(line[j]) {
+        while j < line.len() && ((j > i + 1 && line[j] == line[j - 1]) || !f.safe(line[j])) {
             j += 1;
         }
         let seg = &line[i..j];
-        let touch = !(keep_compat && seg.iter().any(|&c| is_compat_ideograph(c)));
-        if touch && !quick_yes(seg) {
-            let at = out.len();
-            let joined =
-                if seg.len() > LONG_STRETCH { compose_sorted(seg, &mut out) } else { None };
-            let changed = joined.unwrap_or_else(|| {
-                out.extend(seg.iter().copied().nfc());
-                out[at..] != *seg
-            });
-            if changed {
-                if rec.changes.is_explaining() {
-                    let before: String = seg.iter().collect();
-                    let after: String = out[at..].iter().collect();
-                    rec.hit_str(Rule::Nfc, at + 1, &before, &after);
+        let at = out.len();
+        // A long stretch of the usual shape is composed in one pass (it
+        // then holds no compatibility ideograph: those decompose).
+        let joined = if seg.len() > LONG_STRETCH { compose_sorted(f, seg, &mut out) } else { None };
+        let changed = match joined {
+            Some(changed) => changed,
+            None => {
+                let touch = !(keep_compat && seg.iter().any(|&c| is_compat_ideograph(c)));
+                if touch && !quick_yes(f, seg) {
+                    out.extend(seg.iter().copied().nfc());
+                    if out[at..] != *seg {
+                        true
+                    } else {
+                        out.truncate(at);
+                        out.extend_from_slice(seg);
+                        false
+                    }
                 } else {
-                    rec.hit_str(Rule::Nfc, at + 1, "", "");
+                    out.extend_from_slice(seg);
+                    false
                 }
-                i = j;
-                continue;
             }
-            out.truncate(at);
+        };
+        if changed {
+            if rec.changes.is_explaining() {
+                let before: String = seg.iter().collect();
+                let after: String = out[at..].iter().collect();
+                rec.hit_str(Rule::Nfc, at + 1, &before, &after);
+            } else {
+                rec.hit_str(Rule::Nfc, at + 1, "", "");
+            }
         }
-        out.extend_from_slice(seg);
         i = j;
     }
     *line = out;
@@ -510,7 +540,7 @@ mod nfc_tables {
             let yes = is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes;
             assert_eq!(nfc_quick_yes(c), yes, "{u:04X}");
             let no = is_nfc_quick(std::iter::once(c)) == IsNormalized::No;
-            assert_eq!(nfc_quick_no(c), no, "{u:04X}");
+            assert_eq!(NFC_FACTS.quick(c) == IsNormalized::No, no, "{u:04X}");
             // What `compose_sorted` relies on: a non-starter whose quick
             // check is not "no" has no canonical decomposition.
             if canonical_combining_class(c) != 0
@@ -528,17 +558,17 @@ mod nfc_tables {
         let seg: Vec<char> =
             std::iter::once('e').chain(std::iter::repeat_n('\u{301}', 40)).collect();
         let mut out = Vec::new();
-        assert_eq!(compose_sorted(&seg, &mut out), Some(true));
+        assert_eq!(compose_sorted(&NFC_FACTS, &seg, &mut out), Some(true));
         assert_eq!(out[0], 'é');
         assert_eq!(out.len(), 40);
         // Out of canonical order: left to the crate.
-        assert_eq!(compose_sorted(&['a', '\u{301}', '\u{323}'], &mut Vec::new()), None);
+        assert_eq!(compose_sorted(&NFC_FACTS, &['a', '\u{301}', '\u{323}'], &mut Vec::new()), None);
         // A starter that decomposes: left to the crate.
-        assert_eq!(compose_sorted(&['é', '\u{323}'], &mut Vec::new()), None);
+        assert_eq!(compose_sorted(&NFC_FACTS, &['é', '\u{323}'], &mut Vec::new()), None);
         // Marks that join nothing: no change.
         let seg: Vec<char> =
             std::iter::once('x').chain(std::iter::repeat_n('\u{334}', 40)).collect();
-        assert_eq!(compose_sorted(&seg, &mut Vec::new()), Some(false));
+        assert_eq!(compose_sorted(&NFC_FACTS, &seg, &mut Vec::new()), Some(false));
     }
 
     /// Starters and marks that compose, block, reorder or decompose.
@@ -557,7 +587,7 @@ mod nfc_tables {
         #[test]
         fn compose_sorted_is_nfc(seg in prop::collection::vec(piece(), 1..80)) {
             let mut out = Vec::new();
-            if let Some(joined) = compose_sorted(&seg, &mut out) {
+            if let Some(joined) = compose_sorted(&NFC_FACTS, &seg, &mut out) {
                 let nfc: Vec<char> = seg.iter().copied().nfc().collect();
                 prop_assert_eq!(joined, nfc != seg);
                 prop_assert_eq!(out, nfc);
@@ -565,7 +595,7 @@ mod nfc_tables {
                 prop_assert!(out.is_empty());
             }
             let crate_yes = is_nfc_quick(seg.iter().copied()) == IsNormalized::Yes;
-            prop_assert_eq!(quick_yes(&seg), crate_yes);
+            prop_assert_eq!(quick_yes(&NFC_FACTS, &seg), crate_yes);
         }
 
         /// `nfc` on a line is the crate's NFC (compatibility ideographs

@@ -243,8 +243,7 @@ impl Normalizer {
         let r = self.rules;
         let buf = &mut scratch.chars;
         buf.clear();
-        buf.reserve(line.len());
-        buf.extend(line.chars());
+        extend_chars(buf, line);
         let mut rec = Rec { changes, line: line_no, hits: 0 };
 
         // Trigger bits the character rules create for the punctuation rules:
@@ -390,6 +389,44 @@ fn push_chars(out: &mut String, chars: &[char]) {
     }
     // SAFETY: see above.
     unsafe { v.set_len(len) };
+}
+
+/// Appends the characters of `s` to `out`. (`Extend<char>` from `chars()`
+/// checks the capacity and the UTF-8 state per character; a line of a
+/// million combining marks is decoded here.)
+fn extend_chars(out: &mut Vec<char>, s: &str) {
+    let b = s.as_bytes();
+    // No more characters than bytes.
+    out.reserve(b.len());
+    let dst = out.spare_capacity_mut();
+    let mut n = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let lead = b[i] as u32;
+        // `s` is valid UTF-8: the lead byte gives the length, and the
+        // continuation bytes are there.
+        let (cp, len) = if lead < 0x80 {
+            (lead, 1)
+        } else if lead < 0xE0 {
+            (((lead & 0x1F) << 6) | (b[i + 1] as u32 & 0x3F), 2)
+        } else if lead < 0xF0 {
+            let cp =
+                ((lead & 0x0F) << 12) | ((b[i + 1] as u32 & 0x3F) << 6) | (b[i + 2] as u32 & 0x3F);
+            (cp, 3)
+        } else {
+            let cp = ((lead & 0x07) << 18)
+                | ((b[i + 1] as u32 & 0x3F) << 12)
+                | ((b[i + 2] as u32 & 0x3F) << 6)
+                | (b[i + 3] as u32 & 0x3F);
+            (cp, 4)
+        };
+        // Decoded from valid UTF-8, so a scalar value.
+        dst[n].write(char::from_u32(cp).unwrap_or('\u{FFFD}'));
+        n += 1;
+        i += len;
+    }
+    // SAFETY: the first `n` spare slots were written above.
+    unsafe { out.set_len(out.len() + n) };
 }
 
 /// `line-ends`: CRLF and lone CR to LF.

@@ -318,6 +318,15 @@ pub(crate) fn suspect(text: &str) -> Suspect {
                 continue;
             }
         }
+        // Combining marks U+0300..U+033F (`CC xx`, all of class above 0)
+        // leave the window as it is (see below): a run of them is skipped
+        // here at once.
+        if lead == 0xCC {
+            while b.get(i) == Some(&0xCC) {
+                i += 2;
+            }
+            continue;
+        }
         // `text` is valid UTF-8, so the length follows from the lead byte.
         let (cp, len) = if lead < 0xE0 {
             (((lead as u32 & 0x1F) << 6) | (b[i + 1] as u32 & 0x3F), 2)
@@ -1744,6 +1753,22 @@ mod tests {
         assert_eq!(again, out);
         assert_eq!(explained.count(Rule::Mojibake), ch.count(Rule::Mojibake));
         out
+    }
+
+    /// What the scan's skip of `CC xx` relies on: each of U+0300..U+033F
+    /// is a mark (class above 0) and not a plain character, so the general
+    /// path would leave the window as it was too.
+    #[test]
+    fn marks_skipped_at_once_are_marks() {
+        let t = tables::tables();
+        for cp in 0x300..0x340u32 {
+            let c = char::from_u32(cp).unwrap();
+            assert!(!t.is_plain(cp), "{cp:04X}");
+            assert_ne!(crate::normalize::chars::combining_class(c), 0, "{cp:04X}");
+        }
+        let marks = format!("a{}", "\u{301}".repeat(1000));
+        assert!(!suspect(&marks).dense);
+        assert_eq!(suspect(&format!("{marks}浣犲ソ涓栫晫")), suspect("a浣犲ソ涓栫晫"));
     }
 
     /// The reverse tables give, for every BMP character with a two-byte
