@@ -372,6 +372,17 @@ mod tests {
         assert_eq!(r.repair(&once, &mut Changes::new()), once);
     }
 
+    /// Found by the repair fuzz target: a `?` the document confirms as a
+    /// name dot (`O?贍`) was read by the chain before it as a question mark
+    /// ending alternatives, and once it was `·` the chain read otherwise.
+    #[test]
+    fn a_chain_reads_a_mark_that_may_become_a_dot_as_a_dot() {
+        let r = Repairer::new(&Config::default());
+        let text = "\"ee?O?O?O?贍内JJJJJJJJJJJJJJJJJJJJJJJJJJ特?ee?N?O?O?贝";
+        let once = r.repair(text, &mut Changes::new()).into_owned();
+        assert_eq!(r.repair(&once, &mut Changes::new()), once);
+    }
+
     /// Pieces repaired with the merged evidence of all of them come out as
     /// the whole, also when the evidence is a dot the rule makes in another
     /// piece; and a piece whose own evidence decides alike with the

@@ -656,6 +656,9 @@ fn name_verdict(text: &str, at: usize) -> Verdict {
     if !left.is_part() || !right.is_part() {
         return Verdict::Keep;
     }
+    if ends_chain(text, at) {
+        return Verdict::Keep;
+    }
     if left.han.last().is_some_and(|c| PARTICLES.contains(*c)) {
         return Verdict::Keep;
     }
@@ -907,7 +910,7 @@ impl Refusal {
 const CHAIN_PART: usize = 7;
 
 /// Whether the `?` at `at` starts a chain of short parts (Han characters
-/// or capital initials) joined by `?` that ends in a question mark: a
+/// or capital initials) joined by `?` (or `·`) that ends in a question mark: a
 /// full-width `？`, a `?` that nothing of a name follows (`普京?拜登?`,
 /// `伊朗?俄罗斯?还是荷兰?`), or a `?` followed by a clause rather than a
 /// name part (`普京?拜登?我忘了`: fewer than two thirds of the next three
@@ -949,10 +952,40 @@ fn question_chain(text: &str, at: usize) -> bool {
                     return true;
                 }
             }
+            // A dot, real or made by this rule, goes on with the chain
+            // as a `?` between name parts does: the verdict must not
+            // change once the `?`s of the chain are repaired.
+            Some('·') => rest = &rest['·'.len_utf8()..],
             _ => return false,
         }
     }
     false
+}
+
+/// Whether the `?` at `at` is the question mark that ends a chain of
+/// alternatives: the part before it (a short run of Han characters or
+/// capitals) follows a `?` or a `·`, and [`question_chain`] would stop at
+/// this `?` as the end of a question. Such a `?` stays, whatever its own
+/// sides say: the chain before it reads it as a question mark (and is
+/// refused for it), and it must not become the dot that would make that
+/// chain read otherwise on a second pass.
+fn ends_chain(text: &str, at: usize) -> bool {
+    let part = |c: char| is_han(c) || c.is_ascii_uppercase();
+    let before = &text[..at];
+    let run: usize = before.chars().rev().take_while(|&c| part(c)).map(char::len_utf8).sum();
+    let run_chars = before[before.len() - run..].chars().count();
+    if run == 0 || run_chars > CHAIN_PART {
+        return false;
+    }
+    if !matches!(before[..before.len() - run].chars().next_back(), Some('?' | '·')) {
+        return false;
+    }
+    if before.chars().next_back().is_some_and(|c| PARTICLES.contains(c)) || lost_space(text, at) {
+        return false;
+    }
+    let base = 2.0 / 3.0 - 1e-4;
+    let next = right_side(text, at);
+    !text[at + 1..].chars().next().is_some_and(part) || next.share() < base || !next.has_typical()
 }
 
 /// Whether a `.` between `before` (the characters before it, nearest
