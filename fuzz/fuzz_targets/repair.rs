@@ -16,7 +16,14 @@ use zhclean::{Changes, Config};
 
 fuzz_target!(|text: &str| {
     static REPAIRER: OnceLock<Repairer> = OnceLock::new();
-    let r = REPAIRER.get_or_init(|| Repairer::new(&Config::default()));
+    let r = REPAIRER.get_or_init(|| {
+        let r = Repairer::new(&Config::default());
+        // The tables every rule builds on first use, built before any
+        // input is timed.
+        let warm = "斯科特?丹恩（Scott Dunn）显&#33879;下降 rare?earth 寮€鍙戠幆澧冩樉绀 A?B?C? �";
+        r.repair(warm, &mut Changes::explaining());
+        r
+    });
     let budget = Duration::from_millis(50) + Duration::from_micros(20) * text.len() as u32;
     let timed = || {
         let start = Instant::now();
@@ -24,10 +31,13 @@ fuzz_target!(|text: &str| {
         (once, start.elapsed())
     };
     let (once, mut took) = timed();
-    if took > budget {
-        // Timed again before it counts: the tables the rules build on first
-        // use (and a machine busy elsewhere) cost once, a slow rule every time.
-        took = timed().1;
+    // Timed again (up to three times, the fastest counts) before it fails:
+    // a machine busy elsewhere slows one run, a slow rule every run.
+    for _ in 0..2 {
+        if took <= budget {
+            break;
+        }
+        took = took.min(timed().1);
     }
     assert!(took <= budget, "repair took {took:?} on {} bytes", text.len());
     let twice = r.repair(&once, &mut Changes::new());
