@@ -112,6 +112,38 @@ def test_batch_equals_one_by_one(threads, convert):
     assert cleaner.clean_batch(iter(texts)) == want
 
 
+def test_batch_round_trips_every_width():
+    # Random strings from ranges of every UTF-8 length (and of each of
+    # CPython's string widths), with the rules off: a batch gives back
+    # exactly what went in, whatever the mix, so both of clean_batch's
+    # conversions are exact. (Runs of one range and mixed runs both occur.)
+    import random
+
+    rng = random.Random(7)
+    # (Full-width forms, U+FF00 on, are left out: the one rule below changes them.)
+    ranges = [(0x20, 0x7E), (0xA0, 0xFF), (0x100, 0x7FF), (0x800, 0xD7FF), (0xE000, 0xFEFF),
+              (0x4E00, 0x9FFF), (0x10000, 0x10FFFF)]
+    texts = []
+    for _ in range(400):
+        parts = []
+        for _ in range(rng.randint(0, 6)):
+            lo, hi = rng.choice(ranges)
+            parts.append("".join(chr(rng.randint(lo, hi)) for _ in range(rng.randint(0, 13))))
+        texts.append("".join(parts))
+    off = zhclean.Cleaner(no_rules=list(zhclean.RULES), html="keep", threads=1)
+    assert off.clean_batch(texts) == texts
+    # Every text changed by one rule at its two ends only: the middle must
+    # come back through both conversions unchanged.
+    for threads in (1, 2):
+        one_rule = zhclean.Cleaner(
+            no_rules=[r for r in zhclean.RULES if r != "width-alnum"], html="keep", threads=threads
+        )
+        got = one_rule.clean_batch(["１" + t + "Ａ" for t in texts])
+        assert got == ["1" + t + "A" for t in texts]
+    on = zhclean.Cleaner(threads=2)
+    assert on.clean_batch(texts) == [on.clean(t) for t in texts]
+
+
 def test_batch_spans_windows():
     # More code points than one window of clean_batch holds (256 Ki).
     big = "文字１" * 100_000
