@@ -6,7 +6,7 @@
 //! (`--convert`, `--no-rule`, `--html`, `--quotes`, `--dict`), and runs its
 //! `record::clean_field` (what `zhclean --jsonl` runs on every field) on one text, a
 //! list of texts or Arrow string arrays. Lists and arrays are cleaned with
-//! the GIL released, on a rayon pool of the cleaner's own ([`pool`]).
+//! the GIL released, on a rayon pool of the cleaner's own (module `pool`).
 
 mod arrow;
 mod options;
