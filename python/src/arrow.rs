@@ -16,7 +16,8 @@ use std::ffi::CStr;
 use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema, from_ffi};
 use arrow_array::{Array, GenericStringArray, OffsetSizeTrait, make_array};
 use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
-use arrow_schema::DataType;
+use arrow_data::ArrayData;
+use arrow_schema::{ArrowError, DataType};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyCapsuleMethods, PyList, PyTuple};
@@ -80,7 +81,7 @@ fn import(chunk: &Bound<'_, PyAny>) -> PyResult<Chunk> {
         from_ffi(array, schema)
     }
     .map_err(|e| PyValueError::new_err(format!("importing an Arrow array: {e}")))?;
-    data.validate_full().map_err(|e| PyValueError::new_err(format!("invalid Arrow array: {e}")))?;
+    validate(&data).map_err(|e| PyValueError::new_err(format!("invalid Arrow array: {e}")))?;
     let array = make_array(data);
     match array.data_type() {
         DataType::Utf8 => Ok(Chunk::Small(GenericStringArray::<i32>::from(array.to_data()))),
@@ -89,6 +90,56 @@ fn import(chunk: &Bound<'_, PyAny>) -> PyResult<Chunk> {
             "clean_arrow takes string or large_string arrays, not {other}"
         ))),
     }
+}
+
+/// Checks an imported array as `ArrayData::validate_full` does (an array
+/// with no children), but for string arrays with the UTF-8 of the values
+/// checked by simdutf8 in one pass over all of them: arrow-rs checks it with
+/// `std::str::from_utf8`, which cost 8% of a `clean_arrow` call on Chinese
+/// text. When the fast check fails, arrow-rs's own check runs, for its
+/// message.
+fn validate(data: &ArrayData) -> Result<(), ArrowError> {
+    data.validate()?;
+    data.validate_nulls()?;
+    let fast = match data.data_type() {
+        DataType::Utf8 => strings_valid::<i32>(data),
+        DataType::LargeUtf8 => strings_valid::<i64>(data),
+        _ => false,
+    };
+    if fast { Ok(()) } else { data.validate_values() }
+}
+
+/// Whether the offsets of a string array (whose buffers `validate` found
+/// big enough) never decrease, stay in its values, and cut them into valid
+/// UTF-8: the span from the first offset to the last is valid UTF-8 and
+/// every offset falls on a character boundary of it.
+fn strings_valid<O: OffsetSizeTrait>(data: &ArrayData) -> bool {
+    if data.is_empty() {
+        return true;
+    }
+    let (Some(offsets), Some(values)) = (data.buffers().first(), data.buffers().get(1)) else {
+        return false;
+    };
+    let offsets: &[O] = offsets.typed_data();
+    let Some(offsets) = offsets.get(data.offset()..data.offset() + data.len() + 1) else {
+        return false;
+    };
+    let values = values.as_slice();
+    let Some(first) = offsets[0].to_usize() else { return false };
+    let mut prev = first;
+    for o in &offsets[1..] {
+        match o.to_usize() {
+            Some(o) if o >= prev && o <= values.len() => prev = o,
+            _ => return false,
+        }
+    }
+    let span = &values[first..prev];
+    if simdutf8::basic::from_utf8(span).is_err() {
+        return false;
+    }
+    // A byte of the form 0b10xx_xxxx continues a character: no string may
+    // start there. (The span's end is a boundary, the span being valid.)
+    offsets.iter().all(|o| span.get(o.as_usize() - first).is_none_or(|&b| (b as i8) >= -0x40))
 }
 
 /// A string array of the input's type holding `texts`, with the input's

@@ -6,11 +6,12 @@
 //! (`--convert`, `--no-rule`, `--html`, `--quotes`, `--dict`), and runs its
 //! `record::clean_field` (what `zhclean --jsonl` runs on every field) on one text, a
 //! list of texts or Arrow string arrays. Lists and arrays are cleaned with
-//! the GIL released, on a rayon pool of the cleaner's own ([`pool`]).
+//! the GIL released, on a rayon pool of the cleaner's own (module `pool`).
 
 mod arrow;
 mod options;
 mod pool;
+mod text;
 
 use std::borrow::Cow;
 use std::sync::Mutex;
@@ -24,6 +25,7 @@ use zhclean::{Changes, Pipeline, Rule};
 
 use crate::options::Options;
 use crate::pool::PoolSlot;
+use crate::text::Window;
 
 /// A zhclean error as the Python exception the API promises: `ValueError`
 /// for bad options (the command line's message, word for word), `OSError`
@@ -58,6 +60,37 @@ impl Cleaner {
             // Records are short: a few dozen per task keeps rayon's
             // splitting overhead out of the way without hurting the balance.
             Some(pool) => pool.install(|| texts.par_iter().with_min_len(32).map(one).collect()),
+        }
+    }
+
+    /// Cleans the texts of a window of `clean_batch`, in order: `None` for
+    /// an unchanged text (or a `None` item), the new text, or `Err` for a
+    /// string with a surrogate (which UTF-8 cannot hold). Each thread makes
+    /// the UTF-8 of its texts in one reused buffer.
+    fn map_window(&self, window: &Window) -> Vec<Result<Option<String>, ()>> {
+        let one = |utf8: &mut String, t: Option<&[u32]>| {
+            let Some(t) = t else { return Ok(None) };
+            if !text::ucs4_to_utf8(t, utf8) {
+                return Err(());
+            }
+            let mut changes = Changes::new();
+            Ok(match zhclean::record::clean_field(&self.pipeline, utf8, &mut changes) {
+                Cow::Borrowed(_) => None,
+                Cow::Owned(o) => Some(o),
+            })
+        };
+        match pool::get(&self.pool, self.options.threads) {
+            None => {
+                let mut utf8 = String::new();
+                window.texts().map(|t| one(&mut utf8, t)).collect()
+            }
+            Some(pool) => pool.install(|| {
+                (0..window.len())
+                    .into_par_iter()
+                    .with_min_len(32)
+                    .map_init(String::new, |utf8, k| one(utf8, window.text(k)))
+                    .collect()
+            }),
         }
     }
 }
@@ -136,9 +169,8 @@ impl Cleaner {
     ) -> PyResult<Bound<'py, PyList>> {
         let py = slf.py();
         let this = slf.get();
-        // Own a reference to every item, so that the UTF-8 borrowed from
-        // them stays alive while the GIL is released (another thread could
-        // empty the list meanwhile).
+        // Own a reference to every item, so that the list can change under
+        // us (another thread, while the GIL is released) without harm.
         let items: Vec<Bound<'py, PyAny>> =
             texts.try_iter()?.collect::<PyResult<_>>().map_err(|e| {
                 if e.is_instance_of::<PyTypeError>(py) {
@@ -147,38 +179,26 @@ impl Cleaner {
                     e
                 }
             })?;
-        let mut strs = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            if item.is_none() {
-                strs.push(None);
-                continue;
-            }
-            let s = item.cast::<PyString>().map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "clean_batch: item {i} is {}, not str",
-                    item.get_type().name().map(|n| n.to_string()).unwrap_or_default()
-                ))
-            })?;
-            strs.push(Some(s.to_str()?));
-        }
-        let cleaned = py.detach(|| {
-            this.map_texts(&strs)
-                .into_iter()
-                .map(|c| match c {
-                    Some(Cow::Owned(o)) => Some(o),
-                    _ => None,
-                })
-                .collect::<Vec<_>>()
-        });
-        let out = PyList::empty(py);
-        for (item, c) in items.iter().zip(cleaned) {
-            match c {
-                // Unchanged (or None): the very same object.
-                None => out.append(item)?,
-                Some(o) => out.append(PyString::new(py, &o))?,
+        let mut out: Vec<Bound<'py, PyAny>> = Vec::with_capacity(items.len());
+        let mut window = Window::new();
+        let mut wide = Vec::new();
+        while out.len() < items.len() {
+            let start = out.len();
+            window.gather(&items[start..], start, text::WINDOW)?;
+            let cleaned = py.detach(|| this.map_window(&window));
+            for (item, c) in items[start..].iter().zip(cleaned) {
+                match c {
+                    // Unchanged (or None): the very same object.
+                    Ok(None) => out.push(item.clone()),
+                    Ok(Some(s)) => {
+                        text::to_wide(&s, &mut wide);
+                        out.push(text::from_wide(py, &wide)?);
+                    }
+                    Err(()) => return Err(text::encode_error(item)),
+                }
             }
         }
-        Ok(out)
+        PyList::new(py, out)
     }
 
     /// Cleans a pyarrow string or large_string array (or chunked array),

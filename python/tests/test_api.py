@@ -82,6 +82,95 @@ def test_unchanged_text_is_the_same_object():
     assert out[0] is s and out[1] is None and out[2] == "1"
 
 
+# Strings of every width CPython stores (ASCII, Latin-1, BMP, astral), with
+# edits next to the wide characters, so that clean_batch's own conversions
+# (code points to UTF-8 and back) meet every sequence length.
+WIDTHS = [
+    "",
+    "a",
+    "é",
+    "café:１２",
+    "\u00ff\u0100\u07ff\u0800\uffff",
+    "中文,测试?好",
+    "😀表情１２３😀",
+    "\U0010ffff末尾１",
+    "&#128512;与&#x1F600;",
+    "Ā中😀é" * 50,
+    "\ufeff开头的字节序标记",
+]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("convert", [None, "s2t"])
+def test_batch_equals_one_by_one(threads, convert):
+    cleaner = zhclean.Cleaner(convert=convert, threads=threads)
+    texts = (WIDTHS + SAMPLES) * 20
+    want = [cleaner.clean(t) for t in texts]
+    got = cleaner.clean_batch(list(texts))
+    assert got == want
+    assert [type(g) for g in got] == [str] * len(texts)
+    assert cleaner.clean_batch(iter(texts)) == want
+
+
+def test_batch_round_trips_every_width():
+    # Random strings from ranges of every UTF-8 length (and of each of
+    # CPython's string widths), with the rules off: a batch gives back
+    # exactly what went in, whatever the mix, so both of clean_batch's
+    # conversions are exact. (Runs of one range and mixed runs both occur.)
+    import random
+
+    rng = random.Random(7)
+    # (Full-width forms, U+FF00 on, are left out: the one rule below changes them.)
+    ranges = [(0x20, 0x7E), (0xA0, 0xFF), (0x100, 0x7FF), (0x800, 0xD7FF), (0xE000, 0xFEFF),
+              (0x4E00, 0x9FFF), (0x10000, 0x10FFFF)]
+    texts = []
+    for _ in range(400):
+        parts = []
+        for _ in range(rng.randint(0, 6)):
+            lo, hi = rng.choice(ranges)
+            parts.append("".join(chr(rng.randint(lo, hi)) for _ in range(rng.randint(0, 13))))
+        texts.append("".join(parts))
+    off = zhclean.Cleaner(no_rules=list(zhclean.RULES), html="keep", threads=1)
+    assert off.clean_batch(texts) == texts
+    # Every text changed by one rule at its two ends only: the middle must
+    # come back through both conversions unchanged.
+    for threads in (1, 2):
+        one_rule = zhclean.Cleaner(
+            no_rules=[r for r in zhclean.RULES if r != "width-alnum"], html="keep", threads=threads
+        )
+        got = one_rule.clean_batch(["１" + t + "Ａ" for t in texts])
+        assert got == ["1" + t + "A" for t in texts]
+    on = zhclean.Cleaner(threads=2)
+    assert on.clean_batch(texts) == [on.clean(t) for t in texts]
+
+
+def test_batch_spans_windows():
+    # More code points than one window of clean_batch holds (256 Ki).
+    big = "文字１" * 100_000
+    texts = [big, "１", None, big, big[:10]]
+    got = zhclean.Cleaner(threads=1).clean_batch(texts)
+    assert got == [zhclean.Cleaner().clean(t) if t is not None else None for t in texts]
+    assert got[2] is None
+
+
+def test_batch_surrogates_raise_as_encoding_does():
+    bad = "ab\ud800cd"
+    with pytest.raises(UnicodeEncodeError) as want:
+        bad.encode("utf-8")
+    for threads in (1, 2):
+        cleaner = zhclean.Cleaner(threads=threads)
+        with pytest.raises(UnicodeEncodeError) as got:
+            cleaner.clean_batch(["fine", None, bad, "１"])
+        assert str(got.value) == str(want.value)
+        with pytest.raises(UnicodeEncodeError):
+            cleaner.clean(bad)
+        # The first bad item raises, as when every item was encoded in turn.
+        with pytest.raises(UnicodeEncodeError):
+            cleaner.clean_batch(["x", bad, 3])
+        with pytest.raises(TypeError, match="item 1 is int"):
+            cleaner.clean_batch(["x", 3, bad])
+
+
 def test_errors_are_the_commands():
     with pytest.raises(ValueError) as e:
         zhclean.Cleaner(no_rules=["cjk-punct", "nope"])

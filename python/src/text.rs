@@ -1,0 +1,311 @@
+//! Python `str` to the pipeline's UTF-8 and back, for `clean_batch`, with
+//! as little work as possible while the GIL is held.
+//!
+//! The limited API (abi3) does not let an extension read a `str`'s own
+//! buffer. The usual way in, `PyUnicode_AsUTF8AndSize`, makes CPython
+//! encode every non-ASCII string to UTF-8 on the calling thread, in two
+//! allocations per string, and keeps that copy in the string for its whole
+//! life. Instead, [`Window::gather`] copies the code points of many strings
+//! into one buffer with `PyUnicode_AsUCS4` (a plain widening copy), and
+//! the UTF-8 is made from it in Rust, with the GIL released and on the
+//! pool's threads ([`ucs4_to_utf8`], into one reused buffer per thread).
+//!
+//! On the way out, a changed text is turned into `wchar_t` code units on
+//! the pool's threads ([`to_wide`]) and made a `str` with
+//! `PyUnicode_FromWideChar`, which only finds the largest code point and
+//! narrows; `PyUnicode_FromStringAndSize` would decode the UTF-8 again
+//! on the calling thread.
+
+use pyo3::exceptions::{PyTypeError, PyUnicodeEncodeError};
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+/// The code unit of `PyUnicode_FromWideChar`: UTF-32 where `wchar_t` has
+/// four bytes (Linux, macOS), UTF-16 where it has two (Windows).
+pub(crate) type Wide = libc::wchar_t;
+
+/// Code points gathered per window: 256 Ki (1 MiB of UCS-4). A window is
+/// cleaned while the GIL is released. Bounding it bounds the copy that a
+/// huge batch would otherwise make of all its strings at once, and one
+/// buffer of this size, reused for every window, stays in the cache between
+/// its copy in and its reading (a buffer for the whole batch was slower).
+pub(crate) const WINDOW: usize = 1 << 18;
+
+/// The code points of consecutive items of a batch, copied out of their
+/// `str` objects with the GIL held.
+pub(crate) struct Window {
+    /// Every string's code points, one after the other.
+    units: Vec<u32>,
+    /// Each item's range in `units`; `None` for a `None` item.
+    spans: Vec<Option<(usize, usize)>>,
+}
+
+impl Window {
+    /// An empty window, whose buffers are reused by each [`Window::gather`].
+    pub(crate) fn new() -> Window {
+        Window { units: Vec::new(), spans: Vec::new() }
+    }
+
+    /// Replaces the window's contents with items from the start of `items`
+    /// (whose first one is item `base` of the batch), until about `budget`
+    /// code points are held, and always at least one item. `None` stays
+    /// `None`; anything else than `str` raises the `TypeError` of
+    /// `clean_batch`.
+    pub(crate) fn gather(
+        &mut self,
+        items: &[Bound<'_, PyAny>],
+        base: usize,
+        budget: usize,
+    ) -> PyResult<()> {
+        self.units.clear();
+        self.spans.clear();
+        for (k, item) in items.iter().enumerate() {
+            if item.is_none() {
+                self.spans.push(None);
+                continue;
+            }
+            let Ok(s) = item.cast::<PyString>() else {
+                // An earlier string that cannot be encoded raised first
+                // when every string was encoded in order; keep that order.
+                self.first_unencodable(&items[..k])?;
+                return Err(PyTypeError::new_err(format!(
+                    "clean_batch: item {} is {}, not str",
+                    base + k,
+                    item.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                )));
+            };
+            // SAFETY: `s` is a live str and the GIL is held.
+            let len = unsafe { ffi::PyUnicode_GetLength(s.as_ptr()) };
+            let len = usize::try_from(len).map_err(|_| PyErr::fetch(item.py()))?;
+            let at = self.units.len();
+            if k > 0 && at + len > budget {
+                break;
+            }
+            if len > 0 {
+                self.units.reserve(len);
+                // SAFETY: `units` has room for `len` more code points past
+                // `at`; `PyUnicode_AsUCS4` writes exactly the string's `len`
+                // code points there (no terminator: copy_null is 0) or fails
+                // without claiming any, and only then is the length set.
+                unsafe {
+                    let dst = self.units.as_mut_ptr().add(at);
+                    if ffi::PyUnicode_AsUCS4(s.as_ptr(), dst, len as ffi::Py_ssize_t, 0).is_null() {
+                        return Err(PyErr::fetch(item.py()));
+                    }
+                    self.units.set_len(at + len);
+                }
+            }
+            self.spans.push(Some((at, at + len)));
+        }
+        Ok(())
+    }
+
+    /// How many items the window holds.
+    pub(crate) fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Each item's code points, in order; `None` for a `None` item.
+    pub(crate) fn texts(&self) -> impl ExactSizeIterator<Item = Option<&[u32]>> + '_ {
+        self.spans.iter().map(|s| s.map(|(a, b)| &self.units[a..b]))
+    }
+
+    /// The code points of item `k`, for the parallel map.
+    pub(crate) fn text(&self, k: usize) -> Option<&[u32]> {
+        self.spans[k].map(|(a, b)| &self.units[a..b])
+    }
+
+    /// Raises the error that UTF-8 encoding gives for the first string of
+    /// `items` (this window's items so far) that holds a surrogate, if any.
+    fn first_unencodable(&self, items: &[Bound<'_, PyAny>]) -> PyResult<()> {
+        for (item, text) in items.iter().zip(self.texts()) {
+            if text.is_some_and(|t| t.iter().any(|&c| !is_scalar(c))) {
+                return Err(encode_error(item));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `c` is a Unicode scalar value (what UTF-8 can encode).
+fn is_scalar(c: u32) -> bool {
+    c < 0xD800 || (0xE000..=0x10FFFF).contains(&c)
+}
+
+/// The exception that encoding `item` (a str holding a surrogate) to UTF-8
+/// raises: the same `UnicodeEncodeError` as before this path existed, with
+/// CPython's own message and position.
+pub(crate) fn encode_error(item: &Bound<'_, PyAny>) -> PyErr {
+    match item.cast::<PyString>().map(|s| s.to_str()) {
+        Ok(Err(e)) => e,
+        // Not reached: the item held a surrogate.
+        _ => PyUnicodeEncodeError::new_err("'utf-8' codec can't encode a surrogate"),
+    }
+}
+
+/// Writes the UTF-8 of `src` into `out` (cleared first). Returns `false`,
+/// with `out` empty, when `src` holds a surrogate or a value past U+10FFFF
+/// (a `str` can hold lone surrogates; UTF-8 cannot).
+///
+/// Hand-written rather than `char::from_u32` and `String::push` (a capacity
+/// check and a byte at a time for every character): this loop runs over
+/// every code point of a batch. Room for four bytes per code point is
+/// reserved once, so every sequence is written as one unaligned 4-byte
+/// store (its spare bytes are overwritten by the next one or cut off).
+pub(crate) fn ucs4_to_utf8(src: &[u32], out: &mut String) -> bool {
+    out.clear();
+    // SAFETY: only whole UTF-8 sequences of scalar values are counted in
+    // the length, which is set to what was written (or left at 0 on
+    // failure), so the String stays valid UTF-8.
+    let bytes = unsafe { out.as_mut_vec() };
+    bytes.reserve(src.len() * 4);
+    let dst = bytes.as_mut_ptr();
+    let mut n = 0usize;
+    let mut i = 0usize;
+    // Code points left to do one at a time before four are tried at once.
+    let mut single = 0usize;
+    while i < src.len() {
+        #[cfg(target_arch = "x86_64")]
+        if single == 0 && i + 4 <= src.len() {
+            // SAFETY: four code points are left at `i`; before code point
+            // `i` at most `4 * i` bytes were written, so the 16 bytes from
+            // `n` stay within the `4 * src.len()` reserved.
+            let w = unsafe { block4(src.as_ptr().add(i), dst.add(n)) };
+            if w != 0 {
+                n += w;
+                i += 4;
+                continue;
+            }
+            single = 4;
+        }
+        single = single.saturating_sub(1);
+        let c = src[i];
+        i += 1;
+        let (seq, len) = if c < 0x80 {
+            (c, 1)
+        } else if c < 0x800 {
+            (0x80C0 | (c >> 6) | ((c & 0x3F) << 8), 2)
+        } else if c < 0x10000 {
+            if (0xD800..0xE000).contains(&c) {
+                return false;
+            }
+            (0x8080E0 | (c >> 12) | ((c >> 6 & 0x3F) << 8) | ((c & 0x3F) << 16), 3)
+        } else if c <= 0x10FFFF {
+            let s = 0x808080F0 | (c >> 18) | ((c >> 12 & 0x3F) << 8);
+            (s | ((c >> 6 & 0x3F) << 16) | ((c & 0x3F) << 24), 4)
+        } else {
+            return false;
+        };
+        // SAFETY: before this code point at most `4 * (i - 1)` bytes were
+        // written, so the 4 bytes stored at `n` stay within the `4 *
+        // src.len()` reserved. The bytes are in memory order (first byte
+        // lowest), whatever the target's endianness.
+        unsafe { dst.add(n).cast::<[u8; 4]>().write_unaligned(seq.to_le_bytes()) };
+        n += len;
+    }
+    // SAFETY: the first `n` bytes were written above.
+    unsafe { bytes.set_len(n) };
+    true
+}
+
+/// Four code points from `src` as UTF-8 at `dst`, with SSE2 (always there
+/// on x86-64), when they are all ASCII (4 bytes written) or all take three
+/// bytes (12): Chinese text is mostly runs of the latter. Returns how many
+/// bytes are the UTF-8, or 0 (and nothing meaningful written) otherwise.
+/// Writes up to 14 bytes at `dst`.
+///
+/// # Safety
+///
+/// `src` must have 4 readable code points, each at most U+10FFFF (as any
+/// Python str's are), and `dst` 16 writable bytes.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn block4(src: *const u32, dst: *mut u8) -> usize {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is part of x86-64; the loads and stores stay within
+    // what the caller promised.
+    unsafe {
+        let c = _mm_loadu_si128(src.cast());
+        // Signed compares: code points are below 2^31.
+        let ascii = _mm_cmplt_epi32(c, _mm_set1_epi32(0x80));
+        if _mm_movemask_ps(_mm_castsi128_ps(ascii)) == 0xF {
+            let p = _mm_packs_epi32(c, c);
+            let p = _mm_packus_epi16(p, p);
+            dst.cast::<i32>().write_unaligned(_mm_cvtsi128_si32(p));
+            return 4;
+        }
+        let wide = _mm_cmpgt_epi32(c, _mm_set1_epi32(0x7FF));
+        let bmp = _mm_cmplt_epi32(c, _mm_set1_epi32(0x10000));
+        let surrogate =
+            _mm_cmpeq_epi32(_mm_and_si128(c, _mm_set1_epi32(0xF800)), _mm_set1_epi32(0xD800));
+        let three = _mm_andnot_si128(surrogate, _mm_and_si128(wide, bmp));
+        if _mm_movemask_ps(_mm_castsi128_ps(three)) != 0xF {
+            return 0;
+        }
+        // Each lane: lead byte, then the two continuation bytes, in memory
+        // order (x86 is little-endian).
+        let lead = _mm_srli_epi32(c, 12);
+        let mid = _mm_and_si128(_mm_slli_epi32(c, 2), _mm_set1_epi32(0x3F00));
+        let last = _mm_slli_epi32(_mm_and_si128(c, _mm_set1_epi32(0x3F)), 16);
+        let seq =
+            _mm_or_si128(_mm_or_si128(lead, mid), _mm_or_si128(last, _mm_set1_epi32(0x0080_80E0)));
+        // Close the gap between the two sequences of each 64-bit half, so
+        // that its low 6 bytes are both, and store the halves 6 bytes apart.
+        let low = _mm_and_si128(seq, _mm_set1_epi64x(0xFF_FFFF));
+        let high = _mm_and_si128(_mm_srli_epi64(seq, 8), _mm_set1_epi64x(0xFFFF_FF00_0000));
+        let packed = _mm_or_si128(low, high);
+        _mm_storel_epi64(dst.cast(), packed);
+        _mm_storel_epi64(dst.add(6).cast(), _mm_unpackhi_epi64(packed, packed));
+        12
+    }
+}
+
+/// `s` as `wchar_t` code units, for [`from_wide`], in `out` (cleared
+/// first).
+pub(crate) fn to_wide(s: &str, out: &mut Vec<Wide>) {
+    out.clear();
+    if size_of::<Wide>() != 4 {
+        out.extend(s.encode_utf16().map(|u| u as Wide));
+        return;
+    }
+    // UTF-32, decoded by hand: extending by `s.chars()` checks the room for
+    // every character. A character takes at least one byte, so `s.len()`
+    // code units are room enough (`out` is reused: it grows only once).
+    let b = s.as_bytes();
+    out.reserve(b.len());
+    let dst = out.as_mut_ptr();
+    let (mut i, mut k) = (0usize, 0usize);
+    while i < b.len() {
+        // SAFETY: `s` is valid UTF-8, so a lead byte is followed by all
+        // its continuation bytes, and `k` (characters so far) stays below
+        // `b.len()`, the capacity.
+        unsafe {
+            let x = u32::from(*b.get_unchecked(i));
+            let at = |j: usize| u32::from(*b.get_unchecked(i + j)) & 0x3F;
+            let (c, len) = if x < 0x80 {
+                (x, 1)
+            } else if x < 0xE0 {
+                (((x & 0x1F) << 6) | at(1), 2)
+            } else if x < 0xF0 {
+                (((x & 0x0F) << 12) | (at(1) << 6) | at(2), 3)
+            } else {
+                (((x & 0x07) << 18) | (at(1) << 12) | (at(2) << 6) | at(3), 4)
+            };
+            *dst.add(k) = c as Wide;
+            i += len;
+            k += 1;
+        }
+    }
+    // SAFETY: `k` code units were written, one per character.
+    unsafe { out.set_len(k) };
+}
+
+/// A new `str` from code units made by [`to_wide`].
+pub(crate) fn from_wide<'py>(py: Python<'py>, w: &[Wide]) -> PyResult<Bound<'py, PyAny>> {
+    let len = ffi::Py_ssize_t::try_from(w.len())
+        .map_err(|_| PyTypeError::new_err("text too long for a str"))?;
+    // SAFETY: `w` holds `len` valid code units (scalar values, or UTF-16
+    // of them); CPython copies them into a new object, owned by the result.
+    unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyUnicode_FromWideChar(w.as_ptr(), len)) }
+}
