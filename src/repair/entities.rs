@@ -83,6 +83,38 @@ pub(crate) fn decode(
     Some(out)
 }
 
+/// What the `&` that `after` follows may make, once decoded (in any
+/// round, escaped twice or not), that changes where markup, code or lines
+/// are: the length of the reference (with every level of escaping) and
+/// the character (`<`, `>`, `` ` ``, `~`, a line end), or `&` when it may
+/// form a reference with what follows (the next reference decoded could
+/// complete it). `None` for anything else. A cut of a text is judged on
+/// the text before decoding, so it keeps clear of what these may make.
+pub(crate) fn syntax_made(after: &str) -> Option<(usize, char)> {
+    let near_amp = |s: &str| {
+        memchr::memchr2(b'&', b'\n', &s.as_bytes()[..s.len().min(40)])
+            .is_some_and(|i| s.as_bytes()[i] == b'&')
+    };
+    let Some((mut end, mut decoded)) = parse(after) else {
+        return near_amp(after).then_some((0, '&'));
+    };
+    while decoded.is_amp() {
+        match parse(&after[end..]) {
+            Some((len, next)) => {
+                end += len;
+                decoded = next;
+            }
+            None => return near_amp(&after[end..]).then_some((end, '&')),
+        }
+    }
+    let syntax = |c: &char| matches!(c, '<' | '>' | '`' | '~' | '\n' | '\r' | '&');
+    let made = match decoded {
+        Expansion::Named(s) => s.chars().find(syntax),
+        Expansion::Char(c) => Some(c).filter(syntax),
+    };
+    made.map(|c| (end, c))
+}
+
 /// Parses the body of a reference (what follows the `&`), returning its
 /// length including the `;` and the decoded text.
 fn parse(s: &str) -> Option<(usize, Expansion)> {
