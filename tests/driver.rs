@@ -300,8 +300,14 @@ fn config(convert: bool) -> Config {
     Config { convert: convert.then(|| ConvertSpec::new("s2t")), ..Config::default() }
 }
 
+/// The cases of a property test: `PROPTEST_CASES` when set (for a longer
+/// local run), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(40), ..ProptestConfig::default() })]
 
     /// Tree and file shape in the library, any block size from 1 KiB, one
     /// or two threads: the same bytes and counts as the whole document.

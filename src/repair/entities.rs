@@ -91,9 +91,13 @@ pub(crate) fn decode(
 /// complete it). `None` for anything else. A cut of a text is judged on
 /// the text before decoding, so it keeps clear of what these may make.
 pub(crate) fn syntax_made(after: &str) -> Option<(usize, char)> {
+    // What follows an `&` that is not a reference can become one only
+    // when a reference right after it decodes to the rest of a body
+    // (`&am&#112;;`): nothing but letters, digits and `#` between them.
     let near_amp = |s: &str| {
-        memchr::memchr2(b'&', b'\n', &s.as_bytes()[..s.len().min(40)])
-            .is_some_and(|i| s.as_bytes()[i] == b'&')
+        let b = s.as_bytes();
+        let run = b.iter().take(40).take_while(|c| c.is_ascii_alphanumeric() || **c == b'#');
+        b.get(run.count()) == Some(&b'&')
     };
     let Some((mut end, mut decoded)) = parse(after) else {
         return near_amp(after).then_some((0, '&'));

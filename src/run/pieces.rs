@@ -34,7 +34,7 @@ pub(crate) const MAX_WHOLE: usize = 64 << 20;
 /// only where a region runs over it. The piece grows by doubling, so the
 /// searches for a cut cost at most about twice its final length.
 fn quiet_limit(block: usize) -> usize {
-    block.saturating_mul(QUIET_BLOCKS).max(QUIET_MIN).min(MAX_WHOLE)
+    block.saturating_mul(QUIET_BLOCKS).clamp(QUIET_MIN, MAX_WHOLE)
 }
 
 /// See [`quiet_limit`].
