@@ -9,7 +9,7 @@ use crate::decode::{self, DecodeInfo};
 use crate::error::Result;
 use crate::html;
 use crate::normalize::Normalizer;
-use crate::repair::{NameEvidence, PartScan, Repairer};
+use crate::repair::{CutRisk, NameEvidence, PartScan, Repairer};
 use crate::rules::{Changes, Rule};
 
 /// How many bytes at the start of a document's decoded text
@@ -439,28 +439,55 @@ impl Pipeline {
     }
 
     /// Where decoded `text` may be cut so that processing the parts apart
-    /// gives the same text as processing it whole (as far as the stages
-    /// allow): after a line feed within the first `max` bytes that is also
-    /// a safe cut for the converter. `None` when there is none.
+    /// gives the same text and counts as processing it whole: after the
+    /// last line feed within the first `max` bytes that is also a safe cut
+    /// for the converter and falls where no cross-line state is open.
+    /// `None` when there is none. `text` must start where none is open (the
+    /// start of a document, or an earlier cut made here).
     ///
-    /// A cut is also never inside a Markdown code block (which the repair
-    /// rules leave alone): it falls before the block instead.
+    /// The state that can run over a line end, and that a cut avoids:
+    ///
+    /// * for the repair rules, a region they leave alone: a Markdown code
+    ///   block, a tag or comment whose `>` is on a later line, the content
+    ///   of `<pre>`, `<code>`, `<script>`...; and anything after a
+    ///   reference that could make such syntax once decoded (`&lt;`,
+    ///   `&#96;`, `&#10;`);
+    /// * for the normaliser, a code block between two fence lines, as it
+    ///   reads them.
+    ///
+    /// One linear scan of `text` finds them; a region whose end lies past
+    /// the end of `text`, so that more text decides it, counts as open. A
+    /// part that cannot be cut here, because such a region is open through
+    /// it, is extended by the caller; past a bound it is cut with
+    /// [`Pipeline::split_point_anywhere`] (see `src/run/pieces.rs`).
     pub fn split_point(&self, text: &str, max: usize) -> Option<usize> {
         let mut max = max.min(text.len());
+        if !self.config.clean {
+            return self.split_point_anywhere(text, max);
+        }
+        let mut risk = self.repairer.cut_risk(text);
+        let (spans, open_from) = self.normalizer.fence_spans(text);
+        risk.add(CutRisk { spans, open_from });
+        max = max.min(risk.open_from);
         loop {
-            let cut = match &self.converter {
-                Some(c) => c.split_point(text, max)?,
-                None => memchr::memrchr(b'\n', &text.as_bytes()[..max]).map(|i| i + 1)?,
-            };
-            if !self.config.clean {
-                return Some(cut);
-            }
-            match self.repairer.open_code(&text[..cut]) {
-                // Each turn moves before one more block.
-                Some(start) if start > 0 => max = start,
-                Some(_) => return None,
+            let cut = self.split_point_anywhere(text, max)?;
+            match risk.around(cut) {
+                // Each turn moves before one more region.
+                Some(r) => max = r.start,
                 None => return Some(cut),
             }
+        }
+    }
+
+    /// Where decoded `text` may be cut for the converter alone (after a
+    /// line feed within the first `max` bytes that keeps dictionary matches
+    /// whole), whatever state is open there: the cut of last resort, for a
+    /// region too long to hold whole. `None` when there is none.
+    pub fn split_point_anywhere(&self, text: &str, max: usize) -> Option<usize> {
+        let max = max.min(text.len());
+        match &self.converter {
+            Some(c) => c.split_point(text, max),
+            None => memchr::memrchr(b'\n', &text.as_bytes()[..max]).map(|i| i + 1),
         }
     }
 
@@ -507,5 +534,40 @@ mod tests {
         assert_eq!(p.split_point(text, text.len()), Some(text.len()));
         assert_eq!(p.split_point("```\n代码\n", 10), None);
         assert_eq!(p.split_point("一行\n二行\n", 9), Some(7));
+    }
+
+    /// The cut each kind of region over a line end moves (to the start of
+    /// the line it opens on), and what leaves a cut where it was.
+    #[test]
+    fn split_points_stay_out_of_open_regions() {
+        let p = Pipeline::new(Config::default()).unwrap();
+        let moved = [
+            "一行\n<a href=\"x?\n二行>\n三行\n",
+            "一行\n<pre>\n代码?\n</pre>\n三行\n",
+            "一行\n<!-- 注\n二行 -->\n三行\n",
+            "一行\n    ```\n代码,代码\n    ```\n三行\n",
+            "一行\n&lt;a href=\"x?\n二行>\n三行\n",
+            "一行\n&#96;&#96;&#96;\n二行\n三行\n",
+        ];
+        for text in moved {
+            let second = text.find('\n').unwrap() + 1;
+            let third = second + text[second..].find('\n').unwrap() + 1;
+            assert_eq!(p.split_point(text, third + 1), Some(second), "{text:?}");
+            // For the converter alone the cut stays.
+            assert_eq!(p.split_point_anywhere(text, third + 1), Some(third), "{text:?}");
+        }
+        // Closed on its own line, not a tag, a harmless reference, a `<pre>`
+        // closed before the cut: the cut stays.
+        for text in [
+            "一行\n<b>二</b>\n三行\n",
+            "一行\na < b\n三行\n",
+            "一行\n&#33879;&amp;T\n三行\n",
+            "一行\n<pre>x</pre>\n三行\n",
+        ] {
+            let third = text.match_indices('\n').nth(1).unwrap().0 + 1;
+            assert_eq!(p.split_point(text, third + 1), Some(third), "{text:?}");
+        }
+        // A tag whose `>` may come after the end of what is there: open.
+        assert_eq!(p.split_point("一行\n<a href=\n二行\n", 20), Some(7));
     }
 }

@@ -160,19 +160,27 @@ enum Line {
     Markup(usize),
     /// Entities: `&#63;` is a `?`.
     Entity,
-    /// A Markdown code fence (what is between two is protected). Not
-    /// generated: the normaliser's own view of code blocks over a cut is a
-    /// known limit (found by `pieces_equal_whole`), like the tag and the
-    /// quotation below.
+    /// A Markdown code fence (what is between two is protected).
     Fence,
-    /// A quotation that runs over a line end: its opening line... (not
-    /// generated: see `known_limit_quote_over_a_cut`)
+    /// A fence line only the normaliser reads as one (indented four).
+    IndentedFence,
+    /// A quotation that runs over a line end: its opening line...
     QuoteOpen,
     /// ...and its closing line.
     QuoteClose,
-    /// A tag that runs over a line end, with a `?` in it. Not generated:
-    /// see `known_limit_tag_over_a_cut`.
+    /// A tag that runs over a line end, with a `?` in it (its `>` is on a
+    /// later line, such as a [`Line::Markup`] one).
     TagOpen,
+    /// A `<pre>` whose content (protected up to `</pre>`) runs on...
+    PreOpen,
+    /// ...to this line.
+    PreClose,
+    /// A comment over line ends: its opening line...
+    CommentOpen,
+    /// ...and its end.
+    CommentClose,
+    /// An escaped tag: `&lt;` is a `<` once decoded.
+    EscapedTag,
 }
 
 fn line() -> impl Strategy<Value = Line> {
@@ -186,6 +194,16 @@ fn line() -> impl Strategy<Value = Line> {
         1 => (1usize..4).prop_map(Line::Long),
         2 => s.prop_map(Line::Markup),
         1 => Just(Line::Entity),
+        1 => Just(Line::Fence),
+        1 => Just(Line::IndentedFence),
+        1 => Just(Line::QuoteOpen),
+        1 => Just(Line::QuoteClose),
+        1 => Just(Line::TagOpen),
+        1 => Just(Line::PreOpen),
+        1 => Just(Line::PreClose),
+        1 => Just(Line::CommentOpen),
+        1 => Just(Line::CommentClose),
+        1 => Just(Line::EscapedTag),
     ]
 }
 
@@ -222,6 +240,12 @@ fn text_of(line: &Line) -> String {
         Line::Markup(i) => format!("<p>{}<b>重要</b></p>", SENTENCES[*i]),
         Line::Entity => "显&#33879;下降&#63;".into(),
         Line::Fence => "```".into(),
+        Line::IndentedFence => "    ```".into(),
+        Line::PreOpen => "<pre>代码?林".into(),
+        Line::PreClose => "</pre>乔治?林".into(),
+        Line::CommentOpen => "<!-- 注释?林".into(),
+        Line::CommentClose => "斯科特?丹恩 -->".into(),
+        Line::EscapedTag => "&lt;a title=\"乔治?林\"".into(),
         Line::QuoteOpen => "他说：\"我们一定要".into(),
         Line::QuoteClose => "把这件事办好,\"他说".into(),
         Line::TagOpen => "见<a href=\"x?选手乔治?林\"".into(),
@@ -276,8 +300,14 @@ fn config(convert: bool) -> Config {
     Config { convert: convert.then(|| ConvertSpec::new("s2t")), ..Config::default() }
 }
 
+/// The cases of a property test: `PROPTEST_CASES` when set (for a longer
+/// local run), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(40), ..ProptestConfig::default() })]
 
     /// Tree and file shape in the library, any block size from 1 KiB, one
     /// or two threads: the same bytes and counts as the whole document.
@@ -609,68 +639,89 @@ fn one_nul_in_a_small_file() {
     assert_eq!(report.changes.count(zhclean::Rule::Invisible), 1);
 }
 
-/// Known limit: in a plain-text document (not judged HTML), a tag that
-/// runs over a line end protects what follows it up to its `>` (at most
-/// 4 KiB on), and a cut inside it does not see that. Cuts avoid Markdown
-/// code blocks, not such tags yet; this test shows the difference and is
-/// ignored until they do (`cargo test -- --ignored known_limit`).
-#[test]
-#[ignore]
-fn known_limit_tag_over_a_cut() {
-    let lines: Vec<(Line, bool)> = (0..400)
-        .map(|k| {
-            (
-                if k == 200 {
-                    Line::TagOpen
-                } else if k == 201 {
-                    Line::Sure
-                } else {
-                    Line::Plain(k % 6)
-                },
-                false,
-            )
-        })
-        .collect();
-    let bytes = document(Flavor::Utf8, &lines);
-    let cut = bytes.windows(2).position(|w| w == b"\"\n").unwrap() + 2;
-    let config = Config::default();
-    let expect = whole(&config, &bytes, "doc.txt");
-    let (out, report) = run_lib(&config, &bytes, "doc.txt", cut, 1, false);
-    check(&expect, out, &report, "a tag over a cut");
-}
-
-/// Known limit: the normaliser pairs ASCII quotes over line ends (a `,`
-/// inside an open quotation stays), and a cut inside a quotation does not
-/// see that it is open. Found by `pieces_equal_whole`; ignored until cuts
-/// avoid open quotations.
-#[test]
-#[ignore]
-fn known_limit_quote_over_a_cut() {
+/// A plain-text document (not judged HTML) whose lines are `Plain` but for
+/// `special` (line number, kind), run at `blocks` against the whole.
+fn special_lines_at(special: &[(usize, Line)], blocks: &[usize], what: &str) {
     let mut lines: Vec<(Line, bool)> = (0..400).map(|k| (Line::Plain(k % 6), false)).collect();
-    lines[200] = (Line::QuoteOpen, false);
-    lines[260] = (Line::QuoteClose, false);
+    for (at, l) in special {
+        lines[*at] = (l.clone(), false);
+    }
     let bytes = document(Flavor::Utf8, &lines);
     let config = Config::default();
     let expect = whole(&config, &bytes, "doc.txt");
-    for block in [1024, 2048, 4096] {
-        let (out, report) = run_lib(&config, &bytes, "doc.txt", block, 1, false);
-        check(&expect, out, &report, &format!("a quotation over a cut, block {block}"));
+    // Also the block that ends just after the first special line: the cut
+    // it gives falls inside the region unless the region is seen.
+    let first = special.iter().map(|s| s.0).min().unwrap_or(0);
+    let after_first = memchr::memchr_iter(b'\n', &bytes).nth(first).unwrap() + 1;
+    for &block in blocks.iter().chain([&after_first]).filter(|&&b| b >= 1024) {
+        for jobs in [1, 2] {
+            let (out, report) = run_lib(&config, &bytes, "doc.txt", block, jobs, false);
+            check(&expect, out, &report, &format!("{what}, block {block}, -j{jobs}"));
+        }
     }
 }
 
-/// Known limit: a Markdown code block over a cut (see [`Line::Fence`]).
+/// In a plain-text document, a tag that runs over a line end protects what
+/// follows it up to its `>` (here two lines on): a cut after its first
+/// line (the cut that block size gives when nothing is open) would repair
+/// the `?` of the next line in the second part. Cuts fall before the tag.
 #[test]
-#[ignore]
-fn known_limit_code_block_over_a_cut() {
-    let mut lines: Vec<(Line, bool)> = (0..400).map(|k| (Line::Plain(k % 6), false)).collect();
-    lines[0] = (Line::Fence, false);
-    lines[2] = (Line::Fence, false);
-    lines[300] = (Line::Sure, false);
-    let bytes = document(Flavor::Utf8, &lines);
+fn tag_over_a_cut() {
+    let special = [(200, Line::TagOpen), (201, Line::Sure), (202, Line::Markup(0))];
+    special_lines_at(&special, &[1024, 2048, 4096], "a tag over a cut");
+}
+
+/// An ASCII quotation open over a line end. The normaliser pairs straight
+/// quotes within a line only, so no state runs over the cut here: the
+/// test keeps it that way at several block sizes.
+#[test]
+fn quote_over_a_cut() {
+    let special = [(200, Line::QuoteOpen), (260, Line::QuoteClose)];
+    special_lines_at(&special, &[1024, 2048, 4096], "a quotation over a cut");
+}
+
+/// A Markdown code block over a cut, as the repair rules read fences (a
+/// `?` inside stays), and a block only the normaliser reads as one (an
+/// indented fence: a `,` after Han inside stays): cuts fall outside both.
+#[test]
+fn code_block_over_a_cut() {
+    let special = [(0, Line::Fence), (40, Line::Sure), (80, Line::Fence), (300, Line::Sure)];
+    special_lines_at(&special, &[1024, 3850, 8192], "a code block over a cut");
+    let special = [(100, Line::IndentedFence), (160, Line::IndentedFence)];
+    special_lines_at(&special, &[1024, 3850, 8192], "an indented fence over a cut");
+}
+
+/// The other regions that run over line ends: a `<pre>` whose content is
+/// protected up to `</pre>`, a comment, and an escaped tag (`&lt;`, a `<`
+/// once decoded) closed by a later line's `>`.
+#[test]
+fn regions_over_a_cut() {
+    let cases = [
+        vec![(100, Line::PreOpen), (130, Line::Sure), (170, Line::PreClose)],
+        vec![(100, Line::CommentOpen), (130, Line::Sure), (170, Line::CommentClose)],
+        vec![(100, Line::EscapedTag), (101, Line::Sure), (102, Line::Markup(1))],
+    ];
+    for special in cases {
+        special_lines_at(&special, &[1024, 2048, 5000], &format!("{:?}", special[0].1));
+    }
+}
+
+/// A code block never closed, over every line end of a document of many
+/// blocks: no cut falls inside it, so the document (far under the bound
+/// past which a piece is cut anyway, see `run::pieces`) comes out as whole.
+#[test]
+fn an_open_code_block_is_held_whole() {
+    let mut text = String::from("```\n");
+    let mut k = 0;
+    while text.len() < 200 * 1024 {
+        text.push_str(SENTENCES[k % SENTENCES.len()]);
+        text.push_str(if k % 50 == 0 { "斯科特?丹恩（Scott Dunn）说\n" } else { "\n" });
+        k += 1;
+    }
     let config = Config::default();
-    let expect = whole(&config, &bytes, "doc.txt");
-    for block in [1024, 3850, 8192] {
-        let (out, report) = run_lib(&config, &bytes, "doc.txt", block, 1, false);
-        check(&expect, out, &report, &format!("a code block over a cut, block {block}"));
+    let expect = whole(&config, text.as_bytes(), "doc.txt");
+    for jobs in [1, 2] {
+        let (out, report) = run_lib(&config, text.as_bytes(), "doc.txt", 1024, jobs, false);
+        check(&expect, out, &report, &format!("an open code block, -j{jobs}"));
     }
 }

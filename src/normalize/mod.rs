@@ -157,6 +157,64 @@ impl Normalizer {
         self.lines(text, open_end, changes)
     }
 
+    /// Where a part of a document may not be cut for this normaliser: the
+    /// stretches from a fence line that opens a code block to the one that
+    /// closes it (the context rules leave the lines between alone), and
+    /// where a block left open at the end of `text` begins (`usize::MAX`
+    /// when none is). The lines are the ones [`Normalizer::normalize`]
+    /// reads (a lone CR ends one when `line-ends` is on). Linear, and one
+    /// search on text without ```` ``` ```` or `~~~`.
+    pub(crate) fn fence_spans(&self, text: &str) -> (Vec<std::ops::Range<usize>>, usize) {
+        let b = text.as_bytes();
+        let cr_ends = self.rules.contains(Rule::LineEnds);
+        let line_end = |start: usize| {
+            let end = if cr_ends {
+                memchr::memchr2(b'\n', b'\r', &b[start..])
+            } else {
+                memchr::memchr(b'\n', &b[start..])
+            };
+            end.map_or(b.len(), |i| start + i)
+        };
+        // The lines holding a fence mark, each once (a long line with many
+        // marks is walked once, not once per mark).
+        let mut lines: Vec<(usize, usize)> = Vec::new();
+        for pat in ["```", "~~~"] {
+            let mut done = 0;
+            for at in memchr::memmem::find_iter(b, pat.as_bytes()) {
+                if at < done {
+                    continue;
+                }
+                let from = if cr_ends {
+                    memchr::memrchr2(b'\n', b'\r', &b[..at])
+                } else {
+                    memchr::memrchr(b'\n', &b[..at])
+                };
+                let start = from.map_or(0, |i| i + 1);
+                let end = line_end(at);
+                lines.push((start, end));
+                done = end;
+            }
+        }
+        lines.sort_unstable();
+        lines.dedup();
+        let mut spans = Vec::new();
+        let mut open: Option<usize> = None;
+        for (start, end) in lines {
+            let mut stop = end;
+            while stop > start && b[stop - 1] == b'\r' {
+                stop -= 1;
+            }
+            if !is_fence(&text[start..stop]) {
+                continue;
+            }
+            match open.take() {
+                Some(o) => spans.push(o..end),
+                None => open = Some(start),
+            }
+        }
+        (spans, open.unwrap_or(usize::MAX))
+    }
+
     /// Runs the rules line by line over text with LF line ends (or CRLF,
     /// when `line-ends` is off: the CR is then kept out of the line).
     fn lines<'a>(&self, text: &'a str, open_end: bool, changes: &mut Changes) -> Cow<'a, str> {

@@ -83,6 +83,42 @@ pub(crate) fn decode(
     Some(out)
 }
 
+/// What the `&` that `after` follows may make, once decoded (in any
+/// round, escaped twice or not), that changes where markup, code or lines
+/// are: the length of the reference (with every level of escaping) and
+/// the character (`<`, `>`, `` ` ``, `~`, a line end), or `&` when it may
+/// form a reference with what follows (the next reference decoded could
+/// complete it). `None` for anything else. A cut of a text is judged on
+/// the text before decoding, so it keeps clear of what these may make.
+pub(crate) fn syntax_made(after: &str) -> Option<(usize, char)> {
+    // What follows an `&` that is not a reference can become one only
+    // when a reference right after it decodes to the rest of a body
+    // (`&am&#112;;`): nothing but letters, digits and `#` between them.
+    let near_amp = |s: &str| {
+        let b = s.as_bytes();
+        let run = b.iter().take(40).take_while(|c| c.is_ascii_alphanumeric() || **c == b'#');
+        b.get(run.count()) == Some(&b'&')
+    };
+    let Some((mut end, mut decoded)) = parse(after) else {
+        return near_amp(after).then_some((0, '&'));
+    };
+    while decoded.is_amp() {
+        match parse(&after[end..]) {
+            Some((len, next)) => {
+                end += len;
+                decoded = next;
+            }
+            None => return near_amp(&after[end..]).then_some((end, '&')),
+        }
+    }
+    let syntax = |c: &char| matches!(c, '<' | '>' | '`' | '~' | '\n' | '\r' | '&');
+    let made = match decoded {
+        Expansion::Named(s) => s.chars().find(syntax),
+        Expansion::Char(c) => Some(c).filter(syntax),
+    };
+    made.map(|c| (end, c))
+}
+
 /// Parses the body of a reference (what follows the `&`), returning its
 /// length including the `;` and the decoded text.
 fn parse(s: &str) -> Option<(usize, Expansion)> {

@@ -35,6 +35,7 @@ use std::borrow::Cow;
 use crate::config::Config;
 use crate::rules::{Changes, Rule, RuleSet};
 
+pub(crate) use spans::CutRisk;
 use spans::{Kinds, Protected};
 
 pub use names::NameEvidence;
@@ -240,20 +241,17 @@ impl Repairer {
         PartScan { names, before: Some(Before { text, marker_lines, protected }) }
     }
 
-    /// Where a Markdown code block still open at the end of `text` begins,
-    /// when a rule that leaves code alone is on: a part cut before it
-    /// sees the block whole, one cut inside it would not.
-    pub fn open_code(&self, text: &str) -> Option<usize> {
+    /// Where `text`, a part of a document that starts where no protected
+    /// region is open, may not be cut when a rule that leaves markup and
+    /// code alone is on ([`CutRisk`]): a cut elsewhere gives the two parts
+    /// the protected regions the whole has.
+    pub(crate) fn cut_risk(&self, text: &str) -> CutRisk {
         let on = |r: Rule| self.rules.contains(r);
         let uses_code = on(Rule::Entities)
             || on(Rule::EntitiesDouble)
             || on(Rule::NameSeparator)
             || on(Rule::LostSpace);
-        if uses_code && memchr::memchr2(b'`', b'~', text.as_bytes()).is_some() {
-            spans::open_fence(text)
-        } else {
-            None
-        }
+        if uses_code { spans::cut_risk(text) } else { CutRisk::none() }
     }
 
     /// The rules before the name rules: entities, then mojibake. Also

@@ -55,10 +55,82 @@ impl Protected {
     }
 }
 
-/// Where the fenced code block that is still open at the end of `text`
-/// begins, if one is: text cut there would see the block closed early.
-pub(crate) fn open_fence(text: &str) -> Option<usize> {
-    scan_markdown_code(text, &mut Vec::new())
+/// Where a part of a document may not be cut for the repair rules: the
+/// stretches that one protected region covers (a fenced code block, a tag
+/// or comment over a line end, the content of a code element), and the
+/// point from which the end of the text leaves open what is protected.
+///
+/// A cut at a line end `c` gives the same protected regions in the two
+/// parts as in the whole (so the same repairs) when no stretch has
+/// `start < c < end` and `c <= open_from`. This is judged on the text as
+/// it comes (before entities are decoded), so a reference that could make
+/// syntax once decoded (`&lt;`, `&gt;`, `&#96;`, `&#10;`, an `&` that may
+/// join the next reference) counts as leaving everything after it open.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CutRisk {
+    /// Sorted, merged stretches a cut may not fall inside.
+    pub spans: Vec<Range<usize>>,
+    /// A cut may not fall after this offset (`usize::MAX` when it may).
+    pub open_from: usize,
+}
+
+impl CutRisk {
+    /// No stretch, nothing left open.
+    pub(crate) fn none() -> CutRisk {
+        CutRisk { spans: Vec::new(), open_from: usize::MAX }
+    }
+
+    /// Adds `other`'s stretches and bound.
+    pub(crate) fn add(&mut self, other: CutRisk) {
+        self.spans.extend(other.spans);
+        self.open_from = self.open_from.min(other.open_from);
+        self.spans.sort_by_key(|r| (r.start, r.end));
+        let mut merged: Vec<Range<usize>> = Vec::with_capacity(self.spans.len());
+        for r in self.spans.drain(..) {
+            match merged.last_mut() {
+                Some(last) if r.start < last.end => last.end = last.end.max(r.end),
+                _ => merged.push(r),
+            }
+        }
+        self.spans = merged;
+    }
+
+    /// The stretch `cut` falls strictly inside, if any (spans merged).
+    pub(crate) fn around(&self, cut: usize) -> Option<Range<usize>> {
+        let i = self.spans.partition_point(|r| r.end <= cut);
+        self.spans.get(i).filter(|r| r.start < cut).cloned()
+    }
+}
+
+/// The [`CutRisk`] of `text` for the protected regions of the markup kind
+/// (URLs and inline code spans never run over a line end). Linear in the
+/// text, and nearly free on text without `<`, `&`, `` ` `` or `~`.
+pub(crate) fn cut_risk(text: &str) -> CutRisk {
+    let b = text.as_bytes();
+    let mut risk = CutRisk::none();
+    let mut spans = Vec::new();
+    if memchr::memchr2(b'`', b'~', b).is_some()
+        && let Some(start) = scan_markdown_code(text, &mut spans)
+    {
+        risk.open_from = start;
+    }
+    if memchr::memchr(b'<', b).is_some()
+        && let Some(start) = scan_html_until(text, &mut spans, true)
+    {
+        risk.open_from = risk.open_from.min(start);
+    }
+    for at in memchr::memchr_iter(b'&', b) {
+        if at >= risk.open_from {
+            break;
+        }
+        if let Some(from) = entity_risk(b, at, &text[at + 1..]) {
+            risk.open_from = risk.open_from.min(from);
+        }
+    }
+    // Only the regions over a line end matter to a cut after one.
+    spans.retain(|r| memchr::memchr(b'\n', &b[r.start..r.end.min(b.len())]).is_some());
+    risk.add(CutRisk { spans, open_from: usize::MAX });
+    risk
 }
 
 /// Fenced code blocks (``` or ~~~, up to the matching closing fence or the
@@ -129,9 +201,48 @@ fn scan_code_spans(line: &str, base: usize, out: &mut Vec<Range<usize>>) {
     }
 }
 
+/// Where the text is left open by the reference at `at` (`after` is what
+/// follows its `&`), if it may make syntax over a line end once decoded:
+/// a `<` that starts a tag, comment or code element; a `>` that may end a
+/// tag still open before it; a fence, or a line end before one.
+fn entity_risk(b: &[u8], at: usize, after: &str) -> Option<usize> {
+    let (len, made) = super::entities::syntax_made(after)?;
+    let next = b.get(at + 1 + len).copied();
+    let line_start = memchr::memrchr(b'\n', &b[..at]).map_or(0, |i| i + 1);
+    match made {
+        '<' => next.is_none_or(|c| c.is_ascii_alphabetic() || b"/!&".contains(&c)).then_some(at),
+        '>' => {
+            let lt = memchr::memrchr(b'<', &b[..at])?;
+            memchr::memchr(b'>', &b[lt..at]).is_none().then_some(lt)
+        }
+        // A fence only at the start of a line (after spaces, marks and
+        // other references).
+        '`' | '~' => b[line_start..at]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || b" `~&#;".contains(c))
+            .then_some(line_start),
+        '\n' | '\r' => {
+            let rest = &b[(at + 1 + len).min(b.len())..];
+            let first = rest.iter().find(|&&c| c != b' ').copied();
+            first.is_none_or(|c| b"`~&".contains(&c)).then_some(line_start)
+        }
+        _ => Some(at),
+    }
+}
+
 /// HTML tags (`<a href=…>`, `</p>`, `<!-- … -->`), and the whole content of
 /// the elements whose text is code.
 fn scan_html(text: &str, out: &mut Vec<Range<usize>>) {
+    scan_html_until(text, out, false);
+}
+
+/// [`scan_html`], and with `undecided`, where the first construct starts
+/// whose extent more text after the end could change: a comment with no
+/// `-->`, a code element with no closing tag, a tag with no `>` within
+/// the bound because the text ends first (or with an `&` in its reach,
+/// which may be a `&gt;` once decoded).
+fn scan_html_until(text: &str, out: &mut Vec<Range<usize>>, undecided: bool) -> Option<usize> {
+    let mut open: Option<usize> = None;
     let b = text.as_bytes();
     let mut i = 0;
     while let Some(off) = memchr::memchr(b'<', &b[i..]) {
@@ -153,6 +264,14 @@ fn scan_html(text: &str, out: &mut Vec<Range<usize>>) {
             memchr::memchr(b'>', &b[start..limit]).map(|e| start + e + 1)
         };
         let Some(end) = end else {
+            if undecided
+                && open.is_none()
+                && (b[start..].starts_with(b"<!--")
+                    || start + 4096 > b.len()
+                    || memchr::memchr(b'&', &b[start..limit]).is_some())
+            {
+                open = Some(start);
+            }
             i = start + 1;
             continue;
         };
@@ -167,12 +286,22 @@ fn scan_html(text: &str, out: &mut Vec<Range<usize>>) {
             let lower = text[end..].to_ascii_lowercase();
             if let Some(c) = lower.find(&close) {
                 out.push(end..end + c);
+                if undecided {
+                    // The content is protected because the closing tag is
+                    // there: a cut must not part the two.
+                    out.push(start..end + c + close.len());
+                }
                 i = end + c;
                 continue;
+            }
+            if undecided {
+                // Protected up to a closing tag that more text may bring.
+                return Some(open.map_or(start, |o| o.min(start)));
             }
         }
         i = end;
     }
+    open
 }
 
 /// `scheme://…`, `www.…` and `user@host.tld` up to the first character that

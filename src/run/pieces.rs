@@ -23,6 +23,28 @@ use crate::rules::Changes;
 /// of the bound, and time linear in it.
 pub(crate) const MAX_WHOLE: usize = 64 << 20;
 
+/// How far a piece may grow while [`Pipeline::split_point`] finds no cut
+/// (a code block, a tag, a comment, a `<pre>` open over every line end of
+/// it, or a region whose end is not in sight yet): [`QUIET_BLOCKS`]
+/// blocks or [`QUIET_MIN`] bytes, whichever is more, and at most
+/// [`MAX_WHOLE`]. Past it the piece is cut at
+/// [`Pipeline::split_point_anywhere`] instead, so a document that is one
+/// endless open region still streams in bounded memory. Only such a cut
+/// can make the output differ from processing the document whole, and
+/// only where a region runs over it. The piece grows by doubling, so the
+/// searches for a cut cost at most about twice its final length.
+fn quiet_limit(block: usize) -> usize {
+    block.saturating_mul(QUIET_BLOCKS).clamp(QUIET_MIN, MAX_WHOLE)
+}
+
+/// See [`quiet_limit`].
+pub(crate) const QUIET_BLOCKS: usize = 16;
+
+/// See [`quiet_limit`]: 8 MiB, so that at any block size a region up to
+/// that long (a stray `<pre>` never closed, found closed or not only at
+/// the end of the document) is held whole rather than cut.
+pub(crate) const QUIET_MIN: usize = 8 << 20;
+
 fn too_long(what: &str) -> io::Error {
     io::Error::other(format!(
         "{what} longer than {} MiB, the most zhclean holds at once; not processed (split the \
@@ -117,8 +139,10 @@ impl<R: Read> Decoded<R> {
     }
 
     /// The next piece: up to a block of text, cut at `pipeline`'s split
-    /// point. Text with no split point in a block (one very long line) is
-    /// extended a block at a time until one is found, or to the end.
+    /// point. Text with no split point in a block (one very long line, or
+    /// a region open over every line end) is extended a block at a time
+    /// (doubling) until one is found, or to the end; past [`quiet_limit`]
+    /// it is cut at the last line end the converter allows.
     pub fn next(&mut self, pipeline: &Pipeline) -> io::Result<Option<Piece>> {
         let mut want = self.block;
         loop {
@@ -133,8 +157,14 @@ impl<R: Read> Decoded<R> {
                 // window the (costlier) search is skipped, so a long line
                 // costs linear time up to the bound.
                 let window = &self.text.as_bytes()[..want.min(self.text.len())];
-                memchr::memchr(b'\n', window)
-                    .and_then(|_| pipeline.split_point(&self.text, window.len()))
+                let forced = want >= quiet_limit(self.block);
+                memchr::memchr(b'\n', window).and_then(|_| {
+                    if forced {
+                        pipeline.split_point_anywhere(&self.text, window.len())
+                    } else {
+                        pipeline.split_point(&self.text, window.len())
+                    }
+                })
             };
             match cut {
                 Some(cut) if cut > 0 => {
@@ -146,7 +176,15 @@ impl<R: Read> Decoded<R> {
                     return Ok(Some(Piece { text, raw, lines }));
                 }
                 _ if !self.eof && want >= MAX_WHOLE => return Err(too_long("a line")),
-                _ if !self.eof || self.text.len() > want => want += self.block,
+                _ if !self.eof || self.text.len() > want => {
+                    // Doubling: the searches cost about twice the piece.
+                    let limit = quiet_limit(self.block);
+                    want = if want < limit {
+                        want.saturating_mul(2).min(limit)
+                    } else {
+                        want.saturating_mul(2).min(MAX_WHOLE).max(want + self.block)
+                    };
+                }
                 _ => return self.rest().map(Some),
             }
         }
@@ -364,6 +402,25 @@ mod tests {
             assert!(got.len() > 25, "{} pieces", got.len());
             assert!(got.iter().skip(2).all(|x| x.len() <= 101));
         }
+    }
+
+    /// A document that is one code block never closed: no quiet cut, so
+    /// the first piece grows to the bound and is then cut at a line end;
+    /// the rest, outside the block, is cut at block size again.
+    #[test]
+    fn an_open_region_is_cut_past_the_bound() {
+        let p = Pipeline::new(Config::default()).unwrap();
+        let line = "代码行\n";
+        let text = format!("```\n{}", line.repeat(QUIET_MIN / line.len() + 2000));
+        let mut d = Decoded::new(text.as_bytes(), Vec::new(), None, Changes::new(), 4096);
+        let mut got = Vec::new();
+        while let Some(piece) = d.next(&p).unwrap() {
+            got.push(piece.text);
+        }
+        assert_eq!(got.concat(), text);
+        assert!(got[0].len() <= QUIET_MIN && got[0].len() > QUIET_MIN - 4096, "{}", got[0].len());
+        assert!(got.len() > 3, "{} pieces", got.len());
+        assert!(got[1..].iter().all(|x| x.len() <= 4096));
     }
 
     /// Many items through the ordered loop on one and two threads: results
