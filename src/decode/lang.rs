@@ -320,7 +320,11 @@ impl Scorer {
                 self.han_after_letter = self.letter_before && is_han(c as u32);
                 self.letter_before = letter;
             }
-            self.prev_lower = c.is_lowercase();
+            // Only the alphabetic model asks (and the Unicode lookup is a
+            // good part of the cost of scoring a Chinese reading).
+            if self.model == Model::Alphabetic {
+                self.prev_lower = c.is_lowercase();
+            }
         }
     }
 
