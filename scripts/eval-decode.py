@@ -42,7 +42,8 @@ import tarfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CACHE = os.path.join(ROOT, ".cache")
+# Where corpora are fetched and samples written ($ZHCLEAN_EVAL_CACHE, else .cache/).
+CACHE = os.environ.get("ZHCLEAN_EVAL_CACHE", os.path.join(ROOT, ".cache"))
 SEED = int(os.environ.get("ZHCLEAN_EVAL_SEED", "19980101"))
 BUCKETS = [(8, 23), (24, 63), (64, 255), (256, 4000)]
 BOM = {"utf-8": b"\xef\xbb\xbf", "utf-16le": b"\xff\xfe", "utf-16be": b"\xfe\xff"}

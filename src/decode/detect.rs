@@ -147,7 +147,9 @@ fn utf8_reads_better(prefix: &[u8], complete: bool, legacy: &'static Encoding) -
     let last = complete && window.len() == prefix.len();
     let (utf8, _) = decode_all(encoding_rs::UTF_8, window, last);
     let (other, _) = decode_all(legacy, window, last);
-    lang::best_model(&utf8).1 < lang::reading_cost(legacy, &other).1
+    // The UTF-8 reading of legacy bytes is mostly U+FFFD: no model needs
+    // scoring to the end to see that it does not read better.
+    !lang::every_model_reaches(&utf8, lang::reading_cost(legacy, &other).1)
 }
 
 /// How many valid multi-byte UTF-8 characters must stand for each invalid
@@ -161,9 +163,40 @@ const MOSTLY_VALID_RATIO: u64 = 4;
 /// invalid sequence.
 pub(crate) fn utf8_mostly_valid(bytes: &[u8], complete: bool) -> bool {
     let window = &bytes[..bytes.len().min(SCORE_WINDOW)];
-    let (text, bad) =
-        decode_all(encoding_rs::UTF_8, window, complete && window.len() == bytes.len());
-    let multi = text.chars().filter(|&c| !c.is_ascii() && c != '\u{FFFD}').count() as u64;
+    let last = complete && window.len() == bytes.len();
+    // Decoded a piece at a time, so that legacy input (mostly invalid) is
+    // given up on as soon as the rest of the window, all valid two-byte
+    // characters, could not make up the ratio.
+    let mut decoder = encoding_rs::UTF_8.new_decoder_without_bom_handling();
+    let mut out = String::with_capacity(REACH_PIECE * 3 + 16);
+    let (mut multi, mut bad) = (0u64, 0u64);
+    let mut rest = window;
+    while !rest.is_empty() {
+        let (mut src, tail) = rest.split_at(rest.len().min(REACH_PIECE));
+        rest = tail;
+        out.clear();
+        loop {
+            if let Some(need) = decoder.max_utf8_buffer_length_without_replacement(src.len()) {
+                out.reserve(need);
+            }
+            let (result, read) = decoder.decode_to_string_without_replacement(
+                src,
+                &mut out,
+                last && rest.is_empty(),
+            );
+            src = &src[read..];
+            match result {
+                DecoderResult::InputEmpty => break,
+                DecoderResult::OutputFull => out.reserve(src.len() * 3 + 16),
+                DecoderResult::Malformed(..) => bad += 1,
+            }
+        }
+        multi += out.chars().filter(|&c| !c.is_ascii() && c != '\u{FFFD}').count() as u64;
+        let possible = multi + rest.len() as u64 / 2;
+        if possible < MOSTLY_VALID_RATIO * bad {
+            return false;
+        }
+    }
     multi >= 2 && multi >= MOSTLY_VALID_RATIO * bad
 }
 
@@ -462,6 +495,17 @@ pub(crate) fn guess_legacy(
     complete: bool,
     with_utf16: bool,
 ) -> (&'static Encoding, f32) {
+    guess_legacy_with(bytes, complete, with_utf16, true)
+}
+
+/// [`guess_legacy`], with the shortcut for clearly Chinese input (`fast`)
+/// or without it (to test that the shortcut changes no answer).
+fn guess_legacy_with(
+    bytes: &[u8],
+    complete: bool,
+    with_utf16: bool,
+    fast: bool,
+) -> (&'static Encoding, f32) {
     let window_len = bytes.len().min(SCORE_WINDOW);
     let window = &bytes[..window_len];
     let window_last = complete && window_len == bytes.len();
@@ -476,14 +520,50 @@ pub(crate) fn guess_legacy(
             text,
         }
     };
-    let mut scored: Vec<Reading> = CANDIDATES.iter().map(|&e| read(e, 0)).collect();
-    if with_utf16 {
-        for encoding in [UTF_16LE, UTF_16BE] {
-            if utf16_plausible(bytes, complete, encoding).is_some() {
-                scored.push(read(encoding, 0));
+    let utf16: Vec<&'static Encoding> = if with_utf16 {
+        [UTF_16LE, UTF_16BE]
+            .into_iter()
+            .filter(|&e| utf16_plausible(bytes, complete, e).is_some())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // Most legacy input is Chinese and its Chinese reading wins by far:
+    // score that reading first, and the others only until they are out of
+    // the running (see `clearly_chinese`). The answer is the one the full
+    // scoring below would give.
+    let mut primes: Vec<Reading> = Vec::with_capacity(2);
+    let short_len = window_len.min(SHORTCUT_WINDOW);
+    let short = &window[..short_len];
+    let short_last = window_last && short_len == window_len;
+    for prime in [GB18030, BIG5].into_iter().filter(|_| fast) {
+        let reading = read(prime, 0);
+        if reading.avg <= CHINESE_AVG_COST {
+            // The lead is judged on the first `SHORTCUT_WINDOW` bytes (the
+            // whole window when it is no longer): that is where the other
+            // readings are scored, each only until it is out of the running.
+            let prime_short = if short_len == window_len {
+                reading.cost
+            } else {
+                let (text, _) = decode_all(prime, short, short_last);
+                lang::reading_cost(prime, &text).1
+            };
+            let limit = prime_short + CLEAR_MARGIN;
+            let mut others = CANDIDATES.iter().chain(&utf16).filter(|&&e| e != prime);
+            if others.all(|&e| reaches(e, short, short_last, limit)) {
+                return (prime, clear_confidence());
             }
         }
+        primes.push(reading);
     }
+    let mut scored: Vec<Reading> = CANDIDATES
+        .iter()
+        .map(|&e| match primes.iter().position(|r| r.encoding == e) {
+            Some(i) => primes.swap_remove(i),
+            None => read(e, 0),
+        })
+        .collect();
+    scored.extend(utf16.iter().map(|&e| read(e, 0)));
     scored.sort_by_key(|r| r.cost);
     let lead = |s: &[Reading]| {
         s.iter().skip(1).find(|r| r.text != s[0].text).map_or(64, |r| r.cost - s[0].cost)
@@ -529,12 +609,74 @@ pub(crate) fn guess_legacy(
         .map(|r| r.cost.saturating_sub(scored[best].cost))
         .min()
         .unwrap_or(64);
-    let mut confidence = (1.0 - 0.5 * (-(margin as f32) / 6.0).exp2()).clamp(0.5, 0.999);
+    let mut confidence = margin_confidence(margin);
     let best = &scored[best];
     if best.avg > IMPLAUSIBLE_AVG_COST {
         confidence = confidence.min(IMPLAUSIBLE_CONFIDENCE);
     }
     (best.encoding, confidence)
+}
+
+/// The confidence of a reading that leads the next different reading by
+/// `margin` half-bits.
+fn margin_confidence(margin: u64) -> f32 {
+    (1.0 - 0.5 * (-(margin as f32) / 6.0).exp2()).clamp(0.5, 0.999)
+}
+
+/// The confidence of a Chinese reading that leads every other by
+/// [`CLEAR_MARGIN`] or more: what the full scoring gives it (the lead is
+/// past the point where the confidence is capped).
+fn clear_confidence() -> f32 {
+    margin_confidence(CLEAR_MARGIN)
+}
+
+/// How many bytes of the scoring window the shortcut for clearly Chinese
+/// input compares the other readings on. A wrong reading of Chinese bytes
+/// falls behind by hundreds of bits within them (the shortcut needs 32);
+/// an input no longer than this gets exactly the full scoring's answer.
+const SHORTCUT_WINDOW: usize = 256;
+
+/// How many bytes [`reaches`] decodes at a time.
+const REACH_PIECE: usize = 128;
+
+/// Whether the reading of `window` in `encoding` costs at least `limit`
+/// under its model: decodes and scores a piece at a time and stops as soon
+/// as the limit is reached, which for a wrong reading of Chinese bytes is
+/// within the first few dozen characters.
+fn reaches(encoding: &'static Encoding, window: &[u8], last: bool, limit: u64) -> bool {
+    let Some(model) = lang::model_for(encoding) else {
+        // UTF-16: every model is tried on the whole reading.
+        return lang::every_model_reaches(&decode_all(encoding, window, last).0, limit);
+    };
+    let mut scorer = lang::Scorer::new(model);
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut out = String::with_capacity(REACH_PIECE * 3 + 16);
+    let mut rest = window;
+    while !rest.is_empty() {
+        let take = rest.len().min(REACH_PIECE);
+        let (mut src, tail) = rest.split_at(take);
+        rest = tail;
+        let piece_last = last && rest.is_empty();
+        out.clear();
+        loop {
+            if let Some(need) = decoder.max_utf8_buffer_length_without_replacement(src.len()) {
+                out.reserve(need);
+            }
+            let (result, read) =
+                decoder.decode_to_string_without_replacement(src, &mut out, piece_last);
+            src = &src[read..];
+            match result {
+                DecoderResult::InputEmpty => break,
+                DecoderResult::OutputFull => out.reserve(src.len() * 3 + 16),
+                DecoderResult::Malformed(..) => out.push('\u{FFFD}'),
+            }
+        }
+        scorer.feed(&out);
+        if scorer.over(limit) {
+            return true;
+        }
+    }
+    scorer.over(limit)
 }
 
 /// The name under which an encoding is decoded and reported: WHATWG's GBK
@@ -582,6 +724,113 @@ fn mixed_fallback(prefix: &[u8], complete: bool) -> Option<&'static Encoding> {
 
 #[cfg(test)]
 mod tests {
+    use encoding_rs::{BIG5, EUC_KR, GBK, SHIFT_JIS, WINDOWS_1250, WINDOWS_1251};
+    use proptest::prelude::*;
+
+    use super::{SCORE_WINDOW, decode_all, guess_legacy_with, lang, reaches};
+
+    /// Real text of every kind the detector meets, in its own encoding.
+    fn samples() -> Vec<Vec<u8>> {
+        let texts: [(&str, &'static encoding_rs::Encoding); 7] = [
+            (
+                "中共中央总书记、国家主席江泽民发表了1998年新年讲话。香港回归祖国以后，“一国两制”的方针得到了很好的贯彻落实。",
+                GBK,
+            ),
+            ("床前明月光，疑是地上霜。舉頭望明月，低頭思故鄉。許功蓋三字都以5C結尾。", BIG5),
+            ("서버에서 읽는데 오류가 발생했습니다. 패키지를 설치할 수 없습니다.", EUC_KR),
+            ("パッケージを削除しなければなりません。設定ファイルが見つかりません。", SHIFT_JIS),
+            ("Nie udało się wykonać operacji; érvénytelen kitöltési érték: %s", WINDOWS_1250),
+            ("Следующие пакеты будут удалены: невозможно открыть файл", WINDOWS_1251),
+            ("稀土磁铁（rare earth magnets）的出口量显著下降，市场价格上涨了15%。", GBK),
+        ];
+        let mut out = Vec::new();
+        for (text, encoding) in texts {
+            let whole = encoding.encode(&text.repeat(40)).0.into_owned();
+            for len in [8, 12, 17, 24, 40, 63, 100, 255, 600, 2048, SCORE_WINDOW + 300] {
+                out.push(whole[..len.min(whole.len())].to_vec());
+            }
+        }
+        out
+    }
+
+    /// The shortcut for clearly Chinese input gives the answer of the full
+    /// scoring on real text of every kind, cut at many lengths (beyond
+    /// `SHORTCUT_WINDOW` too), complete or not.
+    #[test]
+    fn the_chinese_shortcut_changes_no_answer() {
+        for bytes in samples() {
+            for complete in [true, false] {
+                for utf16 in [true, false] {
+                    assert_eq!(
+                        guess_legacy_with(&bytes, complete, utf16, true),
+                        guess_legacy_with(&bytes, complete, utf16, false),
+                        "{bytes:02X?}"
+                    );
+                }
+            }
+        }
+    }
+
+    proptest! {
+        /// Giving up early on input that is mostly not UTF-8 changes no
+        /// answer of [`super::utf8_mostly_valid`].
+        #[test]
+        fn mostly_valid_utf8_gives_up_only_when_it_must(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..900),
+            text in "[\\u{4E00}-\\u{9FA5}a-z ]{0,300}",
+            complete in proptest::bool::ANY,
+        ) {
+            let mut mixed = text.into_bytes();
+            mixed.extend_from_slice(&bytes);
+            for input in [&bytes, &mixed] {
+                let window = &input[..input.len().min(SCORE_WINDOW)];
+                let (decoded, bad) =
+                    decode_all(encoding_rs::UTF_8, window, complete && window.len() == input.len());
+                let multi =
+                    decoded.chars().filter(|&c| !c.is_ascii() && c != '\u{FFFD}').count() as u64;
+                prop_assert_eq!(
+                    super::utf8_mostly_valid(input, complete),
+                    multi >= 2 && multi >= super::MOSTLY_VALID_RATIO * bad
+                );
+            }
+        }
+
+        /// The same on arbitrary bytes and on random hanzi in GBK, exactly
+        /// (up to `SHORTCUT_WINDOW` bytes the shortcut sees what the full
+        /// scoring sees).
+        #[test]
+        fn the_shortcut_agrees_on_any_bytes(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 1..=256),
+            hanzi in "[\\u{4E00}-\\u{9FA5}，。a-z ]{2,120}",
+        ) {
+            let gbk = GBK.encode(&hanzi).0.into_owned();
+            for input in [&bytes, &gbk] {
+                prop_assert_eq!(
+                    guess_legacy_with(input, true, true, true),
+                    guess_legacy_with(input, true, true, false)
+                );
+            }
+        }
+
+        /// Scoring a reading piece by piece, and stopping at a limit, agree
+        /// with scoring it whole.
+        #[test]
+        fn capped_scoring_agrees_with_whole_scoring(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..700),
+            limit in 0u64..3000,
+        ) {
+            for encoding in [GBK, BIG5, EUC_KR, SHIFT_JIS, WINDOWS_1251] {
+                let (text, _) = decode_all(encoding, &bytes, true);
+                let (_, cost, _, _) = lang::reading_cost(encoding, &text);
+                prop_assert_eq!(reaches(encoding, &bytes, true, limit), cost >= limit);
+                prop_assert_eq!(
+                    lang::every_model_reaches(&text, limit),
+                    lang::best_model(&text).1 >= limit
+                );
+            }
+        }
+    }
+
     proptest::proptest! {
         /// The one-pass counts agree with the plain definitions, across the
         /// 255-byte chunks.

@@ -269,36 +269,114 @@ fn char_cost(model: Model, c: char, prev_lower: bool) -> u16 {
 /// Chinese model adds this much.
 const HAN_AMID_LETTERS: u64 = 16;
 
+/// The running cost of a reading under one model, fed the text piece by
+/// piece (so that a reading can be dropped as soon as it is out of the
+/// running, see [`Scorer::over`]); the total does not depend on where the
+/// pieces are cut.
+pub(crate) struct Scorer {
+    model: Model,
+    /// The cost so far (the prior included).
+    pub(crate) cost: u64,
+    /// How many non-ASCII characters so far.
+    pub(crate) chars: u64,
+    /// What those cost.
+    pub(crate) high: u64,
+    prev_lower: bool,
+    /// The character before the previous one is an ASCII letter.
+    letter_before: bool,
+    /// The previous character is Han and came after an ASCII letter.
+    han_after_letter: bool,
+}
+
+impl Scorer {
+    /// A scorer for `model`, with nothing fed yet.
+    pub(crate) fn new(model: Model) -> Scorer {
+        Scorer {
+            model,
+            cost: if model == Model::Chinese { 0 } else { FOREIGN_PRIOR },
+            chars: 0,
+            high: 0,
+            prev_lower: false,
+            letter_before: false,
+            han_after_letter: false,
+        }
+    }
+
+    /// Adds the cost of `text`, the next piece of the reading.
+    pub(crate) fn feed(&mut self, text: &str) {
+        for c in text.chars() {
+            let k = u64::from(char_cost(self.model, c, self.prev_lower));
+            self.cost += k;
+            if !c.is_ascii() {
+                self.chars += 1;
+                self.high += k;
+            }
+            if self.model == Model::Chinese {
+                let letter = c.is_ascii_alphabetic();
+                if self.han_after_letter && letter {
+                    self.cost += HAN_AMID_LETTERS;
+                    self.high += HAN_AMID_LETTERS;
+                }
+                self.han_after_letter = self.letter_before && is_han(c as u32);
+                self.letter_before = letter;
+            }
+            // Only the alphabetic model asks (and the Unicode lookup is a
+            // good part of the cost of scoring a Chinese reading).
+            if self.model == Model::Alphabetic {
+                self.prev_lower = c.is_lowercase();
+            }
+        }
+    }
+
+    /// Whether the cost has reached `limit`: costs only grow, so the whole
+    /// reading costs at least that much.
+    pub(crate) fn over(&self, limit: u64) -> bool {
+        self.cost >= limit
+    }
+}
+
 /// The cost of `text` under `model` (the prior included), how many
 /// non-ASCII characters it has, and what those cost.
 pub(crate) fn cost_as(model: Model, text: &str) -> (u64, u64, u64) {
-    let (mut cost, mut chars, mut high) = (0u64, 0u64, 0u64);
-    if model != Model::Chinese {
-        cost = FOREIGN_PRIOR;
-    }
-    let mut prev_lower = false;
-    // (the character before the previous one is an ASCII letter, the
-    // previous one is Han)
-    let (mut letter_before, mut han_after_letter) = (false, false);
-    for c in text.chars() {
-        let k = u64::from(char_cost(model, c, prev_lower));
-        cost += k;
-        if !c.is_ascii() {
-            chars += 1;
-            high += k;
-        }
-        if model == Model::Chinese {
-            let letter = c.is_ascii_alphabetic();
-            if han_after_letter && letter {
-                cost += HAN_AMID_LETTERS;
-                high += HAN_AMID_LETTERS;
+    let mut scorer = Scorer::new(model);
+    scorer.feed(text);
+    (scorer.cost, scorer.chars, scorer.high)
+}
+
+/// Whether `text` costs at least `limit` under every model (the test of
+/// [`best_model`]`(text).1 >= limit`, without scoring a model further than
+/// it takes to reach the limit).
+pub(crate) fn every_model_reaches(text: &str, limit: u64) -> bool {
+    Model::ALL.into_iter().all(|model| {
+        let mut scorer = Scorer::new(model);
+        for piece in pieces(text, PIECE) {
+            scorer.feed(piece);
+            if scorer.over(limit) {
+                return true;
             }
-            han_after_letter = letter_before && is_han(c as u32);
-            letter_before = letter;
         }
-        prev_lower = c.is_lowercase();
-    }
-    (cost, chars, high)
+        false
+    })
+}
+
+/// How many bytes of text a capped scoring takes at a time.
+const PIECE: usize = 256;
+
+/// `text` cut into pieces of about `size` bytes, at character boundaries.
+fn pieces(text: &str, size: usize) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut cut = rest.len().min(size);
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        let (piece, tail) = rest.split_at(cut);
+        rest = tail;
+        Some(piece)
+    })
 }
 
 /// The cheapest model for `text` (a reading whose language is open), with
