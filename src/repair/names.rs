@@ -436,7 +436,10 @@ impl NameEvidence {
                 Verdict::Space | Verdict::Keep => {}
             }
         }
-        for (at, _) in text.match_indices('·') {
+        // By its two bytes: a `char` search looks for the last byte, B7,
+        // which ends many Han characters too (a fifth of this rule's time
+        // on clean text went there).
+        for at in memchr::memmem::find_iter(text.as_bytes(), "·".as_bytes()) {
             joins_at(text, at, '·'.len_utf8(), &mut self.dotted);
         }
         self.accepted = OnceLock::new();

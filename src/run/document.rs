@@ -415,7 +415,8 @@ impl Ctx<'_> {
         let work = |(piece, scan): (Piece, Option<PartScan>)| {
             let mut changes = pipeline.new_changes();
             let (text, names) = if pass == Pass::Gather {
-                let (text, names) = pipeline.process_part_gathering(&piece.text, plan, &mut changes);
+                let (text, names) =
+                    pipeline.process_part_gathering(&piece.text, plan, &mut changes);
                 (text, Some(names))
             } else {
                 (pipeline.process_scanned(&piece.text, plan, scan.as_ref(), &mut changes), None)
