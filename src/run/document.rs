@@ -163,7 +163,16 @@ impl Ctx<'_> {
             let mut decoded = self.decoded(input.reader(), buf);
             let plan = self.plan(&mut decoded, ext, path)?;
             let mut log = Log::default();
-            self.write_pieces(&mut decoded, &plan, Pass::Only, None, &mut out, &mut log, note)?;
+            self.write_pieces(
+                &mut decoded,
+                &plan,
+                Pass::Only,
+                None,
+                path,
+                &mut out,
+                &mut log,
+                note,
+            )?;
             self.finish(decoded, log, report);
             return Ok(());
         }
@@ -203,7 +212,7 @@ impl Ctx<'_> {
             self.plan(&mut decoded, ext, path)?;
         }
         let mut log = Log::default();
-        self.write_pieces(&mut decoded, &plan, Pass::Only, scans, &mut out, &mut log, note)?;
+        self.write_pieces(&mut decoded, &plan, Pass::Only, scans, path, &mut out, &mut log, note)?;
         self.finish(decoded, log, report);
         Ok(())
     }
@@ -239,12 +248,29 @@ impl Ctx<'_> {
         let mut log = Log::default();
         if !self.pipeline.can_split(&plan) {
             // Processed whole: it is its own document.
-            self.write_pieces(&mut decoded, &plan, Pass::Only, None, &mut out, &mut log, note)?;
+            self.write_pieces(
+                &mut decoded,
+                &plan,
+                Pass::Only,
+                None,
+                path,
+                &mut out,
+                &mut log,
+                note,
+            )?;
             self.finish(decoded, log, report);
             return Ok(());
         }
-        let whole =
-            self.write_pieces(&mut decoded, &plan, Pass::Gather, None, &mut out, &mut log, note)?;
+        let whole = self.write_pieces(
+            &mut decoded,
+            &plan,
+            Pass::Gather,
+            None,
+            path,
+            &mut out,
+            &mut log,
+            note,
+        )?;
         let from = log
             .pieces
             .iter()
@@ -269,7 +295,7 @@ impl Ctx<'_> {
             decoded.next(&self.pipeline).map_err(read_err)?;
         }
         plan.names = whole;
-        self.write_pieces(&mut decoded, &plan, Pass::Redo, None, &mut out, &mut log, note)?;
+        self.write_pieces(&mut decoded, &plan, Pass::Redo, None, path, &mut out, &mut log, note)?;
         report.redone_pieces += (pieces - from) as u64;
         self.finish(decoded, log, report);
         Ok(())
@@ -371,7 +397,7 @@ impl Ctx<'_> {
     /// written in order (or the whole text at once when the plan cannot be
     /// split), each logged in `log`. With [`Pass::Gather`], each piece is
     /// processed on its own and the merged name evidence of all of them is
-    /// returned (else it is empty). `scans` are a first pass's, piece by
+    /// returned (else it is empty); `path` names the input in messages. `scans` are a first pass's, piece by
     /// piece; each is used only while the pieces come out the same lengths.
     #[allow(clippy::too_many_arguments)]
     fn write_pieces<R: Read>(
@@ -380,12 +406,12 @@ impl Ctx<'_> {
         plan: &DocumentPlan,
         pass: Pass,
         scans: Option<VecDeque<(usize, PartScan)>>,
+        path: &Path,
         out: &mut Output<'_>,
         log: &mut Log,
         note: &mut dyn FnMut(Note),
     ) -> Result<NameEvidence, Fail> {
         let pipeline: &Pipeline = &self.pipeline;
-        let path = out.path;
         let mut all = NameEvidence::default();
         let mut lines_before = log.pieces.iter().map(|p| p.lines).sum();
         // The script of the whole output, counted piece by piece (on the
