@@ -306,6 +306,7 @@ impl Repairer {
 
     /// The name rules and the loss markers, on the output `cur` of
     /// [`before_names`](Self::before_names) for `text`.
+    #[allow(clippy::too_many_arguments)]
     fn names_onwards<'a>(
         &self,
         mut cur: Cow<'a, str>,
