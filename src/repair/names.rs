@@ -285,11 +285,11 @@ enum Verdict {
 /// repairing the output again changes nothing. The rule's decisions hang
 /// together like this (the least set that is consistent):
 ///
-/// * `accepted`: some `?` is a [`Verdict::Dot`], or is chained with `dot`
-///   and its parts are joined in the *sure* joins ([`NameEvidence::dotted`]:
-///   real dots and the dots of every [`Verdict::Dot`]);
+/// * `accepted`: some `?` is a `Dot` verdict, or is chained with `dot`
+///   and its parts are joined in the *sure* joins (`dotted`:
+///   real dots and the dots of every `Dot` verdict);
 /// * the joins: the sure ones, and when `accepted` also those of every
-///   [`Verdict::Maybe`] (which then all become dots);
+///   `Maybe` verdict (which then all become dots);
 /// * a chained `?` becomes a dot (or a doubtful one) when its parts are
 ///   among the joins; a doubtful one when `accepted` or its parts are.
 ///
