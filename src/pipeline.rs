@@ -41,7 +41,9 @@ pub enum HtmlPlan {
 ///   [`PLAN_HEAD`] bytes of text);
 /// * `names`: what the whole document says about names (a `?` accepted
 ///   on its own, names joined by a real `·`), gathered from every part
-///   before any is repaired;
+///   before any is repaired, or while each is repaired on its own (the
+///   few whose own evidence does not decide alike are then redone with
+///   it: see [`Pipeline::process_part_gathering`]);
 /// * `language`: the language class of the text (from the decoder's
 ///   prefix, or the first characters of the text), which decides whether
 ///   the Chinese-only rules run ([`decode::Language::skipped_rules`]).

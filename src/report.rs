@@ -96,6 +96,11 @@ pub struct FileReport {
     pub bad_records: u64,
     /// JSON Lines mode: blank lines (passed through, not errors).
     pub blank_records: u64,
+    /// A large document processed in one pass: how many of its pieces
+    /// were processed a second time, with what the whole document says
+    /// about names (see [`crate::run`]). Not in the report file: the
+    /// output and counts do not depend on it.
+    pub redone_pieces: u64,
 }
 
 impl FileReport {

@@ -58,7 +58,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsStr;
 use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Seek, Write};
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
@@ -82,6 +82,39 @@ pub const JOURNAL_NAME: &str = ".zhclean-journal";
 /// Name of the lock file inside the output folder ([`OutDir::lock`]).
 pub const LOCK_NAME: &str = ".zhclean-lock";
 
+/// A writer of one output that may take back its end: a document written
+/// in pieces, one of which must be written again with what the whole
+/// document said, is cut back to that piece and written on from there.
+/// Only the temporaries of [`write_atomic`] and [`OutDir::write_atomic`]
+/// (and a sink) can; the others (standard output, the comparing writer of
+/// [`replace_in_place`]) keep the defaults.
+pub trait Rewind: Write {
+    /// Whether [`Rewind::rewind_to`] works here.
+    fn can_rewind(&self) -> bool {
+        false
+    }
+
+    /// Drops everything written after the first `len` bytes; what is
+    /// written next follows them.
+    fn rewind_to(&mut self, _len: u64) -> io::Result<()> {
+        Err(io::Error::new(io::ErrorKind::Unsupported, "this output cannot be rewritten"))
+    }
+}
+
+/// Standard output (or any buffered writer): cannot take anything back.
+impl<W: Write> Rewind for io::BufWriter<W> {}
+
+/// Nothing is kept: nothing to take back.
+impl Rewind for io::Sink {
+    fn can_rewind(&self) -> bool {
+        true
+    }
+
+    fn rewind_to(&mut self, _len: u64) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Writes `target` atomically: `fill` writes the content into a temporary
 /// file beside it, which then replaces `target`. Missing folders are
 /// created. On any error (from `fill` too) the temporary is removed and
@@ -90,7 +123,7 @@ pub const LOCK_NAME: &str = ".zhclean-lock";
 /// created with `O_NOFOLLOW` and renamed into place as [`OutDir`] does.
 pub fn write_atomic<T, E>(
     target: &Path,
-    fill: impl FnOnce(&mut dyn Write) -> std::result::Result<T, E>,
+    fill: impl FnOnce(&mut dyn Rewind) -> std::result::Result<T, E>,
 ) -> std::result::Result<T, E>
 where
     E: From<Error>,
@@ -103,7 +136,7 @@ where
 pub fn write_atomic_with<T, E>(
     target: &Path,
     fsync: bool,
-    fill: impl FnOnce(&mut dyn Write) -> std::result::Result<T, E>,
+    fill: impl FnOnce(&mut dyn Rewind) -> std::result::Result<T, E>,
 ) -> std::result::Result<T, E>
 where
     E: From<Error>,
@@ -307,7 +340,7 @@ impl OutDir {
     pub fn write_atomic<T, E>(
         &self,
         target: &Path,
-        fill: impl FnOnce(&mut dyn Write) -> std::result::Result<T, E>,
+        fill: impl FnOnce(&mut dyn Rewind) -> std::result::Result<T, E>,
     ) -> std::result::Result<(T, OutputStamp), E>
     where
         E: From<Error>,
@@ -321,7 +354,7 @@ impl OutDir {
         &self,
         target: &Path,
         eager: bool,
-        fill: impl FnOnce(&mut dyn Write) -> std::result::Result<T, E>,
+        fill: impl FnOnce(&mut dyn Rewind) -> std::result::Result<T, E>,
     ) -> std::result::Result<(T, OutputStamp), E>
     where
         E: From<Error>,
@@ -470,7 +503,7 @@ pub fn replace_in_place<E>(
     dirs: Option<&HashSet<FileId>>,
     backup: Option<&OsStr>,
     fsync: bool,
-    fill: impl FnOnce(&mut dyn Write) -> std::result::Result<(), E>,
+    fill: impl FnOnce(&mut dyn Rewind) -> std::result::Result<(), E>,
 ) -> std::result::Result<Replaced, E>
 where
     E: From<Error>,
@@ -608,6 +641,9 @@ impl Write for Compare {
     }
 }
 
+/// Comparing as it goes: it takes nothing back.
+impl Rewind for Compare {}
+
 /// Removes the temporary at `path` when the process that made it is gone
 /// (see [`sweep_temporaries`]); for the walk of `--in-place`, which finds
 /// them among the inputs. Returns whether it was removed.
@@ -668,6 +704,26 @@ impl Write for Lazy<'_> {
         match self.tmp.as_mut() {
             Some(t) => t.flush(),
             None => Ok(()),
+        }
+    }
+}
+
+impl Rewind for Lazy<'_> {
+    fn can_rewind(&self) -> bool {
+        true
+    }
+
+    fn rewind_to(&mut self, len: u64) -> io::Result<()> {
+        match self.tmp.as_mut() {
+            // Nothing written yet.
+            None if len == 0 => Ok(()),
+            None => Err(io::Error::other("rewound past what was written")),
+            Some(t) => {
+                t.flush()?;
+                let file = &mut t.get_mut().file;
+                file.set_len(len)?;
+                file.seek(io::SeekFrom::Start(len)).map(|_| ())
+            }
         }
     }
 }
@@ -1454,7 +1510,7 @@ mod tests {
         fs::write(&path, "old").unwrap();
         let id = file_id(&fs::metadata(&path).unwrap());
         let dir_id = file_id(&fs::metadata(dir.path()).unwrap());
-        let new = |w: &mut dyn Write| w.write_all(b"new").map_err(|e| Error::io("x", e));
+        let new = |w: &mut dyn Rewind| w.write_all(b"new").map_err(|e| Error::io("x", e));
         // Not one of the folders walked: nothing written.
         let other = HashSet::from([(0, 0)]);
         let e = replace_in_place(&path, id, Some(&other), None, false, new).unwrap_err();
@@ -1469,7 +1525,7 @@ mod tests {
         assert!(e.to_string().contains("symbolic link"), "{e}");
         assert_eq!(fs::read(&path).unwrap(), b"old");
         let walked = HashSet::from([dir_id]);
-        let same = |w: &mut dyn Write| w.write_all(b"old").map_err(|e| Error::io("x", e));
+        let same = |w: &mut dyn Rewind| w.write_all(b"old").map_err(|e| Error::io("x", e));
         assert_eq!(
             replace_in_place(&path, id, Some(&walked), None, false, same).unwrap(),
             Replaced::Unchanged

@@ -457,11 +457,19 @@ fn names_document() {
     }
     let report = at_every_block(&Config::default(), text.as_bytes(), "names.txt");
     assert_eq!(report.changes.count(zhclean::Rule::NameSeparator), 21);
+    // In small pieces, the later names cannot know the early one: the
+    // pieces from the first of them on are redone (in one pass, into a
+    // file), and only those.
+    let (_, small) = run_lib(&Config::default(), text.as_bytes(), "names.txt", 16 << 10, 2, false);
+    let pieces = text.len().div_ceil(16 << 10) as u64;
+    assert!(small.redone_pieces > 0 && small.redone_pieces < pieces, "{}", small.redone_pieces);
     // Without the early name, the doubtful ones stay (so the evidence is
     // what made the difference).
     let alone = text.replacen("斯科特?丹恩（Scott Dunn）说\n", "", 1);
     let report = at_every_block(&Config::default(), alone.as_bytes(), "alone.txt");
     assert_eq!(report.changes.count(zhclean::Rule::NameSeparator), 0);
+    let (_, small) = run_lib(&Config::default(), alone.as_bytes(), "alone.txt", 16 << 10, 2, false);
+    assert_eq!(small.redone_pieces, 0);
 }
 
 // ---- the library service ----

@@ -491,7 +491,12 @@ impl LineDecoder<'_> {
                     memchr::memrchr(b'\n', &rest[..valid]).map_or(0, |i| i + 1)
                 };
                 if upto > 0 {
-                    out.push_str(valid_str(&rest[..upto]).expect("validated above"));
+                    // SAFETY: `utf8_valid_up_to` found the first `valid`
+                    // bytes valid UTF-8, and `upto` is `valid` or just after
+                    // a line feed inside them, so a character boundary. (A
+                    // second check here cost 1.4% of a whole run on clean
+                    // text.)
+                    out.push_str(unsafe { std::str::from_utf8_unchecked(&rest[..upto]) });
                     pos += upto;
                     continue;
                 }

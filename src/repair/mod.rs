@@ -421,6 +421,14 @@ mod tests {
         }
         let alike: Vec<bool> = own.iter().map(|(_, g)| g.decides_alike(&doc)).collect();
         assert_eq!(alike, [true, true, false, true]);
+        // What a part asks, kept alone, answers as its whole evidence does;
+        // a part that asks nothing keeps nothing.
+        for (_, g) in &own {
+            let q = g.questions();
+            assert_eq!(q.as_ref().is_none_or(|q| q.decides_alike(&doc)), g.decides_alike(&doc));
+        }
+        assert!(own[0].1.questions().is_none() && own[1].1.questions().is_none());
+        assert!(own[2].1.questions().is_some());
         assert_eq!(own[2].0, parts[2]);
         for ((out, g), p) in own.iter().zip(parts) {
             if g.decides_alike(&doc) {

@@ -2,20 +2,38 @@
 //! block, else in pieces with the decisions of one
 //! [`DocumentPlan`] held for all of them.
 //!
-//! A large plain-text document takes up to three passes:
+//! The pieces of a large document are processed in parallel and written
+//! in order as they come. The one decision that needs the whole document
+//! is what it says about names (a `?` repaired as `·` on the strength of
+//! a dot elsewhere). So, when the name rules are on and the output can
+//! take back its end (a file; [`Rewind`]), a large plain-text document
+//! takes one pass, optimistically:
 //!
-//! 1. a scan of the raw bytes for `?` and `&` (only when the name rules are
-//!    on): with neither, no `?` can reach the name rules, and the name
-//!    evidence of the whole document is not needed;
-//! 2. with them, the name evidence of every piece, merged (decoding,
-//!    entities and mojibake on each piece, in parallel);
-//! 3. the pieces processed with the plan, in parallel, written in order.
+//! 1. every piece is processed on its own
+//!    ([`Pipeline::process_part_gathering`]) and written at once; each
+//!    also keeps what it asks of the rest of the document
+//!    ([`NameEvidence::questions`]: nothing, for most pieces), and its
+//!    evidence is merged into the whole document's;
+//! 2. at the end, each piece that asked is checked against the whole
+//!    ([`NameEvidence::decides_alike`]). From the first that does not
+//!    decide alike on, the pieces are processed again with the whole's
+//!    evidence: the output is cut back to where that piece began, the
+//!    input read again (the pieces before it only decoded), and their
+//!    first counts dropped. Real text almost never needs this (no piece of
+//!    the test corpora at 1 MiB, 64 KiB or 16 KiB blocks).
 //!
-//! A document of at most [`keep_limit`] bytes (64 blocks, at most
-//! [`pieces::MAX_WHOLE`]) is read and decoded once: pass 2 keeps its pieces, with what entities and mojibake made of
-//! them and the changes they counted, and pass 3 starts at the name rules.
-//! A larger one is read again for pass 3 (memory stays a few blocks); then
-//! only the scans of pieces those rules left as they were are reused.
+//! A document whose raw bytes hold no `?` and no `&` (looked for first)
+//! gathers nothing: no `?` can reach the name rules.
+//!
+//! The report is made from the pieces as finally written, so it counts
+//! what a whole-document run counts.
+//!
+//! An output that cannot take anything back (standard output, `--in-place`,
+//! which compares as it writes), or a run that gives changes as they are
+//! made (`--explain`, samples for a report), takes two passes instead when
+//! the raw bytes hold a `?` or `&` (else no `?` can reach the name rules):
+//! the evidence of every piece, merged ([`Pipeline::scan_part`]), then the
+//! pieces processed with it.
 //!
 //! So that a document can be read more than once, standard input (or a
 //! pipe) larger than a block is first copied to an anonymous temporary
@@ -38,6 +56,7 @@ use crate::pipeline::{DocumentPlan, PLAN_HEAD, Pipeline};
 use crate::repair::{NameEvidence, PartScan};
 use crate::report::FileReport;
 use crate::rules::Changes;
+use crate::write::Rewind;
 
 /// Where a document comes from.
 pub(super) struct Input {
@@ -74,7 +93,7 @@ impl Input {
 pub(super) struct Output<'a> {
     /// Its name, for messages.
     pub path: &'a Path,
-    pub w: &'a mut dyn Write,
+    pub w: &'a mut dyn Rewind,
     /// Called with the number of input bytes each write accounts for.
     pub on_bytes: &'a mut dyn FnMut(u64),
 }
@@ -144,15 +163,32 @@ impl Ctx<'_> {
         let ext = path.extension().and_then(|e| e.to_str());
         if !self.pipeline.wants_name_evidence() {
             // No evidence to gather: one pass, straight from the input.
-            let reader = input.reader();
-            let mut decoded = self.decoded(reader, buf);
+            let mut decoded = self.decoded(input.reader(), buf);
             let plan = self.plan(&mut decoded, ext, path)?;
-            return self.write_pieces(decoded, plan, Gathered::default(), path, out, report, note);
+            let mut log = Log::default();
+            self.write_pieces(
+                &mut decoded,
+                &plan,
+                Pass::Only,
+                None,
+                path,
+                &mut out,
+                &mut log,
+                note,
+            )?;
+            self.finish(decoded, log, report);
+            return Ok(());
+        }
+        // An output that can take back its end, with no change given to
+        // `note` as it is made (a change once given stays given): one pass,
+        // redone from a piece on only when needed.
+        if out.w.can_rewind() && !self.pipeline.new_changes().is_explaining() {
+            return self.one_pass(input, buf, ext, path, out, report, note);
         }
         // Make the input readable again, and see whether any `?` or `&`
         // could reach the name rules.
         let mut questions = has_question(&buf);
-        let mut file = match &mut input.source {
+        let file = match &mut input.source {
             Source::File(f) => {
                 questions = questions || self.scan(f, path)?;
                 f.rewind().map_err(read_err)?;
@@ -165,25 +201,118 @@ impl Ctx<'_> {
             }
         };
         drop(buf);
-        // A document that may be held in memory whole is read and decoded
-        // once: pass 2 keeps its pieces, and what the first repair rules made
-        // of them, for pass 3.
-        let keep = file.metadata().is_ok_and(|m| m.len() <= keep_limit(block) as u64);
-        let mut decoded = self.decoded(&mut file, Vec::new());
+        let mut decoded = self.decoded(&file, Vec::new());
         let mut plan = self.plan(&mut decoded, ext, path)?;
-        let mut gathered = Gathered::default();
+        let mut scans = None;
         if questions && self.pipeline.can_split(&plan) {
-            gathered = self.gather_evidence(&mut decoded, &plan, keep, path)?;
-            plan.names = std::mem::take(&mut gathered.names);
-            if gathered.kept.is_none() {
-                drop(decoded);
-                file.rewind().map_err(read_err)?;
-                decoded = self.decoded(&mut file, Vec::new());
-                // The same decisions again: the first bytes decide them.
-                self.plan(&mut decoded, ext, path)?;
-            }
+            let (names, found) = self.gather_evidence(&mut decoded, path)?;
+            plan.names = names;
+            scans = Some(found);
+            drop(decoded);
+            (&file).rewind().map_err(read_err)?;
+            decoded = self.decoded(&file, Vec::new());
+            // The same decisions again: the first bytes decide them.
+            self.plan(&mut decoded, ext, path)?;
         }
-        self.write_pieces(decoded, plan, gathered, path, out, report, note)
+        let mut log = Log::default();
+        self.write_pieces(&mut decoded, &plan, Pass::Only, scans, path, &mut out, &mut log, note)?;
+        self.finish(decoded, log, report);
+        Ok(())
+    }
+
+    /// A large plain-text document whose output can be rewound, name rules
+    /// on: every piece is processed once, on its own, and written at once;
+    /// each also gives what it asks of the rest of the document about
+    /// names. When all are written, the first piece whose own evidence does
+    /// not decide as the whole document's does (almost never, in real
+    /// text) and every piece after it are processed again with the whole's
+    /// evidence, from the input read again, over the output cut back to
+    /// that piece; their first counts are dropped.
+    #[allow(clippy::too_many_arguments)]
+    fn one_pass(
+        &self,
+        input: &mut Input,
+        head: Vec<u8>,
+        ext: Option<&str>,
+        path: &Path,
+        mut out: Output<'_>,
+        report: &mut FileReport,
+        note: &mut dyn FnMut(Note),
+    ) -> Result<(), Fail> {
+        let read_err = |e| Fail::from(Error::io(path, e));
+        // A file to read again for a redo: the input itself, or standard
+        // input copied to a temporary file.
+        // And whether any `?` or `&` could reach the name rules: a look
+        // for the two bytes costs far less than gathering the real dots of
+        // every piece for nothing (5% of a run on a text with none).
+        let (file, head, questions) = match &mut input.source {
+            Source::File(f) => {
+                let questions = has_question(&head) || self.scan(f, path)?;
+                f.seek(io::SeekFrom::Start(head.len() as u64)).map_err(read_err)?;
+                (f.try_clone().map_err(read_err)?, head, questions)
+            }
+            Source::Stdin(s) => {
+                let (f, q) = self.spool(&head, s, path)?;
+                (f, Vec::new(), q || has_question(&head))
+            }
+        };
+        let mut decoded = self.decoded(&file, head);
+        let mut plan = self.plan(&mut decoded, ext, path)?;
+        let mut log = Log::default();
+        if !questions || !self.pipeline.can_split(&plan) {
+            // No `?` for the name rules, or processed whole (its own
+            // document): no evidence to gather.
+            self.write_pieces(
+                &mut decoded,
+                &plan,
+                Pass::Only,
+                None,
+                path,
+                &mut out,
+                &mut log,
+                note,
+            )?;
+            self.finish(decoded, log, report);
+            return Ok(());
+        }
+        let whole = self.write_pieces(
+            &mut decoded,
+            &plan,
+            Pass::Gather,
+            None,
+            path,
+            &mut out,
+            &mut log,
+            note,
+        )?;
+        let from = log
+            .pieces
+            .iter()
+            .position(|p| p.questions.as_ref().is_some_and(|q| !q.decides_alike(&whole)));
+        let Some(from) = from else {
+            self.finish(decoded, log, report);
+            return Ok(());
+        };
+        drop(decoded);
+        let kept: u64 = log.pieces[..from].iter().map(|p| p.out).sum();
+        out.w.rewind_to(kept).map_err(|e| Error::io(out.path, e))?;
+        let pieces = log.pieces.len();
+        log.pieces.truncate(from);
+        (&file).rewind().map_err(read_err)?;
+        let mut decoded = self.decoded(&file, Vec::new());
+        // The same decisions and the same pieces: the same bytes decide them.
+        self.plan(&mut decoded, ext, path)?;
+        for _ in 0..from {
+            if self.cancelled() {
+                return Err(Fail::Interrupted);
+            }
+            decoded.next(&self.pipeline).map_err(read_err)?;
+        }
+        plan.names = whole;
+        self.write_pieces(&mut decoded, &plan, Pass::Redo, None, path, &mut out, &mut log, note)?;
+        report.redone_pieces += (pieces - from) as u64;
+        self.finish(decoded, log, report);
+        Ok(())
     }
 
     fn decoded<R: Read>(&self, reader: R, first: Vec<u8>) -> Decoded<R> {
@@ -253,109 +382,84 @@ impl Ctx<'_> {
         Ok((f, questions))
     }
 
-    /// Pass 2: the name evidence of every piece, merged; and each piece's
-    /// scan, so that pass 3 need not repeat what it found. With `keep`, the
-    /// pieces themselves are kept too, with what the first repair rules made
-    /// of them (unless they come to more than twice [`keep_limit`] bytes,
-    /// a file that grew since its size was taken).
+    /// The first of two passes, for an output that cannot be rewound (or
+    /// a run that gives the changes as they are made): the name evidence of
+    /// every piece, merged, and each piece's length and scan, so that the
+    /// second pass need not repeat what it found.
     fn gather_evidence<R: Read>(
         &self,
         decoded: &mut Decoded<R>,
-        plan: &DocumentPlan,
-        keep: bool,
         path: &Path,
-    ) -> Result<Gathered, Fail> {
+    ) -> Result<(NameEvidence, VecDeque<(usize, PartScan)>), Fail> {
         let pipeline = &self.pipeline;
         let mut all = NameEvidence::default();
         let mut scans = VecDeque::new();
-        let mut kept = keep.then(VecDeque::new);
-        let mut held = 0usize;
-        let mut lost = false;
         pieces::ordered(
             self.cancel,
             || decoded.next(pipeline).map_err(|e| Error::io(path, e).into()),
-            |mut piece: Piece| {
-                let mut changes = pipeline.new_changes();
-                let mut scan = if keep {
-                    pipeline.scan_part_keeping(&piece.text, plan, &mut changes)
-                } else {
-                    pipeline.scan_part(&piece.text)
-                };
-                // Hold one copy: what the first rules made of the piece
-                // stands for it from here on (its line count stays the
-                // input's, for the positions of explained changes).
-                if let Some(repaired) = scan.take_repaired() {
-                    piece.text = repaired;
-                }
-                (piece, scan, changes)
-            },
-            |(piece, mut scan, changes): (Piece, PartScan, Changes)| {
+            |piece: Piece| (piece.text.len(), pipeline.scan_part(&piece.text)),
+            |(len, mut scan): (usize, PartScan)| {
                 all.merge(std::mem::take(&mut scan.names));
-                if let Some(k) = &mut kept {
-                    held += piece.text.len() + scan.held();
-                    if held <= 2 * keep_limit(self.opts.block_size.max(1)) {
-                        k.push_back((piece, scan, changes));
-                        return Ok(());
-                    }
-                    // Too much to hold (the file grew since its size was
-                    // taken): pass 3 reads it again and reuses no scan (a
-                    // kept piece may be its repaired text, not the input's).
-                    kept = None;
-                    lost = true;
-                }
-                if !lost {
-                    scans.push_back((piece.text.len(), scan.slim()));
-                }
+                scans.push_back((len, scan));
                 Ok(())
             },
         )?;
-        Ok(Gathered { names: all, scans, kept })
+        Ok((all, scans))
     }
 
-    /// Pass 3: the pieces processed with `plan` in parallel, written in
-    /// order (or the whole text at once when the plan cannot be split).
-    /// The pieces are `gathered`'s kept ones when it kept them, else read
-    /// from `decoded`; `gathered.scans` are pass 2's, piece by piece; each is
-    /// used only while the pieces come out the same lengths as in pass 2.
+    /// The pieces `decoded` gives, processed with `plan` in parallel and
+    /// written in order (or the whole text at once when the plan cannot be
+    /// split), each logged in `log`. With [`Pass::Gather`], each piece is
+    /// processed on its own and the merged name evidence of all of them is
+    /// returned (else it is empty); `path` names the input in messages. `scans` are a first pass's, piece by
+    /// piece; each is used only while the pieces come out the same lengths.
     #[allow(clippy::too_many_arguments)]
     fn write_pieces<R: Read>(
         &self,
-        mut decoded: Decoded<R>,
-        plan: DocumentPlan,
-        gathered: Gathered,
+        decoded: &mut Decoded<R>,
+        plan: &DocumentPlan,
+        pass: Pass,
+        scans: Option<VecDeque<(usize, PartScan)>>,
         path: &Path,
-        mut out: Output<'_>,
-        report: &mut FileReport,
+        out: &mut Output<'_>,
+        log: &mut Log,
         note: &mut dyn FnMut(Note),
-    ) -> Result<(), Fail> {
+    ) -> Result<NameEvidence, Fail> {
         let pipeline: &Pipeline = &self.pipeline;
-        let splits = pipeline.can_split(&plan);
-        let Gathered { mut scans, mut kept, .. } = gathered;
-        let mut lines_before = 0;
+        let mut all = NameEvidence::default();
+        let mut lines_before = log.pieces.iter().map(|p| p.lines).sum();
         // The script of the whole output, counted piece by piece (on the
         // pool) when a report will show it.
         let wants_script = self.script_of("").is_some();
-        let mut script = ScriptTally::default();
-        let mut take = |(piece_raw, lines, text, changes, tally): Processed| {
-            report.bytes_in += piece_raw;
-            script.merge(tally);
-            report.changes.merge(&strip_explained(&changes));
-            self.notes(&changes, lines_before, note);
-            lines_before += lines;
-            report.bytes_out += text.len() as u64;
-            out.write(text.as_bytes())?;
-            drop(text);
+        let mut take = |done: Processed| {
+            self.notes(&done.changes, lines_before, note);
+            lines_before += done.lines;
+            out.write(done.text.as_bytes())?;
             out.flush()?;
-            (out.on_bytes)(piece_raw);
+            if pass != Pass::Redo {
+                (out.on_bytes)(done.raw);
+            }
+            if let Some(names) = done.names {
+                all.merge(names);
+            }
+            log.pieces.push(Logged {
+                raw: done.raw,
+                lines: done.lines,
+                out: done.text.len() as u64,
+                counts: strip_explained(&done.changes),
+                tally: done.tally,
+                questions: done.questions,
+            });
             Ok(())
         };
-        let work = |(piece, scan, changes): (Piece, Scan, Option<Changes>)| {
-            let mut changes = changes.unwrap_or_else(|| pipeline.new_changes());
-            let text = match scan {
-                Scan::Kept(s) => pipeline.process_kept(&piece.text, &plan, s, &mut changes),
-                Scan::Slim(s) => {
-                    pipeline.process_scanned(&piece.text, &plan, s.as_ref(), &mut changes)
-                }
+        let work = |(piece, scan): (Piece, Option<PartScan>)| {
+            let mut changes = pipeline.new_changes();
+            let (text, names) = if pass == Pass::Gather {
+                let (text, names) =
+                    pipeline.process_part_gathering(&piece.text, plan, &mut changes);
+                (text, Some(names))
+            } else {
+                (pipeline.process_scanned(&piece.text, plan, scan.as_ref(), &mut changes), None)
             };
             let text = match text {
                 std::borrow::Cow::Borrowed(_) => piece.text,
@@ -365,14 +469,13 @@ impl Ctx<'_> {
             if wants_script {
                 tally.add(&text);
             }
-            (piece.raw, piece.lines, text, changes, tally)
+            let questions = names.as_ref().and_then(NameEvidence::questions);
+            Processed { raw: piece.raw, lines: piece.lines, text, changes, tally, names, questions }
         };
-        if let Some(kept) = &mut kept {
-            let mut next = || Ok(kept.pop_front().map(|(p, s, c)| (p, Scan::Kept(s), Some(c))));
-            pieces::ordered(self.cancel, &mut next, work, &mut take)?;
-        } else if splits {
+        if pipeline.can_split(plan) {
+            let mut scans = scans.unwrap_or_default();
             let mut aligned = true;
-            let mut next = || -> Result<Option<(Piece, Scan, Option<Changes>)>, Fail> {
+            let mut next = || -> Result<Option<(Piece, Option<PartScan>)>, Fail> {
                 let Some(piece) = decoded.next(pipeline).map_err(|e| Error::io(path, e))? else {
                     return Ok(None);
                 };
@@ -383,20 +486,31 @@ impl Ctx<'_> {
                         None
                     }
                 };
-                Ok(Some((piece, Scan::Slim(scan), None)))
+                Ok(Some((piece, scan)))
             };
             pieces::ordered(self.cancel, &mut next, work, &mut take)?;
         } else {
             let whole = decoded.rest().map_err(|e| Error::io(path, e))?;
-            take(work((whole, Scan::Slim(None), None)))?;
+            take(work((whole, None)))?;
         }
-        if wants_script {
+        Ok(all)
+    }
+
+    /// Fills `report` from the pieces `log` holds and what decoding found.
+    fn finish<R: Read>(&self, decoded: Decoded<R>, log: Log, report: &mut FileReport) {
+        let mut script = ScriptTally::default();
+        for p in log.pieces {
+            report.bytes_in += p.raw;
+            report.bytes_out += p.out;
+            report.changes.merge(&p.counts);
+            script.merge(p.tally);
+        }
+        if self.script_of("").is_some() {
             report.script = Some(script.script());
         }
         let (info, changes) = decoded.finish();
         self.set_decode(report, &info);
         report.changes.merge(&changes);
-        Ok(())
     }
 
     fn set_decode(&self, report: &mut FileReport, info: &DecodeInfo) {
@@ -416,34 +530,51 @@ impl Ctx<'_> {
     }
 }
 
-/// The largest document whose pieces pass 2 keeps for pass 3 (else pass 3
-/// reads it again): 64 blocks, so that memory follows the block size the
-/// caller chose, and at most [`pieces::MAX_WHOLE`] (64 MiB at the default
-/// block of 1 MiB).
-fn keep_limit(block: usize) -> usize {
-    block.saturating_mul(64).min(pieces::MAX_WHOLE)
+/// Which pass over the pieces [`Ctx::write_pieces`] makes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// The only one (or the second of two): with the plan's evidence.
+    Only,
+    /// The first of one pass: each piece on its own, gathering evidence.
+    Gather,
+    /// The pieces after a redo's first, again with the whole's evidence
+    /// (their input was counted for progress the first time).
+    Redo,
 }
 
-/// What pass 2 gathered: the name evidence of the whole document, and
-/// either every piece with its scan and the changes counted while scanning
-/// it (`kept`), or the length and slim scan of every piece (`scans`).
+/// A processed piece, from the pool to the writer.
+struct Processed {
+    /// Input bytes it accounts for.
+    raw: u64,
+    /// Its line feeds.
+    lines: usize,
+    text: String,
+    changes: Changes,
+    /// The script counts of its text.
+    tally: ScriptTally,
+    /// What it says of the names of the document ([`Pass::Gather`]).
+    names: Option<NameEvidence>,
+    /// What it asks of the rest of the document
+    /// ([`NameEvidence::questions`]).
+    questions: Option<NameEvidence>,
+}
+
+/// What was written of one piece, for the report once the document is
+/// done (a piece redone replaces its entry).
+struct Logged {
+    raw: u64,
+    lines: usize,
+    /// Bytes written.
+    out: u64,
+    counts: Changes,
+    tally: ScriptTally,
+    questions: Option<NameEvidence>,
+}
+
+/// The pieces of one document written so far, in order.
 #[derive(Default)]
-struct Gathered {
-    names: NameEvidence,
-    scans: VecDeque<(usize, PartScan)>,
-    kept: Option<VecDeque<(Piece, PartScan, Changes)>>,
-}
-
-/// A processed piece: its input bytes, line feeds, text, changes, and the
-/// script counts of its text.
-type Processed = (u64, usize, String, Changes, ScriptTally);
-
-/// The scan a piece of pass 3 comes with.
-enum Scan {
-    /// By [`Pipeline::scan_part_keeping`], its changes counted.
-    Kept(PartScan),
-    /// By [`Pipeline::scan_part`], or none.
-    Slim(Option<PartScan>),
+struct Log {
+    pieces: Vec<Logged>,
 }
 
 /// Whether `bytes` hold a `?` or a `&`: in every encoding read here, a

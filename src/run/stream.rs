@@ -9,7 +9,7 @@ use super::document::{Input, Output};
 use super::{Ctx, Event, Fail, Shape, Status};
 use crate::error::{Error, Result};
 use crate::report::{FileReport, SkipReason, Summary};
-use crate::write;
+use crate::write::{self, Rewind};
 
 impl Ctx<'_> {
     /// `input` (or stdin) to `output` (or stdout).
@@ -46,7 +46,7 @@ impl Ctx<'_> {
             done += n;
             observer.event(Event::Progress { files: 0, bytes: done });
         };
-        let mut go = |w: &mut dyn Write| -> std::result::Result<(), Fail> {
+        let mut go = |w: &mut dyn Rewind| -> std::result::Result<(), Fail> {
             let out = Output { path: out_name, w, on_bytes: &mut on_bytes };
             self.process(&mut source, name, out, &mut report, &mut note)
         };

@@ -17,7 +17,7 @@ use super::{Ctx, Event, Fail, Shape, Status, journal};
 use crate::error::{Error, Result};
 use crate::report::{FileReport, SkipReason, Summary};
 use crate::walk::{self, Entry, EntryKind};
-use crate::write::{self, Journal, JournalEntry, OutDir};
+use crate::write::{self, Journal, JournalEntry, OutDir, Rewind};
 
 /// How many explanations a worker gathers before it sends them ahead.
 const NOTE_CHUNK: usize = 1024;
@@ -356,7 +356,7 @@ impl Ctx<'_> {
                 }
             };
             let report = &mut done.report;
-            let mut go = |w: &mut dyn Write| {
+            let mut go = |w: &mut dyn Rewind| {
                 let out = Output { path: text_target, w, on_bytes: &mut on_bytes };
                 self.process(&mut input, &e.path, out, report, &mut note)?;
                 // A file cut short while it was read (the walk saw more) is
