@@ -74,6 +74,21 @@ measure "1 MiB of combining marks" 0 $((1 << 20)) \
   "$Z" --progress=never -q "$work/marks.txt"
 measure "1 MiB of ordinary text" 0 $((1 << 20)) \
   "$Z" --progress=never -q "$work/ordinary-1m.txt"
+# 16 MiB of marks on one line, beside 16 MiB of ordinary text.
+python3 -c "import sys; sys.stdout.write('e' + '\u0301' * (1 << 23))" > "$work/marks16.txt"
+head -c $((16 << 20)) "$work/ordinary.txt" > "$work/ordinary-16m.txt"
+measure "16 MiB of combining marks" 0 $((16 << 20)) \
+  "$Z" --progress=never -q -j1 "$work/marks16.txt"
+measure "16 MiB of ordinary text" 0 $((16 << 20)) \
+  "$Z" --progress=never -q -j1 "$work/ordinary-16m.txt"
+# 100,000 code elements and comments never closed (2.9 MB each): once
+# quadratic in the search for their end (460 s).
+python3 -c "import sys; sys.stdout.write('<code>斯科特?丹恩 &amp;\n' * 100000)" > "$work/open-code.txt"
+python3 -c "import sys; sys.stdout.write('<!--斯科特?丹恩 &amp;\n' * 100000)" > "$work/open-comments.txt"
+measure "100k unclosed <code> (2.9 MB)" 0 "$(stat -c %s "$work/open-code.txt")" \
+  "$Z" --progress=never -q -j1 "$work/open-code.txt"
+measure "100k unclosed <!-- (2.7 MB)" 0 "$(stat -c %s "$work/open-comments.txt")" \
+  "$Z" --progress=never -q -j1 "$work/open-comments.txt"
 
 if [ "${1:-}" != "--no-tests" ]; then
   echo "== ignored attack tests"

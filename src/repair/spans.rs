@@ -245,6 +245,12 @@ fn scan_html_until(text: &str, out: &mut Vec<Range<usize>>, undecided: bool) -> 
     let mut open: Option<usize> = None;
     let b = text.as_bytes();
     let mut i = 0;
+    // Where each raw element's closing tags are (found once per name), and
+    // the last search for `-->` (from where, and what it found): asked
+    // again for every opening tag or comment, a search from there to the
+    // end of the text would make many unclosed ones quadratic.
+    let mut closings: Vec<(&'static str, Vec<usize>)> = Vec::new();
+    let mut comment_end: Option<(usize, Option<usize>)> = None;
     while let Some(off) = memchr::memchr(b'<', &b[i..]) {
         let start = i + off;
         let next = b.get(start + 1).copied().unwrap_or(0);
@@ -259,7 +265,18 @@ fn scan_html_until(text: &str, out: &mut Vec<Range<usize>>, undecided: bool) -> 
         // stray `<b` in prose cannot swallow the document).
         let limit = (start + 4096).min(b.len());
         let end = if b[start..].starts_with(b"<!--") {
-            memchr::memmem::find(&b[start..], b"-->").map(|e| start + e + 3)
+            // A `-->` found from an earlier point serves as long as it is
+            // past this `<!--`; none from an earlier point, none from here.
+            let found = match comment_end {
+                Some((from, None)) if from <= start => None,
+                Some((from, Some(e))) if from <= start && e >= start => Some(e),
+                _ => {
+                    let e = memchr::memmem::find(&b[start..], b"-->").map(|e| start + e);
+                    comment_end = Some((start, e));
+                    e
+                }
+            };
+            found.map(|e| e + 3)
         } else {
             memchr::memchr(b'>', &b[start..limit]).map(|e| start + e + 1)
         };
@@ -281,10 +298,12 @@ fn scan_html_until(text: &str, out: &mut Vec<Range<usize>>, undecided: bool) -> 
             .take_while(|c| c.is_ascii_alphanumeric())
             .map(|c| c.to_ascii_lowercase())
             .collect();
-        if matches!(name.as_str(), "code" | "pre" | "script" | "style" | "kbd" | "samp") {
+        const RAW: [&str; 6] = ["code", "pre", "script", "style", "kbd", "samp"];
+        if let Some(&raw) = RAW.iter().find(|&&r| r == name) {
             let close = format!("</{name}");
-            let lower = text[end..].to_ascii_lowercase();
-            if let Some(c) = lower.find(&close) {
+            let at = closing_tags(b, raw, &mut closings);
+            let next = at[at.partition_point(|&p| p < end)..].first().copied();
+            if let Some(c) = next.map(|p| p - end) {
                 out.push(end..end + c);
                 if undecided {
                     // The content is protected because the closing tag is
@@ -302,6 +321,29 @@ fn scan_html_until(text: &str, out: &mut Vec<Range<usize>>, undecided: bool) -> 
         i = end;
     }
     open
+}
+
+/// The offsets of every `</raw` in `b` (ASCII case ignored), in order,
+/// found on first asking and kept in `cache`.
+fn closing_tags<'c>(
+    b: &[u8],
+    raw: &'static str,
+    cache: &'c mut Vec<(&'static str, Vec<usize>)>,
+) -> &'c [usize] {
+    let k = match cache.iter().position(|(r, _)| *r == raw) {
+        Some(k) => k,
+        None => {
+            let n = raw.len();
+            let at = memchr::memmem::find_iter(b, b"</")
+                .filter(|&p| {
+                    b.get(p + 2..p + 2 + n).is_some_and(|w| w.eq_ignore_ascii_case(raw.as_bytes()))
+                })
+                .collect();
+            cache.push((raw, at));
+            cache.len() - 1
+        }
+    };
+    &cache[k].1
 }
 
 /// `scheme://…`, `www.…` and `user@host.tld` up to the first character that
@@ -376,6 +418,21 @@ mod tests {
         );
         assert_eq!(protected_text("<code>&lt;</code>x"), "<code>&lt;</code>");
         assert_eq!(protected_text("a < b 且 c<d"), "");
+    }
+
+    /// Many code elements and comments left open: each is found and
+    /// ends where the first closing tag after it is (found once for the
+    /// whole text, so that this is linear), with the tag's case ignored.
+    #[test]
+    fn many_open_code_elements_and_comments() {
+        let open = "<code>a?b\n".repeat(300);
+        assert_eq!(protected_text(&format!("{open}x</CODE>y")), format!("{open}x</CODE>"));
+        let comments = "<!--a?b\n".repeat(300);
+        assert_eq!(protected_text(&format!("{comments}-->y")), format!("{comments}-->"));
+        // None closed: the tags alone are protected, and the comments not at all.
+        assert_eq!(protected_text(&open), "<code>".repeat(300));
+        assert_eq!(protected_text(&comments), "");
+        assert_eq!(protected_text("<!-->a?b<pre>x</pre>"), "<!--><pre>x</pre>");
     }
 
     #[test]
