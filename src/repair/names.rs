@@ -1034,6 +1034,17 @@ pub(crate) fn dot_joins_name(before: &[char], after: &[char]) -> bool {
     // characters are read as `?` too: `是A.B.我记不清了` and `A.B.还是C.` are
     // chains of alternatives, as they are with `?` (read as `.`, the chain
     // seemed to go on into a clause).
+    // What the last test below asks of the two characters on each side of
+    // the dot (the window holds the same ones), asked first: most `.`
+    // between Han characters end a sentence of ordinary words.
+    let near_ok = |near: &[char]| {
+        near.first().is_some_and(char::is_ascii_uppercase)
+            || (near.len() >= 2 && near.iter().all(|&c| is_han(c) && translit(c)))
+    };
+    let left_near: Vec<char> = before.iter().rev().take(2).copied().collect();
+    if !near_ok(&left_near) || !near_ok(&after[..after.len().min(2)]) {
+        return false;
+    }
     let from = before.len().saturating_sub(REFUSAL_WINDOW + 4);
     let to = after.len().min(REFUSAL_WINDOW + 4 + 2 * CHAIN_PART);
     let mut chars: Vec<char> = before[from..].to_vec();
