@@ -87,6 +87,11 @@ python3 -c "import sys; sys.stdout.write('<code>斯科特?丹恩 &amp;\n' * 1000
 python3 -c "import sys; sys.stdout.write('<!--斯科特?丹恩 &amp;\n' * 100000)" > "$work/open-comments.txt"
 measure "100k unclosed <code> (2.9 MB)" 0 "$(stat -c %s "$work/open-code.txt")" \
   "$Z" --progress=never -q -j1 "$work/open-code.txt"
+# Many references on one long line, after text they must not look back
+# over again (the cut scan once did: 44.6 s).
+python3 -c "import sys; sys.stdout.write('a' * 300000 + '中' + '&#96;x' * 200000 + '\n' + '<b>x</b>' + 'a' * 300000 + '&gt;' * 200000 + '\n')" > "$work/refs.txt"
+measure "400k references on two lines" 0 "$(stat -c %s "$work/refs.txt")" \
+  "$Z" --progress=never -q -j1 "$work/refs.txt"
 measure "100k unclosed <!-- (2.7 MB)" 0 "$(stat -c %s "$work/open-comments.txt")" \
   "$Z" --progress=never -q -j1 "$work/open-comments.txt"
 

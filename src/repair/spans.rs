@@ -119,11 +119,13 @@ pub(crate) fn cut_risk(text: &str) -> CutRisk {
     {
         risk.open_from = risk.open_from.min(start);
     }
+    let mut behind = Behind::default();
     for at in memchr::memchr_iter(b'&', b) {
         if at >= risk.open_from {
             break;
         }
-        if let Some(from) = entity_risk(b, at, &text[at + 1..]) {
+        behind.advance(b, at);
+        if let Some(from) = entity_risk(b, at, &text[at + 1..], &mut behind) {
             risk.open_from = risk.open_from.min(from);
         }
     }
@@ -205,28 +207,84 @@ fn scan_code_spans(line: &str, base: usize, out: &mut Vec<Range<usize>>) {
 /// follows its `&`), if it may make syntax over a line end once decoded:
 /// a `<` that starts a tag, comment or code element; a `>` that may end a
 /// tag still open before it; a fence, or a line end before one.
-fn entity_risk(b: &[u8], at: usize, after: &str) -> Option<usize> {
+fn entity_risk(b: &[u8], at: usize, after: &str, behind: &mut Behind) -> Option<usize> {
     let (len, made) = super::entities::syntax_made(after)?;
     let next = b.get(at + 1 + len).copied();
-    let line_start = memchr::memrchr(b'\n', &b[..at]).map_or(0, |i| i + 1);
+    let line_start = behind.line_start;
     match made {
         '<' => next.is_none_or(|c| c.is_ascii_alphabetic() || b"/!&".contains(&c)).then_some(at),
         '>' => {
-            let lt = memchr::memrchr(b'<', &b[..at])?;
-            memchr::memchr(b'>', &b[lt..at]).is_none().then_some(lt)
+            let lt = behind.lt?;
+            behind.first_gt(b, lt, at).is_none().then_some(lt)
         }
-        // A fence only at the start of a line (after spaces, marks and
-        // other references).
-        '`' | '~' => b[line_start..at]
-            .iter()
-            .all(|c| c.is_ascii_alphanumeric() || b" `~&#;".contains(c))
-            .then_some(line_start),
+        '`' | '~' => (behind.first_not_fence(b) >= at).then_some(line_start),
         '\n' | '\r' => {
             let rest = &b[(at + 1 + len).min(b.len())..];
             let first = rest.iter().find(|&&c| c != b' ').copied();
             first.is_none_or(|c| b"`~&".contains(&c)).then_some(line_start)
         }
         _ => Some(at),
+    }
+}
+
+/// What lies behind the `&` a forward scan is at, kept up to date as the
+/// scan moves on, so that no reference looks back over the text again
+/// (many references on one long line would make that quadratic).
+#[derive(Default)]
+struct Behind {
+    /// How far the text has been looked at.
+    seen: usize,
+    /// Where the current line starts.
+    line_start: usize,
+    /// The last `<` seen.
+    lt: Option<usize>,
+    /// For the `<` at `.0`, the first `>` after it, if one before the
+    /// scan's position (`.1`).
+    gt: Option<(usize, Option<usize>)>,
+    /// For the line starting at `.0`, where its first character that
+    /// cannot open a fence is (`.1`).
+    fence: Option<(usize, usize)>,
+}
+
+impl Behind {
+    fn advance(&mut self, b: &[u8], at: usize) {
+        let part = &b[self.seen..at];
+        if let Some(i) = memchr::memrchr(b'\n', part) {
+            self.line_start = self.seen + i + 1;
+        }
+        if let Some(i) = memchr::memrchr(b'<', part) {
+            self.lt = Some(self.seen + i);
+        }
+        self.seen = at;
+    }
+
+    /// The first `>` between `lt` and `at`.
+    fn first_gt(&mut self, b: &[u8], lt: usize, at: usize) -> Option<usize> {
+        match self.gt {
+            Some((l, Some(g))) if l == lt => return Some(g),
+            _ => {}
+        }
+        let g = memchr::memchr(b'>', &b[lt..at]).map(|i| lt + i);
+        self.gt = Some((lt, g));
+        g
+    }
+
+    /// Where the current line's first character that cannot be part of a
+    /// fence opener (letters, digits, spaces, `` ` ``, `~` and the
+    /// characters of a reference) is, or the end of the text.
+    fn first_not_fence(&mut self, b: &[u8]) -> usize {
+        let start = self.line_start;
+        if let Some((l, f)) = self.fence
+            && l == start
+        {
+            return f;
+        }
+        let f = b[start..]
+            .iter()
+            .position(|c| !(c.is_ascii_alphanumeric() || b" `~&#;".contains(c)))
+            .map_or(b.len(), |i| start + i);
+        self.fence = Some((start, f));
+        f
     }
 }
 
