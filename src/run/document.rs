@@ -165,19 +165,7 @@ impl Ctx<'_> {
             // No evidence to gather: one pass, straight from the input.
             let mut decoded = self.decoded(input.reader(), buf);
             let plan = self.plan(&mut decoded, ext, path)?;
-            let mut log = Log::default();
-            self.write_pieces(
-                &mut decoded,
-                &plan,
-                Pass::Only,
-                None,
-                path,
-                &mut out,
-                &mut log,
-                note,
-            )?;
-            self.finish(decoded, log, report);
-            return Ok(());
+            return self.write_once(decoded, &plan, None, path, &mut out, report, note);
         }
         // An output that can take back its end, with no change given to
         // `note` as it is made (a change once given stays given): one pass,
@@ -185,23 +173,8 @@ impl Ctx<'_> {
         if out.w.can_rewind() && !self.pipeline.new_changes().is_explaining() {
             return self.one_pass(input, buf, ext, path, out, report, note);
         }
-        // Make the input readable again, and see whether any `?` or `&`
-        // could reach the name rules.
-        let mut questions = has_question(&buf);
-        let file = match &mut input.source {
-            Source::File(f) => {
-                questions = questions || self.scan(f, path)?;
-                f.rewind().map_err(read_err)?;
-                f.try_clone().map_err(read_err)?
-            }
-            Source::Stdin(s) => {
-                let (f, q) = self.spool(&buf, s, path)?;
-                questions = questions || q;
-                f
-            }
-        };
-        drop(buf);
-        let mut decoded = self.decoded(&file, Vec::new());
+        let (file, head, questions) = self.readable_again(input, buf, path)?;
+        let mut decoded = self.decoded(&file, head);
         let mut plan = self.plan(&mut decoded, ext, path)?;
         let mut scans = None;
         if questions && self.pipeline.can_split(&plan) {
@@ -214,10 +187,7 @@ impl Ctx<'_> {
             // The same decisions again: the first bytes decide them.
             self.plan(&mut decoded, ext, path)?;
         }
-        let mut log = Log::default();
-        self.write_pieces(&mut decoded, &plan, Pass::Only, scans, path, &mut out, &mut log, note)?;
-        self.finish(decoded, log, report);
-        Ok(())
+        self.write_once(decoded, &plan, scans, path, &mut out, report, note)
     }
 
     /// A large plain-text document whose output can be rewound, name rules
@@ -240,41 +210,16 @@ impl Ctx<'_> {
         note: &mut dyn FnMut(Note),
     ) -> Result<(), Fail> {
         let read_err = |e| Fail::from(Error::io(path, e));
-        // A file to read again for a redo: the input itself, or standard
-        // input copied to a temporary file.
-        // And whether any `?` or `&` could reach the name rules: a look
-        // for the two bytes costs far less than gathering the real dots of
-        // every piece for nothing (5% of a run on a text with none).
-        let (file, head, questions) = match &mut input.source {
-            Source::File(f) => {
-                let questions = has_question(&head) || self.scan(f, path)?;
-                f.seek(io::SeekFrom::Start(head.len() as u64)).map_err(read_err)?;
-                (f.try_clone().map_err(read_err)?, head, questions)
-            }
-            Source::Stdin(s) => {
-                let (f, q) = self.spool(&head, s, path)?;
-                (f, Vec::new(), q || has_question(&head))
-            }
-        };
+        // A file to read again for a redo.
+        let (file, head, questions) = self.readable_again(input, head, path)?;
         let mut decoded = self.decoded(&file, head);
         let mut plan = self.plan(&mut decoded, ext, path)?;
-        let mut log = Log::default();
         if !questions || !self.pipeline.can_split(&plan) {
             // No `?` for the name rules, or processed whole (its own
             // document): no evidence to gather.
-            self.write_pieces(
-                &mut decoded,
-                &plan,
-                Pass::Only,
-                None,
-                path,
-                &mut out,
-                &mut log,
-                note,
-            )?;
-            self.finish(decoded, log, report);
-            return Ok(());
+            return self.write_once(decoded, &plan, None, path, &mut out, report, note);
         }
+        let mut log = Log::default();
         let whole = self.write_pieces(
             &mut decoded,
             &plan,
@@ -311,6 +256,51 @@ impl Ctx<'_> {
         plan.names = whole;
         self.write_pieces(&mut decoded, &plan, Pass::Redo, None, path, &mut out, &mut log, note)?;
         report.redone_pieces += (pieces - from) as u64;
+        self.finish(decoded, log, report);
+        Ok(())
+    }
+
+    /// The document read again: a file holding it whole from its start
+    /// (the input itself, or standard input copied to a temporary file),
+    /// positioned so that `head` (what was read of it already) then the
+    /// file's rest are the document; and whether any `?` or `&` could reach
+    /// the name rules (a look for the two bytes costs far less than
+    /// gathering the real dots of every piece for nothing).
+    fn readable_again(
+        &self,
+        input: &mut Input,
+        head: Vec<u8>,
+        path: &Path,
+    ) -> Result<(File, Vec<u8>, bool), Fail> {
+        let read_err = |e| Fail::from(Error::io(path, e));
+        match &mut input.source {
+            Source::File(f) => {
+                let questions = has_question(&head) || self.scan(f, path)?;
+                f.seek(io::SeekFrom::Start(head.len() as u64)).map_err(read_err)?;
+                Ok((f.try_clone().map_err(read_err)?, head, questions))
+            }
+            Source::Stdin(s) => {
+                let (f, q) = self.spool(&head, s, path)?;
+                Ok((f, Vec::new(), q || has_question(&head)))
+            }
+        }
+    }
+
+    /// All the pieces `decoded` reads, processed with `plan` in one pass
+    /// and written, and the report filled from them.
+    #[allow(clippy::too_many_arguments)]
+    fn write_once<R: Read>(
+        &self,
+        mut decoded: Decoded<R>,
+        plan: &DocumentPlan,
+        scans: Option<VecDeque<(usize, PartScan)>>,
+        path: &Path,
+        out: &mut Output<'_>,
+        report: &mut FileReport,
+        note: &mut dyn FnMut(Note),
+    ) -> Result<(), Fail> {
+        let mut log = Log::default();
+        self.write_pieces(&mut decoded, plan, Pass::Only, scans, path, out, &mut log, note)?;
         self.finish(decoded, log, report);
         Ok(())
     }
