@@ -299,11 +299,8 @@ impl Pipeline {
         changes: &mut Changes,
     ) -> (Cow<'a, str>, NameEvidence) {
         let mut gathered = NameEvidence::default();
-        let out = if self.wants_name_evidence() {
-            self.process_with(text, plan, None, Some(&mut gathered), changes)
-        } else {
-            self.process_with(text, plan, None, None, changes)
-        };
+        let gather = self.wants_name_evidence().then_some(&mut gathered);
+        let out = self.process_with(text, plan, None, gather, changes);
         (out, gathered)
     }
 

@@ -553,12 +553,10 @@ fn repair_found(
     for (at, v) in found.iter_mut() {
         let joined = || dot_key(text, *at).is_some_and(|(l, r)| document.joins(&l, &r));
         *v = match *v {
-            Verdict::Chained { dot } => match (joined(), dot) {
-                (false, _) => Verdict::Keep,
-                (true, true) => Verdict::Dot,
-                // Doubtful, and confirmed by the same join.
-                (true, false) => Verdict::Dot,
-            },
+            // With `dot` or not: a doubtful one is confirmed by the same
+            // join.
+            Verdict::Chained { .. } if joined() => Verdict::Dot,
+            Verdict::Chained { .. } => Verdict::Keep,
             Verdict::Maybe if accepted || joined() => Verdict::Dot,
             Verdict::Maybe => Verdict::Keep,
             other => other,
