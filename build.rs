@@ -9,6 +9,9 @@
 //! generate `builtin.rs`, which names the blobs and embeds the text files
 //! (needed only when user dictionaries are added on top).
 
+#[path = "src/repair/bigram_model.rs"]
+#[allow(dead_code)]
+mod bigram_model;
 #[path = "src/convert/blob.rs"]
 #[allow(dead_code)]
 mod blob;
@@ -32,6 +35,7 @@ fn main() {
     println!("cargo::rerun-if-changed=src/convert/blob.rs");
 
     verify_checksums(&root);
+    write_bigram_model(&root, &out_dir);
 
     let mut configs: Vec<String> = fs::read_dir(dict.join("config"))
         .expect("dict/config")
@@ -193,4 +197,15 @@ fn verify_checksums(root: &Path) {
         checked += 1;
     }
     assert!(checked >= 38, "dict/SOURCE.md lists only {checked} files");
+}
+
+/// The repair stage's bigram model, worked out once here (see
+/// `src/repair/bigram_model.rs`).
+fn write_bigram_model(root: &Path, out_dir: &Path) {
+    println!("cargo::rerun-if-changed=data/repair/bigrams.txt");
+    println!("cargo::rerun-if-changed=src/repair/bigram_model.rs");
+    let read = |p: &str| fs::read_to_string(root.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let model =
+        bigram_model::compute(&read("data/repair/bigrams.txt"), &read("dict/STCharacters.txt"));
+    fs::write(out_dir.join("bigrams.bin"), bigram_model::to_bytes(&model)).unwrap();
 }

@@ -17,50 +17,24 @@
 //! unigram estimate. Only non-ASCII characters are modelled; ASCII breaks
 //! the context.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
-const BIGRAMS: &str = include_str!("../../data/repair/bigrams.txt");
-const ST_CHARACTERS: &str = include_str!("../../dict/STCharacters.txt");
+use super::bigram_model::LAMBDA;
 
-/// Weight of the pair estimate against the unigram one.
-const LAMBDA: f32 = 0.6;
-
-/// A multiplicative hash for the pair keys (two code points packed in a
-/// `u32`): the default SipHash made the lookups the rule's main cost.
-#[derive(Default)]
-struct PairHasher(u64);
-
-impl Hasher for PairHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u32(&mut self, x: u32) {
-        self.0 = u64::from(x).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
-    }
-}
+/// The model as the build script worked it out (`bigram_model.rs`).
+static BLOB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/bigrams.bin"));
 
 pub(crate) struct Bigrams {
-    /// Count of each BMP character (after folding to Simplified), and the
-    /// unigram estimate `p(c)`: only the tests read them once the pairs'
-    /// logarithms are worked out.
-    #[cfg(test)]
-    uni: Vec<u32>,
-    #[cfg(test)]
-    p_uni: Vec<f32>,
     /// `ln p(c)` per BMP code point (folded), so that the hot loop needs
     /// no logarithm for it.
     ln_uni: Vec<f32>,
-    /// Pair counts, keyed by `a << 16 | b` (folded BMP code points), each
-    /// with `ln p(b | a)` worked out when the table is built (see
-    /// [`Bigrams::ln_next`]): the Viterbi pass asks for four per character.
-    pairs: HashMap<u32, (u32, f32), BuildHasherDefault<PairHasher>>,
+    /// The pairs, keyed by `a << 16 | b` (folded BMP code points; never 0),
+    /// each with its count and `ln p(b | a)`, in an open-addressing table
+    /// of a power-of-two size with linear probing. A table of our own
+    /// rather than a `HashMap`: it is filled once from sorted, distinct
+    /// keys and only read after, and the Viterbi pass asks for four pairs
+    /// per character, so a multiply and a mask is all the hashing needed.
+    slots: Vec<(u32, u32, f32)>,
     /// Traditional to Simplified, per BMP code point (0: unchanged).
     fold: Vec<u16>,
     /// `ln p` of a character outside the BMP (never counted).
@@ -69,84 +43,58 @@ pub(crate) struct Bigrams {
 
 pub(crate) fn bigrams() -> &'static Bigrams {
     static B: OnceLock<Bigrams> = OnceLock::new();
-    B.get_or_init(Bigrams::build)
+    B.get_or_init(|| Bigrams::from_blob(BLOB))
+}
+
+#[inline]
+fn slot_of(key: u32, mask: usize) -> usize {
+    (u64::from(key).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask
 }
 
 impl Bigrams {
-    fn build() -> Bigrams {
-        let mut uni = vec![0u32; 0x10000];
-        let mut counts: HashMap<u32, u32, BuildHasherDefault<PairHasher>> =
-            HashMap::with_capacity_and_hasher(90_000, Default::default());
-        let mut total = 0u64;
-        for line in BIGRAMS.lines() {
-            let mut parts = line.splitn(3, '\t');
-            let (Some(a), Some(n), rest) = (parts.next(), parts.next(), parts.next()) else {
-                continue;
-            };
-            let Some(a) = single_bmp(a) else { continue };
-            let n: u32 = n.parse().unwrap_or(0);
-            uni[a as usize] = n;
-            total += u64::from(n);
-            let mut it = rest.unwrap_or("").split(' ');
-            while let (Some(b), Some(c)) = (it.next(), it.next()) {
-                if let (Some(b), Ok(c)) = (single_bmp(b), c.parse::<u32>()) {
-                    counts.insert((a << 16) | b, c);
-                }
-            }
-        }
-        // Simplified characters that stand for themselves (`干` in `干 幹 乾`)
-        // are never folded, even when they are also another's Traditional
-        // form.
-        let mut own = vec![false; 0x10000];
-        let mut rows = Vec::new();
-        for line in ST_CHARACTERS.lines() {
-            let Some((s, ts)) = line.split_once('\t') else { continue };
-            let Some(s) = single_bmp(s) else { continue };
-            let ts: Vec<u32> = ts.split(' ').filter_map(single_bmp).collect();
-            if ts.contains(&s) {
-                own[s as usize] = true;
-            }
-            rows.push((s, ts));
-        }
-        let mut fold = vec![0u16; 0x10000];
-        for (s, ts) in rows {
-            for t in ts {
-                if t != s && !own[t as usize] && fold[t as usize] == 0 {
-                    fold[t as usize] = s as u16;
-                }
-            }
-        }
-        // Add-half smoothing over a vocabulary of about 20,000 characters.
-        let ln_total = (total as f32 + 0.5 * 20_000.0).ln();
-        // `ln p` and `p` of each key (a folded code point); a character's
-        // are its key's.
-        let ln_key: Vec<f32> = uni.iter().map(|&n| (n as f32 + 0.5).ln() - ln_total).collect();
-        let p_key: Vec<f32> = ln_key.iter().map(|x| x.exp()).collect();
-        let key = |cp: usize| if fold[cp] != 0 { fold[cp] as usize } else { cp };
-        let ln_uni: Vec<f32> = (0..0x10000).map(|cp| ln_key[key(cp)]).collect();
-        #[cfg(test)]
-        let p_uni: Vec<f32> = (0..0x10000).map(|cp| p_key[key(cp)]).collect();
-        let ln_unseen = 0.5f32.ln() - ln_total;
-        // `ln p(b | a)` as `ln_next` used to work it out per call: the same
-        // operations on the same values, so the same bits. (A table key is
-        // folded: `p(b)` of a character `b` is that of its key.)
-        let pairs = counts
-            .into_iter()
-            .map(|(k, n): (u32, u32)| {
-                let ca = uni[(k >> 16) as usize].max(n);
-                let p_b = p_key[(k & 0xFFFF) as usize];
-                (k, (n, (LAMBDA * n as f32 / ca as f32 + (1.0 - LAMBDA) * p_b).ln()))
-            })
+    /// Reads the blob `bigram_model::to_bytes` wrote.
+    fn from_blob(b: &[u8]) -> Bigrams {
+        let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
+        let f32_at = |i: usize| f32::from_bits(u32_at(i));
+        let ln_unseen = f32_at(0);
+        let ln_uni: Vec<f32> = (0..0x10000).map(|cp| f32_at(4 + 4 * cp)).collect();
+        let fold_at = 4 + 4 * 0x10000;
+        let fold: Vec<u16> = b[fold_at..fold_at + 2 * 0x10000]
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
             .collect();
-        Bigrams {
-            #[cfg(test)]
-            uni,
-            #[cfg(test)]
-            p_uni,
-            ln_uni,
-            pairs,
-            fold,
-            ln_unseen,
+        let n_at = fold_at + 2 * 0x10000;
+        let n = u32_at(n_at) as usize;
+        // At most five eighths full, so that a probe ends soon.
+        let size = (n * 8 / 5 + 1).next_power_of_two();
+        let mask = size - 1;
+        let mut slots = vec![(0u32, 0u32, 0f32); size];
+        for i in 0..n {
+            let at = n_at + 4 + 12 * i;
+            let key = u32_at(at);
+            let mut s = slot_of(key, mask);
+            while slots[s].0 != 0 {
+                s = (s + 1) & mask;
+            }
+            slots[s] = (key, u32_at(at + 4), f32_at(at + 8));
+        }
+        Bigrams { ln_uni, slots, fold, ln_unseen }
+    }
+
+    /// The entry for a pair key, or a count of 0.
+    #[inline]
+    fn lookup(&self, key: u32) -> (u32, f32) {
+        let mask = self.slots.len() - 1;
+        let mut s = slot_of(key, mask);
+        loop {
+            let (k, n, ln) = self.slots[s];
+            if k == key {
+                return (n, ln);
+            }
+            if k == 0 {
+                return (0, 0.0);
+            }
+            s = (s + 1) & mask;
         }
     }
 
@@ -179,7 +127,7 @@ impl Bigrams {
     #[inline]
     fn entry(&self, a: char, b: char) -> (u32, f32) {
         match (self.key(a), self.key(b)) {
-            (Some(a), Some(b)) => self.pairs.get(&((a << 16) | b)).copied().unwrap_or((0, 0.0)),
+            (Some(a), Some(b)) => self.lookup((a << 16) | b),
             _ => (0, 0.0),
         }
     }
@@ -194,17 +142,18 @@ impl Bigrams {
     }
 }
 
-fn single_bmp(s: &str) -> Option<u32> {
-    let mut chars = s.chars();
-    match (chars.next(), chars.next()) {
-        (Some(c), None) if (c as u32) < 0x10000 => Some(c as u32),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::bigram_model::{self, Model};
     use super::*;
+    use std::collections::HashMap;
+
+    fn model() -> Model {
+        bigram_model::compute(
+            include_str!("../../data/repair/bigrams.txt"),
+            include_str!("../../dict/STCharacters.txt"),
+        )
+    }
 
     #[test]
     fn words_score_above_chance_pairs() {
@@ -218,18 +167,37 @@ mod tests {
         assert_eq!(b.key('們'), Some('们' as u32));
     }
 
+    /// The table read from the build script's blob holds, to the bit, the
+    /// model worked out here from the data, and nothing else.
+    #[test]
+    fn the_built_table_is_the_model() {
+        let m = model();
+        assert_eq!(bigram_model::to_bytes(&m), BLOB);
+        let b = bigrams();
+        assert!(m.pairs.len() > 80_000, "{}", m.pairs.len());
+        for &(k, n, ln) in &m.pairs {
+            let (got_n, got_ln) = b.lookup(k);
+            assert_eq!((got_n, got_ln.to_bits()), (n, ln.to_bits()), "{k:x}");
+        }
+        assert_eq!(b.slots.iter().filter(|s| s.0 != 0).count(), m.pairs.len());
+        // Keys the data does not have.
+        assert_eq!(b.lookup((('报' as u32) << 16) | '保' as u32).0, 0);
+        assert_eq!(b.lookup(0xFFFF_FFFF).0, 0);
+    }
+
     /// The `ln p(b | a)` stored per pair is, to the bit, what the model's
     /// formula gives for every character pair that folds to it.
     #[test]
     fn stored_logarithms_are_the_formula() {
         let b = bigrams();
+        let m = model();
         let formula = |a: char, c: char| {
             let pair = b.pair(a, c);
             if pair == 0 {
                 return b.ln_uni(c) + (1.0 - LAMBDA).ln();
             }
-            let ca = b.key(a).map_or(0, |k| b.uni[k as usize]).max(pair);
-            let p_c = b.p_uni.get(c as usize).copied().unwrap_or(0.0);
+            let ca = b.key(a).map_or(0, |k| m.uni[k as usize]).max(pair);
+            let p_c = m.p_uni.get(c as usize).copied().unwrap_or(0.0);
             (LAMBDA * pair as f32 / ca as f32 + (1.0 - LAMBDA) * p_c).ln()
         };
         // `壞` folds to `坯`, which folds to `坏`: folding is not idempotent.
@@ -250,7 +218,7 @@ mod tests {
             folded_to.entry(b.key(c).unwrap()).or_default().push(c);
         }
         let mut checked = 0;
-        for &k in b.pairs.keys() {
+        for &(k, _, _) in &m.pairs {
             let Some(x) = folded_to.get(&(k >> 16)).map(|v| v[0]) else { continue };
             for &y in folded_to.get(&(k & 0xFFFF)).into_iter().flatten() {
                 assert_eq!(b.ln_next(Some(x), y).to_bits(), formula(x, y).to_bits(), "{x}{y}");

@@ -140,10 +140,16 @@ pub(crate) fn cut_risk(text: &str) -> CutRisk {
 /// of the same length on the same line). Returns where a fenced block still
 /// open at the end begins.
 fn scan_markdown_code(text: &str, out: &mut Vec<Range<usize>>) -> Option<usize> {
-    let mut pos = 0;
+    let b = text.as_bytes();
     let mut fence: Option<(u8, usize, usize)> = None; // (char, length, start)
-    while pos < text.len() {
-        let end = memchr::memchr(b'\n', &text.as_bytes()[pos..]).map_or(text.len(), |i| pos + i);
+    // Only a line with a backtick or a tilde can open or close a fence or
+    // hold a code span, so the scan goes from one such line to the next
+    // (each line is still looked at once at most).
+    let mut from = 0;
+    while let Some(off) = memchr::memchr2(b'`', b'~', &b[from..]) {
+        let hit = from + off;
+        let pos = memchr::memrchr(b'\n', &b[from..hit]).map_or(from, |i| from + i + 1);
+        let end = memchr::memchr(b'\n', &b[hit..]).map_or(b.len(), |i| hit + i);
         let line = &text[pos..end];
         let trimmed = line.trim_start_matches(' ');
         let indent = line.len() - trimmed.len();
@@ -168,7 +174,10 @@ fn scan_markdown_code(text: &str, out: &mut Vec<Range<usize>>) -> Option<usize> 
                 }
             }
         }
-        pos = end + 1;
+        from = end + 1;
+        if from >= b.len() {
+            break;
+        }
     }
     if let Some((_, _, start)) = fence {
         out.push(start..text.len());
