@@ -175,25 +175,24 @@ impl Normalizer {
             };
             end.map_or(b.len(), |i| start + i)
         };
-        // The lines holding a fence mark, each once (a long line with many
-        // marks is walked once, not once per mark).
+        // The lines holding a fence mark (three backticks or tildes), each
+        // once (a long line with many marks is walked once, not once per
+        // mark), found in one pass over the two bytes.
         let mut lines: Vec<(usize, usize)> = Vec::new();
-        for pat in ["```", "~~~"] {
-            let mut done = 0;
-            for at in memchr::memmem::find_iter(b, pat.as_bytes()) {
-                if at < done {
-                    continue;
-                }
-                let from = if cr_ends {
-                    memchr::memrchr2(b'\n', b'\r', &b[..at])
-                } else {
-                    memchr::memrchr(b'\n', &b[..at])
-                };
-                let start = from.map_or(0, |i| i + 1);
-                let end = line_end(at);
-                lines.push((start, end));
-                done = end;
+        let mut done = 0;
+        for at in memchr::memchr2_iter(b'`', b'~', b) {
+            if at < done || b.get(at + 1) != Some(&b[at]) || b.get(at + 2) != Some(&b[at]) {
+                continue;
             }
+            let from = if cr_ends {
+                memchr::memrchr2(b'\n', b'\r', &b[..at])
+            } else {
+                memchr::memrchr(b'\n', &b[..at])
+            };
+            let start = from.map_or(0, |i| i + 1);
+            let end = line_end(at);
+            lines.push((start, end));
+            done = end;
         }
         lines.sort_unstable();
         lines.dedup();

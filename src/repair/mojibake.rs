@@ -695,6 +695,9 @@ fn a2_reads_as_well(cp: u32, prev: Option<char>, margin: f32) -> bool {
 fn utf8_candidates(enc: &Encoded) -> Vec<Candidate> {
     let n = enc.chars.len();
     let mut out = Vec::new();
+    // One pair of buffers for every start tried: most starts give no
+    // candidate, and only a candidate takes them.
+    let (mut text, mut syncs) = (String::new(), Vec::new());
     let mut k = 0;
     while k < n {
         if enc.kinds[k] != Kind::Bytes {
@@ -703,8 +706,9 @@ fn utf8_candidates(enc: &Encoded) -> Vec<Candidate> {
         }
         let start = k;
         let mut dec = Utf8::default();
-        let mut text = String::new();
-        let mut syncs = vec![(start, 0)];
+        text.clear();
+        syncs.clear();
+        syncs.push((start, 0));
         // The character holding the lead byte of the character being read.
         let mut lead_char = start;
         let mut failed = None;
@@ -865,7 +869,10 @@ fn utf8_candidates(enc: &Encoded) -> Vec<Candidate> {
         let &(end, len) = syncs.last().unwrap_or(&(start, 0));
         text.truncate(len);
         if end > start {
-            out.push(Candidate { text, syncs });
+            out.push(Candidate {
+                text: std::mem::take(&mut text),
+                syncs: std::mem::take(&mut syncs),
+            });
         }
         k = match failed {
             Some(lead) => (lead + 1).max(end),
