@@ -472,6 +472,31 @@ fn names_document() {
     assert_eq!(small.redone_pieces, 0);
 }
 
+/// A name with a real dot early, in pieces with no `?` at all, and the
+/// same name with its dot lost in later pieces only: the early dot is the
+/// evidence, so the pieces before the first `?` (which gather nothing as
+/// they are written) are read again for it, at every block size.
+#[test]
+fn a_real_dot_before_any_question_mark_is_evidence() {
+    let doc = |first: &str| {
+        let mut text = String::from(first);
+        for k in 0..20_000 {
+            text.push_str(SENTENCES[k % SENTENCES.len()]);
+            text.push('\n');
+            if k % 1000 == 999 {
+                text.push_str("是约翰?史密斯?\n");
+            }
+        }
+        text
+    };
+    let with = doc("约翰·史密斯来了。\n");
+    assert!(!with[..with.find('?').unwrap()].contains('&'));
+    let report = at_every_block(&Config::default(), with.as_bytes(), "dot.txt");
+    assert_eq!(report.changes.count(zhclean::Rule::NameSeparator), 20);
+    let report = at_every_block(&Config::default(), doc("").as_bytes(), "none.txt");
+    assert_eq!(report.changes.count(zhclean::Rule::NameSeparator), 0);
+}
+
 // ---- the library service ----
 
 /// Two runs at once from two threads, each with its own observer; then a

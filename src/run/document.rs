@@ -173,12 +173,12 @@ impl Ctx<'_> {
         if out.w.can_rewind() && !self.pipeline.new_changes().is_explaining() {
             return self.one_pass(input, buf, ext, path, out, report, note);
         }
-        let (file, head, questions) = self.readable_again(input, buf, path)?;
+        let (file, head, questions) = self.readable_again(input, buf, path, true)?;
         let mut decoded = self.decoded(&file, head);
         let mut plan = self.plan(&mut decoded, ext, path)?;
         let mut scans = None;
-        if questions && self.pipeline.can_split(&plan) {
-            let (names, found) = self.gather_evidence(&mut decoded, path)?;
+        if questions == Some(true) && self.pipeline.can_split(&plan) {
+            let (names, found) = self.gather_evidence(&mut decoded, None, path)?;
             plan.names = names;
             scans = Some(found);
             drop(decoded);
@@ -192,12 +192,17 @@ impl Ctx<'_> {
 
     /// A large plain-text document whose output can be rewound, name rules
     /// on: every piece is processed once, on its own, and written at once;
-    /// each also gives what it asks of the rest of the document about
-    /// names. When all are written, the first piece whose own evidence does
-    /// not decide as the whole document's does (almost never, in real
-    /// text) and every piece after it are processed again with the whole's
-    /// evidence, from the input read again, over the output cut back to
-    /// that piece; their first counts are dropped.
+    /// each from the first that holds a `?` or a `&` also gives what it
+    /// asks of the rest of the document about names (a piece before has
+    /// nothing to ask, and its output needs no evidence). When all are
+    /// written and some piece asks: the evidence of the pieces before that
+    /// first one is gathered from the input read again (nothing is read
+    /// twice when the first piece has a `?`, or no piece does); then the
+    /// first piece whose own evidence does not decide as the whole
+    /// document's does (almost never, in real text) and every piece after
+    /// it are processed again with the whole's evidence, from the input
+    /// read again, over the output cut back to that piece; their first
+    /// counts are dropped.
     #[allow(clippy::too_many_arguments)]
     fn one_pass(
         &self,
@@ -210,17 +215,18 @@ impl Ctx<'_> {
         note: &mut dyn FnMut(Note),
     ) -> Result<(), Fail> {
         let read_err = |e| Fail::from(Error::io(path, e));
-        // A file to read again for a redo.
-        let (file, head, questions) = self.readable_again(input, head, path)?;
+        // A file to read again for a redo; not looked through for a `?`
+        // first (that would read the whole input twice).
+        let (file, head, questions) = self.readable_again(input, head, path, false)?;
         let mut decoded = self.decoded(&file, head);
         let mut plan = self.plan(&mut decoded, ext, path)?;
-        if !questions || !self.pipeline.can_split(&plan) {
+        if questions == Some(false) || !self.pipeline.can_split(&plan) {
             // No `?` for the name rules, or processed whole (its own
             // document): no evidence to gather.
             return self.write_once(decoded, &plan, None, path, &mut out, report, note);
         }
         let mut log = Log::default();
-        let whole = self.write_pieces(
+        let (mut whole, prefix) = self.write_pieces(
             &mut decoded,
             &plan,
             Pass::Gather,
@@ -230,6 +236,15 @@ impl Ctx<'_> {
             &mut log,
             note,
         )?;
+        let asks = log.pieces.iter().any(|p| p.questions.is_some());
+        if asks && prefix > 0 {
+            // The dots of the pieces before the first with a `?` are part
+            // of the whole's evidence.
+            (&file).rewind().map_err(read_err)?;
+            let mut again = self.decoded(&file, Vec::new());
+            self.plan(&mut again, ext, path)?;
+            whole.merge(self.gather_evidence(&mut again, Some(prefix), path)?.0);
+        }
         let from = log
             .pieces
             .iter()
@@ -265,23 +280,29 @@ impl Ctx<'_> {
     /// positioned so that `head` (what was read of it already) then the
     /// file's rest are the document; and whether any `?` or `&` could reach
     /// the name rules (a look for the two bytes costs far less than
-    /// gathering the real dots of every piece for nothing).
+    /// gathering the real dots of every piece for nothing). A file is
+    /// looked through only when `look` says so (`None` when it is not);
+    /// standard input is, as it is copied.
     fn readable_again(
         &self,
         input: &mut Input,
         head: Vec<u8>,
         path: &Path,
-    ) -> Result<(File, Vec<u8>, bool), Fail> {
+        look: bool,
+    ) -> Result<(File, Vec<u8>, Option<bool>), Fail> {
         let read_err = |e| Fail::from(Error::io(path, e));
         match &mut input.source {
             Source::File(f) => {
-                let questions = has_question(&head) || self.scan(f, path)?;
+                let questions = match look {
+                    true => Some(has_question(&head) || self.scan(f, path)?),
+                    false => None,
+                };
                 f.seek(io::SeekFrom::Start(head.len() as u64)).map_err(read_err)?;
                 Ok((f.try_clone().map_err(read_err)?, head, questions))
             }
             Source::Stdin(s) => {
                 let (f, q) = self.spool(&head, s, path)?;
-                Ok((f, Vec::new(), q || has_question(&head)))
+                Ok((f, Vec::new(), Some(q || has_question(&head))))
             }
         }
     }
@@ -375,18 +396,27 @@ impl Ctx<'_> {
     /// The first of two passes, for an output that cannot be rewound (or
     /// a run that gives the changes as they are made): the name evidence of
     /// every piece, merged, and each piece's length and scan, so that the
-    /// second pass need not repeat what it found.
+    /// second pass need not repeat what it found; or, with a `limit`, the
+    /// evidence of that many first pieces.
     fn gather_evidence<R: Read>(
         &self,
         decoded: &mut Decoded<R>,
+        limit: Option<usize>,
         path: &Path,
     ) -> Result<(NameEvidence, VecDeque<(usize, PartScan)>), Fail> {
         let pipeline = &self.pipeline;
         let mut all = NameEvidence::default();
         let mut scans = VecDeque::new();
+        let mut left = limit.unwrap_or(usize::MAX);
         pieces::ordered(
             self.cancel,
-            || decoded.next(pipeline).map_err(|e| Error::io(path, e).into()),
+            || {
+                if left == 0 {
+                    return Ok(None);
+                }
+                left -= 1;
+                decoded.next(pipeline).map_err(|e| Error::io(path, e).into())
+            },
             |piece: Piece| (piece.text.len(), pipeline.scan_part(&piece.text)),
             |(len, mut scan): (usize, PartScan)| {
                 all.merge(std::mem::take(&mut scan.names));
@@ -400,8 +430,10 @@ impl Ctx<'_> {
     /// The pieces `decoded` gives, processed with `plan` in parallel and
     /// written in order (or the whole text at once when the plan cannot be
     /// split), each logged in `log`. With [`Pass::Gather`], each piece is
-    /// processed on its own and the merged name evidence of all of them is
-    /// returned (else it is empty); `path` names the input in messages. `scans` are a first pass's, piece by
+    /// processed on its own, and from the first piece with a `?` or a `&`
+    /// on, the merged name evidence of the pieces is returned with the
+    /// number of pieces before that one (else the evidence is empty); `path`
+    /// names the input in messages. `scans` are a first pass's, piece by
     /// piece; each is used only while the pieces come out the same lengths.
     #[allow(clippy::too_many_arguments)]
     fn write_pieces<R: Read>(
@@ -414,9 +446,12 @@ impl Ctx<'_> {
         out: &mut Output<'_>,
         log: &mut Log,
         note: &mut dyn FnMut(Note),
-    ) -> Result<NameEvidence, Fail> {
+    ) -> Result<(NameEvidence, usize), Fail> {
         let pipeline: &Pipeline = &self.pipeline;
         let mut all = NameEvidence::default();
+        // Pieces before the first that gathers (see `Pass::Gather`).
+        let mut prefix = 0;
+        let mut gathering = false;
         let mut lines_before = log.pieces.iter().map(|p| p.lines).sum();
         // The script of the whole output, counted piece by piece (on the
         // pool) when a report will show it.
@@ -442,9 +477,9 @@ impl Ctx<'_> {
             });
             Ok(())
         };
-        let work = |(piece, scan): (Piece, Option<PartScan>)| {
+        let work = |(piece, scan, gather): (Piece, Option<PartScan>, bool)| {
             let mut changes = pipeline.new_changes();
-            let (text, names) = if pass == Pass::Gather {
+            let (text, names) = if gather {
                 let (text, names) =
                     pipeline.process_part_gathering(&piece.text, plan, &mut changes);
                 (text, Some(names))
@@ -465,7 +500,7 @@ impl Ctx<'_> {
         if pipeline.can_split(plan) {
             let mut scans = scans.unwrap_or_default();
             let mut aligned = true;
-            let mut next = || -> Result<Option<(Piece, Option<PartScan>)>, Fail> {
+            let mut next = || -> Result<Option<(Piece, Option<PartScan>, bool)>, Fail> {
                 let Some(piece) = decoded.next(pipeline).map_err(|e| Error::io(path, e))? else {
                     return Ok(None);
                 };
@@ -476,14 +511,18 @@ impl Ctx<'_> {
                         None
                     }
                 };
-                Ok(Some((piece, scan)))
+                if pass == Pass::Gather && !gathering {
+                    gathering = has_question(piece.text.as_bytes());
+                    prefix += usize::from(!gathering);
+                }
+                Ok(Some((piece, scan, gathering)))
             };
             pieces::ordered(self.cancel, &mut next, work, &mut take)?;
         } else {
             let whole = decoded.rest().map_err(|e| Error::io(path, e))?;
-            take(work((whole, None)))?;
+            take(work((whole, None, pass == Pass::Gather)))?;
         }
-        Ok(all)
+        Ok((all, prefix))
     }
 
     /// Fills `report` from the pieces `log` holds and what decoding found.
@@ -525,7 +564,8 @@ impl Ctx<'_> {
 enum Pass {
     /// The only one (or the second of two): with the plan's evidence.
     Only,
-    /// The first of one pass: each piece on its own, gathering evidence.
+    /// The first of one pass: each piece on its own, gathering evidence
+    /// from the first piece with a `?` or a `&` on.
     Gather,
     /// The pieces after a redo's first, again with the whole's evidence
     /// (their input was counted for progress the first time).
