@@ -293,10 +293,8 @@ impl Ctx<'_> {
         let read_err = |e| Fail::from(Error::io(path, e));
         match &mut input.source {
             Source::File(f) => {
-                let questions = match look {
-                    true => Some(has_question(&head) || self.scan(f, path)?),
-                    false => None,
-                };
+                let questions =
+                    if look { Some(has_question(&head) || self.scan(f, path)?) } else { None };
                 f.seek(io::SeekFrom::Start(head.len() as u64)).map_err(read_err)?;
                 Ok((f.try_clone().map_err(read_err)?, head, questions))
             }
