@@ -60,6 +60,10 @@ impl Window {
     ) -> PyResult<()> {
         self.units.clear();
         self.spans.clear();
+        // Room for the whole window at once: growing the buffer as strings
+        // arrive copied it over and over. (Pages not written to are never
+        // touched.)
+        self.units.reserve(budget);
         for (k, item) in items.iter().enumerate() {
             if item.is_none() {
                 self.spans.push(None);
@@ -172,7 +176,33 @@ pub(crate) fn encode_error(item: &Bound<'_, PyAny>) -> PyErr {
 /// every code point of a batch. Room for four bytes per code point is
 /// reserved once, so every sequence is written as one unaligned 4-byte
 /// store (its spare bytes are overwritten by the next one or cut off).
+///
+/// Where AVX2 is there (checked at run time), eight code points are tried
+/// at once first, the same way.
 pub(crate) fn ucs4_to_utf8(src: &[u32], out: &mut String) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 is there.
+        return unsafe { ucs4_to_utf8_avx2(src, out) };
+    }
+    ucs4_to_utf8_with::<false>(src, out)
+}
+
+/// [`ucs4_to_utf8`] compiled with AVX2.
+///
+/// # Safety
+///
+/// AVX2 must be available.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn ucs4_to_utf8_avx2(src: &[u32], out: &mut String) -> bool {
+    ucs4_to_utf8_with::<true>(src, out)
+}
+
+/// The loop of [`ucs4_to_utf8`]; `AVX2` only when called from
+/// [`ucs4_to_utf8_avx2`].
+#[inline(always)]
+fn ucs4_to_utf8_with<const AVX2: bool>(src: &[u32], out: &mut String) -> bool {
     out.clear();
     // SAFETY: only whole UTF-8 sequences of scalar values are counted in
     // the length, which is set to what was written (or left at 0 on
@@ -185,6 +215,19 @@ pub(crate) fn ucs4_to_utf8(src: &[u32], out: &mut String) -> bool {
     // Code points left to do one at a time before four are tried at once.
     let mut single = 0usize;
     while i < src.len() {
+        #[cfg(target_arch = "x86_64")]
+        if AVX2 && single == 0 && i + 8 <= src.len() {
+            // SAFETY: AVX2 is there (AVX2 is only set by the caller that
+            // checked); eight code points are left at `i`, and the 28
+            // bytes written from `n` stay within the `4 * src.len()`
+            // reserved (at most `4 * i` were written before).
+            let w = unsafe { block8_avx2(src.as_ptr().add(i), dst.add(n)) };
+            if w != 0 {
+                n += w;
+                i += 8;
+                continue;
+            }
+        }
         #[cfg(target_arch = "x86_64")]
         if single == 0 && i + 4 <= src.len() {
             // SAFETY: four code points are left at `i`; before code point
@@ -277,6 +320,62 @@ unsafe fn block4(src: *const u32, dst: *mut u8) -> usize {
         _mm_storel_epi64(dst.cast(), packed);
         _mm_storel_epi64(dst.add(6).cast(), _mm_unpackhi_epi64(packed, packed));
         12
+    }
+}
+
+/// [`block4`] for eight code points, with AVX2: all ASCII (8 bytes
+/// written) or all three bytes long (24 bytes, packed within each half of
+/// the register by a byte shuffle). Returns how many bytes are the UTF-8,
+/// or 0 (and nothing written) otherwise. Writes up to 28 bytes at `dst`.
+///
+/// # Safety
+///
+/// AVX2 must be available; `src` must have 8 readable code points, each at
+/// most U+10FFFF, and `dst` 28 writable bytes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn block8_avx2(src: *const u32, dst: *mut u8) -> usize {
+    use std::arch::x86_64::*;
+    // SAFETY: the loads and stores stay within what the caller promised.
+    unsafe {
+        let c = _mm256_loadu_si256(src.cast());
+        // Signed compares: code points are below 2^31.
+        let ascii = _mm256_cmpgt_epi32(_mm256_set1_epi32(0x80), c);
+        if _mm256_movemask_ps(_mm256_castsi256_ps(ascii)) == 0xFF {
+            let p = _mm_packs_epi32(_mm256_castsi256_si128(c), _mm256_extracti128_si256::<1>(c));
+            _mm_storel_epi64(dst.cast(), _mm_packus_epi16(p, p));
+            return 8;
+        }
+        let wide = _mm256_cmpgt_epi32(c, _mm256_set1_epi32(0x7FF));
+        let bmp = _mm256_cmpgt_epi32(_mm256_set1_epi32(0x10000), c);
+        let surrogate = _mm256_cmpeq_epi32(
+            _mm256_and_si256(c, _mm256_set1_epi32(0xF800)),
+            _mm256_set1_epi32(0xD800),
+        );
+        let three = _mm256_andnot_si256(surrogate, _mm256_and_si256(wide, bmp));
+        if _mm256_movemask_ps(_mm256_castsi256_ps(three)) != 0xFF {
+            return 0;
+        }
+        // Each lane: lead byte, then the two continuation bytes, in memory
+        // order; then each half's four sequences side by side in its low
+        // 12 bytes.
+        let lead = _mm256_srli_epi32(c, 12);
+        let mid = _mm256_and_si256(_mm256_slli_epi32(c, 2), _mm256_set1_epi32(0x3F00));
+        let last = _mm256_slli_epi32(_mm256_and_si256(c, _mm256_set1_epi32(0x3F)), 16);
+        let seq = _mm256_or_si256(
+            _mm256_or_si256(lead, mid),
+            _mm256_or_si256(last, _mm256_set1_epi32(0x0080_80E0)),
+        );
+        let pack = _mm256_setr_epi8(
+            0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1, //
+            0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+        );
+        let packed = _mm256_shuffle_epi8(seq, pack);
+        // The second half's store overwrites the first's 4 spare bytes.
+        _mm_storeu_si128(dst.cast(), _mm256_castsi256_si128(packed));
+        _mm_storeu_si128(dst.add(12).cast(), _mm256_extracti128_si256::<1>(packed));
+        24
     }
 }
 
