@@ -422,7 +422,7 @@ pub(crate) fn push_wide(s: &str, out: &mut Vec<Wide>) {
         // Valid UTF-8: a lead byte 1110xxxx is followed by its two
         // continuation bytes, so checking bytes 0 and 3 finds two whole
         // three-byte sequences in bytes 0 to 5.
-        if w & 0xF0_0000_F0 == 0xE0_0000_E0 {
+        if w & 0xF000_00F0 == 0xE000_00E0 {
             let three =
                 |v: u64| ((v & 0x0F) << 12 | (v >> 8 & 0x3F) << 6 | (v >> 16 & 0x3F)) as Wide;
             // SAFETY: 6 bytes read, 2 code units written.
