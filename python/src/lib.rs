@@ -14,6 +14,7 @@ mod pool;
 mod text;
 
 use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::Mutex;
 
 use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
@@ -25,7 +26,7 @@ use zhclean::{Changes, Pipeline, Rule};
 
 use crate::options::Options;
 use crate::pool::PoolSlot;
-use crate::text::Window;
+use crate::text::{Cleaned, Outcome, Window};
 
 /// A zhclean error as the Python exception the API promises: `ValueError`
 /// for bad options (the command line's message, word for word), `OSError`
@@ -63,34 +64,70 @@ impl Cleaner {
         }
     }
 
-    /// Cleans the texts of a window of `clean_batch`, in order: `None` for
-    /// an unchanged text (or a `None` item), the new text, or `Err` for a
-    /// string with a surrogate (which UTF-8 cannot hold). Each thread makes
-    /// the UTF-8 of its texts in one reused buffer.
-    fn map_window(&self, window: &Window) -> Vec<Result<Option<String>, ()>> {
-        let one = |utf8: &mut String, t: Option<&[u32]>| {
-            let Some(t) = t else { return Ok(None) };
-            if !text::ucs4_to_utf8(t, utf8) {
-                return Err(());
-            }
-            let mut changes = Changes::new();
-            Ok(match zhclean::record::clean_field(&self.pipeline, utf8, &mut changes) {
-                Cow::Borrowed(_) => None,
-                Cow::Owned(o) => Some(o),
-            })
-        };
+    /// Cleans the texts of a window of `clean_batch` into `out`, one
+    /// [`Cleaned`] per run of consecutive items, in order. With more than
+    /// one thread, runs of a few dozen items are the pool's tasks; with one,
+    /// the whole window is one run, cleaned on the calling thread into the
+    /// buffers of the previous window.
+    fn map_window(&self, window: &Window, out: &mut Vec<Cleaned>) {
         match pool::get(&self.pool, self.options.threads) {
             None => {
-                let mut utf8 = String::new();
-                window.texts().map(|t| one(&mut utf8, t)).collect()
+                out.truncate(1);
+                if out.is_empty() {
+                    out.push(Cleaned::default());
+                }
+                self.clean_run(window, 0..window.len(), &mut String::new(), &mut out[0]);
             }
-            Some(pool) => pool.install(|| {
-                (0..window.len())
-                    .into_par_iter()
-                    .with_min_len(32)
-                    .map_init(String::new, |utf8, k| one(utf8, window.text(k)))
-                    .collect()
-            }),
+            Some(pool) => {
+                // Records are short: a few dozen per task keeps rayon's
+                // splitting overhead out of the way without hurting the
+                // balance.
+                const RUN: usize = 32;
+                let n = window.len();
+                *out = pool.install(|| {
+                    (0..n.div_ceil(RUN))
+                        .into_par_iter()
+                        .map_init(String::new, |utf8, r| {
+                            let mut run = Cleaned::default();
+                            self.clean_run(window, r * RUN..n.min((r + 1) * RUN), utf8, &mut run);
+                            run
+                        })
+                        .collect()
+                });
+            }
+        }
+    }
+
+    /// Cleans items `range` of a window into `out` (cleared first): each
+    /// text's UTF-8 is made in `utf8`, and a changed text is written to
+    /// `out.wide` as the code units its `str` is made from, so that the
+    /// calling thread, holding the GIL, only has CPython copy them.
+    fn clean_run(
+        &self,
+        window: &Window,
+        range: Range<usize>,
+        utf8: &mut String,
+        out: &mut Cleaned,
+    ) {
+        out.wide.clear();
+        out.items.clear();
+        for k in range {
+            let outcome = match window.text(k) {
+                None => Outcome::Same,
+                Some(t) if !text::ucs4_to_utf8(t, utf8) => Outcome::Unencodable,
+                Some(_) => {
+                    let mut changes = Changes::new();
+                    match zhclean::record::clean_field(&self.pipeline, utf8, &mut changes) {
+                        Cow::Borrowed(_) => Outcome::Same,
+                        Cow::Owned(o) => {
+                            let at = out.wide.len();
+                            text::push_wide(&o, &mut out.wide);
+                            Outcome::Changed(at, out.wide.len())
+                        }
+                    }
+                }
+            };
+            out.items.push(outcome);
         }
     }
 }
@@ -181,20 +218,18 @@ impl Cleaner {
             })?;
         let mut out: Vec<Bound<'py, PyAny>> = Vec::with_capacity(items.len());
         let mut window = Window::new();
-        let mut wide = Vec::new();
+        let mut cleaned = Vec::new();
         while out.len() < items.len() {
             let start = out.len();
             window.gather(&items[start..], start, text::WINDOW)?;
-            let cleaned = py.detach(|| this.map_window(&window));
-            for (item, c) in items[start..].iter().zip(cleaned) {
-                match c {
+            py.detach(|| this.map_window(&window, &mut cleaned));
+            let outcomes = cleaned.iter().flat_map(|run| run.items.iter().map(move |o| (run, o)));
+            for (item, (run, outcome)) in items[start..].iter().zip(outcomes) {
+                match *outcome {
                     // Unchanged (or None): the very same object.
-                    Ok(None) => out.push(item.clone()),
-                    Ok(Some(s)) => {
-                        text::to_wide(&s, &mut wide);
-                        out.push(text::from_wide(py, &wide)?);
-                    }
-                    Err(()) => return Err(text::encode_error(item)),
+                    Outcome::Same => out.push(item.clone()),
+                    Outcome::Changed(a, b) => out.push(text::from_wide(py, &run.wide[a..b])?),
+                    Outcome::Unencodable => return Err(text::encode_error(item)),
                 }
             }
         }

@@ -11,7 +11,7 @@
 //! pool's threads ([`ucs4_to_utf8`], into one reused buffer per thread).
 //!
 //! On the way out, a changed text is turned into `wchar_t` code units on
-//! the pool's threads ([`to_wide`]) and made a `str` with
+//! the pool's threads ([`push_wide`]) and made a `str` with
 //! `PyUnicode_FromWideChar`, which only finds the largest code point and
 //! narrows; `PyUnicode_FromStringAndSize` would decode the UTF-8 again
 //! on the calling thread.
@@ -60,6 +60,10 @@ impl Window {
     ) -> PyResult<()> {
         self.units.clear();
         self.spans.clear();
+        // Room for the whole window at once: growing the buffer as strings
+        // arrive copied it over and over. (Pages not written to are never
+        // touched.)
+        self.units.reserve(budget);
         for (k, item) in items.iter().enumerate() {
             if item.is_none() {
                 self.spans.push(None);
@@ -128,6 +132,25 @@ impl Window {
     }
 }
 
+/// What cleaning made of one item of a window.
+#[derive(Clone, Copy)]
+pub(crate) enum Outcome {
+    /// Unchanged, or a `None` item: the result is the item itself.
+    Same,
+    /// A new text, whose code units are this range of its run's `wide`.
+    Changed(usize, usize),
+    /// A string with a surrogate, which UTF-8 cannot hold.
+    Unencodable,
+}
+
+/// The outcomes of a run of consecutive items of a window, and the code
+/// units of its changed texts, one after the other in one buffer.
+#[derive(Default)]
+pub(crate) struct Cleaned {
+    pub(crate) wide: Vec<Wide>,
+    pub(crate) items: Vec<Outcome>,
+}
+
 /// Whether `c` is a Unicode scalar value (what UTF-8 can encode).
 fn is_scalar(c: u32) -> bool {
     c < 0xD800 || (0xE000..=0x10FFFF).contains(&c)
@@ -153,7 +176,33 @@ pub(crate) fn encode_error(item: &Bound<'_, PyAny>) -> PyErr {
 /// every code point of a batch. Room for four bytes per code point is
 /// reserved once, so every sequence is written as one unaligned 4-byte
 /// store (its spare bytes are overwritten by the next one or cut off).
+///
+/// Where AVX2 is there (checked at run time), eight code points are tried
+/// at once first, the same way.
 pub(crate) fn ucs4_to_utf8(src: &[u32], out: &mut String) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 is there.
+        return unsafe { ucs4_to_utf8_avx2(src, out) };
+    }
+    ucs4_to_utf8_with::<false>(src, out)
+}
+
+/// [`ucs4_to_utf8`] compiled with AVX2.
+///
+/// # Safety
+///
+/// AVX2 must be available.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn ucs4_to_utf8_avx2(src: &[u32], out: &mut String) -> bool {
+    ucs4_to_utf8_with::<true>(src, out)
+}
+
+/// The loop of [`ucs4_to_utf8`]; `AVX2` only when called from
+/// [`ucs4_to_utf8_avx2`].
+#[inline(always)]
+fn ucs4_to_utf8_with<const AVX2: bool>(src: &[u32], out: &mut String) -> bool {
     out.clear();
     // SAFETY: only whole UTF-8 sequences of scalar values are counted in
     // the length, which is set to what was written (or left at 0 on
@@ -166,6 +215,19 @@ pub(crate) fn ucs4_to_utf8(src: &[u32], out: &mut String) -> bool {
     // Code points left to do one at a time before four are tried at once.
     let mut single = 0usize;
     while i < src.len() {
+        #[cfg(target_arch = "x86_64")]
+        if AVX2 && single == 0 && i + 8 <= src.len() {
+            // SAFETY: AVX2 is there (AVX2 is only set by the caller that
+            // checked); eight code points are left at `i`, and the 28
+            // bytes written from `n` stay within the `4 * src.len()`
+            // reserved (at most `4 * i` were written before).
+            let w = unsafe { block8_avx2(src.as_ptr().add(i), dst.add(n)) };
+            if w != 0 {
+                n += w;
+                i += 8;
+                continue;
+            }
+        }
         #[cfg(target_arch = "x86_64")]
         if single == 0 && i + 4 <= src.len() {
             // SAFETY: four code points are left at `i`; before code point
@@ -261,47 +323,294 @@ unsafe fn block4(src: *const u32, dst: *mut u8) -> usize {
     }
 }
 
-/// `s` as `wchar_t` code units, for [`from_wide`], in `out` (cleared
-/// first).
-pub(crate) fn to_wide(s: &str, out: &mut Vec<Wide>) {
-    out.clear();
+/// [`block4`] for eight code points, with AVX2: all ASCII (8 bytes
+/// written) or all three bytes long (24 bytes, packed within each half of
+/// the register by a byte shuffle). Returns how many bytes are the UTF-8,
+/// or 0 (and nothing written) otherwise. Writes up to 28 bytes at `dst`.
+///
+/// # Safety
+///
+/// AVX2 must be available; `src` must have 8 readable code points, each at
+/// most U+10FFFF, and `dst` 28 writable bytes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn block8_avx2(src: *const u32, dst: *mut u8) -> usize {
+    use std::arch::x86_64::*;
+    // SAFETY: the loads and stores stay within what the caller promised.
+    unsafe {
+        let c = _mm256_loadu_si256(src.cast());
+        // Signed compares: code points are below 2^31.
+        let ascii = _mm256_cmpgt_epi32(_mm256_set1_epi32(0x80), c);
+        if _mm256_movemask_ps(_mm256_castsi256_ps(ascii)) == 0xFF {
+            let p = _mm_packs_epi32(_mm256_castsi256_si128(c), _mm256_extracti128_si256::<1>(c));
+            _mm_storel_epi64(dst.cast(), _mm_packus_epi16(p, p));
+            return 8;
+        }
+        let wide = _mm256_cmpgt_epi32(c, _mm256_set1_epi32(0x7FF));
+        let bmp = _mm256_cmpgt_epi32(_mm256_set1_epi32(0x10000), c);
+        let surrogate = _mm256_cmpeq_epi32(
+            _mm256_and_si256(c, _mm256_set1_epi32(0xF800)),
+            _mm256_set1_epi32(0xD800),
+        );
+        let three = _mm256_andnot_si256(surrogate, _mm256_and_si256(wide, bmp));
+        if _mm256_movemask_ps(_mm256_castsi256_ps(three)) != 0xFF {
+            return 0;
+        }
+        // Each lane: lead byte, then the two continuation bytes, in memory
+        // order; then each half's four sequences side by side in its low
+        // 12 bytes.
+        let lead = _mm256_srli_epi32(c, 12);
+        let mid = _mm256_and_si256(_mm256_slli_epi32(c, 2), _mm256_set1_epi32(0x3F00));
+        let last = _mm256_slli_epi32(_mm256_and_si256(c, _mm256_set1_epi32(0x3F)), 16);
+        let seq = _mm256_or_si256(
+            _mm256_or_si256(lead, mid),
+            _mm256_or_si256(last, _mm256_set1_epi32(0x0080_80E0)),
+        );
+        let pack = _mm256_setr_epi8(
+            0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1, //
+            0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+        );
+        let packed = _mm256_shuffle_epi8(seq, pack);
+        // The second half's store overwrites the first's 4 spare bytes.
+        _mm_storeu_si128(dst.cast(), _mm256_castsi256_si128(packed));
+        _mm_storeu_si128(dst.add(12).cast(), _mm256_extracti128_si256::<1>(packed));
+        24
+    }
+}
+
+/// Appends `s` as `wchar_t` code units, for [`from_wide`], to `out`.
+pub(crate) fn push_wide(s: &str, out: &mut Vec<Wide>) {
     if size_of::<Wide>() != 4 {
         out.extend(s.encode_utf16().map(|u| u as Wide));
         return;
     }
     // UTF-32, decoded by hand: extending by `s.chars()` checks the room for
     // every character. A character takes at least one byte, so `s.len()`
-    // code units are room enough (`out` is reused: it grows only once).
+    // more code units are room enough.
     let b = s.as_bytes();
     out.reserve(b.len());
-    let dst = out.as_mut_ptr();
+    let base = out.len();
+    // SAFETY: `base + b.len()` code units are allocated, and at most one is
+    // written per byte read.
+    let dst = unsafe { out.as_mut_ptr().add(base) };
     let (mut i, mut k) = (0usize, 0usize);
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 is there; `dst` has room for `b.len()` code units.
+        (i, k) = unsafe { wide32_avx2(b, dst) };
+    } else if std::is_x86_feature_detected!("ssse3") {
+        // SAFETY: SSSE3 is there; `dst` has room for `b.len()` code units.
+        (i, k) = unsafe { wide16_ssse3(b, dst) };
+    }
+    // Then (and without SSSE3) eight bytes at a time while eight are left:
+    // all ASCII (eight code units), or two three-byte sequences at their
+    // start (two code units; Chinese text is mostly those). Anything else
+    // goes one character at a time below, for one character.
+    while i + 8 <= b.len() {
+        // SAFETY: 8 bytes are readable at `i`.
+        let w = u64::from_le_bytes(unsafe { b.as_ptr().add(i).cast::<[u8; 8]>().read_unaligned() });
+        if w & 0x8080_8080_8080_8080 == 0 {
+            for j in 0..8 {
+                // SAFETY: 8 bytes read, 8 code units written (room: see above).
+                unsafe { *dst.add(k + j) = (w >> (8 * j) & 0xFF) as Wide };
+            }
+            i += 8;
+            k += 8;
+            continue;
+        }
+        // Valid UTF-8: a lead byte 1110xxxx is followed by its two
+        // continuation bytes, so checking bytes 0 and 3 finds two whole
+        // three-byte sequences in bytes 0 to 5.
+        if w & 0xF000_00F0 == 0xE000_00E0 {
+            let three =
+                |v: u64| ((v & 0x0F) << 12 | (v >> 8 & 0x3F) << 6 | (v >> 16 & 0x3F)) as Wide;
+            // SAFETY: 6 bytes read, 2 code units written.
+            unsafe {
+                *dst.add(k) = three(w);
+                *dst.add(k + 1) = three(w >> 24);
+            }
+            i += 6;
+            k += 2;
+            continue;
+        }
+        // SAFETY: `i` is at a character boundary of valid UTF-8.
+        let (c, len) = unsafe { decode_one(b, i) };
+        // SAFETY: `len` bytes read, one code unit written.
+        unsafe { *dst.add(k) = c as Wide };
+        i += len;
+        k += 1;
+    }
     while i < b.len() {
-        // SAFETY: `s` is valid UTF-8, so a lead byte is followed by all
-        // its continuation bytes, and `k` (characters so far) stays below
-        // `b.len()`, the capacity.
+        // SAFETY: as above.
+        let (c, len) = unsafe { decode_one(b, i) };
+        unsafe { *dst.add(k) = c as Wide };
+        i += len;
+        k += 1;
+    }
+    // SAFETY: `k` code units were written after `base`, one per character.
+    unsafe { out.set_len(base + k) };
+}
+
+/// The first part of [`push_wide`] with AVX2, while 32 bytes are left:
+/// thirty-two ASCII bytes at once, or eight three-byte sequences at the
+/// start of 24 bytes (each half of the register gathers four, as
+/// [`wide16_ssse3`] does), else four such sequences in 12 bytes, else one
+/// character alone. Returns the bytes read and the code units written to
+/// `dst`, at most one per byte read.
+///
+/// # Safety
+///
+/// AVX2 must be available, `b` be valid UTF-8 and `dst` have room for
+/// `b.len()` code units.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn wide32_avx2(b: &[u8], dst: *mut Wide) -> (usize, usize) {
+    use std::arch::x86_64::*;
+    let (mut i, mut k) = (0usize, 0usize);
+    // Lane j of each half gets bytes 3j+2, 3j+1, 3j of its 12 bytes.
+    let g = _mm_setr_epi8(2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1);
+    let gather = _mm256_set_m128i(g, g);
+    while i + 32 <= b.len() {
+        // SAFETY: 32 bytes are readable at `i` (the loads below read
+        // bytes `i` to `i + 31`); every store writes no more code units
+        // than bytes were read, so stays in `dst`'s room.
         unsafe {
-            let x = u32::from(*b.get_unchecked(i));
-            let at = |j: usize| u32::from(*b.get_unchecked(i + j)) & 0x3F;
-            let (c, len) = if x < 0x80 {
-                (x, 1)
-            } else if x < 0xE0 {
-                (((x & 0x1F) << 6) | at(1), 2)
-            } else if x < 0xF0 {
-                (((x & 0x0F) << 12) | (at(1) << 6) | at(2), 3)
-            } else {
-                (((x & 0x07) << 18) | (at(1) << 12) | (at(2) << 6) | at(3), 4)
-            };
+            let p = b.as_ptr().add(i);
+            let out = dst.add(k);
+            let ascii = _mm256_loadu_si256(p.cast());
+            if _mm256_movemask_epi8(ascii) == 0 {
+                for j in 0..4 {
+                    let eight = _mm_loadl_epi64(p.add(8 * j).cast());
+                    _mm256_storeu_si256(out.add(8 * j).cast(), _mm256_cvtepu8_epi32(eight));
+                }
+                i += 32;
+                k += 32;
+                continue;
+            }
+            let v =
+                _mm256_set_m128i(_mm_loadu_si128(p.add(12).cast()), _mm256_castsi256_si128(ascii));
+            let lanes = _mm256_shuffle_epi8(v, gather);
+            // Valid UTF-8: a lead byte 1110xxxx at the start of every
+            // three means whole three-byte sequences.
+            let lead = _mm256_and_si256(lanes, _mm256_set1_epi32(0xF0_0000));
+            let three = _mm256_cmpeq_epi32(lead, _mm256_set1_epi32(0xE0_0000));
+            let m = _mm256_movemask_epi8(three) as u32;
+            if m == 0xFFFF_FFFF || m & 0xFFFF == 0xFFFF {
+                let c = _mm256_or_si256(
+                    _mm256_or_si256(
+                        _mm256_srli_epi32(_mm256_and_si256(lanes, _mm256_set1_epi32(0x0F_0000)), 4),
+                        _mm256_srli_epi32(_mm256_and_si256(lanes, _mm256_set1_epi32(0x3F00)), 2),
+                    ),
+                    _mm256_and_si256(lanes, _mm256_set1_epi32(0x3F)),
+                );
+                if m == 0xFFFF_FFFF {
+                    _mm256_storeu_si256(out.cast(), c);
+                    i += 24;
+                    k += 8;
+                } else {
+                    _mm_storeu_si128(out.cast(), _mm256_castsi256_si128(c));
+                    i += 12;
+                    k += 4;
+                }
+                continue;
+            }
+            let (c, len) = decode_one(b, i);
+            *out = c as Wide;
+            i += len;
+            k += 1;
+        }
+    }
+    (i, k)
+}
+
+/// The first part of [`push_wide`] with SSSE3, sixteen bytes at a time
+/// while sixteen are left: all ASCII (sixteen code units), or four
+/// three-byte sequences at their start (four code units, the bytes of
+/// each gathered into one lane by a byte shuffle). Anything else is one
+/// character, decoded alone. Returns the bytes read and the code units
+/// written to `dst`, at most one per byte read.
+///
+/// # Safety
+///
+/// SSSE3 must be available, `b` be valid UTF-8 and `dst` have room for
+/// `b.len()` code units.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "ssse3")]
+unsafe fn wide16_ssse3(b: &[u8], dst: *mut Wide) -> (usize, usize) {
+    use std::arch::x86_64::*;
+    let (mut i, mut k) = (0usize, 0usize);
+    // Lane j gets bytes 3j+2, 3j+1, 3j (last, middle, lead), high byte 0.
+    let gather = _mm_setr_epi8(2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1);
+    let zero = _mm_setzero_si128();
+    while i + 16 <= b.len() {
+        // SAFETY: 16 bytes are readable at `i`; every store below writes
+        // no more code units than bytes were read, so stays in `dst`'s room.
+        unsafe {
+            let v = _mm_loadu_si128(b.as_ptr().add(i).cast());
+            if _mm_movemask_epi8(v) == 0 {
+                let lo = _mm_unpacklo_epi8(v, zero);
+                let hi = _mm_unpackhi_epi8(v, zero);
+                let out = dst.add(k).cast::<__m128i>();
+                _mm_storeu_si128(out, _mm_unpacklo_epi16(lo, zero));
+                _mm_storeu_si128(out.add(1), _mm_unpackhi_epi16(lo, zero));
+                _mm_storeu_si128(out.add(2), _mm_unpacklo_epi16(hi, zero));
+                _mm_storeu_si128(out.add(3), _mm_unpackhi_epi16(hi, zero));
+                i += 16;
+                k += 16;
+                continue;
+            }
+            let lanes = _mm_shuffle_epi8(v, gather);
+            // Valid UTF-8: four lead bytes 1110xxxx at 0, 3, 6 and 9 mean
+            // four whole three-byte sequences.
+            let lead = _mm_and_si128(lanes, _mm_set1_epi32(0xF0_0000));
+            if _mm_movemask_epi8(_mm_cmpeq_epi32(lead, _mm_set1_epi32(0xE0_0000))) == 0xFFFF {
+                let c = _mm_or_si128(
+                    _mm_or_si128(
+                        _mm_srli_epi32(_mm_and_si128(lanes, _mm_set1_epi32(0x0F_0000)), 4),
+                        _mm_srli_epi32(_mm_and_si128(lanes, _mm_set1_epi32(0x3F00)), 2),
+                    ),
+                    _mm_and_si128(lanes, _mm_set1_epi32(0x3F)),
+                );
+                _mm_storeu_si128(dst.add(k).cast(), c);
+                i += 12;
+                k += 4;
+                continue;
+            }
+            let (c, len) = decode_one(b, i);
             *dst.add(k) = c as Wide;
             i += len;
             k += 1;
         }
     }
-    // SAFETY: `k` code units were written, one per character.
-    unsafe { out.set_len(k) };
+    (i, k)
 }
 
-/// A new `str` from code units made by [`to_wide`].
+/// The character whose UTF-8 starts at `b[i]`, and its length in bytes.
+///
+/// # Safety
+///
+/// `b` must be valid UTF-8 and `i` a character boundary below its length.
+#[inline(always)]
+unsafe fn decode_one(b: &[u8], i: usize) -> (u32, usize) {
+    // SAFETY: valid UTF-8: a lead byte is followed by all its continuation
+    // bytes.
+    unsafe {
+        let x = u32::from(*b.get_unchecked(i));
+        let at = |j: usize| u32::from(*b.get_unchecked(i + j)) & 0x3F;
+        if x < 0x80 {
+            (x, 1)
+        } else if x < 0xE0 {
+            (((x & 0x1F) << 6) | at(1), 2)
+        } else if x < 0xF0 {
+            (((x & 0x0F) << 12) | (at(1) << 6) | at(2), 3)
+        } else {
+            (((x & 0x07) << 18) | (at(1) << 12) | (at(2) << 6) | at(3), 4)
+        }
+    }
+}
+
+/// A new `str` from code units made by [`push_wide`].
 pub(crate) fn from_wide<'py>(py: Python<'py>, w: &[Wide]) -> PyResult<Bound<'py, PyAny>> {
     let len = ffi::Py_ssize_t::try_from(w.len())
         .map_err(|_| PyTypeError::new_err("text too long for a str"))?;

@@ -144,6 +144,21 @@ def test_batch_round_trips_every_width():
     assert on.clean_batch(texts) == [on.clean(t) for t in texts]
 
 
+def test_batch_conversions_at_every_length():
+    # Runs of one kind (ASCII, two-, three- and four-byte characters) and
+    # mixes of ASCII and Han, at every length up to past the widest block
+    # the conversions take at once, each changed by one rule at its start
+    # only: the rest must come back exactly, to its last character.
+    one_rule = zhclean.Cleaner(
+        no_rules=[r for r in zhclean.RULES if r != "width-alnum"], html="keep", threads=1
+    )
+    units = ["a", "é", "中", "😀", "a中", "中中a", "ab中"]
+    texts = [u * n for u in units for n in range(0, 48)]
+    got = one_rule.clean_batch(["１" + t for t in texts])
+    assert got == ["1" + t for t in texts]
+    assert one_rule.clean_batch(texts) == texts
+
+
 def test_batch_spans_windows():
     # More code points than one window of clean_batch holds (256 Ki).
     big = "文字１" * 100_000
