@@ -477,6 +477,13 @@ impl Ctx<'_> {
         };
         let work = |(piece, scan, gather): (Piece, Option<PartScan>, bool)| {
             let mut changes = pipeline.new_changes();
+            // Only an explained change needs its line placed in the
+            // document.
+            let lines = if changes.is_explaining() {
+                memchr::memchr_iter(b'\n', piece.text.as_bytes()).count()
+            } else {
+                0
+            };
             let (text, names) = if gather {
                 let (text, names) =
                     pipeline.process_part_gathering(&piece.text, plan, &mut changes);
@@ -493,7 +500,7 @@ impl Ctx<'_> {
                 tally.add(&text);
             }
             let questions = names.as_ref().and_then(NameEvidence::questions);
-            Processed { raw: piece.raw, lines: piece.lines, text, changes, tally, names, questions }
+            Processed { raw: piece.raw, lines, text, changes, tally, names, questions }
         };
         if pipeline.can_split(plan) {
             let mut scans = scans.unwrap_or_default();
@@ -574,7 +581,7 @@ enum Pass {
 struct Processed {
     /// Input bytes it accounts for.
     raw: u64,
-    /// Its line feeds.
+    /// Its input's line feeds, when changes are explained (else 0).
     lines: usize,
     text: String,
     changes: Changes,

@@ -59,8 +59,6 @@ pub(super) struct Piece {
     pub text: String,
     /// Input bytes read while it was decoded (for progress).
     pub raw: u64,
-    /// How many line feeds it holds.
-    pub lines: usize,
 }
 
 /// A document read and decoded a block at a time by one
@@ -134,8 +132,7 @@ impl<R: Read> Decoded<R> {
             return Err(too_long("text that must be processed whole (markup, or a line)"));
         }
         let text = std::mem::take(&mut self.text);
-        let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
-        Ok(Piece { text, raw: std::mem::take(&mut self.unreported), lines })
+        Ok(Piece { text, raw: std::mem::take(&mut self.unreported) })
     }
 
     /// The next piece: up to a block of text, cut at `pipeline`'s split
@@ -171,9 +168,8 @@ impl<R: Read> Decoded<R> {
                     let rest = self.text[cut..].to_string();
                     self.text.truncate(cut);
                     let text = std::mem::replace(&mut self.text, rest);
-                    let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
                     let raw = std::mem::take(&mut self.unreported);
-                    return Ok(Some(Piece { text, raw, lines }));
+                    return Ok(Some(Piece { text, raw }));
                 }
                 _ if !self.eof && want >= MAX_WHOLE => return Err(too_long("a line")),
                 _ if !self.eof || self.text.len() > want => {
@@ -392,7 +388,6 @@ mod tests {
             let mut raw = 0;
             while let Some(piece) = d.next(&p).unwrap() {
                 assert!(piece.text.ends_with('\n'));
-                assert_eq!(piece.lines, piece.text.matches('\n').count());
                 raw += piece.raw;
                 got.push(piece.text);
             }
