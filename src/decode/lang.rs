@@ -343,42 +343,6 @@ pub(crate) fn cost_as(model: Model, text: &str) -> (u64, u64, u64) {
     (scorer.cost, scorer.chars, scorer.high)
 }
 
-/// Whether `text` costs at least `limit` under every model (the test of
-/// [`best_model`]`(text).1 >= limit`, without scoring a model further than
-/// it takes to reach the limit).
-pub(crate) fn every_model_reaches(text: &str, limit: u64) -> bool {
-    Model::ALL.into_iter().all(|model| {
-        let mut scorer = Scorer::new(model);
-        for piece in pieces(text, PIECE) {
-            scorer.feed(piece);
-            if scorer.over(limit) {
-                return true;
-            }
-        }
-        false
-    })
-}
-
-/// How many bytes of text a capped scoring takes at a time.
-const PIECE: usize = 256;
-
-/// `text` cut into pieces of about `size` bytes, at character boundaries.
-fn pieces(text: &str, size: usize) -> impl Iterator<Item = &str> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let mut cut = rest.len().min(size);
-        while !rest.is_char_boundary(cut) {
-            cut += 1;
-        }
-        let (piece, tail) = rest.split_at(cut);
-        rest = tail;
-        Some(piece)
-    })
-}
-
 /// The cheapest model for `text` (a reading whose language is open), with
 /// its cost, non-ASCII character count and their cost.
 pub(crate) fn best_model(text: &str) -> (Model, u64, u64, u64) {
