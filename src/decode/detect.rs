@@ -582,13 +582,11 @@ fn guess_legacy_with(
     let clear = scored[0].model.is_chinese()
         && scored[0].avg <= CHINESE_AVG_COST
         && lead(&scored) >= CLEAR_MARGIN;
-    let mut proposed = None;
     if !clear {
         let fed = &bytes[..bytes.len().min(DETECTOR_WINDOW)];
         let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
         detector.feed(fed, complete && fed.len() == bytes.len());
         let proposal = canonical(detector.guess(None, Utf8Detection::Deny));
-        proposed = Some(proposal);
         // Three bits for the proposal: chardetng judges byte pairs and
         // has seen more of the input than the scoring window.
         match scored.iter_mut().find(|r| r.encoding == proposal) {
@@ -597,26 +595,18 @@ fn guess_legacy_with(
         }
         scored.sort_by_key(|r| (r.cost, r.encoding != proposal));
     }
-    // Between single-byte encodings chardetng knows better than a letter
-    // count (it models the byte pairs of each language): when the best
-    // reading is single-byte and chardetng proposed a single-byte encoding,
-    // the proposal wins. Its lead over the others (maybe none) still sets
-    // the confidence.
-    let mut best = 0;
-    if scored[0].model == Model::Alphabetic
-        && let Some(p) = proposed.filter(|&p| lang::model_for(p) == Some(Model::Alphabetic))
-        && let Some(i) = scored.iter().position(|r| r.encoding == p)
-    {
-        best = i;
-    }
+    // Between single-byte encodings the proposal has only its bonus: the
+    // alphabetic model weighs the letters each reading makes under the
+    // language that explains them best (`lang::Scorer`), which on the
+    // training set decides better than following chardetng outright.
+    let best = &scored[0];
     let margin = scored
         .iter()
-        .filter(|r| r.text != scored[best].text)
-        .map(|r| r.cost.saturating_sub(scored[best].cost))
+        .filter(|r| r.text != best.text)
+        .map(|r| r.cost.saturating_sub(best.cost))
         .min()
         .unwrap_or(64);
     let mut confidence = margin_confidence(margin);
-    let best = &scored[best];
     if best.avg > IMPLAUSIBLE_AVG_COST {
         confidence = confidence.min(IMPLAUSIBLE_CONFIDENCE);
     }
@@ -683,7 +673,7 @@ fn reaches(encoding: &'static Encoding, window: &[u8], last: bool, limit: u64) -
         }
         scorers.retain(|s| !s.over(limit));
     }
-    scorers.is_empty()
+    scorers.iter().all(|s| s.cost() >= limit)
 }
 
 /// The name under which an encoding is decoded and reported: WHATWG's GBK
