@@ -816,7 +816,7 @@ mod tests {
             bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..700),
             limit in 0u64..3000,
         ) {
-            for encoding in [GBK, BIG5, EUC_KR, SHIFT_JIS, WINDOWS_1251, UTF_8, UTF_16LE] {
+            for encoding in [GBK, BIG5, EUC_KR, SHIFT_JIS, WINDOWS_1251, WINDOWS_1250, UTF_8, UTF_16LE] {
                 let (text, _) = decode_all(encoding, &bytes, true);
                 let (_, cost, _, _) = lang::reading_cost(encoding, &text);
                 prop_assert_eq!(reaches(encoding, &bytes, true, limit), cost >= limit);

@@ -396,7 +396,8 @@ fn char_cost(model: Model, c: char, prev_lower: bool) -> u16 {
 
 /// A Han character between two ASCII letters (`f黵r`): what Latin text
 /// read as GBK or Big5 is made of, and rare in Chinese (`A股B股`), so the
-/// Chinese model adds this much.
+/// Chinese model adds this much; the Korean model adds as much for a
+/// Hangul syllable between two ASCII letters (`OPǃO` read as EUC-KR).
 const HAN_AMID_LETTERS: u64 = 16;
 
 /// The running cost of a reading under one model, fed the text piece by
@@ -426,7 +427,12 @@ pub(crate) struct Scorer {
     prev_script: Option<Script>,
     /// Alphabetic model: the script of the last letter so far.
     last_script: Option<Script>,
-    /// The previous character is Han and came after an ASCII letter.
+    /// Alphabetic model: how many letters the current word has so far, and
+    /// whether its script is not the one of the word before.
+    word_len: u32,
+    word_switched: bool,
+    /// The previous character is Han (Hangul for the Korean model) and
+    /// came after an ASCII letter.
     han_after_letter: bool,
 }
 
@@ -455,9 +461,9 @@ fn script(c: char) -> Option<Script> {
 /// alphabetic model (`lнnea`: Latin text read as windows-1251).
 const MIXED_SCRIPT: u64 = 16;
 
-/// What the first letter of a word adds when the last word was in another
+/// What a word of one letter adds when the word before was in another
 /// script (a Cyrillic `и` between Italian words: `è` read as
-/// windows-1251).
+/// windows-1251). Longer words of another script are usual (`--date=СТРОКА`).
 const MIXED_SCRIPT_WORD: u64 = 8;
 
 impl Scorer {
@@ -475,6 +481,8 @@ impl Scorer {
             ascii: [0; LATIN_LANGS],
             prev_script: None,
             last_script: None,
+            word_len: 0,
+            word_switched: false,
         }
     }
 
@@ -483,14 +491,24 @@ impl Scorer {
         for c in text.chars() {
             if self.model == Model::Alphabetic {
                 let now = script(c);
-                if let (Some(a), Some(b)) = (self.last_script, now)
-                    && a != b
-                {
-                    let k =
-                        if self.prev_script.is_some() { MIXED_SCRIPT } else { MIXED_SCRIPT_WORD };
-                    self.cost += k;
-                    self.high += k;
+                let mut k = 0;
+                match (self.prev_script, now) {
+                    (None, Some(b)) => {
+                        // A word starts.
+                        self.word_len = 0;
+                        self.word_switched = self.last_script.is_some_and(|a| a != b);
+                    }
+                    (Some(a), Some(b)) if a != b => k += MIXED_SCRIPT,
+                    (Some(_), None) if self.word_switched && self.word_len == 1 => {
+                        k += MIXED_SCRIPT_WORD;
+                    }
+                    _ => {}
                 }
+                if now.is_some() {
+                    self.word_len += 1;
+                }
+                self.cost += k;
+                self.high += k;
                 self.prev_script = now;
                 if now.is_some() {
                     self.last_script = now;
@@ -529,13 +547,17 @@ impl Scorer {
                 self.chars += 1;
                 self.high += k;
             }
-            if self.model == Model::Chinese {
+            if matches!(self.model, Model::Chinese | Model::Korean) {
                 let letter = c.is_ascii_alphabetic();
                 if self.han_after_letter && letter {
                     self.cost += HAN_AMID_LETTERS;
                     self.high += HAN_AMID_LETTERS;
                 }
-                self.han_after_letter = self.letter_before && is_han(c as u32);
+                let own = match self.model {
+                    Model::Chinese => is_han(c as u32),
+                    _ => matches!(c as u32, 0xAC00..=0xD7A3),
+                };
+                self.han_after_letter = self.letter_before && own;
                 self.letter_before = letter;
             }
             // Only the alphabetic model asks (and the Unicode lookup is a
@@ -644,6 +666,25 @@ mod tests {
         ] {
             assert_eq!(best_model(text).0, model, "{text}");
         }
+    }
+
+    #[test]
+    fn latin_letters_are_weighed_under_the_language_that_explains_them() {
+        let cost = |s: &str| cost_as(Model::Alphabetic, s).0;
+        // Hungarian: ő and ű, not the õ and û the same bytes are in windows-1252.
+        assert!(cost("ellenőrző fűtés") < cost("ellenõrzõ fûtés"));
+        // Portuguese: õ beside ã and ç.
+        assert!(cost("as opções de configuração") < cost("as opcőes de configuraciőn"));
+        // A Cyrillic letter inside a Latin word, or a Cyrillic word between
+        // Italian ones: Latin text read as windows-1251.
+        assert!(cost("fin de línea") < cost("fin de lнnea"));
+        assert!(cost("il file è vuoto e non è pronto") < cost("il file и vuoto e non и pronto"));
+        // The ASCII letters say the text is Italian, where è is usual and
+        // Czech č is not.
+        assert!(
+            cost("il file è vuoto, la copia non è riuscita e il lavoro è fermo")
+                < cost("il file č vuoto, la copia non č riuscita e il lavoro č fermo")
+        );
     }
 
     #[test]
