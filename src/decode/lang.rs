@@ -192,6 +192,136 @@ fn hangul_costs() -> &'static [u8] {
     })
 }
 
+/// Latin letters beyond ASCII counted per language (`lang<TAB>letter<TAB>count`,
+/// `*` for all letters), from the training packages only.
+static LATIN_TABLE: &str = include_str!("../../data/decode/latin.txt");
+
+/// At most this many languages in the Latin table.
+const LATIN_LANGS: usize = 32;
+
+/// The cheapest and dearest a Latin letter beyond ASCII can cost under a
+/// language: one that language's texts lack costs the most, as a symbol of
+/// the Latin blocks does.
+const LATIN_MIN: u16 = 8;
+const LATIN_MAX: u16 = 26;
+
+/// What an uppercase Latin letter beyond ASCII right after a lowercase one
+/// adds: inside a word it is unusual.
+const LATIN_UPPER_INSIDE: u64 = 8;
+
+/// The slot of a Latin letter beyond ASCII in the cost table (Latin-1
+/// letters, Extended-A and -B, Extended Additional).
+#[inline]
+fn latin_slot(u: u32) -> Option<usize> {
+    match u {
+        0xC0..=0x24F => Some((u - 0xC0) as usize),
+        0x1E00..=0x1EFF => Some((u - 0x1E00) as usize + 0x190),
+        _ => None,
+    }
+}
+
+const LATIN_SLOTS: usize = 0x190 + 0x100;
+
+/// What a Latin letter beyond ASCII costs on average under the language it
+/// is judged by: the flat cost every such letter had before the table, to
+/// which the other models are tuned.
+const LATIN_AVERAGE: f64 = 14.0;
+
+/// The Latin letter costs under each language of the Latin table, in
+/// sixteenths of a half-bit.
+///
+/// Two kinds: `choice` costs say which language a reading is in, a
+/// unigram model of all its letters (`2 log2(letters / (count + 1/2))`,
+/// for the letters beyond ASCII by slot and for each ASCII letter);
+/// `charge` costs are what the letters beyond ASCII cost under the chosen
+/// language: `2 log2(1 / share)` of the letter among that language's
+/// letters beyond ASCII, shifted so that they average [`LATIN_AVERAGE`]
+/// over its text, within [`LATIN_MIN`]..=[`LATIN_MAX`]. An uppercase
+/// letter costs what its lowercase does.
+struct LatinCosts {
+    choice: Vec<[u16; LATIN_LANGS]>,
+    charge: Vec<[u16; LATIN_LANGS]>,
+    ascii: [[u16; LATIN_LANGS]; 26],
+    langs: usize,
+}
+
+/// Sixteenths of a half-bit, the unit of [`LatinCosts`].
+const LATIN_SCALE: f64 = 16.0;
+
+fn latin_costs() -> &'static LatinCosts {
+    static COSTS: OnceLock<LatinCosts> = OnceLock::new();
+    COSTS.get_or_init(|| {
+        // (language, all letters, letters beyond ASCII)
+        let mut langs: Vec<(&str, f64, f64)> = Vec::new();
+        let mut counts: Vec<(usize, char, f64)> = Vec::new();
+        for line in LATIN_TABLE.lines().filter(|l| !l.starts_with('#')) {
+            let mut fields = line.split('\t');
+            let (Some(lang), Some(letter), Some(n)) = (fields.next(), fields.next(), fields.next())
+            else {
+                continue;
+            };
+            let Ok(n) = n.parse::<f64>() else { continue };
+            match (letter, langs.iter().position(|l| l.0 == lang)) {
+                ("*", None) if langs.len() < LATIN_LANGS => langs.push((lang, n.max(1.0), 0.0)),
+                (_, Some(i)) => {
+                    if let Some(c) = letter.chars().next() {
+                        counts.push((i, c, n));
+                        if !c.is_ascii() {
+                            langs[i].2 += n;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let n = langs.len();
+        let bits = |count: f64, total: f64| 2.0 * (total / (count + 0.5)).log2();
+        let scaled = |half_bits: f64| (half_bits * LATIN_SCALE).round() as u16;
+        let clamp = |half_bits: f64| half_bits.clamp(f64::from(LATIN_MIN), f64::from(LATIN_MAX));
+        // The shift of each language's charge costs: the average less the
+        // entropy of its letters beyond ASCII.
+        let mut shift = vec![LATIN_AVERAGE; n];
+        for &(i, c, count) in &counts {
+            if !c.is_ascii() && langs[i].2 > 0.0 {
+                let share = count / langs[i].2;
+                shift[i] -= share * bits(count, langs[i].2 + 0.5);
+            }
+        }
+        let mut choice = vec![[0; LATIN_LANGS]; LATIN_SLOTS];
+        let mut charge = vec![[0; LATIN_LANGS]; LATIN_SLOTS];
+        let mut ascii = [[0; LATIN_LANGS]; 26];
+        for i in 0..n {
+            let (_, total, beyond) = langs[i];
+            for row in choice.iter_mut().chain(ascii.iter_mut()) {
+                row[i] = scaled(clamp(bits(0.0, total)));
+            }
+            for row in charge.iter_mut() {
+                row[i] = scaled(clamp(bits(0.0, beyond.max(1.0)) + shift[i]));
+            }
+        }
+        for (i, c, count) in counts {
+            let (_, total, beyond) = langs[i];
+            if c.is_ascii_lowercase() {
+                ascii[usize::from(c as u8 - b'a')][i] = scaled(clamp(bits(count, total)));
+            } else if let Some(slot) = latin_slot(c as u32) {
+                choice[slot][i] = scaled(clamp(bits(count, total)));
+                charge[slot][i] = scaled(clamp(bits(count, beyond) + shift[i]));
+            }
+        }
+        // Uppercase letters take their lowercase letter's costs.
+        let own = |slot: usize| {
+            let u = if slot < 0x190 { slot as u32 + 0xC0 } else { slot as u32 - 0x190 + 0x1E00 };
+            char::from_u32(u)
+                .and_then(|c| c.to_lowercase().next())
+                .and_then(|l| latin_slot(l as u32))
+                .unwrap_or(slot)
+        };
+        let choice = (0..LATIN_SLOTS).map(|slot| choice[own(slot)]).collect();
+        let charge = (0..LATIN_SLOTS).map(|slot| charge[own(slot)]).collect();
+        LatinCosts { choice, charge, ascii, langs: n }
+    })
+}
+
 /// Costs shared by every model: whitespace, ASCII, controls, U+FFFD.
 #[inline]
 fn common_cost(u: u32) -> Option<u16> {
@@ -266,7 +396,8 @@ fn char_cost(model: Model, c: char, prev_lower: bool) -> u16 {
 
 /// A Han character between two ASCII letters (`f黵r`): what Latin text
 /// read as GBK or Big5 is made of, and rare in Chinese (`A股B股`), so the
-/// Chinese model adds this much.
+/// Chinese model adds this much; the Korean model adds as much for a
+/// Hangul syllable between two ASCII letters (`OPǃO` read as EUC-KR).
 const HAN_AMID_LETTERS: u64 = 16;
 
 /// The running cost of a reading under one model, fed the text piece by
@@ -275,18 +406,65 @@ const HAN_AMID_LETTERS: u64 = 16;
 /// pieces are cut.
 pub(crate) struct Scorer {
     model: Model,
-    /// The cost so far (the prior included).
-    pub(crate) cost: u64,
+    /// The cost so far (the prior included), but for the Latin letters
+    /// beyond ASCII of the alphabetic model (see [`Scorer::cost`]).
+    cost: u64,
     /// How many non-ASCII characters so far.
-    pub(crate) chars: u64,
-    /// What those cost.
-    pub(crate) high: u64,
+    chars: u64,
+    /// What those cost (the same exception).
+    high: u64,
     prev_lower: bool,
     /// The character before the previous one is an ASCII letter.
     letter_before: bool,
-    /// The previous character is Han and came after an ASCII letter.
+    /// Alphabetic model: what the Latin letters beyond ASCII cost so far
+    /// under each language of the Latin table, as a charge.
+    latin: [u32; LATIN_LANGS],
+    /// What all the Latin letters cost so far under each language as a
+    /// choice of language (see [`LatinCosts`]).
+    ascii: [u32; LATIN_LANGS],
+    /// Alphabetic model: the script of the previous character when it was
+    /// a letter (see [`script`]).
+    prev_script: Option<Script>,
+    /// Alphabetic model: the script of the last letter so far.
+    last_script: Option<Script>,
+    /// Alphabetic model: how many letters the current word has so far, and
+    /// whether its script is not the one of the word before.
+    word_len: u32,
+    word_switched: bool,
+    /// The previous character is Han (Hangul for the Korean model) and
+    /// came after an ASCII letter.
     han_after_letter: bool,
 }
+
+/// The scripts the alphabetic model tells apart inside a word.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Script {
+    Latin,
+    Greek,
+    Cyrillic,
+}
+
+/// The script of a letter of the alphabetic model, `None` for anything
+/// else.
+#[inline]
+fn script(c: char) -> Option<Script> {
+    match c as u32 {
+        _ if c.is_ascii_alphabetic() => Some(Script::Latin),
+        0xC0..=0x24F | 0x1E00..=0x1EFF if c.is_alphabetic() => Some(Script::Latin),
+        0x370..=0x3FF if c.is_alphabetic() => Some(Script::Greek),
+        0x400..=0x52F if c.is_alphabetic() => Some(Script::Cyrillic),
+        _ => None,
+    }
+}
+
+/// What a letter of another script right after a letter adds under the
+/// alphabetic model (`lнnea`: Latin text read as windows-1251).
+const MIXED_SCRIPT: u64 = 16;
+
+/// What a word of one letter adds when the word before was in another
+/// script (a Cyrillic `и` between Italian words: `è` read as
+/// windows-1251). Longer words of another script are usual (`--date=СТРОКА`).
+const MIXED_SCRIPT_WORD: u64 = 8;
 
 impl Scorer {
     /// A scorer for `model`, with nothing fed yet.
@@ -299,25 +477,87 @@ impl Scorer {
             prev_lower: false,
             letter_before: false,
             han_after_letter: false,
+            latin: [0; LATIN_LANGS],
+            ascii: [0; LATIN_LANGS],
+            prev_script: None,
+            last_script: None,
+            word_len: 0,
+            word_switched: false,
         }
     }
 
     /// Adds the cost of `text`, the next piece of the reading.
     pub(crate) fn feed(&mut self, text: &str) {
         for c in text.chars() {
+            if self.model == Model::Alphabetic {
+                let now = script(c);
+                let mut k = 0;
+                match (self.prev_script, now) {
+                    (None, Some(b)) => {
+                        // A word starts.
+                        self.word_len = 0;
+                        self.word_switched = self.last_script.is_some_and(|a| a != b);
+                    }
+                    (Some(a), Some(b)) if a != b => k += MIXED_SCRIPT,
+                    (Some(_), None) if self.word_switched && self.word_len == 1 => {
+                        k += MIXED_SCRIPT_WORD;
+                    }
+                    _ => {}
+                }
+                if now.is_some() {
+                    self.word_len += 1;
+                }
+                self.cost += k;
+                self.high += k;
+                self.prev_script = now;
+                if now.is_some() {
+                    self.last_script = now;
+                }
+            }
+            if self.model == Model::Alphabetic
+                && let Some(slot) = latin_slot(c as u32)
+                && c.is_alphabetic()
+            {
+                let k = if self.prev_lower && c.is_uppercase() { LATIN_UPPER_INSIDE } else { 0 };
+                self.cost += k;
+                self.high += k;
+                self.chars += 1;
+                let table = latin_costs();
+                let n = table.langs;
+                for (sum, &x) in self.latin[..n].iter_mut().zip(&table.charge[slot][..n]) {
+                    *sum += u32::from(x);
+                }
+                for (sum, &x) in self.ascii[..n].iter_mut().zip(&table.choice[slot][..n]) {
+                    *sum += u32::from(x);
+                }
+                self.prev_lower = c.is_lowercase();
+                continue;
+            }
+            if self.model == Model::Alphabetic && c.is_ascii_alphabetic() {
+                let table = latin_costs();
+                let n = table.langs;
+                let row = &table.ascii[usize::from(c.to_ascii_lowercase() as u8 - b'a')];
+                for (sum, &x) in self.ascii[..n].iter_mut().zip(&row[..n]) {
+                    *sum += u32::from(x);
+                }
+            }
             let k = u64::from(char_cost(self.model, c, self.prev_lower));
             self.cost += k;
             if !c.is_ascii() {
                 self.chars += 1;
                 self.high += k;
             }
-            if self.model == Model::Chinese {
+            if matches!(self.model, Model::Chinese | Model::Korean) {
                 let letter = c.is_ascii_alphabetic();
                 if self.han_after_letter && letter {
                     self.cost += HAN_AMID_LETTERS;
                     self.high += HAN_AMID_LETTERS;
                 }
-                self.han_after_letter = self.letter_before && is_han(c as u32);
+                let own = match self.model {
+                    Model::Chinese => is_han(c as u32),
+                    _ => matches!(c as u32, 0xAC00..=0xD7A3),
+                };
+                self.han_after_letter = self.letter_before && own;
                 self.letter_before = letter;
             }
             // Only the alphabetic model asks (and the Unicode lookup is a
@@ -329,9 +569,39 @@ impl Scorer {
     }
 
     /// Whether the cost has reached `limit`: costs only grow, so the whole
-    /// reading costs at least that much.
+    /// reading costs at least that much. The Latin letters count at their
+    /// floor, so this may say no where [`cost`](Self::cost) would say yes,
+    /// never the other way round.
     pub(crate) fn over(&self, limit: u64) -> bool {
-        self.cost >= limit
+        self.cost + self.latin_floor() >= limit
+    }
+
+    /// What the Latin letters beyond ASCII cost under the language that
+    /// explains all the letters best (the ASCII letters only choose the
+    /// language); 0 when there were none.
+    fn latin(&self) -> u64 {
+        if self.model != Model::Alphabetic {
+            return 0;
+        }
+        let table = latin_costs();
+        let n = table.langs;
+        let best = (0..n).min_by_key(|&i| self.latin[i] + self.ascii[i]);
+        best.map_or(0, |i| u64::from(self.latin[i]) / LATIN_SCALE as u64)
+    }
+
+    /// A lower bound of [`latin`](Self::latin) that never falls as text is
+    /// fed: the cheapest letters under any language.
+    fn latin_floor(&self) -> u64 {
+        if self.model != Model::Alphabetic {
+            return 0;
+        }
+        let n = latin_costs().langs;
+        u64::from(self.latin[..n].iter().copied().min().unwrap_or(0)) / LATIN_SCALE as u64
+    }
+
+    /// The cost so far (the prior included).
+    pub(crate) fn cost(&self) -> u64 {
+        self.cost + self.latin()
     }
 }
 
@@ -340,43 +610,7 @@ impl Scorer {
 pub(crate) fn cost_as(model: Model, text: &str) -> (u64, u64, u64) {
     let mut scorer = Scorer::new(model);
     scorer.feed(text);
-    (scorer.cost, scorer.chars, scorer.high)
-}
-
-/// Whether `text` costs at least `limit` under every model (the test of
-/// [`best_model`]`(text).1 >= limit`, without scoring a model further than
-/// it takes to reach the limit).
-pub(crate) fn every_model_reaches(text: &str, limit: u64) -> bool {
-    Model::ALL.into_iter().all(|model| {
-        let mut scorer = Scorer::new(model);
-        for piece in pieces(text, PIECE) {
-            scorer.feed(piece);
-            if scorer.over(limit) {
-                return true;
-            }
-        }
-        false
-    })
-}
-
-/// How many bytes of text a capped scoring takes at a time.
-const PIECE: usize = 256;
-
-/// `text` cut into pieces of about `size` bytes, at character boundaries.
-fn pieces(text: &str, size: usize) -> impl Iterator<Item = &str> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let mut cut = rest.len().min(size);
-        while !rest.is_char_boundary(cut) {
-            cut += 1;
-        }
-        let (piece, tail) = rest.split_at(cut);
-        rest = tail;
-        Some(piece)
-    })
+    (scorer.cost(), scorer.chars, scorer.high + scorer.latin())
 }
 
 /// The cheapest model for `text` (a reading whose language is open), with
@@ -432,6 +666,25 @@ mod tests {
         ] {
             assert_eq!(best_model(text).0, model, "{text}");
         }
+    }
+
+    #[test]
+    fn latin_letters_are_weighed_under_the_language_that_explains_them() {
+        let cost = |s: &str| cost_as(Model::Alphabetic, s).0;
+        // Hungarian: ő and ű, not the õ and û the same bytes are in windows-1252.
+        assert!(cost("ellenőrző fűtés") < cost("ellenõrzõ fûtés"));
+        // Portuguese: õ beside ã and ç.
+        assert!(cost("as opções de configuração") < cost("as opcőes de configuraciőn"));
+        // A Cyrillic letter inside a Latin word, or a Cyrillic word between
+        // Italian ones: Latin text read as windows-1251.
+        assert!(cost("fin de línea") < cost("fin de lнnea"));
+        assert!(cost("il file è vuoto e non è pronto") < cost("il file и vuoto e non и pronto"));
+        // The ASCII letters say the text is Italian, where è is usual and
+        // Czech č is not.
+        assert!(
+            cost("il file è vuoto, la copia non è riuscita e il lavoro è fermo")
+                < cost("il file č vuoto, la copia non č riuscita e il lavoro č fermo")
+        );
     }
 
     #[test]
