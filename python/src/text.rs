@@ -399,11 +399,8 @@ pub(crate) fn push_wide(s: &str, out: &mut Vec<Wide>) {
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: AVX2 is there; `dst` has room for `b.len()` code units.
         (i, k) = unsafe { wide32_avx2(b, dst) };
-    } else if std::is_x86_feature_detected!("ssse3") {
-        // SAFETY: SSSE3 is there; `dst` has room for `b.len()` code units.
-        (i, k) = unsafe { wide16_ssse3(b, dst) };
     }
-    // Then (and without SSSE3) eight bytes at a time while eight are left:
+    // Then (and without AVX2) eight bytes at a time while eight are left:
     // all ASCII (eight code units), or two three-byte sequences at their
     // start (two code units; Chinese text is mostly those). Anything else
     // goes one character at a time below, for one character.
@@ -454,8 +451,8 @@ pub(crate) fn push_wide(s: &str, out: &mut Vec<Wide>) {
 
 /// The first part of [`push_wide`] with AVX2, while 32 bytes are left:
 /// thirty-two ASCII bytes at once, or eight three-byte sequences at the
-/// start of 24 bytes (each half of the register gathers four, as
-/// [`wide16_ssse3`] does), else four such sequences in 12 bytes, else one
+/// start of 24 bytes (each half of the register gathers four by a byte
+/// shuffle), else four such sequences in 12 bytes, else one
 /// character alone. Returns the bytes read and the code units written to
 /// `dst`, at most one per byte read.
 ///
@@ -517,68 +514,6 @@ unsafe fn wide32_avx2(b: &[u8], dst: *mut Wide) -> (usize, usize) {
             }
             let (c, len) = decode_one(b, i);
             *out = c as Wide;
-            i += len;
-            k += 1;
-        }
-    }
-    (i, k)
-}
-
-/// The first part of [`push_wide`] with SSSE3, sixteen bytes at a time
-/// while sixteen are left: all ASCII (sixteen code units), or four
-/// three-byte sequences at their start (four code units, the bytes of
-/// each gathered into one lane by a byte shuffle). Anything else is one
-/// character, decoded alone. Returns the bytes read and the code units
-/// written to `dst`, at most one per byte read.
-///
-/// # Safety
-///
-/// SSSE3 must be available, `b` be valid UTF-8 and `dst` have room for
-/// `b.len()` code units.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "ssse3")]
-unsafe fn wide16_ssse3(b: &[u8], dst: *mut Wide) -> (usize, usize) {
-    use std::arch::x86_64::*;
-    let (mut i, mut k) = (0usize, 0usize);
-    // Lane j gets bytes 3j+2, 3j+1, 3j (last, middle, lead), high byte 0.
-    let gather = _mm_setr_epi8(2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1);
-    let zero = _mm_setzero_si128();
-    while i + 16 <= b.len() {
-        // SAFETY: 16 bytes are readable at `i`; every store below writes
-        // no more code units than bytes were read, so stays in `dst`'s room.
-        unsafe {
-            let v = _mm_loadu_si128(b.as_ptr().add(i).cast());
-            if _mm_movemask_epi8(v) == 0 {
-                let lo = _mm_unpacklo_epi8(v, zero);
-                let hi = _mm_unpackhi_epi8(v, zero);
-                let out = dst.add(k).cast::<__m128i>();
-                _mm_storeu_si128(out, _mm_unpacklo_epi16(lo, zero));
-                _mm_storeu_si128(out.add(1), _mm_unpackhi_epi16(lo, zero));
-                _mm_storeu_si128(out.add(2), _mm_unpacklo_epi16(hi, zero));
-                _mm_storeu_si128(out.add(3), _mm_unpackhi_epi16(hi, zero));
-                i += 16;
-                k += 16;
-                continue;
-            }
-            let lanes = _mm_shuffle_epi8(v, gather);
-            // Valid UTF-8: four lead bytes 1110xxxx at 0, 3, 6 and 9 mean
-            // four whole three-byte sequences.
-            let lead = _mm_and_si128(lanes, _mm_set1_epi32(0xF0_0000));
-            if _mm_movemask_epi8(_mm_cmpeq_epi32(lead, _mm_set1_epi32(0xE0_0000))) == 0xFFFF {
-                let c = _mm_or_si128(
-                    _mm_or_si128(
-                        _mm_srli_epi32(_mm_and_si128(lanes, _mm_set1_epi32(0x0F_0000)), 4),
-                        _mm_srli_epi32(_mm_and_si128(lanes, _mm_set1_epi32(0x3F00)), 2),
-                    ),
-                    _mm_and_si128(lanes, _mm_set1_epi32(0x3F)),
-                );
-                _mm_storeu_si128(dst.add(k).cast(), c);
-                i += 12;
-                k += 4;
-                continue;
-            }
-            let (c, len) = decode_one(b, i);
-            *dst.add(k) = c as Wide;
             i += len;
             k += 1;
         }
