@@ -101,11 +101,43 @@ pub fn compute(bigrams: &str, st_characters: &str) -> Model {
     Model { uni, p_uni, ln_uni, fold, ln_unseen, pairs }
 }
 
-/// The blob: `ln_unseen`, `ln_uni` (65,536 × f32), `fold` (65,536 × u16),
-/// the number of pairs (u32), then each pair as key, count (u32) and
-/// logarithm (f32); all little-endian.
+/// The first slot of `key`'s probe in a table of `mask + 1` slots, and
+/// its tag, from one multiply: the slot from bits 32 and up, the tag from
+/// the 7 bits below them with the high bit set (a tag is never 0, which
+/// marks an empty slot).
+#[inline]
+pub fn slot_of(key: u32, mask: usize) -> (usize, u8) {
+    let h = u64::from(key).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    ((h >> 32) as usize & mask, (h >> 25) as u8 | 0x80)
+}
+
+/// The pairs in an open-addressing table with linear probing, at most five
+/// eighths full (so that a probe ends soon): one tag byte per slot, and the
+/// slots (`(key, count, ln)`, key 0 when empty).
+pub fn table(pairs: &[(u32, u32, f32)]) -> (Vec<u8>, Vec<(u32, u32, f32)>) {
+    let size = (pairs.len() * 8 / 5 + 1).next_power_of_two();
+    let mask = size - 1;
+    let mut tags = vec![0u8; size];
+    let mut slots = vec![(0u32, 0u32, 0f32); size];
+    for &(key, n, ln) in pairs {
+        let (mut s, tag) = slot_of(key, mask);
+        while tags[s] != 0 {
+            s = (s + 1) & mask;
+        }
+        tags[s] = tag;
+        slots[s] = (key, n, ln);
+    }
+    (tags, slots)
+}
+
+/// The blob, laid out to be read where it lies, with no work at start-up:
+/// `ln_unseen`, `ln_uni` (65,536 × f32), `fold` (65,536 × u16), the number
+/// of slots of [`table`] (u32, a power of two), its tags (one byte each),
+/// then its slots as key, count (u32) and logarithm (f32); all
+/// little-endian.
 pub fn to_bytes(m: &Model) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4 + 0x10000 * 6 + 4 + m.pairs.len() * 12);
+    let (tags, slots) = table(&m.pairs);
+    let mut out = Vec::with_capacity(4 + 0x10000 * 6 + 4 + tags.len() * 13);
     out.extend(m.ln_unseen.to_le_bytes());
     for x in &m.ln_uni {
         out.extend(x.to_le_bytes());
@@ -113,8 +145,9 @@ pub fn to_bytes(m: &Model) -> Vec<u8> {
     for x in &m.fold {
         out.extend(x.to_le_bytes());
     }
-    out.extend((m.pairs.len() as u32).to_le_bytes());
-    for &(k, n, ln) in &m.pairs {
+    out.extend((tags.len() as u32).to_le_bytes());
+    out.extend(&tags);
+    for &(k, n, ln) in &slots {
         out.extend(k.to_le_bytes());
         out.extend(n.to_le_bytes());
         out.extend(ln.to_le_bytes());

@@ -190,17 +190,18 @@ impl Repairer {
         gathered: Option<&mut NameEvidence>,
         changes: &mut Changes,
     ) -> Cow<'a, str> {
+        let triggers = ascii_triggers(text);
         let (cur, marker_lines, protected) = match before {
             Some(b) => {
                 let cur = b.text.map_or(Cow::Borrowed(text), Cow::Owned);
                 (cur, b.marker_lines, b.protected)
             }
             None => {
-                let (cur, lines) = self.before_names(text, changes);
+                let (cur, lines) = self.before_names(text, triggers, changes);
                 (cur, lines, None)
             }
         };
-        self.names_onwards(cur, marker_lines, protected, text, document, gathered, changes)
+        self.names_onwards(cur, marker_lines, protected, triggers, document, gathered, changes)
     }
 
     /// What `text`, one part of a document, says about the names of the
@@ -223,7 +224,7 @@ impl Repairer {
             separator: self.rules.contains(Rule::NameSeparator),
             space: self.rules.contains(Rule::LostSpace),
         };
-        let (cur, marker_lines) = self.before_names(text, changes);
+        let (cur, marker_lines) = self.before_names(text, ascii_triggers(text), changes);
         let mut protected = None;
         let names = if rules.separator {
             let p = if memchr::memchr(b'?', cur.as_bytes()).is_some() {
@@ -261,17 +262,16 @@ impl Repairer {
     /// The rules before the name rules: entities, then mojibake. Also
     /// gives the lines the mojibake scan found may hold a loss marker, with
     /// the length of the text they index.
+    ///
+    /// `ascii_triggers` is [`ascii_triggers`] of `text`.
     fn before_names<'a>(
         &self,
         text: &'a str,
+        ascii_triggers: bool,
         changes: &mut Changes,
     ) -> (Cow<'a, str>, MarkerLines) {
         let on = |r: Rule| self.rules.contains(r);
         let mut cur = Cow::Borrowed(text);
-
-        // One pass for both ASCII triggers: clean Chinese text usually has
-        // neither `&` nor `?`.
-        let ascii_triggers = memchr::memchr2(b'&', b'?', text.as_bytes()).is_some();
         let ent = entities::EntityRules {
             single: on(Rule::Entities),
             double: on(Rule::EntitiesDouble),
@@ -307,20 +307,20 @@ impl Repairer {
     }
 
     /// The name rules and the loss markers, on the output `cur` of
-    /// [`before_names`](Self::before_names) for `text`.
+    /// [`before_names`](Self::before_names) for a text whose
+    /// [`ascii_triggers`] is `ascii_triggers`.
     #[allow(clippy::too_many_arguments)]
     fn names_onwards<'a>(
         &self,
         mut cur: Cow<'a, str>,
         marker_lines: MarkerLines,
         protected: Option<Protected>,
-        text: &'a str,
+        ascii_triggers: bool,
         document: &NameEvidence,
         gathered: Option<&mut NameEvidence>,
         changes: &mut Changes,
     ) -> Cow<'a, str> {
         let on = |r: Rule| self.rules.contains(r);
-        let ascii_triggers = memchr::memchr2(b'&', b'?', text.as_bytes()).is_some();
 
         let names =
             names::NameRules { separator: on(Rule::NameSeparator), space: on(Rule::LostSpace) };
@@ -357,6 +357,13 @@ impl Repairer {
         }
         cur
     }
+}
+
+/// Whether `text` holds a `&` or a `?`, the two ASCII bytes the entity and
+/// name rules start from: clean Chinese text usually has neither, and one
+/// pass answers both (computed once per part, for all the rules).
+fn ascii_triggers(text: &str) -> bool {
+    memchr::memchr2(b'&', b'?', text.as_bytes()).is_some()
 }
 
 #[cfg(test)]

@@ -517,7 +517,7 @@ impl Ctx<'_> {
                     }
                 };
                 if pass == Pass::Gather && !gathering {
-                    gathering = has_question(piece.text.as_bytes());
+                    gathering = piece.triggers && has_question(piece.text.as_bytes());
                     prefix += usize::from(!gathering);
                 }
                 Ok(Some((piece, scan, gathering)))

@@ -59,6 +59,9 @@ pub(super) struct Piece {
     pub text: String,
     /// Input bytes read while it was decoded (for progress).
     pub raw: u64,
+    /// Whether the text may hold a `?` or a `&` (`false`: known not to,
+    /// from the scan that found the cut).
+    pub triggers: bool,
 }
 
 /// A document read and decoded a block at a time by one
@@ -132,7 +135,7 @@ impl<R: Read> Decoded<R> {
             return Err(too_long("text that must be processed whole (markup, or a line)"));
         }
         let text = std::mem::take(&mut self.text);
-        Ok(Piece { text, raw: std::mem::take(&mut self.unreported) })
+        Ok(Piece { text, raw: std::mem::take(&mut self.unreported), triggers: true })
     }
 
     /// The next piece: up to a block of text, cut at `pipeline`'s split
@@ -147,6 +150,7 @@ impl<R: Read> Decoded<R> {
             if self.eof && self.text.is_empty() {
                 return Ok(None);
             }
+            let mut triggers = true;
             let cut = if self.eof && self.text.len() <= want {
                 Some(self.text.len())
             } else {
@@ -159,7 +163,9 @@ impl<R: Read> Decoded<R> {
                     if forced {
                         pipeline.split_point_anywhere(&self.text, window.len())
                     } else {
-                        pipeline.split_point(&self.text, window.len())
+                        let (cut, t) = pipeline.split_point_noting(&self.text, window.len());
+                        triggers = t;
+                        cut
                     }
                 })
             };
@@ -169,7 +175,7 @@ impl<R: Read> Decoded<R> {
                     self.text.truncate(cut);
                     let text = std::mem::replace(&mut self.text, rest);
                     let raw = std::mem::take(&mut self.unreported);
-                    return Ok(Some(Piece { text, raw }));
+                    return Ok(Some(Piece { text, raw, triggers }));
                 }
                 _ if !self.eof && want >= MAX_WHOLE => return Err(too_long("a line")),
                 _ if !self.eof || self.text.len() > want => {
