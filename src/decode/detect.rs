@@ -9,7 +9,7 @@
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
 use encoding_rs::{
     BIG5, DecoderResult, EUC_JP, EUC_KR, Encoding, GB18030, GBK, ISO_2022_JP, ISO_8859_2,
-    SHIFT_JIS, UTF_16BE, UTF_16LE, WINDOWS_1251, WINDOWS_1252,
+    SHIFT_JIS, UTF_16BE, UTF_16LE, WINDOWS_1250, WINDOWS_1251, WINDOWS_1252,
 };
 
 use super::iso2022kr;
@@ -451,10 +451,22 @@ pub(crate) fn decode_all(encoding: &'static Encoding, bytes: &[u8], last: bool) 
 /// The legacy encodings every legacy input is read in: the Chinese ones,
 /// and the most common encodings of Korean, Japanese, Western and Central
 /// European and Cyrillic text (chardetng proposes the rest: KOI8-R,
-/// windows-1250...). ISO-8859-2 is here so that the confidence of a
-/// Western European reading knows the Central European one exists.
-const CANDIDATES: [&Encoding; 8] =
-    [GB18030, BIG5, EUC_KR, SHIFT_JIS, EUC_JP, WINDOWS_1252, ISO_8859_2, WINDOWS_1251];
+/// ISO-8859-5...). ISO-8859-2 is here so that the confidence of a Western
+/// European reading knows the Central European one exists; windows-1250,
+/// because when chardetng proposed windows-1252 for Polish or Hungarian
+/// windows-1250 text, that reading was never scored (its quotes and `ś`
+/// are C1 controls in ISO-8859-2, so that reading could not win either).
+const CANDIDATES: [&Encoding; 9] = [
+    GB18030,
+    BIG5,
+    EUC_KR,
+    SHIFT_JIS,
+    EUC_JP,
+    WINDOWS_1252,
+    ISO_8859_2,
+    WINDOWS_1250,
+    WINDOWS_1251,
+];
 
 /// A reading whose non-ASCII characters cost more than this on average
 /// (half-bits) convinces under no model: its confidence is capped at

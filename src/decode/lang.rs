@@ -101,11 +101,12 @@ pub fn classify(text: &str) -> Language {
         }
     }
     // Korean writes Hangul, with few Hanja; Japanese has kana in almost
-    // every sentence. Chinese text quoting a Japanese or Korean word now
-    // and then stays Chinese.
+    // every sentence (technical Japanese can be mostly kanji: `不正形式の
+    // 密度引数`, one kana in six). Chinese text quoting a Japanese or Korean
+    // word now and then stays Chinese.
     if hangul >= 2 && hangul * 3 > han + kana {
         Language::Korean
-    } else if kana >= 2 && kana * 5 > han + kana {
+    } else if kana >= 2 && kana * 8 > han + kana {
         Language::Japanese
     } else if han > 0 {
         Language::Chinese
@@ -117,6 +118,18 @@ pub fn classify(text: &str) -> Language {
         Language::Other
     } else {
         Language::Undetermined
+    }
+}
+
+/// [`classify`] for text decoded from `encoding`: an encoding only
+/// Japanese (Korean) is written in makes a text of Han characters without
+/// kana (Hangul) Japanese (Korean): `緊急 I/O 状` in EUC-JP is not Chinese,
+/// and its kanji are not Simplified Chinese to convert.
+pub(crate) fn classify_decoded(text: &str, encoding: &str) -> Language {
+    match (classify(text), encoding) {
+        (Language::Chinese, "Shift_JIS" | "EUC-JP" | "ISO-2022-JP") => Language::Japanese,
+        (Language::Chinese, "EUC-KR" | "ISO-2022-KR") => Language::Korean,
+        (class, _) => class,
     }
 }
 
@@ -388,6 +401,9 @@ fn char_cost(model: Model, c: char, prev_lower: bool) -> u16 {
                 if prev_lower && c.is_uppercase() { 22 } else { 14 }
             }
             0xAB | 0xBB | 0x2013 | 0x2014 | 0x2018..=0x201E | 0x2026 | 0xB0 | 0xA7 | 0x2116 => 16,
+            // Spanish opening marks (`¿Está`, `¡no`): in windows-1250 they
+            // are `ż` and a caron.
+            0xA1 | 0xBF => 16,
             _ if u < 0x2100 => 30,
             _ => 60,
         },
@@ -399,6 +415,10 @@ fn char_cost(model: Model, c: char, prev_lower: bool) -> u16 {
 /// Chinese model adds this much; the Korean model adds as much for a
 /// Hangul syllable between two ASCII letters (`OPǃO` read as EUC-KR).
 const HAN_AMID_LETTERS: u64 = 16;
+
+/// What a Han character next to an ASCII letter on one side adds under the
+/// Chinese model (see [`Scorer::feed`]).
+const HAN_NEXT_TO_LETTER: u64 = 8;
 
 /// The running cost of a reading under one model, fed the text piece by
 /// piece (so that a reading can be dropped as soon as it is out of the
@@ -431,9 +451,16 @@ pub(crate) struct Scorer {
     /// whether its script is not the one of the word before.
     word_len: u32,
     word_switched: bool,
+    /// Alphabetic model: the current word's first letter.
+    word_first: char,
+    /// Alphabetic model: the previous character is a lowercase Latin
+    /// letter beyond ASCII.
+    prev_beyond_lower: bool,
     /// The previous character is Han (Hangul for the Korean model) and
     /// came after an ASCII letter.
     han_after_letter: bool,
+    /// Chinese model: the previous character is Han.
+    prev_han: bool,
 }
 
 /// The scripts the alphabetic model tells apart inside a word.
@@ -466,6 +493,20 @@ const MIXED_SCRIPT: u64 = 16;
 /// windows-1251). Longer words of another script are usual (`--date=СТРОКА`).
 const MIXED_SCRIPT_WORD: u64 = 8;
 
+/// What a word made of one Latin letter beyond ASCII adds under the
+/// alphabetic model, unless the letter is one of [`LONE_LETTER_WORDS`]:
+/// such a word is rare in every language of the table, and it is what
+/// punctuation becomes in a wrong single-byte reading (`«\u{a0}%s\u{a0}»`
+/// read as ISO-8859-2 is `Ť\u{a0}%s\u{a0}ť`).
+const LONE_LETTER: u64 = 16;
+
+/// Letters beyond ASCII that are words on their own in a language of the
+/// table: `à` (French, Portuguese), `è` (Italian), `é` (Portuguese), `ó`
+/// (Spanish, between numbers), `ő` (Hungarian), `á` `í` `ú` (Icelandic,
+/// Irish), `ö` `å` (Swedish), `ù`, with their capitals (a sentence can
+/// start with one).
+const LONE_LETTER_WORDS: &str = "àáèéíóőöùúåÀÁÈÉÍÓŐÖÙÚÅ";
+
 impl Scorer {
     /// A scorer for `model`, with nothing fed yet.
     pub(crate) fn new(model: Model) -> Scorer {
@@ -477,12 +518,15 @@ impl Scorer {
             prev_lower: false,
             letter_before: false,
             han_after_letter: false,
+            prev_han: false,
             latin: [0; LATIN_LANGS],
             ascii: [0; LATIN_LANGS],
             prev_script: None,
             last_script: None,
             word_len: 0,
             word_switched: false,
+            word_first: ' ',
+            prev_beyond_lower: false,
         }
     }
 
@@ -497,10 +541,18 @@ impl Scorer {
                         // A word starts.
                         self.word_len = 0;
                         self.word_switched = self.last_script.is_some_and(|a| a != b);
+                        self.word_first = c;
                     }
                     (Some(a), Some(b)) if a != b => k += MIXED_SCRIPT,
-                    (Some(_), None) if self.word_switched && self.word_len == 1 => {
-                        k += MIXED_SCRIPT_WORD;
+                    (Some(_), None) if self.word_len == 1 => {
+                        if self.word_switched {
+                            k += MIXED_SCRIPT_WORD;
+                        }
+                        let first = self.word_first;
+                        if latin_slot(first as u32).is_some() && !LONE_LETTER_WORDS.contains(first)
+                        {
+                            k += LONE_LETTER;
+                        }
                     }
                     _ => {}
                 }
@@ -531,9 +583,17 @@ impl Scorer {
                     *sum += u32::from(x);
                 }
                 self.prev_lower = c.is_lowercase();
+                self.prev_beyond_lower = self.prev_lower;
                 continue;
             }
             if self.model == Model::Alphabetic && c.is_ascii_alphabetic() {
+                // `żEstá` (`¿Está` read as windows-1250): an ASCII capital
+                // right after a lowercase letter beyond ASCII. (After an
+                // ASCII one it is camel case, usual in identifiers.)
+                if self.prev_beyond_lower && c.is_ascii_uppercase() {
+                    self.cost += LATIN_UPPER_INSIDE;
+                    self.high += LATIN_UPPER_INSIDE;
+                }
                 let table = latin_costs();
                 let n = table.langs;
                 let row = &table.ascii[usize::from(c.to_ascii_lowercase() as u8 - b'a')];
@@ -557,13 +617,30 @@ impl Scorer {
                     Model::Chinese => is_han(c as u32),
                     _ => matches!(c as u32, 0xAC00..=0xD7A3),
                 };
+                // Chinese: a Han character right after an ASCII letter, or
+                // right before one, costs `HAN_NEXT_TO_LETTER` once
+                // (`test體`, `鑑kaj`: a Latin letter and the ASCII letter
+                // after it read as one pair); between two letters it costs
+                // `HAN_AMID_LETTERS` on top. Real Chinese glues Han to ASCII
+                // words too (`用Python编程`), but has many more Han
+                // characters to carry it. (Korean glues particles to ASCII
+                // words, `Python은`, so only its between case counts.)
+                if self.model == Model::Chinese
+                    && ((own && self.letter_before && !self.han_after_letter)
+                        || (letter && self.prev_han && !self.han_after_letter))
+                {
+                    self.cost += HAN_NEXT_TO_LETTER;
+                    self.high += HAN_NEXT_TO_LETTER;
+                }
                 self.han_after_letter = self.letter_before && own;
+                self.prev_han = own;
                 self.letter_before = letter;
             }
             // Only the alphabetic model asks (and the Unicode lookup is a
             // good part of the cost of scoring a Chinese reading).
             if self.model == Model::Alphabetic {
                 self.prev_lower = c.is_lowercase();
+                self.prev_beyond_lower = false;
             }
         }
     }
@@ -649,6 +726,13 @@ mod tests {
         assert_eq!(classify("impossible de supprimer le fichier de dépôt"), Language::Latin);
         assert_eq!(classify("Следующие пакеты настроены"), Language::Cyrillic);
         assert_eq!(classify("plain ASCII 123"), Language::Undetermined);
+        // Mostly kanji, two kana in twelve: Japanese.
+        assert_eq!(classify("不正形式の密度引数: %s\n不正形式の "), Language::Japanese);
+        // The encoding decides a text of kanji alone.
+        assert_eq!(classify("緊急 I/O 状"), Language::Chinese);
+        assert_eq!(classify_decoded("緊急 I/O 状", "EUC-JP"), Language::Japanese);
+        assert_eq!(classify_decoded("緊急 I/O 状", "GB18030"), Language::Chinese);
+        assert_eq!(classify_decoded("漢字", "EUC-KR"), Language::Korean);
         assert_eq!(
             classify("他说「すごい」然后走了，大家都笑了起来，这件事就这样过去了"),
             Language::Chinese

@@ -218,7 +218,7 @@ pub fn detect(bytes: &[u8], forced: Option<&'static Encoding>) -> DecodeInfo {
     let mut text = String::new();
     decoder.run(prefix, complete, &mut text, &mut changes);
     let mut info = decoder.info;
-    info.language = classify(&text);
+    info.language = lang::classify_decoded(&text, info.encoding);
     info.replacements = 0;
     info.mixed_lines = 0;
     info
@@ -315,7 +315,7 @@ impl StreamDecoder {
             let start = out.len();
             self.run(&prefix, complete, out, changes);
             if self.info.binary.is_none() {
-                self.info.language = classify(&out[start..]);
+                self.info.language = lang::classify_decoded(&out[start..], self.info.encoding);
             }
             if !complete {
                 self.run(&chunk[take..], last, out, changes);

@@ -173,7 +173,12 @@ impl<R: Read> Decoded<R> {
                 Some(cut) if cut > 0 => {
                     let rest = self.text[cut..].to_string();
                     self.text.truncate(cut);
-                    let text = std::mem::replace(&mut self.text, rest);
+                    let mut text = std::mem::replace(&mut self.text, rest);
+                    // The buffer grew past the cut (a block decoded ahead,
+                    // and the decoder's reserve); a piece waiting its turn
+                    // should not hold that. Shrinking gives the tail back
+                    // without a copy.
+                    text.shrink_to_fit();
                     let raw = std::mem::take(&mut self.unreported);
                     return Ok(Some(Piece { text, raw, triggers }));
                 }
