@@ -626,7 +626,7 @@ impl Scorer {
                 // characters to carry it. (Korean glues particles to ASCII
                 // words, `Python은`, so only its between case counts.)
                 if self.model == Model::Chinese
-                    && ((own && self.letter_before && !self.han_after_letter)
+                    && ((own && self.letter_before)
                         || (letter && self.prev_han && !self.han_after_letter))
                 {
                     self.cost += HAN_NEXT_TO_LETTER;

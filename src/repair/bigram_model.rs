@@ -130,8 +130,8 @@ pub fn table(pairs: &[(u32, u32, f32)]) -> (Vec<u8>, Vec<(u32, u32, f32)>) {
     (tags, slots)
 }
 
-/// The blob, laid out to be read where it lies, with no work at start-up:
-/// `ln_unseen`, `ln_uni` (65,536 × f32), `fold` (65,536 × u16), the number
+/// The blob, laid out ready to use (start-up only copies it into typed
+/// arrays; no table is built): `ln_unseen`, `ln_uni` (65,536 × f32), `fold` (65,536 × u16), the number
 /// of slots of [`table`] (u32, a power of two), its tags (one byte each),
 /// then its slots as key, count (u32) and logarithm (f32); all
 /// little-endian.

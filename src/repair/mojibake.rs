@@ -127,27 +127,17 @@ impl DbcsTable {
         let mut forward = vec!['\0'; 126 * 256];
         let mut chars = text.chars();
         for (lead, trail) in codes() {
-            // This code's line: one character, then the line feed.
-            let first = chars.next();
-            let line_ended = match first {
-                Some('\n') => continue,
-                Some(c) if chars.next() == Some('\n') => {
-                    if c != '\u{FFFD}' && !c.is_ascii() {
-                        forward[(lead as usize - 0x81) * 256 + trail as usize] = c;
-                    }
-                    true
-                }
-                _ => false,
-            };
-            if !line_ended {
-                // Several characters (or a replacement and the trail byte):
-                // not one character.
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
+            // This code's line, its line feed consumed.
+            let mut line = chars.by_ref().take_while(|&c| c != '\n');
+            if let (Some(c), None) = (line.next(), line.next())
+                && c != '\u{FFFD}'
+                && !c.is_ascii()
+            {
+                forward[code_index(lead, trail)] = c;
             }
+            // The rest of a line of several characters (or of a
+            // replacement and the trail byte).
+            line.for_each(drop);
         }
         assert_eq!(chars.next(), None, "a code decoded to a line feed");
         forward
@@ -199,9 +189,15 @@ impl DbcsTable {
         if !(0x81..=0xFE).contains(&lead) {
             return None;
         }
-        let c = self.forward[(lead as usize - 0x81) * 256 + trail as usize];
+        let c = self.forward[code_index(lead, trail)];
         (c != '\0').then_some(c)
     }
+}
+
+/// Where the two-byte code `lead trail` (lead 0x81..=0xFE) is in
+/// [`DbcsTable::forward`].
+fn code_index(lead: u8, trail: u8) -> usize {
+    (lead as usize - 0x81) * 256 + trail as usize
 }
 
 fn dbcs(which: Dbcs) -> &'static DbcsTable {
@@ -1818,7 +1814,7 @@ mod tests {
                             _ => '\0',
                         }
                     };
-                    let got = forward[(lead as usize - 0x81) * 256 + trail as usize];
+                    let got = forward[code_index(lead, trail)];
                     assert_eq!(got, want, "{} {lead:02X} {trail:02X}", enc.name());
                     defined += usize::from(got != '\0');
                 }
