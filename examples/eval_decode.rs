@@ -15,7 +15,7 @@ use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
 use encoding_rs::Encoding;
 use serde_json::{Value, json};
 use zhclean::decode;
-use zhclean::{Changes, Config, ConvertSpec, Pipeline};
+use zhclean::{Changes, Config, ConvertSpec, Pipeline, Rule};
 
 fn is_han(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
@@ -57,12 +57,13 @@ fn main() {
             Some(e) if e != encoding_rs::REPLACEMENT => e.decode(&bytes).0 == text,
             _ => true,
         };
-        let (han_made, chinese_only) = match s2t.process_bytes(&bytes, None) {
+        let (han_made, chinese_only, mojibake) = match s2t.process_bytes(&bytes, None) {
             Ok(doc) => (
                 doc.text.chars().filter(|&c| is_han(c) && !text.contains(c)).count(),
                 decode::CHINESE_ONLY.iter().map(|&r| doc.changes.count(r)).sum::<u64>(),
+                doc.changes.count(Rule::Mojibake),
             ),
-            Err(_) => (0, 0),
+            Err(_) => (0, 0, 0),
         };
         let rec = json!({
             "id": v["id"],
@@ -71,6 +72,7 @@ fn main() {
             "lang": info.language.as_str(),
             "han_made": han_made,
             "chinese_only": chinese_only,
+            "mojibake": mojibake,
             "conf": info.confidence,
             "mixed_lines": info.mixed_lines,
             "replacements": info.replacements,

@@ -9,7 +9,8 @@
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
 use encoding_rs::{
     BIG5, DecoderResult, EUC_JP, EUC_KR, Encoding, GB18030, GBK, ISO_2022_JP, ISO_8859_2,
-    SHIFT_JIS, UTF_16BE, UTF_16LE, WINDOWS_1250, WINDOWS_1251, WINDOWS_1252,
+    ISO_8859_5, ISO_8859_15, KOI8_R, SHIFT_JIS, UTF_16BE, UTF_16LE, WINDOWS_1250, WINDOWS_1251,
+    WINDOWS_1252,
 };
 
 use super::iso2022kr;
@@ -450,22 +451,29 @@ pub(crate) fn decode_all(encoding: &'static Encoding, bytes: &[u8], last: bool) 
 
 /// The legacy encodings every legacy input is read in: the Chinese ones,
 /// and the most common encodings of Korean, Japanese, Western and Central
-/// European and Cyrillic text (chardetng proposes the rest: KOI8-R,
-/// ISO-8859-5...). ISO-8859-2 is here so that the confidence of a Western
-/// European reading knows the Central European one exists; windows-1250,
-/// because when chardetng proposed windows-1252 for Polish or Hungarian
-/// windows-1250 text, that reading was never scored (its quotes and `ś`
-/// are C1 controls in ISO-8859-2, so that reading could not win either).
-const CANDIDATES: [&Encoding; 9] = [
+/// European and Cyrillic text (chardetng proposes the rest: windows-1257,
+/// ISO-8859-7...). ISO-8859-2 is here so that the confidence of a
+/// Western European reading knows the Central European one exists;
+/// windows-1250, because when chardetng proposed windows-1252 for Polish
+/// or Hungarian windows-1250 text, that reading was never scored (its
+/// quotes and `ś` are C1 controls in ISO-8859-2, so that reading could not
+/// win either). ISO-8859-15, KOI8-R and ISO-8859-5 for the same reason:
+/// French `œ` is `½` in windows-1252, lowercase KOI8-R is capitals in
+/// windows-1251, and a confidence measured without the right reading in
+/// the running was 1.0 for the wrong one.
+const CANDIDATES: [&Encoding; 12] = [
     GB18030,
     BIG5,
     EUC_KR,
     SHIFT_JIS,
     EUC_JP,
     WINDOWS_1252,
+    ISO_8859_15,
     ISO_8859_2,
     WINDOWS_1250,
     WINDOWS_1251,
+    KOI8_R,
+    ISO_8859_5,
 ];
 
 /// A reading whose non-ASCII characters cost more than this on average

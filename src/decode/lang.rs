@@ -78,6 +78,35 @@ impl Language {
     }
 }
 
+/// Japanese simplified kanji that Chinese text does not use (`変`, `対`,
+/// `読`), from OpenCC's shinjitai table less its Chinese tables, and the
+/// Chinese character counts (built by `scripts/build-shinjitai-table.py`).
+static SHINJITAI_TABLE: &str = include_str!("../../data/decode/shinjitai.txt");
+
+/// Whether `c` is one of [`SHINJITAI_TABLE`]: a bit per character of the
+/// main Han block (every entry is there), asked of every Han character
+/// that [`classify`] sees.
+fn is_shinjitai(c: char) -> bool {
+    const START: u32 = 0x4E00;
+    const LEN: usize = (0xA000 - START) as usize;
+    static BITS: OnceLock<Vec<u64>> = OnceLock::new();
+    let bits = BITS.get_or_init(|| {
+        let mut bits = vec![0u64; LEN.div_ceil(64)];
+        let entries = SHINJITAI_TABLE.lines().filter(|l| !l.starts_with('#'));
+        for u in entries.filter_map(|l| l.chars().next()).map(|c| c as u32) {
+            debug_assert!((START..0xA000).contains(&u), "U+{u:04X} outside the main Han block");
+            if let Some(i) = u.checked_sub(START).map(|i| i as usize).filter(|&i| i < LEN) {
+                bits[i / 64] |= 1 << (i % 64);
+            }
+        }
+        bits
+    });
+    let Some(i) = (c as u32).checked_sub(START).map(|i| i as usize).filter(|&i| i < LEN) else {
+        return false;
+    };
+    bits[i / 64] & (1 << (i % 64)) != 0
+}
+
 /// How many characters of a text [`classify`] looks at.
 const CLASSIFY_CHARS: usize = 16 * 1024;
 
@@ -85,13 +114,27 @@ const CLASSIFY_CHARS: usize = 16 * 1024;
 pub fn classify(text: &str) -> Language {
     let (mut han, mut kana, mut hangul, mut latin, mut cyrillic, mut other) =
         (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
+    // Shinjitai (see `is_shinjitai`): how many, the first, and whether
+    // there are two different ones (counted up to two).
+    let (mut shinjitai, mut shinjitai_first, mut shinjitai_kinds) = (0usize, None, 0u8);
     for c in text.chars().take(CLASSIFY_CHARS) {
         let u = c as u32;
         if u < 0x80 {
             continue;
         }
         match u {
-            0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF => han += 1,
+            0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF => {
+                han += 1;
+                if is_shinjitai(c) {
+                    shinjitai += 1;
+                    if shinjitai_first.is_some_and(|f| f != c) {
+                        shinjitai_kinds = 2;
+                    } else if shinjitai_first.is_none() {
+                        shinjitai_first = Some(c);
+                        shinjitai_kinds = 1;
+                    }
+                }
+            }
             0x3041..=0x3096 | 0x30A1..=0x30FA | 0x31F0..=0x31FF | 0xFF66..=0xFF9D => kana += 1,
             0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3131..=0x318E => hangul += 1,
             0x00C0..=0x024F | 0x1E00..=0x1EFF if c.is_alphabetic() => latin += 1,
@@ -103,10 +146,15 @@ pub fn classify(text: &str) -> Language {
     // Korean writes Hangul, with few Hanja; Japanese has kana in almost
     // every sentence (technical Japanese can be mostly kanji: `不正形式の
     // 密度引数`, one kana in six). Chinese text quoting a Japanese or Korean
-    // word now and then stays Chinese.
+    // word now and then stays Chinese. Japanese written in kanji alone
+    // shows in the shinjitai Chinese does not use (`変`, `対`): two
+    // different ones, and one in sixteen Han characters, make it Japanese.
+    // (One is not enough: classical poems write `髪` and `徴`.)
     if hangul >= 2 && hangul * 3 > han + kana {
         Language::Korean
-    } else if kana >= 2 && kana * 8 > han + kana {
+    } else if (kana >= 2 && kana * 8 > han + kana)
+        || (shinjitai_kinds >= 2 && shinjitai * 16 >= han)
+    {
         Language::Japanese
     } else if han > 0 {
         Language::Chinese
@@ -202,6 +250,60 @@ fn hangul_costs() -> &'static [u8] {
             }
         }
         p.iter().map(|&p| (2.0 * (1.0 / p).log2()).round().clamp(1.0, 60.0) as u8).collect()
+    })
+}
+
+/// Cyrillic letters counted (lowercased), all Cyrillic-script languages of
+/// the training packages pooled.
+static CYRILLIC_TABLE: &str = include_str!("../../data/decode/cyrillic.txt");
+
+/// What a lowercase Cyrillic letter costs on average over the text the
+/// table was counted from: the flat cost every such letter had before the
+/// table, to which the other models are tuned.
+const CYRILLIC_AVERAGE: f64 = 10.0;
+
+/// The cheapest and dearest a lowercase Cyrillic letter can cost; a letter
+/// the table lacks (a letter of a language it does not cover) costs the
+/// most.
+const CYRILLIC_MIN: u16 = 6;
+const CYRILLIC_MAX: u16 = 24;
+
+/// The cost of each Cyrillic letter (U+0400..U+04FF, by offset; a capital
+/// costs what its lowercase letter does): `2 log2(1 / share)`, shifted to average [`CYRILLIC_AVERAGE`] over the
+/// table's text, within [`CYRILLIC_MIN`]..=[`CYRILLIC_MAX`]. KOI8-R,
+/// windows-1251 and ISO-8859-5 put the letters at different bytes, so a
+/// wrong reading among them swaps common letters for rare ones (`о` for
+/// `п` or `ъ`).
+fn cyrillic_costs() -> &'static [u16; 0x100] {
+    static COSTS: OnceLock<[u16; 0x100]> = OnceLock::new();
+    COSTS.get_or_init(|| {
+        let rows: Vec<(u32, f64)> = CYRILLIC_TABLE
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let (c, n) = l.split_once('\t')?;
+                Some((c.chars().next()? as u32, n.parse().ok()?))
+            })
+            .filter(|&(u, _)| (0x400..0x500).contains(&u))
+            .collect();
+        let total: f64 = rows.iter().map(|r| r.1).sum::<f64>().max(1.0);
+        let entropy: f64 = rows.iter().map(|&(_, n)| n / total * 2.0 * (total / n).log2()).sum();
+        let mut lower = [CYRILLIC_MAX; 0x100];
+        for (u, n) in rows {
+            let cost = 2.0 * (total / n).log2() - entropy + CYRILLIC_AVERAGE;
+            lower[(u - 0x400) as usize] = (cost.round() as u16).clamp(CYRILLIC_MIN, CYRILLIC_MAX);
+        }
+        // Capitals take their lowercase letter's cost.
+        let mut costs = [CYRILLIC_MAX; 0x100];
+        for (i, cost) in costs.iter_mut().enumerate() {
+            let l = char::from_u32(0x400 + i as u32)
+                .and_then(|c| c.to_lowercase().next())
+                .map_or(0, |l| l as u32);
+            if (0x400..0x500).contains(&l) {
+                *cost = lower[(l - 0x400) as usize];
+            }
+        }
+        costs
     })
 }
 
@@ -352,10 +454,53 @@ fn is_han(u: u32) -> bool {
     matches!(u, 0x3400..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
 }
 
-/// The cost of `c` under `model` (`prev_lower`: the character before was a
-/// lowercase letter, for the alphabetic model's case check).
+/// Letter and case bits of U+0000..U+052F (ASCII, Latin, Greek,
+/// Cyrillic), for [`is_alpha`], [`is_upper`], [`is_lower`]: the alphabetic
+/// model asks them of every character, and the standard library's lookups
+/// beyond ASCII were a fifth of the instructions spent on a small GBK
+/// file (whose Cyrillic readings are all letters).
+fn letter_info(c: char) -> u8 {
+    static TABLE: OnceLock<[u8; 0x530]> = OnceLock::new();
+    let u = c as usize;
+    if u >= 0x530 {
+        return info_of(c);
+    }
+    TABLE.get_or_init(|| {
+        let mut t = [0; 0x530];
+        for (u, bits) in t.iter_mut().enumerate() {
+            *bits = char::from_u32(u as u32).map_or(0, info_of);
+        }
+        t
+    })[u]
+}
+
+const ALPHA: u8 = 1;
+const UPPER: u8 = 2;
+const LOWER: u8 = 4;
+
+fn info_of(c: char) -> u8 {
+    (if c.is_alphabetic() { ALPHA } else { 0 })
+        | (if c.is_uppercase() { UPPER } else { 0 })
+        | (if c.is_lowercase() { LOWER } else { 0 })
+}
+
+fn is_alpha(c: char) -> bool {
+    letter_info(c) & ALPHA != 0
+}
+
+fn is_upper(c: char) -> bool {
+    letter_info(c) & UPPER != 0
+}
+
+fn is_lower(c: char) -> bool {
+    letter_info(c) & LOWER != 0
+}
+
+/// The cost of `c` under `model` (`prev_lower`, `prev_upper`: the character
+/// before was a lowercase, an uppercase letter, for the alphabetic model's
+/// case checks).
 #[inline]
-fn char_cost(model: Model, c: char, prev_lower: bool) -> u16 {
+fn char_cost(model: Model, c: char, prev_lower: bool, prev_upper: bool) -> u16 {
     let u = c as u32;
     if model == Model::Chinese {
         return freq::char_cost(c);
@@ -390,31 +535,75 @@ fn char_cost(model: Model, c: char, prev_lower: bool) -> u16 {
             // An uppercase letter inside a word is unusual. Greek and
             // Cyrillic letters are the whole text, like ASCII letters in
             // English; Latin letters beyond ASCII are a minority of theirs.
-            0x0370..=0x04FF if c.is_alphabetic() => {
-                if prev_lower && c.is_uppercase() {
-                    24
+            // Capitals elsewhere are a minority too (a sentence's first
+            // letter, an acronym): KOI8-R, windows-1251 and ISO-8859-5 put
+            // the two cases in each other's places, so a wrong reading
+            // among them turns lowercase text into capitals, letter for
+            // letter, and pays for it here.
+            0x0370..=0x04FF if is_alpha(c) => {
+                let letter = if u >= 0x400 { cyrillic_costs()[(u - 0x400) as usize] } else { 10 };
+                if !is_upper(c) || prev_upper {
+                    letter
+                } else if prev_lower {
+                    letter + 14
                 } else {
-                    10
+                    letter + CAPITAL
                 }
             }
-            _ if c.is_alphabetic() && !is_han(u) && u < 0x3000 => {
-                if prev_lower && c.is_uppercase() { 22 } else { 14 }
+            _ if u < 0x3000 && !is_han(u) && is_alpha(c) => {
+                if prev_lower && is_upper(c) {
+                    22
+                } else {
+                    14
+                }
             }
-            0xAB | 0xBB | 0x2013 | 0x2014 | 0x2018..=0x201E | 0x2026 | 0xB0 | 0xA7 | 0x2116 => 16,
+            // `№` comes before a number, not after a letter: there it is
+            // ISO-8859-5 reading a Latin letter (`ure№aj` for `uređaj`).
+            0x2116 if prev_lower => 46,
+            // `´` too: typed for an apostrophe (`don´t`); in ISO-8859-15
+            // its byte is `Ž`.
+            0xAB
+            | 0xBB
+            | 0x2013
+            | 0x2014
+            | 0x2018..=0x201E
+            | 0x2026
+            | 0xB0
+            | 0xA7
+            | 0x2116
+            | 0xB4 => 16,
             // Spanish opening marks (`¿Está`, `¡no`): in windows-1250 they
             // are `ż` and a caron.
             0xA1 | 0xBF => 16,
+            // Fractions and spacing diacritics follow digits or stand alone;
+            // right after a lowercase letter they are ISO-8859-15 letters
+            // read as windows-1252 (`c½ur` for `cœur`, `¨` for `š`).
+            0xA8 | 0xB8 | 0xBC..=0xBE if prev_lower => 46,
             _ if u < 0x2100 => 30,
             _ => 60,
         },
     }
 }
 
+/// What a Greek or Cyrillic capital costs under the alphabetic model more
+/// than its lowercase letter at the start of a word (after a lowercase
+/// letter, 14; after a capital, in a word written in capitals, nothing).
+const CAPITAL: u16 = 2;
+
 /// A Han character between two ASCII letters (`f黵r`): what Latin text
 /// read as GBK or Big5 is made of, and rare in Chinese (`A股B股`), so the
 /// Chinese model adds this much; the Korean model adds as much for a
-/// Hangul syllable between two ASCII letters (`OPǃO` read as EUC-KR).
+/// Hangul syllable between two ASCII letters (`OPǃO` read as EUC-KR), the
+/// Japanese model for a kanji or half-width katakana (`op鍊es` from
+/// Latin-1 read as Shift_JIS).
 const HAN_AMID_LETTERS: u64 = 16;
+
+/// What a mark of punctuation beyond ASCII right before a lowercase ASCII
+/// letter adds under the Chinese model (see [`Scorer::feed`]): 10 bits,
+/// for one mark in 940 in the Simplified corpus of the evaluation (`：www`;
+/// none in the Traditional one), and what Big5 makes of Spanish `¡` and
+/// `¿` before a word.
+const PUNCT_BEFORE_LOWERCASE: u64 = 20;
 
 /// What a Han character next to an ASCII letter on one side adds under the
 /// Chinese model (see [`Scorer::feed`]).
@@ -434,8 +623,13 @@ pub(crate) struct Scorer {
     /// What those cost (the same exception).
     high: u64,
     prev_lower: bool,
+    /// Alphabetic model: the previous character is an uppercase letter.
+    prev_upper: bool,
     /// The character before the previous one is an ASCII letter.
     letter_before: bool,
+    /// Chinese model: the previous character, if it is beyond ASCII and not
+    /// Han (whether it is a letter is asked only when it matters).
+    prev_other: Option<char>,
     /// Alphabetic model: what the Latin letters beyond ASCII cost so far
     /// under each language of the Latin table, as a charge.
     latin: [u32; LATIN_LANGS],
@@ -477,9 +671,9 @@ enum Script {
 fn script(c: char) -> Option<Script> {
     match c as u32 {
         _ if c.is_ascii_alphabetic() => Some(Script::Latin),
-        0xC0..=0x24F | 0x1E00..=0x1EFF if c.is_alphabetic() => Some(Script::Latin),
-        0x370..=0x3FF if c.is_alphabetic() => Some(Script::Greek),
-        0x400..=0x52F if c.is_alphabetic() => Some(Script::Cyrillic),
+        0xC0..=0x24F | 0x1E00..=0x1EFF if is_alpha(c) => Some(Script::Latin),
+        0x370..=0x3FF if is_alpha(c) => Some(Script::Greek),
+        0x400..=0x52F if is_alpha(c) => Some(Script::Cyrillic),
         _ => None,
     }
 }
@@ -516,7 +710,9 @@ impl Scorer {
             chars: 0,
             high: 0,
             prev_lower: false,
+            prev_upper: false,
             letter_before: false,
+            prev_other: None,
             han_after_letter: false,
             prev_han: false,
             latin: [0; LATIN_LANGS],
@@ -568,9 +764,9 @@ impl Scorer {
             }
             if self.model == Model::Alphabetic
                 && let Some(slot) = latin_slot(c as u32)
-                && c.is_alphabetic()
+                && is_alpha(c)
             {
-                let k = if self.prev_lower && c.is_uppercase() { LATIN_UPPER_INSIDE } else { 0 };
+                let k = if self.prev_lower && is_upper(c) { LATIN_UPPER_INSIDE } else { 0 };
                 self.cost += k;
                 self.high += k;
                 self.chars += 1;
@@ -582,7 +778,8 @@ impl Scorer {
                 for (sum, &x) in self.ascii[..n].iter_mut().zip(&table.choice[slot][..n]) {
                     *sum += u32::from(x);
                 }
-                self.prev_lower = c.is_lowercase();
+                self.prev_lower = is_lower(c);
+                self.prev_upper = is_upper(c);
                 self.prev_beyond_lower = self.prev_lower;
                 continue;
             }
@@ -601,21 +798,25 @@ impl Scorer {
                     *sum += u32::from(x);
                 }
             }
-            let k = u64::from(char_cost(self.model, c, self.prev_lower));
+            let k = u64::from(char_cost(self.model, c, self.prev_lower, self.prev_upper));
             self.cost += k;
             if !c.is_ascii() {
                 self.chars += 1;
                 self.high += k;
             }
-            if matches!(self.model, Model::Chinese | Model::Korean) {
+            if self.model != Model::Alphabetic {
                 let letter = c.is_ascii_alphabetic();
                 if self.han_after_letter && letter {
                     self.cost += HAN_AMID_LETTERS;
                     self.high += HAN_AMID_LETTERS;
                 }
                 let own = match self.model {
-                    Model::Chinese => is_han(c as u32),
-                    _ => matches!(c as u32, 0xAC00..=0xD7A3),
+                    Model::Korean => matches!(c as u32, 0xAC00..=0xD7A3),
+                    // Japanese: a kanji or a half-width katakana, what
+                    // Latin-1 letter pairs (`çõ` in `opções`) and single
+                    // bytes become in Shift_JIS.
+                    Model::Japanese => is_han(c as u32) || matches!(c as u32, 0xFF61..=0xFF9F),
+                    _ => is_han(c as u32),
                 };
                 // Chinese: a Han character right after an ASCII letter, or
                 // right before one, costs `HAN_NEXT_TO_LETTER` once
@@ -624,7 +825,8 @@ impl Scorer {
                 // `HAN_AMID_LETTERS` on top. Real Chinese glues Han to ASCII
                 // words too (`用Python编程`), but has many more Han
                 // characters to carry it. (Korean glues particles to ASCII
-                // words, `Python은`, so only its between case counts.)
+                // words, `Python은`, and Japanese too, `Pythonの`, so only
+                // their between case counts.)
                 if self.model == Model::Chinese
                     && ((own && self.letter_before)
                         || (letter && self.prev_han && !self.han_after_letter))
@@ -632,6 +834,16 @@ impl Scorer {
                     self.cost += HAN_NEXT_TO_LETTER;
                     self.high += HAN_NEXT_TO_LETTER;
                 }
+                // A mark of Chinese punctuation right before a lowercase
+                // ASCII letter (`；ormato`, `‥a`): what Big5 and GBK make of
+                // a sign that begins a Latin word (`¡Formato`, `¡La`) and
+                // takes the word's first letter for its second byte.
+                if c.is_ascii_lowercase() && self.prev_other.is_some_and(|p| !is_alpha(p)) {
+                    self.cost += PUNCT_BEFORE_LOWERCASE;
+                    self.high += PUNCT_BEFORE_LOWERCASE;
+                }
+                self.prev_other =
+                    (self.model == Model::Chinese && !c.is_ascii() && !own).then_some(c);
                 self.han_after_letter = self.letter_before && own;
                 self.prev_han = own;
                 self.letter_before = letter;
@@ -639,7 +851,8 @@ impl Scorer {
             // Only the alphabetic model asks (and the Unicode lookup is a
             // good part of the cost of scoring a Chinese reading).
             if self.model == Model::Alphabetic {
-                self.prev_lower = c.is_lowercase();
+                self.prev_lower = is_lower(c);
+                self.prev_upper = is_upper(c);
                 self.prev_beyond_lower = false;
             }
         }

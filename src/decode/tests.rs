@@ -446,6 +446,40 @@ fn european_files_are_read_in_their_own_encodings() {
 }
 
 #[test]
+fn close_single_byte_relatives_are_told_apart() {
+    // The same letters at other bytes (KOI8-R, windows-1251, ISO-8859-5),
+    // and `œ` where windows-1252 has `½`; lowercase text, where the case
+    // of the letters does not tell.
+    let cases = [
+        ("xtrace_set: %d: недопустимый дескриптор файла", encoding_rs::KOI8_R),
+        ("xtrace_set: %d: недопустимый дескриптор файла", encoding_rs::WINDOWS_1251),
+        ("yp_update: не може да се отвори файлът", encoding_rs::ISO_8859_5),
+        ("ЦИКЪЛ: грешка при четене на файла", encoding_rs::WINDOWS_1251),
+        ("le cœur du système, en mémoire partagée", encoding_rs::ISO_8859_15),
+    ];
+    for (text, encoding) in cases {
+        let (bytes, _, _) = encoding.encode(text);
+        let (out, info, _) = dec(&bytes);
+        assert_eq!(out, text, "{}: read as {}", encoding.name(), info.encoding);
+    }
+    // Latin-1 letter pairs are kanji in Shift_JIS (`çõ`): not between
+    // ASCII letters.
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode("Ajuda sobre as opções-longas-GNU:");
+    assert_eq!(dec(&bytes).0, "Ajuda sobre as opções-longas-GNU:");
+}
+
+#[test]
+fn kanji_only_japanese_shows_in_its_shinjitai() {
+    use super::lang::classify;
+    // Two different shinjitai Chinese does not write (`変`, `対`).
+    assert_eq!(classify("変数の対応"), Language::Japanese);
+    assert_eq!(classify("配列変数対応表"), Language::Japanese);
+    // One is not enough: classical poems write `髪`.
+    assert_eq!(classify("白髪三千丈，緣愁似箇長。"), Language::Chinese);
+    assert_eq!(classify("日本导演黑泽明的电影《七武士》"), Language::Chinese);
+}
+
+#[test]
 fn a_bom_wins_over_a_forced_encoding() {
     let mut changes = Changes::new();
     let (text, info) = decode("\u{FEFF}中文".as_bytes(), Some(GBK), &mut changes);

@@ -1193,6 +1193,9 @@ fn accept(
     let chinese = || plausible_repair(route, source, decoded, relaxed);
     match (route.wrong, route.right) {
         (Wrong::Latin1, Right::Utf8) => {
+            if word_then_punct(enc, s, e, decoded) {
+                return false;
+            }
             let han = decoded.chars().any(tables::is_han);
             let kana = decoded.chars().any(|c| t.class(c) & class::KANA != 0);
             if kana {
@@ -1237,6 +1240,45 @@ fn accept(
         }
         _ => chinese(),
     }
+}
+
+/// Whether the run `[s, e)` of a line, which UTF-8 would read as the one
+/// character `decoded`, is better read as what it looks like: a word
+/// ending in an accented letter and followed by punctuation or a space
+/// (`VALÓ `, `nejspíš `, `MARGÓ”`, `inutilisé — `), or a sign followed
+/// by a space (`0,5 × 3`). Such runs spell valid UTF-8 by chance (a
+/// Cyrillic `Ӡ`, a Hangul `횠`, a Han `頗`, a Hebrew `נ`): the no-break
+/// space is byte A0, a plain space may stand for it (see [`Kind::Space`]),
+/// and the 1252 quotes and dashes are bytes 0x91-0x97. Real mojibake of
+/// one character alone, glued to the end of a word, is rare; a Latin
+/// letter is exempt (`voilÃ ` for `voilà` is the commonest damage of
+/// all).
+fn word_then_punct(enc: &Encoded, s: usize, e: usize, decoded: &str) -> bool {
+    let mut recovered = decoded.chars().filter(|&c| !c.is_ascii() && c != '\u{FFFD}');
+    let (Some(one), None) = (recovered.next(), recovered.next()) else { return false };
+    if letter_script(one) == Some(script::LATIN) || e <= s + 1 {
+        return false;
+    }
+    let space = |k: usize| enc.kinds[k] == Kind::Space || enc.chars[k].1 == '\u{A0}';
+    let lead = enc.chars[s].1;
+    if !lead.is_alphabetic() {
+        return (s + 1..e).any(space);
+    }
+    // The end of a word: the character before is a letter that is not
+    // itself one of the characters 1252 makes of UTF-8 (`Ð` of `Ð»Ñ`).
+    let after_word = s > 0 && {
+        let prev = enc.chars[s - 1].1;
+        prev.is_ascii_alphabetic() || (prev.is_alphabetic() && latin1_byte(prev).is_none())
+    };
+    // A space inside the run, or a letter of an alphabet made of
+    // punctuation alone (`Ӕ` of `Ó”`). Not Han, CJK punctuation, Hangul or
+    // kana: damaged Chinese, Korean and Japanese glue those to ASCII words
+    // all the time (`E、`, `%s을`).
+    let alphabet = letter_script(one)
+        .is_some_and(|sc| sc & (script::LATIN | script::HANGUL | script::KANA) == 0);
+    after_word
+        && ((s + 1..e).any(space)
+            || (alphabet && (s + 1..e).all(|k| !enc.chars[k].1.is_alphanumeric())))
 }
 
 /// Joins accepted UTF-8 repairs separated by one character whose bytes
@@ -2115,6 +2157,32 @@ mod tests {
             assert!(small > 0, "{unit}");
             assert!(large <= small * 12, "{unit}: {small} then {large}");
         }
+    }
+
+    #[test]
+    fn a_word_then_a_space_or_a_quote_is_not_one_character() {
+        // Real text whose bytes happen to spell one UTF-8 character read
+        // as 1252 (the space standing for a no-break space): French,
+        // Czech and Hungarian messages, a multiplication.
+        for s in [
+            "secteurs inutilisé — secteurs",
+            "le bloc « compressé » de taille",
+            "c’est fermé … fini",
+            "Unités : 5 × 3 = 15",
+            "od 0,5 × POČKAŤ do 1,5 × POČKAŤ",
+            "TT CÉLRE VALÓ ELADHATÓ",
+            "což je nejspíš chyba v",
+            "„-o MARGÓ” érvényt",
+        ] {
+            assert_eq!(fix(s), s, "{s}");
+        }
+        // Damage of one character still comes back where it does not end
+        // a word, and a Latin letter comes back anywhere.
+        assert_eq!(fix("ä½  好"), "你 好");
+        assert_eq!(fix("5å…ƒ"), "5元");
+        assert_eq!(fix("voilÃ  le cafÃ©"), "voilà le café");
+        assert_eq!(fix("%sì\u{9d}„(ë¥¼) ì—´ ìˆ˜ ì—†ìŠµë‹ˆë‹¤"), "%s을(를) 열 수 없습니다");
+        assert_eq!(fix("Eã€\u{81}Z、Y"), "E、Z、Y");
     }
 
     #[test]

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Builds data/decode/shinjitai.txt: the Japanese simplified kanji
+(shinjitai) that Chinese text does not use. A Han-only text with enough of
+them is Japanese, not Chinese (`配列変数`): the language class keeps the
+Chinese-only rules (conversion among them) off it.
+
+A character is listed when it is a shinjitai form in OpenCC's
+JPShinjitaiCharacters.txt (dict/, Apache-2.0), is not itself the
+traditional form of another shinjitai there, appears nowhere in OpenCC's
+Chinese tables (the Simplified/Traditional characters and phrases, the
+Taiwan and Hong Kong variants), and occurs fewer than ten times per million
+characters in the Chinese character counts of data/decode/charfreq.txt (see
+SOURCE.md). Classical text still holds some of them (`髪`, `徴`), so the
+language class asks for two different ones (src/decode/lang.rs).
+
+Usage: python3 scripts/build-shinjitai-table.py
+"""
+
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PER_MILLION = 10
+
+freq, total = {}, 0
+with open(os.path.join(ROOT, "data", "decode", "charfreq.txt"), encoding="utf-8") as f:
+    for line in f:
+        if line.startswith("#"):
+            continue
+        c, n = line.rstrip("\n").split("\t")
+        freq[c] = int(n)
+        total += int(n)
+shinjitai, traditional = set(), set()
+with open(os.path.join(ROOT, "dict", "JPShinjitaiCharacters.txt"), encoding="utf-8") as f:
+    for line in f:
+        if line.startswith("#") or "\t" not in line:
+            continue
+        key, values = line.rstrip("\n").split("\t")
+        shinjitai.update(key)
+        for v in values.split(" "):
+            traditional.update(v)
+chinese = set()
+for name in ["STCharacters", "TSCharacters", "TSCharactersExt", "STPhrases", "TSPhrases",
+             "TWVariants", "TWVariantsRev", "HKVariants", "HKVariantsRev"]:
+    with open(os.path.join(ROOT, "dict", name + ".txt"), encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or "\t" not in line:
+                continue
+            key, values = line.rstrip("\n").split("\t")
+            chinese.update(key)
+            for v in values.split(" "):
+                chinese.update(v)
+chosen = sorted(c for c in shinjitai - traditional - chinese
+                if len(c.encode("utf-8")) > 1 and freq.get(c, 0) * 1e6 / total < PER_MILLION)
+with open(os.path.join(ROOT, "data", "decode", "shinjitai.txt"), "w", encoding="utf-8") as out:
+    out.write("# Shinjitai that Chinese text does not use: built by\n")
+    out.write("# scripts/build-shinjitai-table.py from dict/JPShinjitaiCharacters.txt\n")
+    out.write("# (OpenCC 1.4.2, Apache-2.0), less what OpenCC's Chinese tables hold, and\n")
+    out.write(f"# data/decode/charfreq.txt (< {PER_MILLION} per million).\n")
+    for c in chosen:
+        out.write(c + "\n")
+print(len(chosen))
