@@ -1007,6 +1007,14 @@ pub fn check_report(
             escaped(report)
         )))
     };
+    // `-` names standard output elsewhere on the command line; a report is
+    // only ever a file (standard output may carry the cleaned text), and a
+    // file called `-` is not what anyone asking for it means.
+    if report.as_os_str() == "-" {
+        return Err(Error::Usage(
+            "report `-`: reports are written to a file, not to standard output; name a file".into(),
+        ));
+    }
     let abs = canonicalize_lenient(report).map_err(|e| Error::io(report, e))?;
     let id = fs::metadata(&abs).ok().map(|m| file_id(&m));
     let above: Vec<FileId> =

@@ -49,6 +49,11 @@ fn report_over_an_input_is_refused() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let o = env.cmd().args(["in", "-o", "out", "--report", "out/a.txt"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    // `-` is not a file called `-`: refused, and nothing is written.
+    let o = env.cmd().args(["in", "-o", "out", "--report", "-"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("report `-`"), "{}", stderr(&o));
+    assert!(!env.path("-").exists() && !env.path("out").exists());
     // Elsewhere it is written as before.
     env.cmd().args(["in", "-o", "out", "--report", "r.jsonl"]).assert().success();
     assert_eq!(report_lines(&env, "r.jsonl").len(), 1);
