@@ -29,26 +29,28 @@ with open(os.path.join(ROOT, "data", "decode", "charfreq.txt"), encoding="utf-8"
         c, n = line.rstrip("\n").split("\t")
         freq[c] = int(n)
         total += int(n)
-shinjitai, traditional = set(), set()
-with open(os.path.join(ROOT, "dict", "JPShinjitaiCharacters.txt"), encoding="utf-8") as f:
-    for line in f:
-        if line.startswith("#") or "\t" not in line:
-            continue
-        key, values = line.rstrip("\n").split("\t")
-        shinjitai.update(key)
-        for v in values.split(" "):
-            traditional.update(v)
-chinese = set()
-for name in ["STCharacters", "TSCharacters", "TSCharactersExt", "STPhrases", "TSPhrases",
-             "TWVariants", "TWVariantsRev", "HKVariants", "HKVariantsRev"]:
+
+
+def table_chars(name):
+    """The characters of an OpenCC table in dict/: its keys, and its values."""
+    keys, values = set(), set()
     with open(os.path.join(ROOT, "dict", name + ".txt"), encoding="utf-8") as f:
         for line in f:
             if line.startswith("#") or "\t" not in line:
                 continue
-            key, values = line.rstrip("\n").split("\t")
-            chinese.update(key)
-            for v in values.split(" "):
-                chinese.update(v)
+            key, vals = line.rstrip("\n").split("\t")
+            keys.update(key)
+            for v in vals.split(" "):
+                values.update(v)
+    return keys, values
+
+
+shinjitai, traditional = table_chars("JPShinjitaiCharacters")
+chinese = set()
+for name in ["STCharacters", "TSCharacters", "TSCharactersExt", "STPhrases", "TSPhrases",
+             "TWVariants", "TWVariantsRev", "HKVariants", "HKVariantsRev"]:
+    keys, values = table_chars(name)
+    chinese |= keys | values
 chosen = sorted(c for c in shinjitai - traditional - chinese
                 if len(c.encode("utf-8")) > 1 and freq.get(c, 0) * 1e6 / total < PER_MILLION)
 with open(os.path.join(ROOT, "data", "decode", "shinjitai.txt"), "w", encoding="utf-8") as out:

@@ -44,19 +44,19 @@ struct Freq {
     other: HashMap<char, u8>,
 }
 
+/// The rows of a committed `char<TAB>count` table (`#` lines are
+/// comments): this one, and the Hangul and Cyrillic tables of `lang.rs`.
+pub(super) fn counts(table: &'static str) -> impl Iterator<Item = (char, u64)> {
+    table.lines().filter(|l| !l.starts_with('#')).filter_map(|l| {
+        let (c, n) = l.split_once('\t')?;
+        Some((c.chars().next()?, n.parse().ok()?))
+    })
+}
+
 fn freq() -> &'static Freq {
     static FREQ: OnceLock<Freq> = OnceLock::new();
     FREQ.get_or_init(|| {
-        let rows: Vec<(char, u64)> = TABLE
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| {
-                let (c, n) = l.split_once('\t')?;
-                let mut cs = c.chars();
-                let c = cs.next()?;
-                Some((c, n.parse().ok()?))
-            })
-            .collect();
+        let rows: Vec<(char, u64)> = counts(TABLE).collect();
         let total: f64 = rows.iter().map(|&(_, n)| n as f64).sum();
         let mut han = vec![UNKNOWN_HAN as u8; (HAN_END - HAN_START + 1) as usize];
         let mut other = HashMap::new();

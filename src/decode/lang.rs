@@ -89,22 +89,21 @@ static SHINJITAI_TABLE: &str = include_str!("../../data/decode/shinjitai.txt");
 fn is_shinjitai(c: char) -> bool {
     const START: u32 = 0x4E00;
     const LEN: usize = (0xA000 - START) as usize;
+    let index = |u: u32| u.checked_sub(START).map(|i| i as usize).filter(|&i| i < LEN);
     static BITS: OnceLock<Vec<u64>> = OnceLock::new();
     let bits = BITS.get_or_init(|| {
         let mut bits = vec![0u64; LEN.div_ceil(64)];
         let entries = SHINJITAI_TABLE.lines().filter(|l| !l.starts_with('#'));
         for u in entries.filter_map(|l| l.chars().next()).map(|c| c as u32) {
-            debug_assert!((START..0xA000).contains(&u), "U+{u:04X} outside the main Han block");
-            if let Some(i) = u.checked_sub(START).map(|i| i as usize).filter(|&i| i < LEN) {
+            let i = index(u);
+            debug_assert!(i.is_some(), "U+{u:04X} outside the main Han block");
+            if let Some(i) = i {
                 bits[i / 64] |= 1 << (i % 64);
             }
         }
         bits
     });
-    let Some(i) = (c as u32).checked_sub(START).map(|i| i as usize).filter(|&i| i < LEN) else {
-        return false;
-    };
-    bits[i / 64] & (1 << (i % 64)) != 0
+    index(c as u32).is_some_and(|i| bits[i / 64] & (1 << (i % 64)) != 0)
 }
 
 /// How many characters of a text [`classify`] looks at.
@@ -115,8 +114,8 @@ pub fn classify(text: &str) -> Language {
     let (mut han, mut kana, mut hangul, mut latin, mut cyrillic, mut other) =
         (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
     // Shinjitai (see `is_shinjitai`): how many, the first, and whether
-    // there are two different ones (counted up to two).
-    let (mut shinjitai, mut shinjitai_first, mut shinjitai_kinds) = (0usize, None, 0u8);
+    // another one differs from it.
+    let (mut shinjitai, mut shinjitai_first, mut two_shinjitai) = (0usize, None, false);
     for c in text.chars().take(CLASSIFY_CHARS) {
         let u = c as u32;
         if u < 0x80 {
@@ -127,12 +126,7 @@ pub fn classify(text: &str) -> Language {
                 han += 1;
                 if is_shinjitai(c) {
                     shinjitai += 1;
-                    if shinjitai_first.is_some_and(|f| f != c) {
-                        shinjitai_kinds = 2;
-                    } else if shinjitai_first.is_none() {
-                        shinjitai_first = Some(c);
-                        shinjitai_kinds = 1;
-                    }
+                    two_shinjitai |= *shinjitai_first.get_or_insert(c) != c;
                 }
             }
             0x3041..=0x3096 | 0x30A1..=0x30FA | 0x31F0..=0x31FF | 0xFF66..=0xFF9D => kana += 1,
@@ -152,9 +146,7 @@ pub fn classify(text: &str) -> Language {
     // (One is not enough: classical poems write `髪` and `徴`.)
     if hangul >= 2 && hangul * 3 > han + kana {
         Language::Korean
-    } else if (kana >= 2 && kana * 8 > han + kana)
-        || (shinjitai_kinds >= 2 && shinjitai * 16 >= han)
-    {
+    } else if (kana >= 2 && kana * 8 > han + kana) || (two_shinjitai && shinjitai * 16 >= han) {
         Language::Japanese
     } else if han > 0 {
         Language::Chinese
@@ -234,14 +226,8 @@ const HANGUL_UNIFORM: f64 = 0.15;
 fn hangul_costs() -> &'static [u8] {
     static COSTS: OnceLock<Vec<u8>> = OnceLock::new();
     COSTS.get_or_init(|| {
-        let rows: Vec<(u32, f64)> = HANGUL_TABLE
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| {
-                let (c, n) = l.split_once('\t')?;
-                Some((c.chars().next()? as u32, n.parse().ok()?))
-            })
-            .collect();
+        let rows: Vec<(u32, f64)> =
+            freq::counts(HANGUL_TABLE).map(|(c, n)| (c as u32, n as f64)).collect();
         let total: f64 = rows.iter().map(|r| r.1).sum::<f64>().max(1.0);
         let mut p = vec![HANGUL_UNIFORM / 11172.0; 11172];
         for (u, n) in rows {
@@ -277,13 +263,8 @@ const CYRILLIC_MAX: u16 = 24;
 fn cyrillic_costs() -> &'static [u16; 0x100] {
     static COSTS: OnceLock<[u16; 0x100]> = OnceLock::new();
     COSTS.get_or_init(|| {
-        let rows: Vec<(u32, f64)> = CYRILLIC_TABLE
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| {
-                let (c, n) = l.split_once('\t')?;
-                Some((c.chars().next()? as u32, n.parse().ok()?))
-            })
+        let rows: Vec<(u32, f64)> = freq::counts(CYRILLIC_TABLE)
+            .map(|(c, n)| (c as u32, n as f64))
             .filter(|&(u, _)| (0x400..0x500).contains(&u))
             .collect();
         let total: f64 = rows.iter().map(|r| r.1).sum::<f64>().max(1.0);
@@ -455,7 +436,7 @@ fn is_han(u: u32) -> bool {
 }
 
 /// Letter and case bits of U+0000..U+052F (ASCII, Latin, Greek,
-/// Cyrillic), for [`is_alpha`], [`is_upper`], [`is_lower`]: the alphabetic
+/// Cyrillic), for [`is_alpha`], [`is_upper`] and `Scorer::note_case`: the alphabetic
 /// model asks them of every character, and the standard library's lookups
 /// beyond ASCII were a fifth of the instructions spent on a small GBK
 /// file (whose Cyrillic readings are all letters).
@@ -490,10 +471,6 @@ fn is_alpha(c: char) -> bool {
 
 fn is_upper(c: char) -> bool {
     letter_info(c) & UPPER != 0
-}
-
-fn is_lower(c: char) -> bool {
-    letter_info(c) & LOWER != 0
 }
 
 /// The cost of `c` under `model` (`prev_lower`, `prev_upper`: the character
@@ -726,6 +703,13 @@ impl Scorer {
         }
     }
 
+    /// Alphabetic model: remembers the case of `c` for the next character.
+    fn note_case(&mut self, c: char) {
+        let info = letter_info(c);
+        self.prev_lower = info & LOWER != 0;
+        self.prev_upper = info & UPPER != 0;
+    }
+
     /// Adds the cost of `text`, the next piece of the reading.
     pub(crate) fn feed(&mut self, text: &str) {
         for c in text.chars() {
@@ -778,8 +762,7 @@ impl Scorer {
                 for (sum, &x) in self.ascii[..n].iter_mut().zip(&table.choice[slot][..n]) {
                     *sum += u32::from(x);
                 }
-                self.prev_lower = is_lower(c);
-                self.prev_upper = is_upper(c);
+                self.note_case(c);
                 self.prev_beyond_lower = self.prev_lower;
                 continue;
             }
@@ -851,8 +834,7 @@ impl Scorer {
             // Only the alphabetic model asks (and the Unicode lookup is a
             // good part of the cost of scoring a Chinese reading).
             if self.model == Model::Alphabetic {
-                self.prev_lower = is_lower(c);
-                self.prev_upper = is_upper(c);
+                self.note_case(c);
                 self.prev_beyond_lower = false;
             }
         }

@@ -1256,7 +1256,8 @@ fn accept(
 fn word_then_punct(enc: &Encoded, s: usize, e: usize, decoded: &str) -> bool {
     let mut recovered = decoded.chars().filter(|&c| !c.is_ascii() && c != '\u{FFFD}');
     let (Some(one), None) = (recovered.next(), recovered.next()) else { return false };
-    if letter_script(one) == Some(script::LATIN) || e <= s + 1 {
+    let one_script = letter_script(one);
+    if one_script == Some(script::LATIN) || e <= s + 1 {
         return false;
     }
     let space = |k: usize| enc.kinds[k] == Kind::Space || enc.chars[k].1 == '\u{A0}';
@@ -1274,8 +1275,8 @@ fn word_then_punct(enc: &Encoded, s: usize, e: usize, decoded: &str) -> bool {
     // punctuation alone (`Ӕ` of `Ó”`). Not Han, CJK punctuation, Hangul or
     // kana: damaged Chinese, Korean and Japanese glue those to ASCII words
     // all the time (`E、`, `%s을`).
-    let alphabet = letter_script(one)
-        .is_some_and(|sc| sc & (script::LATIN | script::HANGUL | script::KANA) == 0);
+    let alphabet =
+        one_script.is_some_and(|sc| sc & (script::LATIN | script::HANGUL | script::KANA) == 0);
     after_word
         && ((s + 1..e).any(space)
             || (alphabet && (s + 1..e).all(|k| !enc.chars[k].1.is_alphanumeric())))
