@@ -20,7 +20,7 @@ Steps (all deterministic, fixed seed):
 
 Usage: python3 scripts/eval-decode.py [--per-cell N] [--markdown docs/decode-eval.md]
 
-With --foreign train|test|test2, the set is instead non-Chinese text in its own
+With --foreign train|test|test2|test3, the set is instead non-Chinese text in its own
 legacy encodings (Korean, Japanese, European, Cyrillic: translated messages
 of Debian packages, see scripts/foreign_samples.py): right means the decoded
 text equals the original, and the whole pipeline (with --convert s2t) must
@@ -373,7 +373,7 @@ def main():
     ap.add_argument("--markdown", help="write the results table to this file")
     ap.add_argument("--release", action="store_true", help="build the Rust side optimised")
     ap.add_argument("--failures", type=int, default=15, help="print this many of our failures")
-    ap.add_argument("--foreign", choices=["train", "test", "test2"],
+    ap.add_argument("--foreign", choices=["train", "test", "test2", "test3"],
                     help="evaluate on non-Chinese legacy files instead (see the docstring)")
     args = ap.parse_args()
     if args.foreign:

@@ -13,7 +13,11 @@ the compiled `.mo` catalogues the packages ship (fetched with
 - `test2`: findutils 4.9.0-4, grep 3.8-5, sed 4.9-1+deb12u1, diffutils
   1:3.8-4, util-linux-locales 2.38.1-5+deb12u3, man-db 2.11.2-2 and passwd
   1:4.13+dfsg1-1+deb12u2 (bookworm), made once `test` had been seen at three
-  seeds: a set that no scoring constant was set against.
+  seeds: a set that no scoring constant was set against;
+- `test3`: nano 7.2-1+deb12u1, e2fsprogs 1.47.0-2+b2, parted 3.5-3, gawk
+  1:5.2.1-2, make 4.3-4.1, psmisc 23.6-1, cpio 2.13+dfsg-7.1, gnupg-l10n
+  2.2.40-1.1+deb12u2 and aptitude-common 0.8.13-5 (bookworm), made once
+  `test2` had been looked at in a round of changes: blind again.
 
 The translations are under the packages' licences (GPL-2+ / GPL-3+); see
 data/decode/SOURCE.md. Each message is one paragraph; samples are cut from
@@ -37,6 +41,10 @@ PACKAGES = {
     "test2": [("findutils", "4.9.0-4"), ("grep", "3.8-5"), ("sed", "4.9-1+deb12u1"),
               ("diffutils", "1:3.8-4"), ("util-linux-locales", "2.38.1-5+deb12u3"),
               ("man-db", "2.11.2-2"), ("passwd", "1:4.13+dfsg1-1+deb12u2")],
+    "test3": [("nano", "7.2-1+deb12u1"), ("e2fsprogs", "1.47.0-2+b2"), ("parted", "3.5-3"),
+              ("gawk", "1:5.2.1-2"), ("make", "4.3-4.1"), ("psmisc", "23.6-1"),
+              ("cpio", "2.13+dfsg-7.1"), ("gnupg-l10n", "2.2.40-1.1+deb12u2"),
+              ("aptitude-common", "0.8.13-5")],
 }
 
 # Category: (WHATWG label, Python codec, languages). ISO-8859-1 is decoded

@@ -464,9 +464,8 @@ impl Pipeline {
     }
 
     /// [`Pipeline::split_point`], and whether the text before `max` may
-    /// hold a `?` or a `&` (`false` only when it is known not to: then
-    /// neither does the part before the cut, and the driver need not look).
-    pub(crate) fn split_point_noting(&self, text: &str, max: usize) -> (Option<usize>, bool) {
+    /// hold a `?` or a `&` (`false` only when it is known not to).
+    fn split_point_noting(&self, text: &str, max: usize) -> (Option<usize>, bool) {
         let mut max = max.min(text.len());
         if !self.config.clean {
             return (self.split_point_anywhere(text, max), true);

@@ -178,7 +178,7 @@ impl Ctx<'_> {
         let mut plan = self.plan(&mut decoded, ext, path)?;
         let mut scans = None;
         if questions == Some(true) && self.pipeline.can_split(&plan) {
-            let (names, found) = self.gather_evidence(&mut decoded, None, path)?;
+            let (names, found) = self.gather_evidence(&mut decoded, path)?;
             plan.names = names;
             scans = Some(found);
             drop(decoded);
@@ -191,13 +191,10 @@ impl Ctx<'_> {
     }
 
     /// A large plain-text document whose output can be rewound, name rules
-    /// on: every piece is processed once, on its own, and written at once;
-    /// each from the first that holds a `?` or a `&` also gives what it
-    /// asks of the rest of the document about names (a piece before has
-    /// nothing to ask, and its output needs no evidence). When all are
-    /// written and some piece asks: the evidence of the pieces before that
-    /// first one is gathered from the input read again (nothing is read
-    /// twice when the first piece has a `?`, or no piece does); then the
+    /// on: every piece is processed once, on its own, and written at once,
+    /// and gives its evidence and what it asks of the rest of the document
+    /// about names (a piece with no `?` asks nothing). When all are
+    /// written and some piece asks, the
     /// first piece whose own evidence does not decide as the whole
     /// document's does (almost never, in real text) and every piece after
     /// it are processed again with the whole's evidence, from the input
@@ -226,7 +223,7 @@ impl Ctx<'_> {
             return self.write_once(decoded, &plan, None, path, &mut out, report, note);
         }
         let mut log = Log::default();
-        let (mut whole, prefix) = self.write_pieces(
+        let whole = self.write_pieces(
             &mut decoded,
             &plan,
             Pass::Gather,
@@ -236,15 +233,6 @@ impl Ctx<'_> {
             &mut log,
             note,
         )?;
-        let asks = log.pieces.iter().any(|p| p.questions.is_some());
-        if asks && prefix > 0 {
-            // The dots of the pieces before the first with a `?` are part
-            // of the whole's evidence.
-            (&file).rewind().map_err(read_err)?;
-            let mut again = self.decoded(&file, Vec::new());
-            self.plan(&mut again, ext, path)?;
-            whole.merge(self.gather_evidence(&mut again, Some(prefix), path)?.0);
-        }
         let from = log
             .pieces
             .iter()
@@ -394,27 +382,18 @@ impl Ctx<'_> {
     /// The first of two passes, for an output that cannot be rewound (or
     /// a run that gives the changes as they are made): the name evidence of
     /// every piece, merged, and each piece's length and scan, so that the
-    /// second pass need not repeat what it found; or, with a `limit`, the
-    /// evidence of that many first pieces.
+    /// second pass need not repeat what it found.
     fn gather_evidence<R: Read>(
         &self,
         decoded: &mut Decoded<R>,
-        limit: Option<usize>,
         path: &Path,
     ) -> Result<(NameEvidence, VecDeque<(usize, PartScan)>), Fail> {
         let pipeline = &self.pipeline;
         let mut all = NameEvidence::default();
         let mut scans = VecDeque::new();
-        let mut left = limit.unwrap_or(usize::MAX);
         pieces::ordered(
             self.cancel,
-            || {
-                if left == 0 {
-                    return Ok(None);
-                }
-                left -= 1;
-                decoded.next(pipeline).map_err(|e| Error::io(path, e).into())
-            },
+            || decoded.next(pipeline).map_err(|e| Error::io(path, e).into()),
             |piece: Piece| (piece.text.len(), pipeline.scan_part(&piece.text)),
             |(len, mut scan): (usize, PartScan)| {
                 all.merge(std::mem::take(&mut scan.names));
@@ -428,9 +407,8 @@ impl Ctx<'_> {
     /// The pieces `decoded` gives, processed with `plan` in parallel and
     /// written in order (or the whole text at once when the plan cannot be
     /// split), each logged in `log`. With [`Pass::Gather`], each piece is
-    /// processed on its own, and from the first piece with a `?` or a `&`
-    /// on, the merged name evidence of the pieces is returned with the
-    /// number of pieces before that one (else the evidence is empty); `path`
+    /// processed on its own and the merged name evidence of the pieces is
+    /// returned (else the evidence is empty); `path`
     /// names the input in messages. `scans` are a first pass's, piece by
     /// piece; each is used only while the pieces come out the same lengths.
     #[allow(clippy::too_many_arguments)]
@@ -444,12 +422,10 @@ impl Ctx<'_> {
         out: &mut Output<'_>,
         log: &mut Log,
         note: &mut dyn FnMut(Note),
-    ) -> Result<(NameEvidence, usize), Fail> {
+    ) -> Result<NameEvidence, Fail> {
         let pipeline: &Pipeline = &self.pipeline;
         let mut all = NameEvidence::default();
-        // Pieces before the first that gathers (see `Pass::Gather`).
-        let mut prefix = 0;
-        let mut gathering = false;
+        let gathering = pass == Pass::Gather;
         let mut lines_before = log.pieces.iter().map(|p| p.lines).sum();
         // The script of the whole output, counted piece by piece (on the
         // pool) when a report will show it.
@@ -516,10 +492,6 @@ impl Ctx<'_> {
                         None
                     }
                 };
-                if pass == Pass::Gather && !gathering {
-                    gathering = piece.triggers && has_question(piece.text.as_bytes());
-                    prefix += usize::from(!gathering);
-                }
                 Ok(Some((piece, scan, gathering)))
             };
             pieces::ordered(self.cancel, &mut next, work, &mut take)?;
@@ -527,7 +499,7 @@ impl Ctx<'_> {
             let whole = decoded.rest().map_err(|e| Error::io(path, e))?;
             take(work((whole, None, pass == Pass::Gather)))?;
         }
-        Ok((all, prefix))
+        Ok(all)
     }
 
     /// Fills `report` from the pieces `log` holds and what decoding found.
@@ -569,8 +541,11 @@ impl Ctx<'_> {
 enum Pass {
     /// The only one (or the second of two): with the plan's evidence.
     Only,
-    /// The first of one pass: each piece on its own, gathering evidence
-    /// from the first piece with a `?` or a `&` on.
+    /// The first of one pass: each piece on its own, gathering its
+    /// evidence. (Gathering from the first piece on costs a look for `·`
+    /// in a piece with no `?`; waiting for the first `?` meant reading,
+    /// decoding and repairing again every piece before it: 12 % more
+    /// instructions on `hans.txt`, whose first `?` is 5 MiB in.)
     Gather,
     /// The pieces after a redo's first, again with the whole's evidence
     /// (their input was counted for progress the first time).

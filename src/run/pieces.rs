@@ -59,9 +59,6 @@ pub(super) struct Piece {
     pub text: String,
     /// Input bytes read while it was decoded (for progress).
     pub raw: u64,
-    /// Whether the text may hold a `?` or a `&` (`false`: known not to,
-    /// from the scan that found the cut).
-    pub triggers: bool,
 }
 
 /// A document read and decoded a block at a time by one
@@ -135,7 +132,7 @@ impl<R: Read> Decoded<R> {
             return Err(too_long("text that must be processed whole (markup, or a line)"));
         }
         let text = std::mem::take(&mut self.text);
-        Ok(Piece { text, raw: std::mem::take(&mut self.unreported), triggers: true })
+        Ok(Piece { text, raw: std::mem::take(&mut self.unreported) })
     }
 
     /// The next piece: up to a block of text, cut at `pipeline`'s split
@@ -150,7 +147,6 @@ impl<R: Read> Decoded<R> {
             if self.eof && self.text.is_empty() {
                 return Ok(None);
             }
-            let mut triggers = true;
             let cut = if self.eof && self.text.len() <= want {
                 Some(self.text.len())
             } else {
@@ -163,9 +159,7 @@ impl<R: Read> Decoded<R> {
                     if forced {
                         pipeline.split_point_anywhere(&self.text, window.len())
                     } else {
-                        let (cut, t) = pipeline.split_point_noting(&self.text, window.len());
-                        triggers = t;
-                        cut
+                        pipeline.split_point(&self.text, window.len())
                     }
                 })
             };
@@ -180,7 +174,7 @@ impl<R: Read> Decoded<R> {
                     // without a copy.
                     text.shrink_to_fit();
                     let raw = std::mem::take(&mut self.unreported);
-                    return Ok(Some(Piece { text, raw, triggers }));
+                    return Ok(Some(Piece { text, raw }));
                 }
                 _ if !self.eof && want >= MAX_WHOLE => return Err(too_long("a line")),
                 _ if !self.eof || self.text.len() > want => {
