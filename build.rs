@@ -36,6 +36,7 @@ fn main() {
 
     verify_checksums(&root);
     write_bigram_model(&root, &out_dir);
+    write_nfc_facts(&out_dir);
 
     let mut configs: Vec<String> = fs::read_dir(dict.join("config"))
         .expect("dict/config")
@@ -208,4 +209,29 @@ fn write_bigram_model(root: &Path, out_dir: &Path) {
     let model =
         bigram_model::compute(&read("data/repair/bigrams.txt"), &read("dict/STCharacters.txt"));
     fs::write(out_dir.join("bigrams.bin"), bigram_model::to_bytes(&model)).unwrap();
+}
+
+/// The NFC facts of every character of the Basic Multilingual Plane (see
+/// `NfcFacts` in `src/normalize/chars.rs`), worked out here from the same
+/// `unicode-normalization` crate the library uses: 64 Ki canonical
+/// combining classes, then the quick check's "yes" and "no" bit sets
+/// (8 KiB each). Made at start-up instead, they cost every process about
+/// 10 M instructions.
+fn write_nfc_facts(out_dir: &Path) {
+    use unicode_normalization::char::canonical_combining_class;
+    use unicode_normalization::{IsNormalized, is_nfc_quick};
+    let mut blob = vec![0u8; 0x10000 + 2 * 0x2000];
+    for u in 0..0x10000u32 {
+        let Some(c) = char::from_u32(u) else { continue };
+        blob[u as usize] = canonical_combining_class(c);
+        let bit = match is_nfc_quick(std::iter::once(c)) {
+            IsNormalized::Yes => Some(0x10000),
+            IsNormalized::No => Some(0x10000 + 0x2000),
+            IsNormalized::Maybe => None,
+        };
+        if let Some(base) = bit {
+            blob[base + u as usize / 8] |= 1 << (u % 8);
+        }
+    }
+    fs::write(out_dir.join("nfc_facts.bin"), blob).unwrap();
 }

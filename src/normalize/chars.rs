@@ -156,35 +156,30 @@ pub fn compat_ideographs(line: &mut [char], rec: &mut Rec<'_>) {
 }
 
 /// The NFC facts of the Basic Multilingual Plane, asked of
-/// `unicode-normalization` once per process (65,536 questions, about a
-/// millisecond) and then read from a table: the crate answers each question
+/// `unicode-normalization` by the build script (65,536 questions, about
+/// 10 M instructions, which every process paid at start-up before) and
+/// read from a table: the crate answers each question
 /// through a table search, and a line of combining marks asks it for every
 /// character several times (the line scan, the stretch boundaries, the
 /// quick check of a stretch).
 struct NfcFacts {
     /// Canonical combining class.
-    ccc: Box<[u8]>,
+    ccc: &'static [u8],
     /// Bit set: the NFC quick check of the character alone is "yes".
-    yes: Box<[u64]>,
+    yes: &'static [u8],
     /// Bit set: it is "no".
-    no: Box<[u64]>,
+    no: &'static [u8],
 }
 
-static NFC_FACTS: LazyLock<NfcFacts> = LazyLock::new(|| {
-    let mut ccc = vec![0u8; 0x10000].into_boxed_slice();
-    let mut yes = vec![0u64; 0x10000 / 64].into_boxed_slice();
-    let mut no = vec![0u64; 0x10000 / 64].into_boxed_slice();
-    for u in 0..0x10000u32 {
-        let Some(c) = char::from_u32(u) else { continue };
-        ccc[u as usize] = canonical_combining_class(c);
-        match is_nfc_quick(std::iter::once(c)) {
-            IsNormalized::Yes => yes[u as usize / 64] |= 1 << (u % 64),
-            IsNormalized::No => no[u as usize / 64] |= 1 << (u % 64),
-            IsNormalized::Maybe => {}
-        }
-    }
-    NfcFacts { ccc, yes, no }
-});
+/// [`NfcFacts`] of the Basic Multilingual Plane, made by `build.rs`.
+static NFC_BLOB: &[u8; 0x10000 + 2 * 0x2000] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/nfc_facts.bin"));
+
+static NFC_FACTS: NfcFacts = NfcFacts {
+    ccc: NFC_BLOB.split_at(0x10000).0,
+    yes: NFC_BLOB.split_at(0x10000).1.split_at(0x2000).0,
+    no: NFC_BLOB.split_at(0x10000).1.split_at(0x2000).1,
+};
 
 impl NfcFacts {
     /// The canonical combining class of `c`.
@@ -210,10 +205,10 @@ impl NfcFacts {
         if u >= 0x10000 {
             return is_nfc_quick(std::iter::once(c));
         }
-        let bit = |set: &[u64]| set[u as usize / 64] & (1 << (u % 64)) != 0;
-        if bit(&self.yes) {
+        let bit = |set: &[u8]| set[u as usize / 8] & (1 << (u % 8)) != 0;
+        if bit(self.yes) {
             IsNormalized::Yes
-        } else if bit(&self.no) {
+        } else if bit(self.no) {
             IsNormalized::No
         } else {
             IsNormalized::Maybe
