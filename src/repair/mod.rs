@@ -338,8 +338,9 @@ impl Repairer {
                 cur = Cow::Owned(next);
             }
         } else if let Some(g) = gathered.filter(|_| names.separator) {
-            // No `?`: only the real dots say something.
-            g.merge(names::evidence(&cur, &Protected::default(), names));
+            // No `?`: only the real dots say something, gathered straight
+            // into the part's evidence.
+            g.gather_dots(&cur);
         }
 
         if on(Rule::LossMarkers) {

@@ -415,6 +415,11 @@ impl NameEvidence {
     }
 
     /// Adds what `text`, with the verdicts `found` of its `?`s, says.
+    /// Adds what the `·` of `text`, a text with no `?`, say.
+    pub(crate) fn gather_dots(&mut self, text: &str) {
+        self.gather(text, &[]);
+    }
+
     fn gather(&mut self, text: &str, found: &[(usize, Verdict)]) {
         for &(at, v) in found {
             match v {
