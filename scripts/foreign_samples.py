@@ -120,9 +120,19 @@ def cut(rng, pool, codec, lo, hi):
         while start > 0 and not text[start - 1].isspace():
             start -= 1
         text = text[start:]
-        k = max(1, target // 4)
-        while k < len(text) and len(text[:k].encode(codec, "replace")) < target:
-            k += 1
+        # The shortest prefix from `target // 4` characters on that encodes
+        # to `target` bytes or more (or all of it): the encoded length
+        # grows with the prefix, so a binary search finds the same prefix
+        # as a scan, without encoding thousands of prefixes.
+        lo_k, hi_k = max(1, target // 4), len(text)
+        if lo_k < hi_k:
+            while lo_k < hi_k:
+                mid = (lo_k + hi_k) // 2
+                if len(text[:mid].encode(codec, "replace")) < target:
+                    lo_k = mid + 1
+                else:
+                    hi_k = mid
+        k = lo_k
         piece = text[:k]
         try:
             data = piece.encode(codec)
