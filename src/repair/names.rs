@@ -414,12 +414,12 @@ impl NameEvidence {
         self.dotted.contains(&key) || (self.accepts_some() && self.doubtful.contains(&key))
     }
 
-    /// Adds what `text`, with the verdicts `found` of its `?`s, says.
     /// Adds what the `·` of `text`, a text with no `?`, say.
     pub(crate) fn gather_dots(&mut self, text: &str) {
         self.gather(text, &[]);
     }
 
+    /// Adds what `text`, with the verdicts `found` of its `?`s, says.
     fn gather(&mut self, text: &str, found: &[(usize, Verdict)]) {
         for &(at, v) in found {
             match v {
