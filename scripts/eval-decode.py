@@ -294,8 +294,10 @@ def foreign(args):
                 return True
         return False
 
-    as_utf8 = [s for s in samples if rust[s["id"]]["oracle"] and valid_utf8(s)]
-    kept = [s for s in samples if rust[s["id"]]["oracle"] and not valid_utf8(s)]
+    judged = [s for s in samples if rust[s["id"]]["oracle"]]
+    utf8_ids = {s["id"] for s in judged if valid_utf8(s)}
+    as_utf8 = [s for s in judged if s["id"] in utf8_ids]
+    kept = [s for s in judged if s["id"] not in utf8_ids]
     excluded = len(samples) - len(kept) - len(as_utf8)
     tools = ["ours", "chardetng"] + (["charset-normalizer"] if charset_normalizer else [])
 

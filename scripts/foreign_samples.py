@@ -124,15 +124,13 @@ def cut(rng, pool, codec, lo, hi):
         # to `target` bytes or more (or all of it): the encoded length
         # grows with the prefix, so a binary search finds the same prefix
         # as a scan, without encoding thousands of prefixes.
-        lo_k, hi_k = max(1, target // 4), len(text)
-        if lo_k < hi_k:
-            while lo_k < hi_k:
-                mid = (lo_k + hi_k) // 2
-                if len(text[:mid].encode(codec, "replace")) < target:
-                    lo_k = mid + 1
-                else:
-                    hi_k = mid
-        k = lo_k
+        k, hi_k = max(1, target // 4), len(text)
+        while k < hi_k:
+            mid = (k + hi_k) // 2
+            if len(text[:mid].encode(codec, "replace")) < target:
+                k = mid + 1
+            else:
+                hi_k = mid
         piece = text[:k]
         try:
             data = piece.encode(codec)

@@ -460,39 +460,30 @@ impl Pipeline {
     /// it, is extended by the caller; past a bound it is cut with
     /// [`Pipeline::split_point_anywhere`] (see `src/run/pieces.rs`).
     pub fn split_point(&self, text: &str, max: usize) -> Option<usize> {
-        self.split_point_noting(text, max).0
-    }
-
-    /// [`Pipeline::split_point`], and whether the text before `max` may
-    /// hold a `?` or a `&` (`false` only when it is known not to).
-    fn split_point_noting(&self, text: &str, max: usize) -> (Option<usize>, bool) {
         let mut max = max.min(text.len());
         if !self.config.clean {
-            return (self.split_point_anywhere(text, max), true);
+            return self.split_point_anywhere(text, max);
         }
         // Every region a cut must avoid starts at one of these bytes (a
         // fence or code span at a backtick or tilde, markup at `<`, a
         // reference at `&`): text without them, as most of a corpus is,
         // needs no scan for regions. Only a region that starts before the
         // cut can be open at it, so only the bytes before `max` are looked
-        // at (the text handed in is often twice that). The `?` is looked
-        // for in the same pass as the `&`, for the driver.
+        // at (the text handed in is often twice that).
         let b = &text.as_bytes()[..max];
-        let triggers = memchr::memchr2(b'&', b'?', b).is_some();
-        let no_ampersand = || !triggers || memchr::memchr(b'&', b).is_none();
-        if memchr::memchr3(b'`', b'~', b'<', b).is_none() && no_ampersand() {
-            return (self.split_point_anywhere(text, max), triggers);
+        if memchr::memchr3(b'`', b'~', b'<', b).is_none() && memchr::memchr(b'&', b).is_none() {
+            return self.split_point_anywhere(text, max);
         }
         let mut risk = self.repairer.cut_risk(text);
         let (spans, open_from) = self.normalizer.fence_spans(text);
         risk.add(CutRisk { spans, open_from });
         max = max.min(risk.open_from);
         loop {
-            let Some(cut) = self.split_point_anywhere(text, max) else { return (None, triggers) };
+            let cut = self.split_point_anywhere(text, max)?;
             match risk.around(cut) {
                 // Each turn moves before one more region.
                 Some(r) => max = r.start,
-                None => return (Some(cut), triggers),
+                None => return Some(cut),
             }
         }
     }
