@@ -10,10 +10,13 @@ traditional form of another shinjitai there, appears nowhere in OpenCC's
 Chinese tables (the Simplified/Traditional characters and phrases, the
 Taiwan and Hong Kong variants), and occurs fewer than ten times per million
 characters in the Chinese character counts of data/decode/charfreq.txt (see
-SOURCE.md). Classical text still holds some of them (`髪`, `徴`), so the
-language class asks for two different ones (src/decode/lang.rs).
+SOURCE.md). Classical text still holds some of them (`髪`, `徴`): those
+that occur in the Complete Tang Poems (.cache/corpora/tang.txt, fetched by
+scripts/fetch-corpora.sh) are marked `classical`. For the language class
+(src/decode/lang.rs) two different ones make a text Japanese, or in a short
+text one that is not marked.
 
-Usage: python3 scripts/build-shinjitai-table.py
+Usage: scripts/fetch-corpora.sh && python3 scripts/build-shinjitai-table.py
 """
 
 import os
@@ -53,11 +56,14 @@ for name in ["STCharacters", "TSCharacters", "TSCharactersExt", "STPhrases", "TS
     chinese |= keys | values
 chosen = sorted(c for c in shinjitai - traditional - chinese
                 if len(c.encode("utf-8")) > 1 and freq.get(c, 0) * 1e6 / total < PER_MILLION)
+with open(os.path.join(ROOT, ".cache", "corpora", "tang.txt"), encoding="utf-8") as f:
+    classical = set(f.read())
 with open(os.path.join(ROOT, "data", "decode", "shinjitai.txt"), "w", encoding="utf-8") as out:
     out.write("# Shinjitai that Chinese text does not use: built by\n")
     out.write("# scripts/build-shinjitai-table.py from dict/JPShinjitaiCharacters.txt\n")
     out.write("# (OpenCC 1.4.2, Apache-2.0), less what OpenCC's Chinese tables hold, and\n")
-    out.write(f"# data/decode/charfreq.txt (< {PER_MILLION} per million).\n")
+    out.write(f"# data/decode/charfreq.txt (< {PER_MILLION} per million). `classical`: in the\n")
+    out.write("# Complete Tang Poems (chinese-poetry@2.0.1, MIT).\n")
     for c in chosen:
-        out.write(c + "\n")
+        out.write(c + ("\tclassical" if c in classical else "") + "\n")
 print(len(chosen))

@@ -369,6 +369,11 @@ def foreign(args):
         r = rust[s["id"]]
         print(f"FAIL {s['cat']} bucket {s['bucket']}: chose {r['ours_enc']} ({r['conf']:.2f}) "
               f"text {s['text'][:50]!r}", file=sys.stderr)
+    # Every sample that came out with Han characters it did not have.
+    for s in [s for s in kept if rust[s["id"]]["han_made"]][: args.failures]:
+        r = rust[s["id"]]
+        print(f"HAN {s['cat']} bucket {s['bucket']}: chose {r['ours_enc']} ({r['conf']:.2f}), "
+              f"class {r['lang']}, {r['han_made']} made, text {s['text'][:60]!r}", file=sys.stderr)
     if args.markdown:
         write_section(args.markdown, f"eval-foreign-{args.foreign}", report)
 

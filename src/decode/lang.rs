@@ -83,53 +83,93 @@ impl Language {
 /// Chinese character counts (built by `scripts/build-shinjitai-table.py`).
 static SHINJITAI_TABLE: &str = include_str!("../../data/decode/shinjitai.txt");
 
-/// Whether `c` is one of [`SHINJITAI_TABLE`]: a bit per character of the
-/// main Han block (every entry is there), asked of every Han character
-/// that [`classify`] sees.
-fn is_shinjitai(c: char) -> bool {
+/// What [`SHINJITAI_TABLE`] says of `c`: not there, there, or there and
+/// also found in classical Chinese poetry (marked `classical`: `髪`, `徴`).
+/// Two bits per character of the main Han block (every entry is there),
+/// asked of every Han character that [`classify`] sees.
+fn shinjitai(c: char) -> Shinjitai {
     const START: u32 = 0x4E00;
     const LEN: usize = (0xA000 - START) as usize;
     let index = |u: u32| u.checked_sub(START).map(|i| i as usize).filter(|&i| i < LEN);
+    // Bit 2i: listed; bit 2i + 1: listed and classical.
     static BITS: OnceLock<Vec<u64>> = OnceLock::new();
     let bits = BITS.get_or_init(|| {
-        let mut bits = vec![0u64; LEN.div_ceil(64)];
-        let entries = SHINJITAI_TABLE.lines().filter(|l| !l.starts_with('#'));
-        for u in entries.filter_map(|l| l.chars().next()).map(|c| c as u32) {
-            let i = index(u);
-            debug_assert!(i.is_some(), "U+{u:04X} outside the main Han block");
+        let mut bits = vec![0u64; (2 * LEN).div_ceil(64)];
+        for line in SHINJITAI_TABLE.lines().filter(|l| !l.starts_with('#')) {
+            let Some(c) = line.chars().next() else { continue };
+            let i = index(c as u32);
+            debug_assert!(i.is_some(), "{c:?} outside the main Han block");
             if let Some(i) = i {
-                bits[i / 64] |= 1 << (i % 64);
+                let classical = line.ends_with("\tclassical");
+                bits[2 * i / 64] |= (1 | u64::from(classical) << 1) << (2 * i % 64);
             }
         }
         bits
     });
-    index(c as u32).is_some_and(|i| bits[i / 64] & (1 << (i % 64)) != 0)
+    match index(c as u32).map(|i| bits[2 * i / 64] >> (2 * i % 64) & 3) {
+        Some(1) => Shinjitai::Modern,
+        Some(3) => Shinjitai::Classical,
+        _ => Shinjitai::No,
+    }
+}
+
+/// What [`shinjitai`] answers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shinjitai {
+    No,
+    /// Listed, and not in classical Chinese poetry either.
+    Modern,
+    /// Listed, but classical Chinese poetry writes it too.
+    Classical,
 }
 
 /// How many characters of a text [`classify`] looks at.
 const CLASSIFY_CHARS: usize = 16 * 1024;
 
+/// Under this many Han and kana characters, a text is short for
+/// [`classify`]: one sign of Japanese is enough.
+const SHORT_HAN: usize = 16;
+
 /// The language class of `text`, from its first 16 Ki characters.
 pub fn classify(text: &str) -> Language {
     let (mut han, mut kana, mut hangul, mut latin, mut cyrillic, mut other) =
         (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
-    // Shinjitai (see `is_shinjitai`): how many, the first, and whether
+    // Shinjitai (see [`shinjitai`]): how many, the first, and whether
     // another one differs from it.
-    let (mut shinjitai, mut shinjitai_first, mut two_shinjitai) = (0usize, None, false);
+    let (mut shinjitai_n, mut shinjitai_first, mut two_shinjitai) = (0usize, None, false);
+    // Shinjitai that classical poetry does not write either, and kana
+    // written as Japanese writes them (see below).
+    let (mut modern_shinjitai, mut kana_in_text) = (false, false);
+    // The character before this one ('\0' at the start).
+    let mut prev = '\0';
     for c in text.chars().take(CLASSIFY_CHARS) {
         let u = c as u32;
+        let before = std::mem::replace(&mut prev, c);
         if u < 0x80 {
             continue;
         }
         match u {
             0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF => {
                 han += 1;
-                if is_shinjitai(c) {
-                    shinjitai += 1;
+                let kind = shinjitai(c);
+                if kind != Shinjitai::No {
+                    shinjitai_n += 1;
                     two_shinjitai |= *shinjitai_first.get_or_insert(c) != c;
+                    modern_shinjitai |= kind == Shinjitai::Modern;
                 }
             }
-            0x3041..=0x3096 | 0x30A1..=0x30FA | 0x31F0..=0x31FF | 0xFF66..=0xFF9D => kana += 1,
+            0x3041..=0x3096 | 0x30A1..=0x30FA | 0x31F0..=0x31FF | 0xFF66..=0xFF9D => {
+                kana += 1;
+                // Kana as Japanese writes it: after a kanji (`時に`), a
+                // kana, a space, a letter or a quote; not inside a
+                // kaomoji (`(ツ)`, `)ノ`), and not `の`, which Chinese
+                // writes for 的.
+                kana_in_text |= c != 'の'
+                    && (is_han(before as u32)
+                        || (0x3041..=0x30FA).contains(&(before as u32))
+                        || before.is_ascii_alphanumeric()
+                        || matches!(before, ' ' | '\n' | '\'' | '"' | '`' | '\0'));
+            }
             0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3131..=0x318E => hangul += 1,
             0x00C0..=0x024F | 0x1E00..=0x1EFF if c.is_alphabetic() => latin += 1,
             0x0400..=0x052F => cyrillic += 1,
@@ -143,10 +183,17 @@ pub fn classify(text: &str) -> Language {
     // word now and then stays Chinese. Japanese written in kanji alone
     // shows in the shinjitai Chinese does not use (`変`, `対`): two
     // different ones, and one in sixteen Han characters, make it Japanese.
-    // (One is not enough: classical poems write `髪` and `徴`.)
+    // (One is not enough: classical poems write `髪` and `徴`.) A short
+    // text has little room for either: there one kana written as in
+    // Japanese (`関数作成時に`, `利用可能な`), or one shinjitai that
+    // classical poems do not write either (`内部 gzip 読`), is enough.
+    let short = han + kana < SHORT_HAN;
     if hangul >= 2 && hangul * 3 > han + kana {
         Language::Korean
-    } else if (kana >= 2 && kana * 8 > han + kana) || (two_shinjitai && shinjitai * 16 >= han) {
+    } else if (kana >= 2 && kana * 8 > han + kana)
+        || (two_shinjitai && shinjitai_n * 16 >= han)
+        || (short && (kana_in_text || modern_shinjitai))
+    {
         Language::Japanese
     } else if han > 0 {
         Language::Chinese
@@ -946,6 +993,26 @@ mod tests {
             Language::Chinese
         );
         assert!(Language::Undetermined.chinese_rules() && !Language::Japanese.chinese_rules());
+    }
+
+    #[test]
+    fn one_sign_of_japanese_is_enough_in_a_short_text() {
+        // One kana other than の, in a few kanji.
+        assert_eq!(classify("関数作成時に `-"), Language::Japanese);
+        assert_eq!(classify("属性:\n属性\n利用可能な"), Language::Japanese);
+        assert_eq!(classify("致命的: `$' は awk 形式内"), Language::Japanese);
+        assert_eq!(classify("超好吃の蛋糕"), Language::Chinese);
+        // Kana in a kaomoji are not Japanese.
+        assert_eq!(classify("太好了ヽ(✿ﾟ▽ﾟ)ノ"), Language::Chinese);
+        assert_eq!(classify("我也不知道¯\\_(ツ)_/¯"), Language::Chinese);
+        // One shinjitai that classical poems do not write.
+        assert_eq!(classify("内部 gzip 読"), Language::Japanese);
+        // One that they do write stays Chinese, short or not.
+        assert_eq!(classify("白髪三千丈"), Language::Chinese);
+        // Past sixteen Han characters one modern shinjitai is not enough.
+        assert_eq!(classify("我们今天在北京开会讨论了这个问题的解决办法読"), Language::Chinese);
+        // One kana in a long Chinese text changes nothing.
+        assert_eq!(classify("我们今天在北京开会讨论了这个问题的办法ア"), Language::Chinese);
     }
 
     #[test]
