@@ -323,6 +323,7 @@ pub(crate) fn suspect(text: &str) -> Suspect {
         // three-byte characters, each only shifting the window.
         if lead & 0xF0 == 0xE0 {
             let start = i;
+            i = t.plain_blocks(b, i);
             let end = b.len().saturating_sub(2);
             while i < end {
                 // SAFETY: `i + 2 < b.len()`.

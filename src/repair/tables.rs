@@ -68,6 +68,9 @@ pub(crate) struct Tables {
     /// A fixed-size array, so that an index made of ten bits needs no
     /// bounds check in the scan's inner loop.
     plain: Box<[u64; 0x10000 / 64]>,
+    /// Whether [`Tables::plain_blocks`] may use AVX2.
+    #[cfg(target_arch = "x86_64")]
+    avx2: bool,
 }
 
 /// The shared tables, built on first use.
@@ -146,7 +149,12 @@ impl Tables {
                 plain[cp / 64] |= 1 << (cp % 64);
             }
         }
-        Tables { class, plain }
+        Tables {
+            class,
+            plain,
+            #[cfg(target_arch = "x86_64")]
+            avx2: std::is_x86_feature_detected!("avx2"),
+        }
     }
 
     /// Whether code point `cp` is a common character that no scan needs to
@@ -163,6 +171,30 @@ impl Tables {
     pub(crate) fn is_plain_utf8_3(&self, b0: u8, b1: u8, b2: u8) -> bool {
         let word = ((b0 as usize & 0x0F) << 6) | (b1 as usize & 0x3F);
         self.plain[word] & (1 << (b2 & 0x3F)) != 0
+    }
+
+    /// How far from `i` (a character boundary of the valid UTF-8 `b`) runs
+    /// of eight plain three-byte characters go: `i` plus a multiple of 24.
+    /// The scan's fast path calls this before going on one character at a
+    /// time, and the answer is what that loop would reach through those
+    /// blocks. Where AVX2 is there (checked once, when the tables are
+    /// built) eight characters are decoded and looked up at once (a byte
+    /// shuffle, then a gather from the bit table); elsewhere this returns
+    /// `i`.
+    ///
+    /// Written by hand: this is the loop that every character of clean
+    /// Chinese text goes through (a quarter of the whole run's
+    /// instructions on People's Daily, one at a time), and no crate looks
+    /// characters up in a caller's bit table.
+    #[inline]
+    pub(crate) fn plain_blocks(&self, b: &[u8], i: usize) -> usize {
+        let _ = b;
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: AVX2 was detected at build time of the tables.
+            return unsafe { plain_blocks_avx2(&self.plain, b, i) };
+        }
+        i
     }
 
     /// The class bits of `c` (0 for supplementary-plane characters).
@@ -219,6 +251,59 @@ fn parse_counts(data: &str) -> impl Iterator<Item = (char, u32)> + '_ {
     })
 }
 
+/// [`Tables::plain_blocks`] with AVX2.
+///
+/// # Safety
+///
+/// AVX2 must be available, `b` must be valid UTF-8 and `i` a character
+/// boundary in it.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn plain_blocks_avx2(plain: &[u64; 0x10000 / 64], b: &[u8], mut i: usize) -> usize {
+    use std::arch::x86_64::*;
+    // Lane j of each half gets bytes 3j+2, 3j+1, 3j of its 12 bytes:
+    // b0 << 16 | b1 << 8 | b2.
+    let g = _mm_setr_epi8(2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1);
+    let gather = _mm256_set_m128i(g, g);
+    // The bit table as 32-bit words (x86 is little-endian: bit `cp % 32`
+    // of word `cp / 32` is bit `cp % 64` of u64 word `cp / 64`).
+    let words = plain.as_ptr().cast::<i32>();
+    // The two 16-byte loads read bytes `i` to `i + 27`.
+    while i + 28 <= b.len() {
+        // SAFETY: 28 bytes are readable at `i`; the gather's indices are
+        // code points below 0x10000 divided by 32, inside the 2,048 words
+        // of the table.
+        unsafe {
+            let p = b.as_ptr().add(i);
+            let v = _mm256_set_m128i(_mm_loadu_si128(p.add(12).cast()), _mm_loadu_si128(p.cast()));
+            let lanes = _mm256_shuffle_epi8(v, gather);
+            // Valid UTF-8 from a boundary: a lead byte 1110xxxx at the
+            // start of every three bytes means eight whole sequences.
+            let lead = _mm256_and_si256(lanes, _mm256_set1_epi32(0xF0_0000));
+            let three = _mm256_cmpeq_epi32(lead, _mm256_set1_epi32(0xE0_0000));
+            if _mm256_movemask_epi8(three) != -1 {
+                break;
+            }
+            let cp = _mm256_or_si256(
+                _mm256_or_si256(
+                    _mm256_srli_epi32(_mm256_and_si256(lanes, _mm256_set1_epi32(0x0F_0000)), 4),
+                    _mm256_srli_epi32(_mm256_and_si256(lanes, _mm256_set1_epi32(0x3F00)), 2),
+                ),
+                _mm256_and_si256(lanes, _mm256_set1_epi32(0x3F)),
+            );
+            let word = _mm256_i32gather_epi32::<4>(words, _mm256_srli_epi32(cp, 5));
+            let bit = _mm256_srlv_epi32(word, _mm256_and_si256(cp, _mm256_set1_epi32(31)));
+            // Each lane's bit moved to its sign, for the mask.
+            let set = _mm256_slli_epi32(bit, 31);
+            if _mm256_movemask_ps(_mm256_castsi256_ps(set)) != 0xFF {
+                break;
+            }
+        }
+        i += 24;
+    }
+    i
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,6 +317,62 @@ mod tests {
             let b = c.encode_utf8(&mut buf).as_bytes();
             assert_eq!(t.is_plain_utf8_3(b[0], b[1], b[2]), t.is_plain(u), "{c:?}");
         }
+    }
+
+    /// `plain_blocks` reaches exactly as far as blocks of eight plain
+    /// three-byte characters go, looked at one at a time, from every
+    /// character boundary of texts that mix plain characters with rare
+    /// ones, marks, ASCII, and two- and four-byte characters.
+    #[test]
+    fn plain_blocks_agree_with_one_character_at_a_time() {
+        let t = tables();
+        let one_by_one = |b: &[u8], mut i: usize| {
+            let block = |i: usize| {
+                (0..8).all(|k| {
+                    let j = i + 3 * k;
+                    b[j] & 0xF0 == 0xE0 && t.is_plain_utf8_3(b[j], b[j + 1], b[j + 2])
+                })
+            };
+            while i + 28 <= b.len() && block(i) {
+                i += 24;
+            }
+            i
+        };
+        // Mostly plain, so that long blocks occur; the rest one of each kind.
+        let plain: Vec<char> = "的一是中国人民在这了和有大不为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严，。、“”《》！？：；（）".chars().collect();
+        let other: Vec<char> = "浣犲ソ涓栫晫\u{301}aé€𠀀锟\u{FFFD}ä 9\n".chars().collect();
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        #[cfg(target_arch = "x86_64")]
+        let simd = t.avx2;
+        #[cfg(not(target_arch = "x86_64"))]
+        let simd = false;
+        let mut advanced = 0usize;
+        for len in 0..400usize {
+            let text: String = (0..len)
+                .map(|_| {
+                    let r = next();
+                    if r % 16 == 0 {
+                        other[(r >> 8) as usize % other.len()]
+                    } else {
+                        plain[(r >> 8) as usize % plain.len()]
+                    }
+                })
+                .collect();
+            let b = text.as_bytes();
+            for (i, _) in text.char_indices() {
+                let want = if simd { one_by_one(b, i) } else { i };
+                assert_eq!(t.plain_blocks(b, i), want, "{text:?} from byte {i}");
+                advanced += usize::from(want > i);
+            }
+        }
+        // Not vacuous: blocks were found (where AVX2 is there).
+        assert!(!simd || advanced > 10_000, "{advanced}");
     }
 
     #[test]

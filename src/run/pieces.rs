@@ -250,6 +250,13 @@ pub(super) fn in_flight_limit(threads: usize) -> usize {
     2 * threads.max(1) + 1
 }
 
+// Waits for a result with a timeout, for the test that one thread never
+// waits.
+#[cfg(test)]
+thread_local! {
+    static TIMED_WAITS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 /// One result from a worker to the thread that takes them in order.
 struct Processed<T> {
     seq: usize,
@@ -307,6 +314,7 @@ where
                     });
                     read += 1;
                 }
+                let mut took = false;
                 while let Some(p) = ready.remove(&written) {
                     match p.result {
                         None => return Err(Fail::Interrupted),
@@ -314,9 +322,16 @@ where
                         Some(Ok(t)) => take(t)?,
                     }
                     written += 1;
+                    took = true;
                 }
                 if !more && written == read {
                     return Ok(());
+                }
+                // Room was made: read the next items before waiting for
+                // any (with none in flight, the wait below would only time
+                // out: 2 ms lost per piece at `-j1`).
+                if took && more {
+                    continue;
                 }
                 let p = match rx.try_recv() {
                     Ok(p) => p,
@@ -329,6 +344,8 @@ where
                         // again for local work now and then rather than
                         // block for good (each job sends exactly once,
                         // panics included).
+                        #[cfg(test)]
+                        TIMED_WAITS.with(|w| w.set(w.get() + 1));
                         match rx.recv_timeout(Duration::from_millis(2)) {
                             Ok(p) => p,
                             Err(_) => continue,
@@ -468,5 +485,34 @@ mod tests {
         }
         assert_eq!(in_flight_limit(1), 3);
         assert_eq!(in_flight_limit(2), 5);
+    }
+
+    /// On one thread every item is run by the thread that reads them, so
+    /// that thread never has to wait for a result: it used to, once per
+    /// item taken (for 2 ms, with nothing in flight to wait for).
+    #[test]
+    fn one_thread_never_waits() {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let (waits, got) = pool.install(|| {
+            let before = TIMED_WAITS.with(|w| w.get());
+            let mut n = 0;
+            let mut got = 0;
+            ordered(
+                &CancelToken::new(),
+                || {
+                    n += 1;
+                    Ok((n <= 100).then_some(n))
+                },
+                |i: u32| i,
+                |_| {
+                    got += 1;
+                    Ok(())
+                },
+            )
+            .unwrap_or_else(|_| panic!("the loop failed"));
+            (TIMED_WAITS.with(|w| w.get()) - before, got)
+        });
+        assert_eq!(got, 100);
+        assert_eq!(waits, 0);
     }
 }
