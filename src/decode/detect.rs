@@ -62,8 +62,10 @@ pub(crate) enum Verdict {
     /// ISO-2022-KR (its designation sequence, and ASCII bytes that decode
     /// with few errors); encoding_rs does not decode it.
     Iso2022Kr,
-    /// Not text.
-    Binary(String),
+    /// Not text, for the reason given, as surely as `confidence` says: a
+    /// file signature is sure; NUL or control bytes that no UTF-16
+    /// reading explains could still be text with odd code units.
+    Binary { reason: String, confidence: f32 },
 }
 
 /// Decides how the input that starts with `prefix` is encoded. `complete`
@@ -73,13 +75,16 @@ pub(crate) fn sniff(prefix: &[u8], complete: bool) -> Verdict {
     if prefix.starts_with(b"\xFF\xFE\x00\x00") || prefix.starts_with(b"\x00\x00\xFE\xFF") {
         // encoding_rs has no UTF-32 decoder and such files are vanishingly
         // rare; reading one as UTF-16 would interleave NULs, so say so.
-        return Verdict::Binary("UTF-32 text, which is not supported".into());
+        return Verdict::Binary {
+            reason: "UTF-32 text, which is not supported".into(),
+            confidence: 1.0,
+        };
     }
     if let Some((encoding, len)) = Encoding::for_bom(prefix) {
         return Verdict::Bom { encoding, len };
     }
     if let Some(reason) = binary_signature(prefix) {
-        return Verdict::Binary(reason);
+        return Verdict::Binary { reason, confidence: 1.0 };
     }
     if let Some(verdict) = iso2022(prefix, complete) {
         return verdict;
@@ -101,7 +106,17 @@ pub(crate) fn sniff(prefix: &[u8], complete: bool) -> Verdict {
                 return Verdict::Legacy { encoding, confidence: 0.6 };
             }
         }
-        let confidence = if non_ascii == 0 || non_ascii >= STRONG_UTF8 {
+        let confidence = if non_ascii == 0 && complete && prefix.len() < SHORT_ASCII {
+            // A short input of ASCII bytes can be UTF-16 of CJK text too
+            // (`変数の名前とその` in UTF-16LE is `\tYpen0\rTMRh0]0n0`, no
+            // byte over 0x7F and no stray control). It stays ASCII, as
+            // valid UTF-8 does, but not as a sure thing when the UTF-16
+            // reading explains it as well or better.
+            match utf16_against_utf8(prefix, complete) {
+                (utf8, Some((utf16, _))) if utf16 <= utf8 => 0.5,
+                _ => 1.0,
+            }
+        } else if non_ascii == 0 || non_ascii >= STRONG_UTF8 {
             1.0
         } else {
             0.5 + non_ascii as f32 / (2 * STRONG_UTF8) as f32
@@ -118,8 +133,12 @@ pub(crate) fn sniff(prefix: &[u8], complete: bool) -> Verdict {
             .min_by_key(|&(c, _)| c);
         return match best {
             Some((_, encoding)) => Verdict::Legacy { encoding, confidence: 0.9 },
-            None if has_nul => Verdict::Binary("NUL bytes".into()),
-            None => Verdict::Binary("control bytes".into()),
+            None if has_nul => {
+                Verdict::Binary { reason: "NUL bytes".into(), confidence: UNEXPLAINED_BINARY }
+            }
+            None => {
+                Verdict::Binary { reason: "control bytes".into(), confidence: UNEXPLAINED_BINARY }
+            }
         };
     }
     if let Some(fallback) = mixed_fallback(prefix, complete) {
@@ -328,16 +347,22 @@ fn byte_counts(prefix: &[u8]) -> (usize, usize) {
 /// The UTF-16 reading of valid UTF-8 `prefix`, when one is plausible and
 /// costs less than the UTF-8 reading.
 fn utf16_beats_utf8(prefix: &[u8], complete: bool) -> Option<&'static Encoding> {
+    let (utf8_cost, best) = utf16_against_utf8(prefix, complete);
+    best.filter(|&(c, _)| c < utf8_cost).map(|(_, e)| e)
+}
+
+/// The cost of the UTF-8 reading of valid UTF-8 `prefix`, and the cheaper
+/// of its plausible UTF-16 readings with its cost.
+fn utf16_against_utf8(prefix: &[u8], complete: bool) -> (u64, Option<(u64, &'static Encoding)>) {
     let window = &prefix[..prefix.len().min(SCORE_WINDOW)];
     let (utf8, _) =
         decode_all(encoding_rs::UTF_8, window, complete && window.len() == prefix.len());
     let utf8_cost = lang::best_model(&utf8).1;
-    [UTF_16LE, UTF_16BE]
+    let best = [UTF_16LE, UTF_16BE]
         .into_iter()
         .filter_map(|e| utf16_plausible(prefix, complete, e).map(|c| (c, e)))
-        .filter(|&(c, _)| c < utf8_cost)
-        .min_by_key(|&(c, _)| c)
-        .map(|(_, e)| e)
+        .min_by_key(|&(c, _)| c);
+    (utf8_cost, best)
 }
 
 /// Whether `bytes` is valid UTF-8, allowing a character cut at the end
@@ -352,6 +377,17 @@ pub(crate) fn utf8_valid(bytes: &[u8], complete: bool) -> bool {
         && bytes.len() - valid < 4
         && matches!(std::str::from_utf8(&bytes[valid..]), Err(e) if e.error_len().is_none())
 }
+
+/// The confidence of "not text" from NUL or control bytes alone: UTF-16
+/// with more control code units than its plausibility check allows (a
+/// message catalogue with U+001F separators) comes out this way too.
+const UNEXPLAINED_BINARY: f32 = 0.9;
+
+/// Under this many bytes, a whole input of ASCII is asked whether UTF-16
+/// reads it better (see [`sniff`]): past it, UTF-16 text whose every byte
+/// is below 0x80 does not occur (every code unit would have to be in
+/// U+0000..U+7F7F with a low byte under 0x80).
+const SHORT_ASCII: usize = 64;
 
 /// The cost of reading `bytes` as UTF-16 (`encoding` is LE or BE) when that
 /// reading is plausible: even length, no lone surrogate,

@@ -333,7 +333,7 @@ impl StreamDecoder {
         let verdict = match (self.forced, bom) {
             (Some(_), Some((encoding, len))) => Verdict::Bom { encoding, len },
             (Some(e), None) if e == ISO_2022_KR => match detect::binary_despite(prefix, e) {
-                Some(reason) => Verdict::Binary(reason),
+                Some(reason) => Verdict::Binary { reason, confidence: 1.0 },
                 None => {
                     self.info = DecodeInfo::new("ISO-2022-KR", 1.0);
                     changes.add(Rule::Legacy, 1);
@@ -342,7 +342,7 @@ impl StreamDecoder {
                 }
             },
             (Some(encoding), None) => match detect::binary_despite(prefix, encoding) {
-                Some(reason) => Verdict::Binary(reason),
+                Some(reason) => Verdict::Binary { reason, confidence: 1.0 },
                 None => {
                     self.info = DecodeInfo::new(display_name(encoding, true), 1.0);
                     changes.add(if encoding == UTF_8 { Rule::Utf8 } else { Rule::Legacy }, 1);
@@ -374,8 +374,8 @@ impl StreamDecoder {
                 changes.add(Rule::Legacy, 1);
                 self.state = State::Iso2022Kr(iso2022kr::Decoder::new());
             }
-            Verdict::Binary(reason) => {
-                self.info = DecodeInfo::new("binary", 1.0);
+            Verdict::Binary { reason, confidence } => {
+                self.info = DecodeInfo::new("binary", confidence);
                 self.info.binary = Some(reason);
                 changes.add(Rule::Binary, 1);
                 self.state = State::Binary;

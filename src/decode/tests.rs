@@ -157,8 +157,12 @@ fn binary_inputs_are_recognised() {
     assert_eq!(info.binary.as_deref(), Some("PDF document"));
     let (_, info, _) = dec(b"\x7FELF\x02\x01\x01\x00");
     assert!(info.binary.is_some());
+    assert_eq!(info.confidence, 1.0, "a signature is sure");
     let (_, info, _) = dec(b"abc\x00\x01\x02\x03\x04\xC8\x99def\x00\x00\x00");
     assert_eq!(info.binary.as_deref(), Some("NUL bytes"));
+    // NUL bytes that no UTF-16 reading explains: not text, but not as
+    // surely as a signature says so.
+    assert!(info.confidence < 1.0, "{}", info.confidence);
     // RIFF containers, named by their form type, and icons.
     let riff =
         |form: &[u8]| [b"RIFF\x24\x08\x00\x00".as_slice(), form, b"fmt \x10\x00\x00\x00"].concat();
@@ -183,6 +187,22 @@ fn binary_inputs_are_recognised() {
     let mut changes = Changes::new();
     let (_, info) = decode(png, Some(GBK), &mut changes);
     assert!(info.binary.is_some());
+}
+
+#[test]
+fn short_ascii_that_utf16_reads_better_is_not_sure() {
+    // `変数の名前とその` in UTF-16LE is all ASCII bytes (a tab and a CR among
+    // them, no stray control): read as ASCII, but not at 1.0.
+    let bytes: Vec<u8> = "変数の名前とその".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    assert!(bytes.is_ascii());
+    let (_, info, _) = dec(&bytes);
+    assert_eq!(info.encoding, "UTF-8");
+    assert!(info.confidence <= 0.5, "{}", info.confidence);
+    // Short English, and ASCII words whose UTF-16 reading is all Han, stay sure.
+    for text in ["password", "Hello world", "abcdefgh", "OK\n", "--help"] {
+        let (_, info, _) = dec(text.as_bytes());
+        assert_eq!((info.encoding, info.confidence), ("UTF-8", 1.0), "{text}");
+    }
 }
 
 #[test]
