@@ -314,7 +314,6 @@ where
                     });
                     read += 1;
                 }
-                let mut took = false;
                 while let Some(p) = ready.remove(&written) {
                     match p.result {
                         None => return Err(Fail::Interrupted),
@@ -322,15 +321,14 @@ where
                         Some(Ok(t)) => take(t)?,
                     }
                     written += 1;
-                    took = true;
                 }
                 if !more && written == read {
                     return Ok(());
                 }
-                // Room was made: read the next items before waiting for
-                // any (with none in flight, the wait below would only time
-                // out: 2 ms lost per piece at `-j1`).
-                if took && more {
+                // Results were taken, so there is room: read the next items
+                // before waiting for any (with none in flight, the wait
+                // below would only time out: 2 ms lost per piece at `-j1`).
+                if more && read - written < limit {
                     continue;
                 }
                 let p = match rx.try_recv() {
