@@ -111,9 +111,11 @@ pub(crate) fn sniff(prefix: &[u8], complete: bool) -> Verdict {
             // (`変数の名前とその` in UTF-16LE is `\tYpen0\rTMRh0]0n0`, no
             // byte over 0x7F and no stray control). It stays ASCII, as
             // valid UTF-8 does, but not as a sure thing when the UTF-16
-            // reading explains it as well or better.
+            // reading explains the bytes as well or better: less the
+            // prior a reading in another language than Chinese pays, which
+            // is about which language is likelier, not about the bytes.
             match utf16_against_utf8(prefix, complete) {
-                (utf8, Some((utf16, _))) if utf16 <= utf8 => 0.5,
+                (utf8, Some((utf16, _))) if utf16 <= utf8 + lang::FOREIGN_PRIOR => 0.5,
                 _ => 1.0,
             }
         } else if non_ascii == 0 || non_ascii >= STRONG_UTF8 {

@@ -260,7 +260,7 @@ pub(crate) fn model_for(encoding: &'static Encoding) -> Option<Model> {
 /// What a reading under a model other than Chinese pays up front, in
 /// half-bits (this is a Chinese tool: a tie goes to Chinese). Set on the
 /// training packages (docs/decode-eval.md).
-const FOREIGN_PRIOR: u64 = 8;
+pub(crate) const FOREIGN_PRIOR: u64 = 8;
 
 /// Hangul syllable costs: the committed table, mixed with a uniform share
 /// over the 11,172 syllables so that a syllable the table has not seen is
@@ -330,6 +330,42 @@ fn cyrillic_costs() -> &'static [u16; 0x100] {
             if (0x400..0x500).contains(&l) {
                 *cost = lower[(l - 0x400) as usize];
             }
+        }
+        costs
+    })
+}
+
+/// Kana counted in the Japanese messages of the training packages.
+static KANA_TABLE: &str = include_str!("../../data/decode/kana.txt");
+
+/// What a kana costs on average over the text the table was counted from:
+/// about the flat cost kana had before the table (11 for hiragana, 12 for
+/// katakana), to which the other models are tuned.
+const KANA_AVERAGE: f64 = 11.0;
+
+/// The cheapest and dearest a kana can cost; one the table lacks (`ゎ`,
+/// `ゐ`) costs the most.
+const KANA_MIN: u16 = 6;
+const KANA_MAX: u16 = 24;
+
+/// The cost of each kana (U+3041..U+30FF, by offset from U+3040):
+/// `2 log2(1 / share)`, shifted to average [`KANA_AVERAGE`] over the
+/// table's text, within [`KANA_MIN`]..=[`KANA_MAX`]. Big5's commonest
+/// characters (lead bytes 0xA4, 0xA5) are kana in EUC-JP, and mostly rare
+/// ones: `停止` in Big5 is EUC-JP `葦ゎ`.
+fn kana_costs() -> &'static [u16; 0xC0] {
+    static COSTS: OnceLock<[u16; 0xC0]> = OnceLock::new();
+    COSTS.get_or_init(|| {
+        let rows: Vec<(u32, f64)> = freq::counts(KANA_TABLE)
+            .map(|(c, n)| (c as u32, n as f64))
+            .filter(|&(u, _)| (0x3041..0x3100).contains(&u))
+            .collect();
+        let total: f64 = rows.iter().map(|r| r.1).sum::<f64>().max(1.0);
+        let entropy: f64 = rows.iter().map(|&(_, n)| n / total * 2.0 * (total / n).log2()).sum();
+        let mut costs = [KANA_MAX; 0xC0];
+        for (u, n) in rows {
+            let cost = 2.0 * (total / n).log2() - entropy + KANA_AVERAGE;
+            costs[(u - 0x3040) as usize] = (cost.round() as u16).clamp(KANA_MIN, KANA_MAX);
         }
         costs
     })
@@ -543,8 +579,7 @@ fn char_cost(model: Model, c: char, prev_lower: bool, prev_upper: bool) -> u16 {
             _ => 50,
         },
         Model::Japanese => match u {
-            0x3041..=0x309F => 11,
-            0x30A0..=0x30FF => 12,
+            0x3041..=0x30FF => kana_costs()[(u - 0x3040) as usize],
             // Half-width katakana: what Chinese bytes become in Shift_JIS.
             0xFF61..=0xFF9F => 28,
             // Kanji: the Chinese table is the proxy; shinjitai it lacks are
@@ -633,16 +668,32 @@ const PUNCT_BEFORE_LOWERCASE: u64 = 20;
 /// Chinese model (see [`Scorer::feed`]).
 const HAN_NEXT_TO_LETTER: u64 = 8;
 
-/// What a Han character with ASCII (or the start of the text) on both
-/// sides adds under the Chinese and Japanese models: 7 bits, for 447 of
-/// the 56,485 Han characters of the zh_CN messages of the training
-/// packages (375 of 48,498 in zh_TW), where `第 %d 行` and `在 `%s'` have
-/// them; Japanese has fewer (47 of 17,684 kanji in ja, which writes kana
-/// around them). A Latin accented letter and the byte after it, read as
-/// one GBK, Big5 or EUC-JP character, make one inside Latin text (`¿A lo`
-/// as `澤 lo`, `¿¡No` as `拭No`). Half-width katakana count as Han for
-/// the Japanese model here, as below.
-const LONE_HAN: u64 = 14;
+/// What a Han character alone among ASCII words adds under the Chinese and
+/// Japanese models: ASCII (or the start of the text) right before and
+/// right after it, and an ASCII letter (not a printf directive's) among
+/// the two characters on either side. 8 bits, for 207 of the 56,485 Han
+/// characters of the zh_CN messages of the training packages (`一个 32 位
+/// ELF`, `在 SUID`), 189 of 48,498 in zh_TW, 10 of 17,684 kanji in ja. A
+/// Latin accented letter and the byte after it, read as one GBK, Big5 or
+/// EUC-JP character, make one inside Latin text (`¿A lo` as `澤 lo`).
+/// Without letters around it is not charged: a short Chinese message of
+/// one character (`(无)`, `<空>`, ` 行 `) has no Latin word to be.
+/// Half-width katakana count as Han for the Japanese model here, as
+/// below.
+const LONE_HAN: u64 = 16;
+
+/// Where the character before this one stands for [`LONE_HAN`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lone {
+    /// Nothing to charge.
+    No,
+    /// A Han character with ASCII before it; `near`: an ASCII letter is
+    /// one of the two characters before it.
+    Han { near: bool },
+    /// Such a Han character with no letter near before it, then one ASCII
+    /// character that is not a letter: a letter now charges it.
+    Waiting,
+}
 
 /// What a Hangul syllable right before an ASCII letter adds under the
 /// Korean model: 12 bits, for none in the 70,737 syllables of the Korean
@@ -701,10 +752,11 @@ pub(crate) struct Scorer {
     /// Chinese and Japanese models: the previous character is ASCII (or
     /// there is none).
     prev_ascii: bool,
-    /// Chinese and Japanese models: the previous character is Han with
-    /// ASCII (or the start) before it; charged [`LONE_HAN`] if ASCII
-    /// follows.
-    lone_han: bool,
+    /// Chinese and Japanese models: the character before the previous one
+    /// is an ASCII letter (not a directive's).
+    letter_two_back: bool,
+    /// Chinese and Japanese models: what [`LONE_HAN`] waits on.
+    lone: Lone,
 }
 
 /// The scripts the alphabetic model tells apart inside a word.
@@ -767,7 +819,8 @@ impl Scorer {
             prev_han: false,
             prev_percent: false,
             prev_ascii: true,
-            lone_han: false,
+            letter_two_back: false,
+            lone: Lone::No,
             latin: [0; LATIN_LANGS],
             ascii: [0; LATIN_LANGS],
             prev_script: None,
@@ -912,17 +965,35 @@ impl Scorer {
                     self.cost += PUNCT_BEFORE_LOWERCASE;
                     self.high += PUNCT_BEFORE_LOWERCASE;
                 }
-                // A Han character alone between ASCII (see `LONE_HAN`),
-                // charged once the character after it is seen. Not at the
-                // end of the text: costs only grow as text is fed, and a
-                // text cut short (a window, a sample) ends anywhere.
+                // A Han character alone among ASCII words (see
+                // `LONE_HAN`), charged once the characters after it are
+                // seen. Not at the end of the text: costs only grow as
+                // text is fed, and a text cut short (a window, a sample)
+                // ends anywhere.
                 if matches!(self.model, Model::Chinese | Model::Japanese) {
-                    if self.lone_han && c.is_ascii() {
+                    let mut charge = false;
+                    let next = match self.lone {
+                        Lone::Han { near } if c.is_ascii() => {
+                            charge = near || letter;
+                            if charge { Lone::No } else { Lone::Waiting }
+                        }
+                        Lone::Waiting => {
+                            charge = letter;
+                            Lone::No
+                        }
+                        _ => Lone::No,
+                    };
+                    if charge {
                         self.cost += LONE_HAN;
                         self.high += LONE_HAN;
                     }
-                    self.lone_han = own && self.prev_ascii;
+                    self.lone = if own && self.prev_ascii {
+                        Lone::Han { near: self.letter_before || self.letter_two_back }
+                    } else {
+                        next
+                    };
                     self.prev_ascii = c.is_ascii();
+                    self.letter_two_back = self.letter_before;
                 }
                 self.prev_other =
                     (self.model == Model::Chinese && !c.is_ascii() && !own).then_some(c);

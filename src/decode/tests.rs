@@ -466,6 +466,39 @@ fn european_files_are_read_in_their_own_encodings() {
 }
 
 #[test]
+fn short_chinese_messages_stay_chinese() {
+    // One Han character among ASCII but no ASCII word (`LONE_HAN` is not
+    // charged), and Big5 characters whose bytes are kana in EUC-JP, mostly
+    // rare ones (`停止` would be `葦ゎ`): the kana table prices those.
+    let cases = [
+        ("(无)", encoding_rs::GBK),
+        ("<空>", encoding_rs::GBK),
+        (" 列 ", encoding_rs::BIG5),
+        ("除 0", encoding_rs::BIG5),
+        ("停止", encoding_rs::BIG5),
+        ("簡介", encoding_rs::BIG5),
+        ("不支援 ai_family", encoding_rs::BIG5),
+    ];
+    for (text, encoding) in cases {
+        let (bytes, _, _) = encoding.encode(text);
+        let (out, info, _) = dec(&bytes);
+        assert_eq!(out, text, "{}: read as {}", encoding.name(), info.encoding);
+    }
+}
+
+#[test]
+fn latin_text_with_one_accented_pair_makes_no_hanzi() {
+    // `¿A lo` is Big5 `澤 lo`: one Han character alone among ASCII words.
+    let text = "(ERROR DEL PROGRAMA) ¿¡No se conoce ninguna";
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(text);
+    let (out, _, _) = dec(&bytes);
+    assert!(!out.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)), "{out}");
+    let text = "%s%s%s:%u: %s%sНеож";
+    let (bytes, _, _) = encoding_rs::KOI8_R.encode(text);
+    assert_eq!(dec(&bytes).0, text);
+}
+
+#[test]
 fn close_single_byte_relatives_are_told_apart() {
     // The same letters at other bytes (KOI8-R, windows-1251, ISO-8859-5),
     // and `œ` where windows-1252 has `½`; lowercase text, where the case
