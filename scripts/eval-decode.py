@@ -27,15 +27,21 @@ text equals the original, and the whole pipeline (with --convert s2t) must
 make no Chinese-only change and no Han character the text did not have.
 The figures in docs/decode-eval.md are on `test`; `train` is what the
 constants were set on.
+
+With --zh-messages train|test|test2|test3, the set is the short Chinese messages
+of those packages instead: each zh_CN message in GBK and each zh_TW one in
+Big5, whole, when that makes 4 to 63 bytes with one beyond ASCII.
 """
 
 import argparse
+import collections
 import glob
 import html
 import json
 import os
 import random
 import re
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -390,6 +396,65 @@ def write_section(path, name, report):
         f.write(doc)
 
 
+def zh_messages(args):
+    """Short Chinese messages: every zh_CN message of the split's packages
+    encoded in GBK and every zh_TW one in Big5, whole, when that makes 4 to
+    63 bytes with one beyond ASCII (and not valid UTF-8). How many come
+    back as they were, per encoding and length, and the misses."""
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    import foreign_samples as fs
+    messages = fs.fetch(os.path.join(CACHE, "decode-foreign"), args.zh_messages)
+    samples = []
+    for lang, codec, label in [("zh_CN", "gbk", "gbk"), ("zh_TW", "big5", "big5")]:
+        for i, text in enumerate(messages.get(lang, [])):
+            try:
+                data = text.encode(codec)
+            except UnicodeEncodeError:
+                continue
+            if not 4 <= len(data) < 64 or data.isascii():
+                continue
+            try:
+                data.decode("utf-8")
+                continue
+            except UnicodeDecodeError:
+                pass
+            samples.append({"id": f"{label}-{i}", "hex": data.hex(), "text": text, "label": label,
+                            "cat": label, "bucket": 0 if len(data) < 16 else 1})
+    out_dir = os.path.join(CACHE, "decode-eval")
+    os.makedirs(out_dir, exist_ok=True)
+    sample_path = os.path.join(out_dir, f"zh-messages-{args.zh_messages}.jsonl")
+    with open(sample_path, "w", encoding="utf-8") as f:
+        for s in samples:
+            f.write(json.dumps(s, ensure_ascii=False) + "\n")
+    rust = run_rust(sample_path, args.release)
+    names = {0: "4–15", 1: "16–63"}
+    print(f"Short Chinese messages of the `{args.zh_messages}` packages, whole (`--zh-messages "
+          f"{args.zh_messages}`): {len(samples)} samples.\n")
+    print("| encoding | bytes | n | zhclean | chardetng |")
+    print("|---|---|---:|---:|---:|")
+    for label in ["gbk", "big5"]:
+        for bucket in (0, 1):
+            cell = [s for s in samples if s["label"] == label and s["bucket"] == bucket]
+            if not cell:
+                continue
+            ours = sum(rust[s["id"]]["ours"] for s in cell) / len(cell)
+            cd = sum(rust[s["id"]]["chardetng"] for s in cell) / len(cell)
+            print(f"| {label} | {names[bucket]} | {len(cell)} | {100 * ours:.1f} | {100 * cd:.1f} |")
+    allok = sum(rust[s["id"]]["ours"] for s in samples)
+    print(f"| everything | | {len(samples)} | {100 * allok / max(1, len(samples)):.2f} | "
+          f"{100 * sum(rust[s['id']]['chardetng'] for s in samples) / max(1, len(samples)):.2f} |")
+    misses = [s for s in samples if not rust[s["id"]]["ours"]]
+    conf = sorted(rust[s["id"]]["conf"] for s in misses)
+    if conf:
+        print(f"\nMisses: {len(misses)}, confidence median {statistics.median(conf):.2f}, "
+              f"max {conf[-1]:.2f}; read as "
+              f"{dict(collections.Counter(rust[s['id']]['ours_enc'] for s in misses))}.")
+    for s in misses[: args.failures]:
+        r = rust[s["id"]]
+        print(f"MISS {s['label']}: chose {r['ours_enc']} ({r['conf']:.2f}) text {s['text'][:40]!r}",
+              file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--per-cell", type=int, default=60,
@@ -400,9 +465,13 @@ def main():
     ap.add_argument("--failures", type=int, default=15, help="print this many of our failures")
     ap.add_argument("--foreign", choices=["train", "test", "test2", "test3"],
                     help="evaluate on non-Chinese legacy files instead (see the docstring)")
+    ap.add_argument("--zh-messages", choices=["train", "test", "test2", "test3"],
+                    help="evaluate on the short Chinese messages of these packages instead")
     args = ap.parse_args()
     if args.foreign:
         return foreign(args)
+    if args.zh_messages:
+        return zh_messages(args)
 
     samples = generate(args.per_cell, args.seeds)
     out_dir = os.path.join(CACHE, "decode-eval")

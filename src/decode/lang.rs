@@ -668,33 +668,6 @@ const PUNCT_BEFORE_LOWERCASE: u64 = 20;
 /// Chinese model (see [`Scorer::feed`]).
 const HAN_NEXT_TO_LETTER: u64 = 8;
 
-/// What a Han character alone among ASCII words adds under the Chinese and
-/// Japanese models: ASCII (or the start of the text) right before and
-/// right after it, and an ASCII letter (not a printf directive's) among
-/// the two characters on either side. 8 bits, for 207 of the 56,485 Han
-/// characters of the zh_CN messages of the training packages (`一个 32 位
-/// ELF`, `在 SUID`), 189 of 48,498 in zh_TW, 10 of 17,684 kanji in ja. A
-/// Latin accented letter and the byte after it, read as one GBK, Big5 or
-/// EUC-JP character, make one inside Latin text (`¿A lo` as `澤 lo`).
-/// Without letters around it is not charged: a short Chinese message of
-/// one character (`(无)`, `<空>`, ` 行 `) has no Latin word to be.
-/// Half-width katakana count as Han for the Japanese model here, as
-/// below.
-const LONE_HAN: u64 = 16;
-
-/// Where the character before this one stands for [`LONE_HAN`].
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Lone {
-    /// Nothing to charge.
-    No,
-    /// A Han character with ASCII before it; `near`: an ASCII letter is
-    /// one of the two characters before it.
-    Han { near: bool },
-    /// Such a Han character with no letter near before it, then one ASCII
-    /// character that is not a letter: a letter now charges it.
-    Waiting,
-}
-
 /// What a Hangul syllable right before an ASCII letter adds under the
 /// Korean model: 12 bits, for none in the 70,737 syllables of the Korean
 /// messages of the training packages (a particle comes after an ASCII
@@ -749,14 +722,6 @@ pub(crate) struct Scorer {
     prev_han: bool,
     /// The previous character is `%`.
     prev_percent: bool,
-    /// Chinese and Japanese models: the previous character is ASCII (or
-    /// there is none).
-    prev_ascii: bool,
-    /// Chinese and Japanese models: the character before the previous one
-    /// is an ASCII letter (not a directive's).
-    letter_two_back: bool,
-    /// Chinese and Japanese models: what [`LONE_HAN`] waits on.
-    lone: Lone,
 }
 
 /// The scripts the alphabetic model tells apart inside a word.
@@ -818,9 +783,6 @@ impl Scorer {
             han_after_letter: false,
             prev_han: false,
             prev_percent: false,
-            prev_ascii: true,
-            letter_two_back: false,
-            lone: Lone::No,
             latin: [0; LATIN_LANGS],
             ascii: [0; LATIN_LANGS],
             prev_script: None,
@@ -965,36 +927,6 @@ impl Scorer {
                     self.cost += PUNCT_BEFORE_LOWERCASE;
                     self.high += PUNCT_BEFORE_LOWERCASE;
                 }
-                // A Han character alone among ASCII words (see
-                // `LONE_HAN`), charged once the characters after it are
-                // seen. Not at the end of the text: costs only grow as
-                // text is fed, and a text cut short (a window, a sample)
-                // ends anywhere.
-                if matches!(self.model, Model::Chinese | Model::Japanese) {
-                    let mut charge = false;
-                    let next = match self.lone {
-                        Lone::Han { near } if c.is_ascii() => {
-                            charge = near || letter;
-                            if charge { Lone::No } else { Lone::Waiting }
-                        }
-                        Lone::Waiting => {
-                            charge = letter;
-                            Lone::No
-                        }
-                        _ => Lone::No,
-                    };
-                    if charge {
-                        self.cost += LONE_HAN;
-                        self.high += LONE_HAN;
-                    }
-                    self.lone = if own && self.prev_ascii {
-                        Lone::Han { near: self.letter_before || self.letter_two_back }
-                    } else {
-                        next
-                    };
-                    self.prev_ascii = c.is_ascii();
-                    self.letter_two_back = self.letter_before;
-                }
                 self.prev_other =
                     (self.model == Model::Chinese && !c.is_ascii() && !own).then_some(c);
                 self.han_after_letter = self.letter_before && own;
@@ -1125,18 +1057,6 @@ mod tests {
         assert_eq!(classify("我们今天在北京开会讨论了这个问题的解决办法読"), Language::Chinese);
         // One kana in a long Chinese text changes nothing.
         assert_eq!(classify("我们今天在北京开会讨论了这个问题的办法ア"), Language::Chinese);
-    }
-
-    #[test]
-    fn a_han_character_alone_between_ascii_costs_more() {
-        for model in [Model::Chinese, Model::Japanese] {
-            let cost = |t: &str| cost_as(model, t).0;
-            // `澤 lo`: Big5 for `¿A lo`. After another Han character it is
-            // not alone.
-            let alone = cost("澤 lo") - cost("澤");
-            let after_han = cost("澤澤 lo") - cost("澤澤");
-            assert_eq!(alone, after_han + LONE_HAN, "{model:?}");
-        }
     }
 
     #[test]
