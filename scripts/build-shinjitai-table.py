@@ -6,7 +6,8 @@ Chinese-only rules (conversion among them) off it.
 
 A character is listed when it is a shinjitai form in OpenCC's
 JPShinjitaiCharacters.txt (dict/, Apache-2.0), is not itself the
-traditional form of another shinjitai there, appears nowhere in OpenCC's
+traditional form of another shinjitai there (a form that lists itself, `値`
+→ `値 值`, stays), appears nowhere in OpenCC's
 Chinese tables (the Simplified/Traditional characters and phrases, the
 Taiwan and Hong Kong variants), and occurs fewer than ten times per million
 characters in the Chinese character counts of data/decode/charfreq.txt (see
@@ -34,8 +35,9 @@ with open(os.path.join(ROOT, "data", "decode", "charfreq.txt"), encoding="utf-8"
         total += int(n)
 
 
-def table_chars(name):
-    """The characters of an OpenCC table in dict/: its keys, and its values."""
+def table_chars(name, own=True):
+    """The characters of an OpenCC table in dict/: its keys, and its values
+    (without a key's own character among them when `own` is false)."""
     keys, values = set(), set()
     with open(os.path.join(ROOT, "dict", name + ".txt"), encoding="utf-8") as f:
         for line in f:
@@ -44,11 +46,14 @@ def table_chars(name):
             key, vals = line.rstrip("\n").split("\t")
             keys.update(key)
             for v in vals.split(" "):
-                values.update(v)
+                if own or v != key:
+                    values.update(v)
     return keys, values
 
 
-shinjitai, traditional = table_chars("JPShinjitaiCharacters")
+# A shinjitai that lists itself among its forms (`値` → `値 值`) is still a
+# shinjitai; only one that is the traditional form of another is left out.
+shinjitai, traditional = table_chars("JPShinjitaiCharacters", own=False)
 chinese = set()
 for name in ["STCharacters", "TSCharacters", "TSCharactersExt", "STPhrases", "TSPhrases",
              "TWVariants", "TWVariantsRev", "HKVariants", "HKVariantsRev"]:

@@ -182,8 +182,10 @@ pub fn classify(text: &str) -> Language {
     // 密度引数`, one kana in six). Chinese text quoting a Japanese or Korean
     // word now and then stays Chinese. Japanese written in kanji alone
     // shows in the shinjitai Chinese does not use (`変`, `対`): two
-    // different ones, and one in sixteen Han characters, make it Japanese.
-    // (One is not enough: classical poems write `髪` and `徴`.) A short
+    // different ones, one of them not written in classical poems either,
+    // and one in sixteen Han characters, make it Japanese. (One is not
+    // enough, nor two classical ones: Tang poems write `髪` and `徴`, and
+    // `隣` and `鼈` in one line.) A short
     // text has little room for either: there one kana written as in
     // Japanese (`関数作成時に`, `利用可能な`), or one shinjitai that
     // classical poems do not write either (`内部 gzip 読`), is enough.
@@ -191,7 +193,7 @@ pub fn classify(text: &str) -> Language {
     if hangul >= 2 && hangul * 3 > han + kana {
         Language::Korean
     } else if (kana >= 2 && kana * 8 > han + kana)
-        || (two_shinjitai && shinjitai_n * 16 >= han)
+        || (two_shinjitai && modern_shinjitai && shinjitai_n * 16 >= han)
         || (short && (kana_in_text || modern_shinjitai))
     {
         Language::Japanese

@@ -528,6 +528,12 @@ fn kanji_only_japanese_shows_in_its_shinjitai() {
     assert_eq!(classify("配列変数対応表"), Language::Japanese);
     // One is not enough: classical poems write `髪`.
     assert_eq!(classify("白髪三千丈，緣愁似箇長。"), Language::Chinese);
+    // Nor two that classical poems write, in a Tang line.
+    assert_eq!(classify("隣家送魚鼈，問我數能來。"), Language::Chinese);
+    assert_eq!(classify("髪鬢梳頭宫様妝，春風一曲杜韋娘。"), Language::Chinese);
+    // `値` (Chinese `值`), a shinjitai that OpenCC's table lists among its
+    // own forms, in a short text.
+    assert_eq!(classify("--namelength <数値>"), Language::Japanese);
     assert_eq!(classify("日本导演黑泽明的电影《七武士》"), Language::Chinese);
 }
 
