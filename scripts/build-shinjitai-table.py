@@ -59,8 +59,10 @@ for name in ["STCharacters", "TSCharacters", "TSCharactersExt", "STPhrases", "TS
              "TWVariants", "TWVariantsRev", "HKVariants", "HKVariantsRev"]:
     keys, values = table_chars(name)
     chinese |= keys | values
+# The main Han block only: the language class keeps its bits for that block
+# (`䀋`, in Extension A, is left out).
 chosen = sorted(c for c in shinjitai - traditional - chinese
-                if len(c.encode("utf-8")) > 1 and freq.get(c, 0) * 1e6 / total < PER_MILLION)
+                if 0x4E00 <= ord(c) <= 0x9FFF and freq.get(c, 0) * 1e6 / total < PER_MILLION)
 with open(os.path.join(ROOT, ".cache", "corpora", "tang.txt"), encoding="utf-8") as f:
     classical = set(f.read())
 with open(os.path.join(ROOT, "data", "decode", "shinjitai.txt"), "w", encoding="utf-8") as out:
