@@ -16,11 +16,6 @@ import foreign_samples  # noqa: E402
 
 messages = foreign_samples.fetch(os.path.join(ROOT, ".cache", "decode-foreign"), "train")["ko"]
 counts = Counter(c for m in messages for c in m if 0xAC00 <= ord(c) <= 0xD7A3)
-names = ", ".join(f"{n} {v}" for n, v in foreign_samples.PACKAGES["train"])
-with open(os.path.join(ROOT, "data", "decode", "hangul.txt"), "w", encoding="utf-8") as out:
-    out.write(f"# Hangul syllables in the Korean messages of Debian bookworm {names}\n")
-    out.write("# (see SOURCE.md): syllable<TAB>count, most common first.\n")
-    out.write("# Built by scripts/build-hangul-table.py.\n")
-    for c, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        out.write(f"{c}\t{n}\n")
+foreign_samples.write_counts(os.path.join(ROOT, "data", "decode", "hangul.txt"),
+                             "Hangul syllables in the Korean messages", "syllable", "build-hangul-table.py", counts)
 print(f"{len(messages)} messages, {sum(counts.values())} syllables, {len(counts)} distinct")

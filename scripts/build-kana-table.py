@@ -20,11 +20,6 @@ import foreign_samples  # noqa: E402
 
 messages = foreign_samples.fetch(os.path.join(ROOT, ".cache", "decode-foreign"), "train")["ja"]
 counts = Counter(c for m in messages for c in m if 0x3041 <= ord(c) <= 0x30FF)
-names = ", ".join(f"{n} {v}" for n, v in foreign_samples.PACKAGES["train"])
-with open(os.path.join(ROOT, "data", "decode", "kana.txt"), "w", encoding="utf-8") as out:
-    out.write(f"# Kana in the Japanese messages of Debian bookworm {names}\n")
-    out.write("# (see SOURCE.md): kana<TAB>count, most common first.\n")
-    out.write("# Built by scripts/build-kana-table.py.\n")
-    for c, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        out.write(f"{c}\t{n}\n")
+foreign_samples.write_counts(os.path.join(ROOT, "data", "decode", "kana.txt"),
+                             "Kana in the Japanese messages", "kana", "build-kana-table.py", counts)
 print(f"{len(messages)} messages, {sum(counts.values())} kana, {len(counts)} distinct")

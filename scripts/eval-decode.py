@@ -250,6 +250,18 @@ def pct(ok, n):
     return f"{100.0 * ok / n:.1f}" if n else "–"
 
 
+def write_samples(name, samples):
+    """Writes `samples` as JSON Lines to .cache/decode-eval/`name`; returns
+    the path."""
+    out_dir = os.path.join(CACHE, "decode-eval")
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, name)
+    with open(path, "w", encoding="utf-8") as f:
+        for s in samples:
+            f.write(json.dumps(s, ensure_ascii=False) + "\n")
+    return path
+
+
 def run_rust(sample_path, release):
     profile = ["--release"] if release else []
     proc = subprocess.run(["cargo", "run", "--quiet", *profile, "--example", "eval_decode", "--",
@@ -264,12 +276,7 @@ def foreign(args):
     import foreign_samples as fs
     samples = fs.generate(os.path.join(CACHE, "decode-foreign"), args.foreign, args.per_cell,
                           SEED)
-    out_dir = os.path.join(CACHE, "decode-eval")
-    os.makedirs(out_dir, exist_ok=True)
-    sample_path = os.path.join(out_dir, f"foreign-{args.foreign}.jsonl")
-    with open(sample_path, "w", encoding="utf-8") as f:
-        for s in samples:
-            f.write(json.dumps(s, ensure_ascii=False) + "\n")
+    sample_path = write_samples(f"foreign-{args.foreign}.jsonl", samples)
     rust = run_rust(sample_path, args.release)
     with open(sample_path.replace(".jsonl", "-results.jsonl"), "w", encoding="utf-8") as f:
         for r in rust.values():
@@ -419,13 +426,8 @@ def zh_messages(args):
             except UnicodeDecodeError:
                 pass
             samples.append({"id": f"{label}-{i}", "hex": data.hex(), "text": text, "label": label,
-                            "cat": label, "bucket": 0 if len(data) < 16 else 1})
-    out_dir = os.path.join(CACHE, "decode-eval")
-    os.makedirs(out_dir, exist_ok=True)
-    sample_path = os.path.join(out_dir, f"zh-messages-{args.zh_messages}.jsonl")
-    with open(sample_path, "w", encoding="utf-8") as f:
-        for s in samples:
-            f.write(json.dumps(s, ensure_ascii=False) + "\n")
+                            "bucket": 0 if len(data) < 16 else 1})
+    sample_path = write_samples(f"zh-messages-{args.zh_messages}.jsonl", samples)
     rust = run_rust(sample_path, args.release)
     names = {0: "4–15", 1: "16–63"}
     print(f"Short Chinese messages of the `{args.zh_messages}` packages, whole (`--zh-messages "
@@ -474,12 +476,7 @@ def main():
         return zh_messages(args)
 
     samples = generate(args.per_cell, args.seeds)
-    out_dir = os.path.join(CACHE, "decode-eval")
-    os.makedirs(out_dir, exist_ok=True)
-    sample_path = os.path.join(out_dir, "samples.jsonl")
-    with open(sample_path, "w", encoding="utf-8") as f:
-        for s in samples:
-            f.write(json.dumps(s, ensure_ascii=False) + "\n")
+    sample_path = write_samples("samples.jsonl", samples)
 
     t0 = time.time()
     rust = run_rust(sample_path, args.release)

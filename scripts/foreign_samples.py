@@ -167,3 +167,16 @@ def generate(cache, split, per_cell, seed):
 
 def all_text(cache, split, lang):
     return fetch(cache, split).get(lang, [])
+
+
+def write_counts(path, what, unit, script, counts):
+    """Writes a count table built from the `train` packages (`unit<TAB>count`,
+    most common first) to `path`, under a header naming `what` was counted,
+    the packages and the building `script`."""
+    names = ", ".join(f"{n} {v}" for n, v in PACKAGES["train"])
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(f"# {what} of Debian bookworm {names}\n")
+        out.write(f"# (see SOURCE.md): {unit}<TAB>count, most common first.\n")
+        out.write(f"# Built by scripts/{script}.\n")
+        for c, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            out.write(f"{c}\t{n}\n")

@@ -175,7 +175,7 @@ pub fn classify(text: &str) -> Language {
             0x0400..=0x052F => cyrillic += 1,
             // Punctuation, most of what Chinese text holds besides Han
             // characters: no letters there, and the standard library's
-            // lookup below was a sixth of the pipeline's instructions on
+            // lookup below was an eighth of the pipeline's instructions on
             // short records.
             _ if is_punctuation_block(u) => {}
             _ if c.is_alphabetic() => other += 1,
@@ -303,6 +303,25 @@ fn hangul_costs() -> &'static [u8] {
     })
 }
 
+/// The characters of a count table (`char<TAB>count`) within `range`, each
+/// with its cost `2 log2(1 / share)` shifted so that the costs average
+/// `average` over the text the table was counted from, rounded (and not
+/// yet clamped): how the Cyrillic and kana costs are made.
+fn shifted_costs(
+    table: &'static str,
+    range: std::ops::Range<u32>,
+    average: f64,
+) -> impl Iterator<Item = (u32, u16)> {
+    let rows: Vec<(u32, f64)> = freq::counts(table)
+        .map(|(c, n)| (c as u32, n as f64))
+        .filter(|(u, _)| range.contains(u))
+        .collect();
+    let total: f64 = rows.iter().map(|r| r.1).sum::<f64>().max(1.0);
+    let entropy: f64 = rows.iter().map(|&(_, n)| n / total * 2.0 * (total / n).log2()).sum();
+    rows.into_iter()
+        .map(move |(u, n)| (u, (2.0 * (total / n).log2() - entropy + average).round() as u16))
+}
+
 /// Cyrillic letters counted (lowercased), all Cyrillic-script languages of
 /// the training packages pooled.
 static CYRILLIC_TABLE: &str = include_str!("../../data/decode/cyrillic.txt");
@@ -327,16 +346,10 @@ const CYRILLIC_MAX: u16 = 24;
 fn cyrillic_costs() -> &'static [u16; 0x100] {
     static COSTS: OnceLock<[u16; 0x100]> = OnceLock::new();
     COSTS.get_or_init(|| {
-        let rows: Vec<(u32, f64)> = freq::counts(CYRILLIC_TABLE)
-            .map(|(c, n)| (c as u32, n as f64))
-            .filter(|&(u, _)| (0x400..0x500).contains(&u))
-            .collect();
-        let total: f64 = rows.iter().map(|r| r.1).sum::<f64>().max(1.0);
-        let entropy: f64 = rows.iter().map(|&(_, n)| n / total * 2.0 * (total / n).log2()).sum();
         let mut lower = [CYRILLIC_MAX; 0x100];
-        for (u, n) in rows {
-            let cost = 2.0 * (total / n).log2() - entropy + CYRILLIC_AVERAGE;
-            lower[(u - 0x400) as usize] = (cost.round() as u16).clamp(CYRILLIC_MIN, CYRILLIC_MAX);
+        let shifted = shifted_costs(CYRILLIC_TABLE, 0x400..0x500, CYRILLIC_AVERAGE);
+        for (u, cost) in shifted {
+            lower[(u - 0x400) as usize] = cost.clamp(CYRILLIC_MIN, CYRILLIC_MAX);
         }
         // Capitals take their lowercase letter's cost.
         let mut costs = [CYRILLIC_MAX; 0x100];
@@ -373,16 +386,9 @@ const KANA_MAX: u16 = 24;
 fn kana_costs() -> &'static [u16; 0xC0] {
     static COSTS: OnceLock<[u16; 0xC0]> = OnceLock::new();
     COSTS.get_or_init(|| {
-        let rows: Vec<(u32, f64)> = freq::counts(KANA_TABLE)
-            .map(|(c, n)| (c as u32, n as f64))
-            .filter(|&(u, _)| (0x3041..0x3100).contains(&u))
-            .collect();
-        let total: f64 = rows.iter().map(|r| r.1).sum::<f64>().max(1.0);
-        let entropy: f64 = rows.iter().map(|&(_, n)| n / total * 2.0 * (total / n).log2()).sum();
         let mut costs = [KANA_MAX; 0xC0];
-        for (u, n) in rows {
-            let cost = 2.0 * (total / n).log2() - entropy + KANA_AVERAGE;
-            costs[(u - 0x3040) as usize] = (cost.round() as u16).clamp(KANA_MIN, KANA_MAX);
+        for (u, cost) in shifted_costs(KANA_TABLE, 0x3041..0x3100, KANA_AVERAGE) {
+            costs[(u - 0x3040) as usize] = cost.clamp(KANA_MIN, KANA_MAX);
         }
         costs
     })

@@ -465,6 +465,15 @@ fn european_files_are_read_in_their_own_encodings() {
     assert_eq!(dec(&bytes).0, "für");
 }
 
+/// Each text, encoded in its encoding, decodes back to itself.
+fn assert_decoded_back(cases: &[(&str, &'static encoding_rs::Encoding)]) {
+    for &(text, encoding) in cases {
+        let (bytes, _, _) = encoding.encode(text);
+        let (out, info, _) = dec(&bytes);
+        assert_eq!(out, text, "{}: read as {}", encoding.name(), info.encoding);
+    }
+}
+
 #[test]
 fn short_chinese_messages_stay_chinese() {
     // One Han character among ASCII, some beside ASCII words; and Big5
@@ -481,11 +490,7 @@ fn short_chinese_messages_stay_chinese() {
         ("簡介", encoding_rs::BIG5),
         ("不支援 ai_family", encoding_rs::BIG5),
     ];
-    for (text, encoding) in cases {
-        let (bytes, _, _) = encoding.encode(text);
-        let (out, info, _) = dec(&bytes);
-        assert_eq!(out, text, "{}: read as {}", encoding.name(), info.encoding);
-    }
+    assert_decoded_back(&cases);
 }
 
 #[test]
@@ -509,11 +514,7 @@ fn close_single_byte_relatives_are_told_apart() {
         ("ЦИКЪЛ: грешка при четене на файла", encoding_rs::WINDOWS_1251),
         ("le cœur du système, en mémoire partagée", encoding_rs::ISO_8859_15),
     ];
-    for (text, encoding) in cases {
-        let (bytes, _, _) = encoding.encode(text);
-        let (out, info, _) = dec(&bytes);
-        assert_eq!(out, text, "{}: read as {}", encoding.name(), info.encoding);
-    }
+    assert_decoded_back(&cases);
     // Latin-1 letter pairs are kanji in Shift_JIS (`çõ`): not between
     // ASCII letters.
     let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode("Ajuda sobre as opções-longas-GNU:");
