@@ -532,6 +532,7 @@ struct Reading {
     model: Model,
     /// Cost per non-ASCII character (without bonus).
     avg: u64,
+    mismatch: Option<u64>,
     text: String,
 }
 
@@ -574,13 +575,14 @@ fn guess_legacy_with(
     let window_last = complete && window_len == bytes.len();
     let read = |encoding: &'static Encoding, bonus: u64| {
         let (text, _) = decode_all(encoding, window, window_last);
-        let (model, cost, chars, high) = lang::reading_cost(encoding, &text);
+        let ((model, cost, chars, high), mismatch) = lang::reading_cost_mismatch(encoding, &text);
         Reading {
             cost: cost.saturating_sub(bonus),
             raw: cost,
             encoding,
             model,
             avg: high / chars.max(1),
+            mismatch,
             text,
         }
     };
@@ -652,6 +654,21 @@ fn guess_legacy_with(
             None => scored.push(read(proposal, PROPOSAL_BONUS)),
         }
         scored.sort_by_key(|r| (r.cost, r.encoding != proposal));
+    }
+    // Which single-byte reading of Latin text: each pays its language
+    // mismatch (`lang::Scorer::mismatch`: `veè` is Italian in Slovenian
+    // ASCII, `več` is not), less what the best of them pays, so that the
+    // cheapest of them costs what it did. Whether the text is Latin at all
+    // is not the mismatch's to say: it is decided as before.
+    let raw_min = scored.iter().filter(|r| r.mismatch.is_some()).map(|r| r.cost).min();
+    let paid_min = scored.iter().filter_map(|r| r.mismatch.map(|m| r.cost + m)).min();
+    if let (Some(raw_min), Some(paid_min)) = (raw_min, paid_min) {
+        for r in scored.iter_mut() {
+            if let Some(m) = r.mismatch {
+                r.cost = r.cost + m - (paid_min - raw_min);
+            }
+        }
+        scored.sort_by_key(|r| r.cost);
     }
     // Between single-byte encodings the proposal has only its bonus: the
     // alphabetic model weighs the letters each reading makes under the

@@ -444,6 +444,8 @@ struct LatinCosts {
     choice: Vec<[u16; LATIN_LANGS]>,
     charge: Vec<[u16; LATIN_LANGS]>,
     ascii: [[u16; LATIN_LANGS]; 26],
+    /// Whether any language of the table writes the letter of a slot.
+    written: Vec<bool>,
     langs: usize,
 }
 
@@ -501,7 +503,7 @@ fn latin_costs() -> &'static LatinCosts {
                 row[i] = scaled(clamp(bits(0.0, beyond.max(1.0)) + shift[i]));
             }
         }
-        for (i, c, count) in counts {
+        for &(i, c, count) in &counts {
             let (_, total, beyond) = langs[i];
             if c.is_ascii_lowercase() {
                 ascii[usize::from(c as u8 - b'a')][i] = scaled(clamp(bits(count, total)));
@@ -518,9 +520,16 @@ fn latin_costs() -> &'static LatinCosts {
                 .and_then(|l| latin_slot(l as u32))
                 .unwrap_or(slot)
         };
+        let mut written = vec![false; LATIN_SLOTS];
+        for &(_, c, count) in &counts {
+            if let Some(slot) = latin_slot(c as u32).filter(|_| count > 0.0) {
+                written[slot] = true;
+            }
+        }
         let choice = (0..LATIN_SLOTS).map(|slot| choice[own(slot)]).collect();
         let charge = (0..LATIN_SLOTS).map(|slot| charge[own(slot)]).collect();
-        LatinCosts { choice, charge, ascii, langs: n }
+        let written = (0..LATIN_SLOTS).map(|slot| written[own(slot)]).collect();
+        LatinCosts { choice, charge, ascii, written, langs: n }
     })
 }
 
@@ -724,6 +733,12 @@ pub(crate) struct Scorer {
     /// What all the Latin letters cost so far under each language as a
     /// choice of language (see [`LatinCosts`]).
     ascii: [u32; LATIN_LANGS],
+    /// What the ASCII letters alone cost so far under each language as a
+    /// choice of language.
+    ascii_only: [u32; LATIN_LANGS],
+    /// Alphabetic model: a Latin letter that no language of the table
+    /// writes came up.
+    unwritten: bool,
     /// Alphabetic model: the script of the previous character when it was
     /// a letter (see [`script`]).
     prev_script: Option<Script>,
@@ -777,6 +792,12 @@ const MIXED_SCRIPT: u64 = 16;
 /// windows-1251). Longer words of another script are usual (`--date=СТРОКА`).
 const MIXED_SCRIPT_WORD: u64 = 8;
 
+/// The most [`Scorer::mismatch`] says, 8 bits: a text can mix languages
+/// (a French name in German text), and a unigram model of a few dozen
+/// ASCII letters tells close languages apart only so well. Past this the
+/// letters beyond ASCII decide alone.
+const LANGUAGE_MISMATCH: u64 = 16;
+
 /// What a word made of one Latin letter beyond ASCII adds under the
 /// alphabetic model, unless the letter is one of [`LONE_LETTER_WORDS`]:
 /// such a word is rare in every language of the table, and it is what
@@ -808,6 +829,8 @@ impl Scorer {
             prev_percent: false,
             latin: [0; LATIN_LANGS],
             ascii: [0; LATIN_LANGS],
+            ascii_only: [0; LATIN_LANGS],
+            unwritten: false,
             prev_script: None,
             last_script: None,
             word_len: 0,
@@ -874,6 +897,7 @@ impl Scorer {
                 self.chars += 1;
                 let table = latin_costs();
                 let n = table.langs;
+                self.unwritten |= !table.written[slot];
                 for (sum, &x) in self.latin[..n].iter_mut().zip(&table.charge[slot][..n]) {
                     *sum += u32::from(x);
                 }
@@ -896,6 +920,9 @@ impl Scorer {
                 let n = table.langs;
                 let row = &table.ascii[usize::from(c.to_ascii_lowercase() as u8 - b'a')];
                 for (sum, &x) in self.ascii[..n].iter_mut().zip(&row[..n]) {
+                    *sum += u32::from(x);
+                }
+                for (sum, &x) in self.ascii_only[..n].iter_mut().zip(&row[..n]) {
                     *sum += u32::from(x);
                 }
             }
@@ -988,6 +1015,28 @@ impl Scorer {
         best.map_or(0, |i| u64::from(self.latin[i]) / LATIN_SCALE as u64)
     }
 
+    /// Alphabetic model: how much worse the ASCII letters fit the language
+    /// that explains all the letters best than the language they fit best
+    /// alone, at most [`LANGUAGE_MISMATCH`]; that much when a Latin letter
+    /// no language of the table writes came up. `None` when the reading has
+    /// no Latin letter beyond ASCII. Only readings of the same bytes
+    /// compare by it (see `detect::guess_legacy_with`).
+    pub(crate) fn mismatch(&self) -> Option<u64> {
+        if self.model != Model::Alphabetic {
+            return None;
+        }
+        let n = latin_costs().langs;
+        let best = (0..n).min_by_key(|&i| self.latin[i] + self.ascii[i])?;
+        if self.latin[best] == 0 {
+            return None;
+        }
+        if self.unwritten {
+            return Some(LANGUAGE_MISMATCH);
+        }
+        let floor = self.ascii_only[..n].iter().copied().min().unwrap_or(0);
+        Some((u64::from(self.ascii_only[best] - floor) / LATIN_SCALE as u64).min(LANGUAGE_MISMATCH))
+    }
+
     /// A lower bound of [`latin`](Self::latin) that never falls as text is
     /// fed: the cheapest letters under any language.
     fn latin_floor(&self) -> u64 {
@@ -1023,6 +1072,21 @@ pub(crate) fn best_model(text: &str) -> (Model, u64, u64, u64) {
         }
     }
     best
+}
+
+/// [`reading_cost`] and the reading's [`Scorer::mismatch`].
+pub(crate) fn reading_cost_mismatch(
+    encoding: &'static Encoding,
+    text: &str,
+) -> ((Model, u64, u64, u64), Option<u64>) {
+    match model_for(encoding) {
+        Some(model) => {
+            let mut scorer = Scorer::new(model);
+            scorer.feed(text);
+            ((model, scorer.cost(), scorer.chars, scorer.high + scorer.latin()), scorer.mismatch())
+        }
+        None => (best_model(text), None),
+    }
 }
 
 /// The cost of a reading in `encoding`: under its model, or the best one.
@@ -1105,6 +1169,28 @@ mod tests {
         let zh = |t: &str| cost_as(Model::Chinese, t).0;
         assert!(zh("%s现在") < zh("%s 现在"));
         assert!(zh("s现在") > zh("s 现在"));
+    }
+
+    #[test]
+    fn a_letter_that_changes_the_language_pays_a_mismatch() {
+        let mismatch = |t: &str| {
+            let mut scorer = Scorer::new(Model::Alphabetic);
+            scorer.feed(t);
+            scorer.mismatch()
+        };
+        // `è` makes Slovenian ASCII Italian (or French); `č` keeps it
+        // Slovenian.
+        let (wrong, right) = (
+            mismatch("ni bilo mogoè prebrati podatkov"),
+            mismatch("ni bilo mogoč prebrati podatkov"),
+        );
+        assert!(wrong.unwrap() > right.unwrap(), "{wrong:?} {right:?}");
+        assert!(wrong.unwrap() <= LANGUAGE_MISMATCH);
+        // No Latin letter beyond ASCII: nothing to say.
+        assert_eq!(mismatch("plain ascii words"), None);
+        assert_eq!(mismatch("Не удалось открыть"), None);
+        // A letter no language of the table writes (Latvian `ā`).
+        assert_eq!(mismatch("parāmetro"), Some(LANGUAGE_MISMATCH));
     }
 
     #[test]

@@ -522,6 +522,21 @@ fn close_single_byte_relatives_are_told_apart() {
 }
 
 #[test]
+fn one_letter_beyond_ascii_takes_the_language_of_the_rest() {
+    // One letter beyond ASCII in short text: `č` in ISO-8859-2 and
+    // windows-1250 is `è` in windows-1252, which chardetng proposes. The
+    // letter alone fits Italian as well as Slovenian; the ASCII letters
+    // around it do not.
+    let cases = [
+        ("podatkov ni bilo mogoč", encoding_rs::ISO_8859_2),
+        (" ga na največ osem zna", encoding_rs::ISO_8859_2),
+        ("napaka pri odpiranju, več info", encoding_rs::WINDOWS_1250),
+        (" več informacij v dnevniku", encoding_rs::WINDOWS_1250),
+    ];
+    assert_decoded_back(&cases);
+}
+
+#[test]
 fn kanji_only_japanese_shows_in_its_shinjitai() {
     use super::lang::classify;
     // Two different shinjitai Chinese does not write (`変`, `対`).
