@@ -83,44 +83,63 @@ impl Language {
 /// Chinese character counts (built by `scripts/build-shinjitai-table.py`).
 static SHINJITAI_TABLE: &str = include_str!("../../data/decode/shinjitai.txt");
 
-/// What [`SHINJITAI_TABLE`] says of `c`: not there, there, or there and
-/// also found in classical Chinese poetry (marked `classical`: `髪`, `徴`).
-/// Two bits per character of the main Han block (every entry is there),
-/// asked of every Han character that [`classify`] sees.
-fn shinjitai(c: char) -> Shinjitai {
+/// Han characters that only one of the two Chinese scripts writes (`们`,
+/// `這`), from OpenCC's character tables (built by
+/// `scripts/build-one-script-table.py`).
+static ONE_SCRIPT_TABLE: &str = include_str!("../../data/decode/one-script.txt");
+
+/// Marks of a character of the main Han block, from [`SHINJITAI_TABLE`]
+/// and [`ONE_SCRIPT_TABLE`] (see [`han_marks`]).
+const SHINJITAI: u8 = 1;
+/// A shinjitai that classical Chinese poetry writes too (`髪`, `徴`).
+const CLASSICAL: u8 = 2;
+/// Simplified only, and Japanese writes it too (`数`, `状`).
+const SIMPLIFIED_JA: u8 = 4;
+/// Simplified only, and Japanese does not write it (`们`, `较`).
+const SIMPLIFIED_ZH: u8 = 8;
+/// Traditional only, and Japanese writes it too (`終`, `時`).
+const TRADITIONAL_JA: u8 = 16;
+/// Traditional only, and Japanese writes a shinjitai instead (`數`, `說`).
+const TRADITIONAL_ZH: u8 = 32;
+
+/// The marks of `c` (0 outside the main Han block): a byte per character
+/// of the block (every entry of both tables is there), asked of every Han
+/// character that [`classify`] sees.
+fn han_marks(c: char) -> u8 {
     const START: u32 = 0x4E00;
     const LEN: usize = (0xA000 - START) as usize;
     let index = |u: u32| u.checked_sub(START).map(|i| i as usize).filter(|&i| i < LEN);
-    // Bit 2i: listed; bit 2i + 1: listed and classical.
-    static BITS: OnceLock<Vec<u64>> = OnceLock::new();
-    let bits = BITS.get_or_init(|| {
-        let mut bits = vec![0u64; (2 * LEN).div_ceil(64)];
-        for line in SHINJITAI_TABLE.lines().filter(|l| !l.starts_with('#')) {
-            let Some(c) = line.chars().next() else { continue };
+    static MARKS: OnceLock<Vec<u8>> = OnceLock::new();
+    let marks = MARKS.get_or_init(|| {
+        let mut marks = vec![0u8; LEN];
+        let mut mark = |line: &str, bits: u8| {
+            let Some(c) = line.chars().next() else { return };
             let i = index(c as u32);
             debug_assert!(i.is_some(), "{c:?} outside the main Han block");
             if let Some(i) = i {
-                let classical = line.ends_with("\tclassical");
-                bits[2 * i / 64] |= (1 | u64::from(classical) << 1) << (2 * i % 64);
+                marks[i] |= bits;
             }
+        };
+        for line in SHINJITAI_TABLE.lines().filter(|l| !l.starts_with('#')) {
+            mark(
+                line,
+                if line.ends_with("\tclassical") { SHINJITAI | CLASSICAL } else { SHINJITAI },
+            );
         }
-        bits
+        for line in ONE_SCRIPT_TABLE.lines().filter(|l| !l.starts_with('#')) {
+            let mut fields = line.split('\t').skip(1);
+            let bits = match (fields.next(), fields.next()) {
+                (Some("simplified"), Some("ja")) => SIMPLIFIED_JA,
+                (Some("simplified"), _) => SIMPLIFIED_ZH,
+                (Some("traditional"), Some("ja")) => TRADITIONAL_JA,
+                (Some("traditional"), _) => TRADITIONAL_ZH,
+                _ => 0,
+            };
+            mark(line, bits);
+        }
+        marks
     });
-    match index(c as u32).map(|i| bits[2 * i / 64] >> (2 * i % 64) & 3) {
-        Some(1) => Shinjitai::Modern,
-        Some(3) => Shinjitai::Classical,
-        _ => Shinjitai::No,
-    }
-}
-
-/// What [`shinjitai`] answers.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Shinjitai {
-    No,
-    /// Listed, and not in classical Chinese poetry either.
-    Modern,
-    /// Listed, but classical Chinese poetry writes it too.
-    Classical,
+    index(c as u32).map_or(0, |i| marks[i])
 }
 
 /// How many characters of a text [`classify`] looks at.
@@ -140,6 +159,8 @@ pub fn classify(text: &str) -> Language {
     // Shinjitai that classical poetry does not write either, and kana
     // written as Japanese writes them (see below).
     let (mut modern_shinjitai, mut kana_in_text) = (false, false);
+    // The marks of every Han character so far (see [`han_marks`]).
+    let mut scripts = 0u8;
     // The character before this one ('\0' at the start).
     let mut prev = '\0';
     for c in text.chars().take(CLASSIFY_CHARS) {
@@ -151,12 +172,13 @@ pub fn classify(text: &str) -> Language {
         match u {
             0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF => {
                 han += 1;
-                let kind = shinjitai(c);
-                if kind != Shinjitai::No {
+                let marks = han_marks(c);
+                if marks & SHINJITAI != 0 {
                     shinjitai_n += 1;
                     two_shinjitai |= *shinjitai_first.get_or_insert(c) != c;
-                    modern_shinjitai |= kind == Shinjitai::Modern;
+                    modern_shinjitai |= marks & CLASSICAL == 0;
                 }
+                scripts |= marks;
             }
             0x3041..=0x3096 | 0x30A1..=0x30FA | 0x31F0..=0x31FF | 0xFF66..=0xFF9D => {
                 kana += 1;
@@ -193,13 +215,17 @@ pub fn classify(text: &str) -> Language {
     // `隣` and `鼈` in one line.) A short
     // text has little room for either: there one kana written as in
     // Japanese (`関数作成時に`, `利用可能な`), or one shinjitai that
-    // classical poems do not write either (`内部 gzip 読`), is enough.
+    // classical poems do not write either (`内部 gzip 読`), is enough, and
+    // so are the two Chinese scripts side by side (`終了状態`: `状` is
+    // Simplified, `終` and `態` Traditional), in forms Japanese writes, with
+    // none it does not write (`当比较目录時` is Chinese: Japanese writes
+    // `較` and `録`). Japanese kanji mix the scripts; Chinese text does not.
     let short = han + kana < SHORT_HAN;
     if hangul >= 2 && hangul * 3 > han + kana {
         Language::Korean
     } else if (kana >= 2 && kana * 8 > han + kana)
         || (two_shinjitai && modern_shinjitai && shinjitai_n * 16 >= han)
-        || (short && (kana_in_text || modern_shinjitai))
+        || (short && (kana_in_text || modern_shinjitai || mixed_scripts(scripts)))
     {
         Language::Japanese
     } else if han > 0 {
@@ -213,6 +239,14 @@ pub fn classify(text: &str) -> Language {
     } else {
         Language::Undetermined
     }
+}
+
+/// Whether the marks of a text's Han characters (see [`han_marks`]) show
+/// both Chinese scripts, each in a form Japanese writes too, and no form
+/// that Japanese does not write.
+fn mixed_scripts(marks: u8) -> bool {
+    marks & (SIMPLIFIED_JA | TRADITIONAL_JA) == SIMPLIFIED_JA | TRADITIONAL_JA
+        && marks & (SIMPLIFIED_ZH | TRADITIONAL_ZH) == 0
 }
 
 /// Whether `u` is in a run of punctuation blocks that hold no letter:
@@ -1114,10 +1148,19 @@ mod tests {
         assert_eq!(classify("plain ASCII 123"), Language::Undetermined);
         // Mostly kanji, two kana in twelve: Japanese.
         assert_eq!(classify("不正形式の密度引数: %s\n不正形式の "), Language::Japanese);
-        // The encoding decides a text of kanji alone.
-        assert_eq!(classify("緊急 I/O 状"), Language::Chinese);
-        assert_eq!(classify_decoded("緊急 I/O 状", "EUC-JP"), Language::Japanese);
-        assert_eq!(classify_decoded("緊急 I/O 状", "GB18030"), Language::Chinese);
+        // The encoding decides a text of kanji alone that Traditional
+        // Chinese could write.
+        assert_eq!(classify("緊急 I/O 終了"), Language::Chinese);
+        assert_eq!(classify_decoded("緊急 I/O 終了", "EUC-JP"), Language::Japanese);
+        assert_eq!(classify_decoded("緊急 I/O 終了", "GB18030"), Language::Chinese);
+        // Unless it mixes the two Chinese scripts (`緊` is Traditional,
+        // `状` Simplified), in forms Japanese writes.
+        assert_eq!(classify("緊急 I/O 状"), Language::Japanese);
+        assert_eq!(classify("終了状態"), Language::Japanese);
+        // A Simplified text with one Traditional character is Chinese when
+        // it holds a form Japanese does not write (`较`, `录`).
+        assert_eq!(classify("当比较目录時"), Language::Chinese);
+        assert_eq!(classify("时间状態"), Language::Chinese);
         assert_eq!(classify_decoded("漢字", "EUC-KR"), Language::Korean);
         assert_eq!(
             classify("他说「すごい」然后走了，大家都笑了起来，这件事就这样过去了"),
