@@ -121,6 +121,10 @@ impl Rewind for io::Sink {
 /// `target` is untouched. The folder of `target` is taken as named (this
 /// is for an output file the user named: `-o FILE`); the file itself is
 /// created with `O_NOFOLLOW` and renamed into place as [`OutDir`] does.
+/// A device, pipe or socket (`/dev/null`, a FIFO), and a link to one or to
+/// standard output (`/dev/stdout`), is written in place instead: there is
+/// nothing there to replace atomically, and a rename would put a regular
+/// file in its place.
 pub fn write_atomic<T, E>(
     target: &Path,
     fill: impl FnOnce(&mut dyn Rewind) -> std::result::Result<T, E>,
@@ -141,6 +145,12 @@ pub fn write_atomic_with<T, E>(
 where
     E: From<Error>,
 {
+    if let Some(file) = open_written_through(target)? {
+        let mut w = io::BufWriter::with_capacity(1 << 16, file);
+        let value = fill(&mut w)?;
+        w.flush().map_err(|e| Error::io(target, e))?;
+        return Ok(value);
+    }
     let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -149,6 +159,43 @@ where
     // The temporary is made at once: its folder exists already, and a
     // stream that blocks has its temporary to remove on a signal.
     out.write_atomic_as(&out.root.join(file_name_of(target)?), true, fill).map(|(value, _)| value)
+}
+
+/// Whether the output file named by the user is written through, in
+/// place, rather than replaced by a rename: a device, a pipe or a socket
+/// (`-o /dev/null`, a FIFO), a link to one (`-o /dev/stdout` when standard
+/// output is a pipe or a terminal), or a link to what standard output or
+/// standard error already is (`-o /dev/stdout > file`). Such a name has no
+/// old content to keep whole, and renaming a file over it would leave a
+/// regular file where the device or the link was (for root, in `/dev`
+/// itself). Not for a missing name, a regular file, a link to a regular
+/// file that is not standard output (replaced, as [`write_atomic`] says),
+/// or a folder (whose rename fails with its error).
+pub fn writes_through(target: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(meta) = fs::metadata(target) else { return false };
+    let kind = meta.file_type();
+    if kind.is_char_device() || kind.is_block_device() || kind.is_fifo() || kind.is_socket() {
+        return true;
+    }
+    let linked = fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink());
+    let same = |fd: std::os::fd::BorrowedFd<'_>| {
+        rustix::fs::fstat(fd).is_ok_and(|st| st.st_dev == meta.dev() && st.st_ino == meta.ino())
+    };
+    linked
+        && meta.is_file()
+        && (same(std::os::fd::AsFd::as_fd(&io::stdout()))
+            || same(std::os::fd::AsFd::as_fd(&io::stderr())))
+}
+
+/// `target` opened for writing in place when [`writes_through`] says so.
+fn open_written_through(target: &Path) -> Result<Option<File>> {
+    if !writes_through(target) {
+        return Ok(None);
+    }
+    // No O_TRUNC on a device or pipe, where it means nothing; through a
+    // link to standard output, what the shell opened is written on.
+    fs::OpenOptions::new().write(true).open(target).map(Some).map_err(|e| Error::io(target, e))
 }
 
 fn file_name_of(target: &Path) -> Result<&OsStr> {
@@ -1391,6 +1438,49 @@ mod tests {
             write_atomic(&target, |w| w.write_all(b"whole").map_err(|e| Error::io("x", e)));
         r.unwrap();
         assert_eq!(fs::read(&target).unwrap(), b"whole");
+    }
+
+    #[test]
+    fn a_pipe_or_a_link_to_one_is_written_in_place_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&fifo, &link).unwrap();
+        for target in [&fifo, &link] {
+            let reader = {
+                let fifo = fifo.clone();
+                std::thread::spawn(move || fs::read(fifo).unwrap())
+            };
+            let r: Result<()> =
+                write_atomic(target, |w| w.write_all(b"through").map_err(|e| Error::io("x", e)));
+            r.unwrap();
+            // Still a FIFO, still a link to it, and no temporary beside
+            // (checked first: a reader of a replaced FIFO would wait on).
+            assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+            assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+            assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
+            assert_eq!(reader.join().unwrap(), b"through");
+        }
+        // A link to a regular file is still replaced, not followed.
+        let file = dir.path().join("file.txt");
+        fs::write(&file, "old").unwrap();
+        let to_file = dir.path().join("to-file");
+        std::os::unix::fs::symlink(&file, &to_file).unwrap();
+        let r: Result<()> =
+            write_atomic(&to_file, |w| w.write_all(b"new").map_err(|e| Error::io("x", e)));
+        r.unwrap();
+        assert_eq!(fs::read(&file).unwrap(), b"old");
+        assert!(fs::symlink_metadata(&to_file).unwrap().is_file());
+        assert_eq!(fs::read(&to_file).unwrap(), b"new");
     }
 
     #[test]

@@ -66,6 +66,39 @@ fn one_file_to_a_file_or_stdout() {
     assert!(env.path("d/a.txt").is_file() && env.path("e/a.txt").is_file());
 }
 
+/// `-o /dev/stdout` (or `/dev/null`) names no file to replace: the output
+/// goes through the name, which stays what it was. Checked on links made
+/// here, so that a failure replaces a link of the test's own and not
+/// `/dev/stdout` itself.
+#[cfg(unix)]
+#[test]
+fn an_output_that_is_standard_output_or_a_device_is_written_through() {
+    let env = Env::new();
+    env.write("a.txt", "头发");
+    std::os::unix::fs::symlink("/dev/stdout", env.path("to-stdout")).unwrap();
+    std::os::unix::fs::symlink("/dev/null", env.path("to-null")).unwrap();
+    // Standard output a pipe.
+    let out = env.cmd().args(["a.txt", "-o", "to-stdout", "--convert", "s2t"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    eqnice!("頭髮".as_bytes(), out.stdout);
+    // Standard output a regular file: written there, the link kept.
+    let file = fs::File::create(env.path("captured.txt")).unwrap();
+    let out = std::process::Command::new(bin())
+        .current_dir(env.path("."))
+        .args(["a.txt", "-o", "to-stdout", "--convert", "s2t", "-q", "--progress=never"])
+        .stdout(file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    eqnice!("頭髮".as_bytes(), env.read("captured.txt"));
+    let out = env.cmd().args(["a.txt", "-o", "to-null", "-q"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    for link in ["to-stdout", "to-null"] {
+        assert!(fs::symlink_metadata(env.path(link)).unwrap().file_type().is_symlink(), "{link}");
+    }
+    assert!(temporaries(&env.path(".")).is_empty());
+}
+
 #[cfg(unix)]
 #[test]
 fn non_utf8_names_are_kept_byte_for_byte() {
