@@ -11,10 +11,11 @@ Apache-2.0).
 - `traditional`: a key of TSCharacters.txt that does not map to itself and
   is no key of STCharacters.txt.
 
-Each is marked `ja` when Japanese writes that form too, by OpenCC's
-JPShinjitaiCharacters.txt: a simplified form that is a shinjitai there
-(`数`, `状`), a traditional one that no shinjitai replaces there (`終`,
-`時`; `數` and `說` are replaced, by `数` and `説`).
+Each is marked `ja` when it is a common kanji too: in JIS X 0208 level 1
+(the 2,965 kanji of EUC-JP lead bytes 0xB0..0xCF), and by OpenCC's
+JPShinjitaiCharacters.txt a shinjitai for a simplified form (`数`, `状`),
+no form that a shinjitai replaces for a traditional one (`終`, `時`; `數`
+and `說` are replaced, by `数` and `説`; `們` is not in level 1).
 
 Chinese text keeps to one script, and Japanese kanji mix the two: a short
 text of Han characters with a simplified and a traditional form that
@@ -52,6 +53,15 @@ with open(os.path.join(ROOT, ".cache", "corpora", "tang.txt"), encoding="utf-8")
     classical = set(f.read())
 
 
+def jis_level1(c):
+    """Whether `c` is a kanji of JIS X 0208 level 1 (rows 16 to 47)."""
+    try:
+        b = c.encode("euc_jp")
+    except UnicodeEncodeError:
+        return False
+    return len(b) == 2 and 0xB0 <= b[0] <= 0xCF
+
+
 def main_block(c):
     return len(c) == 1 and 0x4E00 <= ord(c) <= 0x9FFF
 
@@ -66,11 +76,13 @@ with open(os.path.join(ROOT, "data", "decode", "one-script.txt"), "w", encoding=
     out.write("# scripts/build-one-script-table.py from dict/STCharacters.txt,\n")
     out.write("# TSCharacters.txt, TWVariants.txt and HKVariants.txt (OpenCC 1.4.2,\n")
     out.write("# Apache-2.0); `simplified` ones the Complete Tang Poems\n")
-    out.write("# (chinese-poetry@2.0.1, MIT) write are left out. `ja`: Japanese writes\n")
-    out.write("# the form too, by JPShinjitaiCharacters.txt.\n")
+    out.write("# (chinese-poetry@2.0.1, MIT) write are left out. `ja`: a common kanji\n")
+    out.write("# too (JIS X 0208 level 1; a shinjitai, or no form one replaces, by\n")
+    out.write("# JPShinjitaiCharacters.txt).\n")
     for c in sorted(simplified | traditional):
-        ja = c in shinjitai if c in simplified else c not in replaced
+        ja = jis_level1(c) and (c in shinjitai if c in simplified else c not in replaced)
         out.write(c + "\t" + ("simplified" if c in simplified else "traditional")
                   + ("\tja" if ja else "") + "\n")
-print(len(simplified), "simplified,", len(simplified & shinjitai), "of them ja;",
-      len(traditional), "traditional,", len(traditional - replaced), "of them ja")
+ja = [c for c in simplified if jis_level1(c) and c in shinjitai]
+print(len(simplified), "simplified,", len(ja), "of them ja;", len(traditional), "traditional,",
+      sum(1 for c in traditional if jis_level1(c) and c not in replaced), "of them ja")

@@ -532,6 +532,8 @@ struct Reading {
     model: Model,
     /// Cost per non-ASCII character (without bonus).
     avg: u64,
+    /// Its language mismatch, for a reading with Latin letters beyond
+    /// ASCII (`lang::Scorer::mismatch`).
     mismatch: Option<u64>,
     text: String,
 }
@@ -657,18 +659,37 @@ fn guess_legacy_with(
     }
     // Which single-byte reading of Latin text: each pays its language
     // mismatch (`lang::Scorer::mismatch`: `veè` is Italian in Slovenian
-    // ASCII, `več` is not), less what the best of them pays, so that the
-    // cheapest of them costs what it did. Whether the text is Latin at all
-    // is not the mismatch's to say: it is decided as before.
+    // ASCII, `več` is not), and then all of them are lowered alike, by as
+    // much as the cheapest of them with its mismatch is over the cheapest
+    // without: the cheapest Latin reading costs what it did, and takes the
+    // place the cheapest had among the others. Whether the text is Latin
+    // at all is not the mismatch's to say: that is decided as before, and
+    // the cost returned (which `sniff` weighs against UTF-8) is the one
+    // the best reading had before too.
+    let before_raw = scored[0].raw;
     let raw_min = scored.iter().filter(|r| r.mismatch.is_some()).map(|r| r.cost).min();
     let paid_min = scored.iter().filter_map(|r| r.mismatch.map(|m| r.cost + m)).min();
     if let (Some(raw_min), Some(paid_min)) = (raw_min, paid_min) {
-        for r in scored.iter_mut() {
-            if let Some(m) = r.mismatch {
-                r.cost = r.cost + m - (paid_min - raw_min);
-            }
-        }
-        scored.sort_by_key(|r| r.cost);
+        // Where the Latin readings stand among the others on a tie: where
+        // the first of them stood.
+        let first_latin = scored.iter().position(|r| r.mismatch.is_some()).unwrap_or(0);
+        let mut keyed: Vec<(usize, Reading)> = scored
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut r)| match r.mismatch {
+                Some(m) => {
+                    r.cost = r.cost + m - (paid_min - raw_min);
+                    (first_latin, r)
+                }
+                None => (i, r),
+            })
+            .collect();
+        keyed.sort_by_key(|(place, r)| (r.cost, *place));
+        scored = keyed.into_iter().map(|(_, r)| r).collect();
+        debug_assert_eq!(
+            scored.iter().filter(|r| r.mismatch.is_some()).map(|r| r.cost).min(),
+            Some(raw_min)
+        );
     }
     // Between single-byte encodings the proposal has only its bonus: the
     // alphabetic model weighs the letters each reading makes under the
@@ -685,7 +706,7 @@ fn guess_legacy_with(
     if best.avg > IMPLAUSIBLE_AVG_COST {
         confidence = confidence.min(IMPLAUSIBLE_CONFIDENCE);
     }
-    (best.encoding, confidence, best.raw)
+    (best.encoding, confidence, before_raw)
 }
 
 /// The confidence of a reading that leads the next different reading by

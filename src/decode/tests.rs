@@ -537,13 +537,28 @@ fn one_letter_beyond_ascii_takes_the_language_of_the_rest() {
 }
 
 #[test]
+fn a_latin1_letter_the_table_lacks_is_no_sign_of_a_misreading() {
+    // Icelandic is not in the letter table, so `ð` and `þ` are letters no
+    // language of it writes; they are letters of windows-1252 all the
+    // same, and pay no mismatch for that. (Before, these were read as
+    // ISO-8859-2 `ađ` and `ţú`, Croatian and Romanian letters.)
+    let cases = [
+        ("Hvað heitir þú?", encoding_rs::WINDOWS_1252),
+        ("Smelltu á hnappinn til að halda áfram", encoding_rs::WINDOWS_1252),
+    ];
+    assert_decoded_back(&cases);
+}
+
+#[test]
 fn short_latin_fragments_are_read_in_their_own_encodings() {
-    // Every piece of 16, 22 and 30 characters (from every third character)
-    // of sentences written for this test, that has a letter beyond ASCII:
-    // 388 pieces. 37 were misread before single-byte readings paid their
-    // language mismatch, 14 after: `neplatný argument` as windows-1254
-    // (`ı` is as Turkish as `ý` is Czech, and chardetng proposes it), and a
-    // `č` at either end with little around it (`č informacij v d`).
+    // Every piece of 16, 22 and 30 characters (from every third character;
+    // near the end of a line a longer cut that is the same as a shorter one
+    // is left out) of sentences written for this test, that has a letter
+    // beyond ASCII: 345 pieces. 36 were misread before single-byte readings
+    // paid their language mismatch, 13 after: `neplatný argument`
+    // read as windows-1254 (`ı` is as Turkish as `ý` is Czech, and
+    // chardetng proposes it), and a `č` at either end with little around
+    // it (`č informacij v d`).
     let table = include_str!("../../tests/data/decode/latin-sentences.txt");
     let (mut pieces, mut misses) = (0, Vec::new());
     for line in table.lines().filter(|l| !l.starts_with('#')) {
@@ -551,9 +566,15 @@ fn short_latin_fragments_are_read_in_their_own_encodings() {
         let encoding = encoding_rs::Encoding::for_label(label.as_bytes()).expect("label");
         let chars: Vec<char> = text.chars().collect();
         for start in (0..chars.len().saturating_sub(16).max(1)).step_by(3) {
+            let mut last = 0;
             for len in [16, 22, 30] {
-                let piece: String = chars[start..chars.len().min(start + len)].iter().collect();
-                if piece.chars().count() < 14 || piece.is_ascii() {
+                let end = chars.len().min(start + len);
+                if end == last {
+                    continue;
+                }
+                last = end;
+                let piece: String = chars[start..end].iter().collect();
+                if piece.is_ascii() {
                     continue;
                 }
                 pieces += 1;
@@ -565,8 +586,8 @@ fn short_latin_fragments_are_read_in_their_own_encodings() {
             }
         }
     }
-    assert_eq!(pieces, 388);
-    assert!(misses.len() <= 14, "{} misses: {misses:#?}", misses.len());
+    assert_eq!(pieces, 345);
+    assert!(misses.len() <= 13, "{} misses: {misses:#?}", misses.len());
 }
 
 #[test]
