@@ -13,7 +13,9 @@
 //! `OUT/sub -> /elsewhere`) makes that output fail with a message instead
 //! of being written through; a link at the target name itself is replaced
 //! by the output, not followed (a rename replaces a name, never what a
-//! link points to). The folder handles are kept (a bounded cache), so a
+//! link points to). (A single output file the user named, `-o FILE`, is
+//! written through when it is a device, a FIFO or standard output under
+//! another name: [`writes_through`].) The folder handles are kept (a bounded cache), so a
 //! folder swapped for a link after it was opened is not followed either.
 //! Only OUT itself is taken as the user named it, links and all.
 //!
@@ -121,10 +123,10 @@ impl Rewind for io::Sink {
 /// `target` is untouched. The folder of `target` is taken as named (this
 /// is for an output file the user named: `-o FILE`); the file itself is
 /// created with `O_NOFOLLOW` and renamed into place as [`OutDir`] does.
-/// A device, pipe or socket (`/dev/null`, a FIFO), and a link to one or to
-/// standard output (`/dev/stdout`), is written in place instead: there is
-/// nothing there to replace atomically, and a rename would put a regular
-/// file in its place.
+/// A character device or a FIFO (`/dev/null`), a link to one, and any
+/// name of standard output or error (`/dev/stdout`), is written in place
+/// instead, and a block device or a socket is refused: see
+/// [`writes_through`].
 pub fn write_atomic<T, E>(
     target: &Path,
     fill: impl FnOnce(&mut dyn Rewind) -> std::result::Result<T, E>,
@@ -149,6 +151,11 @@ where
         let mut w = io::BufWriter::with_capacity(1 << 16, file);
         let value = fill(&mut w)?;
         w.flush().map_err(|e| Error::io(target, e))?;
+        // Only a regular file (standard output sent to one) keeps data
+        // that a flush to disk could save.
+        if fsync && w.get_ref().metadata().is_ok_and(|m| m.is_file()) {
+            w.get_ref().sync_all().map_err(|e| Error::io(target, e))?;
+        }
         return Ok(value);
     }
     let dir = match target.parent() {
@@ -161,41 +168,89 @@ where
     out.write_atomic_as(&out.root.join(file_name_of(target)?), true, fill).map(|(value, _)| value)
 }
 
-/// Whether the output file named by the user is written through, in
-/// place, rather than replaced by a rename: a device, a pipe or a socket
-/// (`-o /dev/null`, a FIFO), a link to one (`-o /dev/stdout` when standard
-/// output is a pipe or a terminal), or a link to what standard output or
-/// standard error already is (`-o /dev/stdout > file`). Such a name has no
-/// old content to keep whole, and renaming a file over it would leave a
-/// regular file where the device or the link was (for root, in `/dev`
-/// itself). Not for a missing name, a regular file, a link to a regular
-/// file that is not standard output (replaced, as [`write_atomic`] says),
-/// or a folder (whose rename fails with its error).
-pub fn writes_through(target: &Path) -> bool {
+/// What an output file named by the user is when it is not a file to
+/// replace by a rename (see [`writes_through`]).
+enum Through {
+    /// Standard output (1) or standard error (2), under another name.
+    Stream(std::os::fd::RawFd),
+    /// A character device or a FIFO, with its identity as named.
+    Device(fs::Metadata),
+}
+
+/// What `target` is, when it is written through; an error for what can
+/// be neither replaced nor written (a block device, a socket).
+fn through(target: &Path) -> Result<Option<Through>> {
     use std::os::unix::fs::FileTypeExt;
-    let Ok(meta) = fs::metadata(target) else { return false };
+    let Ok(meta) = fs::metadata(target) else { return Ok(None) };
     let kind = meta.file_type();
-    if kind.is_char_device() || kind.is_block_device() || kind.is_fifo() || kind.is_socket() {
-        return true;
-    }
     let linked = fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink());
-    let same = |fd: std::os::fd::BorrowedFd<'_>| {
-        rustix::fs::fstat(fd).is_ok_and(|st| st.st_dev == meta.dev() && st.st_ino == meta.ino())
-    };
-    linked
-        && meta.is_file()
-        && (same(std::os::fd::AsFd::as_fd(&io::stdout()))
-            || same(std::os::fd::AsFd::as_fd(&io::stderr())))
+    let is_meta = |st: rustix::fs::Stat| st.st_dev == meta.dev() && st.st_ino == meta.ino();
+    let stream = [
+        (1, rustix::fs::fstat(io::stdout()).is_ok_and(is_meta)),
+        (2, rustix::fs::fstat(io::stderr()).is_ok_and(is_meta)),
+    ]
+    .into_iter()
+    .find_map(|(fd, same)| same.then_some(fd));
+    let special = !kind.is_file() && !kind.is_dir() && !kind.is_symlink();
+    let refuse = |what: &str| Err(Error::io(target, io::Error::other(what.to_string())));
+    match stream {
+        Some(fd) if special || (linked && kind.is_file()) => Ok(Some(Through::Stream(fd))),
+        _ if kind.is_block_device() => refuse("is a block device; zhclean writes text, not disks"),
+        _ if kind.is_socket() => refuse("is a socket, which cannot be opened as a file"),
+        _ if special => Ok(Some(Through::Device(meta))),
+        _ => Ok(None),
+    }
+}
+
+/// Whether the output file named by the user is written through, in
+/// place, rather than replaced by a rename: a character device or a FIFO
+/// (`-o /dev/null`), or a link to one, or any name for what standard
+/// output or standard error already is (`-o /dev/stdout`, whatever it was
+/// sent to). Renaming a file over such a name would leave a regular file
+/// where the device or the link was (for root, in `/dev` itself), and
+/// standard output sent to a file is written where the shell put it
+/// (`>>` appends). Also true of a name that can be neither (a block
+/// device, a socket): [`write_atomic`] refuses it with an error. Not for a
+/// missing name, a regular file, a link to a regular file that is not
+/// standard output (replaced, not followed), or a folder.
+pub fn writes_through(target: &Path) -> bool {
+    !matches!(through(target), Ok(None))
 }
 
 /// `target` opened for writing in place when [`writes_through`] says so.
+/// Standard output and error are written on a copy of their own
+/// descriptor (its offset and `O_APPEND` shared, as a shell's `>>` needs);
+/// a device is opened by name and must then still be the device that was
+/// looked at, so a name swapped for a link to a file in between is not
+/// written through.
 fn open_written_through(target: &Path) -> Result<Option<File>> {
-    if !writes_through(target) {
-        return Ok(None);
+    use std::os::unix::fs::OpenOptionsExt;
+    match through(target)? {
+        None => Ok(None),
+        Some(Through::Stream(fd)) => {
+            let dup = match fd {
+                1 => rustix::io::fcntl_dupfd_cloexec(io::stdout(), 3),
+                _ => rustix::io::fcntl_dupfd_cloexec(io::stderr(), 3),
+            };
+            dup.map(|fd| Some(File::from(fd))).map_err(|e| Error::io(target, e.into()))
+        }
+        Some(Through::Device(meta)) => {
+            // No O_TRUNC: a device or pipe has nothing to cut.
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .custom_flags(rustix::fs::OFlags::NOCTTY.bits() as i32)
+                .open(target)
+                .map_err(|e| Error::io(target, e))?;
+            let now = file.metadata().map_err(|e| Error::io(target, e))?;
+            if now.dev() != meta.dev() || now.ino() != meta.ino() {
+                return Err(Error::io(
+                    target,
+                    io::Error::other("changed while it was opened; nothing written"),
+                ));
+            }
+            Ok(Some(file))
+        }
     }
-    // No O_TRUNC on a device or pipe, where it means nothing; through a
-    // link to standard output, what the shell opened is written on.
-    fs::OpenOptions::new().write(true).open(target).map(Some).map_err(|e| Error::io(target, e))
 }
 
 fn file_name_of(target: &Path) -> Result<&OsStr> {

@@ -81,8 +81,10 @@ fn an_output_that_is_standard_output_or_a_device_is_written_through() {
     let out = env.cmd().args(["a.txt", "-o", "to-stdout", "--convert", "s2t"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     eqnice!("頭髮".as_bytes(), out.stdout);
-    // Standard output a regular file: written there, the link kept.
-    let file = fs::File::create(env.path("captured.txt")).unwrap();
+    // Standard output a regular file opened to append (`>>`): appended to,
+    // the link kept.
+    env.write("captured.txt", "前\n");
+    let file = fs::OpenOptions::new().append(true).open(env.path("captured.txt")).unwrap();
     let out = std::process::Command::new(bin())
         .current_dir(env.path("."))
         .args(["a.txt", "-o", "to-stdout", "--convert", "s2t", "-q", "--progress=never"])
@@ -90,9 +92,24 @@ fn an_output_that_is_standard_output_or_a_device_is_written_through() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    eqnice!("頭髮".as_bytes(), env.read("captured.txt"));
+    eqnice!("前\n頭髮".as_bytes(), env.read("captured.txt"));
     let out = env.cmd().args(["a.txt", "-o", "to-null", "-q"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
+    // A block device is refused, not written (only where a device node
+    // can be made here: as root).
+    let made = std::process::Command::new("mknod")
+        .args([env.path("disk").to_str().unwrap(), "b", "7", "0"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        let out = env.cmd().args(["a.txt", "-o", "disk"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(stderr(&out).contains("disk: is a block device"), "{}", stderr(&out));
+        use std::os::unix::fs::FileTypeExt;
+        assert!(fs::symlink_metadata(env.path("disk")).unwrap().file_type().is_block_device());
+        fs::remove_file(env.path("disk")).unwrap();
+    }
     for link in ["to-stdout", "to-null"] {
         assert!(fs::symlink_metadata(env.path(link)).unwrap().file_type().is_symlink(), "{link}");
     }

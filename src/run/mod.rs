@@ -174,9 +174,12 @@ impl RunOptions {
         self.inputs.is_empty() || (self.inputs.len() == 1 && is_dash(&self.inputs[0]))
     }
 
-    /// Whether the output is standard output.
+    /// Whether the output is standard output, or is written through in
+    /// place like it (`-o /dev/stdout`, a device, a FIFO: see
+    /// [`crate::write::writes_through`]): no temporary to remove.
     pub fn writes_stdout(&self) -> bool {
-        !self.in_place && self.output.as_deref().is_none_or(is_dash)
+        !self.in_place
+            && self.output.as_deref().is_none_or(|p| is_dash(p) || crate::write::writes_through(p))
     }
 }
 
@@ -341,6 +344,11 @@ impl Ctx<'_> {
         match o.shape() {
             Shape::File => {
                 crate::write::check_output(&o.inputs, out, false)?;
+                if crate::write::writes_through(out) {
+                    // `-o /dev/stdout`, `-o /dev/null`, a FIFO: a stream,
+                    // as without `-o`, with nothing renamed over the name.
+                    return self.run_stream(Some(&o.inputs[0]), Some(out));
+                }
                 self.run_tree(Some(out), true)
             }
             _ => {

@@ -371,10 +371,6 @@ impl Ctx<'_> {
                 Ok(())
             };
             match out_dir {
-                // `-o /dev/null`, `-o /dev/stdout`: no rename over it.
-                Some(_) if !o.dry_run && single_file && write::writes_through(text_target) => {
-                    write::write_atomic_with(text_target, o.fsync, go).map(|()| None)
-                }
                 Some(d) if !o.dry_run => d.write_atomic(text_target, go).map(|((), s)| Some(s)),
                 None if !o.dry_run
                     && let Some(guard) = in_place =>
