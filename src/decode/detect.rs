@@ -564,8 +564,11 @@ pub(crate) fn guess_legacy(
 
 /// [`guess_legacy`], with the shortcut for clearly Chinese input (`fast`)
 /// or without it (to test that the shortcut changes no answer); also gives
-/// the cost of the chosen reading of the scoring window under its model
-/// (no bonus), which [`sniff`] weighs against the UTF-8 reading.
+/// the cost, under its model and without bonus, of the reading of the
+/// scoring window that was cheapest before the Latin readings paid their
+/// language mismatch (the chosen one, or another reading when the mismatch
+/// changed which Latin reading is chosen), which [`sniff`] weighs against
+/// the UTF-8 reading.
 fn guess_legacy_with(
     bytes: &[u8],
     complete: bool,

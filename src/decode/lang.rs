@@ -559,15 +559,7 @@ fn latin_costs() -> &'static LatinCosts {
                 .and_then(|l| latin_slot(l as u32))
                 .unwrap_or(slot)
         };
-        // A letter of Latin-1 is written by a language the table lacks, if
-        // not by one it has: `ð` and `þ` are Icelandic and Faroese, which
-        // windows-1252 is made for. Only letters outside it (`ā` read from
-        // windows-1257 for `â`) say that no language explains the reading.
-        let mut written: Vec<bool> = (0..LATIN_SLOTS)
-            .map(|slot| {
-                slot < 0x40 && char::from_u32(slot as u32 + 0xC0).is_some_and(char::is_alphabetic)
-            })
-            .collect();
+        let mut written = vec![false; LATIN_SLOTS];
         for &(_, c, count) in &counts {
             if let Some(slot) = latin_slot(c as u32).filter(|_| count > 0.0) {
                 written[slot] = true;
