@@ -14,8 +14,8 @@
 //! of being written through; a link at the target name itself is replaced
 //! by the output, not followed (a rename replaces a name, never what a
 //! link points to). (A single output file the user named, `-o FILE`, is
-//! written through when it is a device, a FIFO or standard output under
-//! another name: [`writes_through`].) The folder handles are kept (a bounded cache), so a
+//! written through when it is a character device, a FIFO or standard
+//! output under another name: [`writes_through`].) The folder handles are kept (a bounded cache), so a
 //! folder swapped for a link after it was opened is not followed either.
 //! Only OUT itself is taken as the user named it, links and all.
 //!
@@ -123,8 +123,8 @@ impl Rewind for io::Sink {
 /// `target` is untouched. The folder of `target` is taken as named (this
 /// is for an output file the user named: `-o FILE`); the file itself is
 /// created with `O_NOFOLLOW` and renamed into place as [`OutDir`] does.
-/// A character device or a FIFO (`/dev/null`), a link to one, and any
-/// name of standard output or error (`/dev/stdout`), is written in place
+/// A character device or a FIFO (`/dev/null`), a link to one, and a link
+/// to standard output or error (`/dev/stdout`), is written in place
 /// instead, and a block device or a socket is refused: see
 /// [`writes_through`].
 pub fn write_atomic<T, E>(
@@ -184,19 +184,30 @@ fn through(target: &Path) -> Result<Option<Through>> {
     let Ok(meta) = fs::metadata(target) else { return Ok(None) };
     let kind = meta.file_type();
     let linked = fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink());
-    let is_meta = |st: rustix::fs::Stat| st.st_dev == meta.dev() && st.st_ino == meta.ino();
-    let stream = [
-        (1, rustix::fs::fstat(io::stdout()).is_ok_and(is_meta)),
-        (2, rustix::fs::fstat(io::stderr()).is_ok_and(is_meta)),
-    ]
-    .into_iter()
-    .find_map(|(fd, same)| same.then_some(fd));
-    let special = !kind.is_file() && !kind.is_dir() && !kind.is_symlink();
-    let refuse = |what: &str| Err(Error::io(target, io::Error::other(what.to_string())));
+    // Standard output or error, when it is `meta` and open for writing (a
+    // read-only descriptor on `/dev/null` is no way to write to it).
+    let is_stream = |fd: std::os::fd::BorrowedFd<'_>| {
+        let same = rustix::fs::fstat(fd)
+            .is_ok_and(|st| st.st_dev == meta.dev() && st.st_ino == meta.ino());
+        let writable = rustix::fs::fcntl_getfl(fd)
+            .is_ok_and(|f| f & rustix::fs::OFlags::RWMODE != rustix::fs::OFlags::RDONLY);
+        same && writable
+    };
+    let stream = if is_stream(std::os::fd::AsFd::as_fd(&io::stdout())) {
+        Some(1)
+    } else if is_stream(std::os::fd::AsFd::as_fd(&io::stderr())) {
+        Some(2)
+    } else {
+        None
+    };
+    let special = !kind.is_file() && !kind.is_dir();
+    let refuse = |what: &str| Err(Error::Usage(format!("-o {}: {what}", escaped(target))));
     match stream {
+        // What the shell opened is written on, whatever it is (`>
+        // /dev/sdb` was the shell's to refuse).
         Some(fd) if special || (linked && kind.is_file()) => Ok(Some(Through::Stream(fd))),
-        _ if kind.is_block_device() => refuse("is a block device; zhclean writes text, not disks"),
-        _ if kind.is_socket() => refuse("is a socket, which cannot be opened as a file"),
+        _ if kind.is_block_device() => refuse("a block device; zhclean writes text, not disks"),
+        _ if kind.is_socket() => refuse("a socket, which cannot be opened as a file"),
         _ if special => Ok(Some(Through::Device(meta))),
         _ => Ok(None),
     }
@@ -204,25 +215,34 @@ fn through(target: &Path) -> Result<Option<Through>> {
 
 /// Whether the output file named by the user is written through, in
 /// place, rather than replaced by a rename: a character device or a FIFO
-/// (`-o /dev/null`), or a link to one, or any name for what standard
-/// output or standard error already is (`-o /dev/stdout`, whatever it was
-/// sent to). Renaming a file over such a name would leave a regular file
-/// where the device or the link was (for root, in `/dev` itself), and
-/// standard output sent to a file is written where the shell put it
-/// (`>>` appends). Also true of a name that can be neither (a block
-/// device, a socket): [`write_atomic`] refuses it with an error. Not for a
-/// missing name, a regular file, a link to a regular file that is not
-/// standard output (replaced, not followed), or a folder.
+/// (`-o /dev/null`), or a link to one, or a link to what standard output
+/// or standard error is (`-o /dev/stdout`, `/dev/fd/1`,
+/// `/proc/self/fd/1`, whatever it was sent to). Renaming a file over such
+/// a name would leave a regular file where the device or the link was
+/// (for root, in `/dev` itself), and standard output sent to a file is
+/// written where the shell put it (`>>` appends). A run so written is a
+/// stream ([`crate::run::Shape::Stream`]), as without `-o`. Also true of a
+/// block device or a socket, which [`check_written_through`] refuses. Not
+/// for a missing name, a regular file (even the one standard output was
+/// sent to, when named as itself: it is replaced), a link to a regular
+/// file that is not standard output (replaced, not followed), or a folder.
 pub fn writes_through(target: &Path) -> bool {
     !matches!(through(target), Ok(None))
+}
+
+/// The usage error for an output file that can be neither replaced nor
+/// written through: a block device or a socket (unless it is standard
+/// output or error itself).
+pub fn check_written_through(target: &Path) -> Result<()> {
+    through(target).map(|_| ())
 }
 
 /// `target` opened for writing in place when [`writes_through`] says so.
 /// Standard output and error are written on a copy of their own
 /// descriptor (its offset and `O_APPEND` shared, as a shell's `>>` needs);
 /// a device is opened by name and must then still be the device that was
-/// looked at, so a name swapped for a link to a file in between is not
-/// written through.
+/// looked at, so a name swapped for a link to a file in between is opened
+/// (which a device may notice) but not written.
 fn open_written_through(target: &Path) -> Result<Option<File>> {
     use std::os::unix::fs::OpenOptionsExt;
     match through(target)? {

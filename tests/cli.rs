@@ -104,11 +104,24 @@ fn an_output_that_is_standard_output_or_a_device_is_written_through() {
         .is_ok_and(|s| s.success());
     if made {
         let out = env.cmd().args(["a.txt", "-o", "disk"]).output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-        assert!(stderr(&out).contains("disk: is a block device"), "{}", stderr(&out));
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("-o disk: a block device"), "{}", stderr(&out));
         use std::os::unix::fs::FileTypeExt;
         assert!(fs::symlink_metadata(env.path("disk")).unwrap().file_type().is_block_device());
         fs::remove_file(env.path("disk")).unwrap();
+    }
+    // A socket cannot be opened as a file: refused before anything is read.
+    let _socket = std::os::unix::net::UnixListener::bind(env.path("sock")).unwrap();
+    let out = env.cmd().args(["a.txt", "-o", "sock"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("-o sock: a socket"), "{}", stderr(&out));
+    // A file that is not text, written through: as without `-o`, a failure
+    // that says so (a stream has nowhere to put a skipped file).
+    env.write("img.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    for args in [&["img.png"][..], &["img.png", "-o", "to-null"]] {
+        let out = env.cmd().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("img.png: not text (PNG image)"), "{}", stderr(&out));
     }
     for link in ["to-stdout", "to-null"] {
         assert!(fs::symlink_metadata(env.path(link)).unwrap().file_type().is_symlink(), "{link}");

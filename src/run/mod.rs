@@ -4,7 +4,8 @@
 //! [`run`] picks one of three shapes from [`RunOptions`]:
 //!
 //! * **stream** (`run/stream.rs`): standard input (or one input file without
-//!   `-o`) to standard output (or `-o FILE`);
+//!   `-o`, or with an `-o` that is written through: `/dev/stdout`, a device,
+//!   a FIFO) to standard output (or `-o FILE`);
 //! * **file** and **tree** (`run/tree.rs`): one input file to `-o FILE`, or files
 //!   and folders to an output folder that mirrors their relative paths,
 //!   processed in parallel on a pool of `-j` threads, with a resume journal
@@ -164,7 +165,13 @@ impl RunOptions {
                 let single = self.inputs.len() == 1 && !self.inputs[0].is_dir();
                 let names_folder =
                     out.is_dir() || out.as_os_str().as_encoded_bytes().ends_with(b"/");
-                if single && !names_folder { Shape::File } else { Shape::Tree }
+                match (single && !names_folder, single && crate::write::writes_through(out)) {
+                    // `-o /dev/null`, `-o /dev/stdout`, a FIFO: written
+                    // through like standard output, so a stream.
+                    (true, true) => Shape::Stream,
+                    (true, false) => Shape::File,
+                    (false, _) => Shape::Tree,
+                }
             }
         }
     }
@@ -342,13 +349,11 @@ impl Ctx<'_> {
             ));
         };
         match o.shape() {
+            // `-o /dev/stdout`, `-o /dev/null`, a FIFO: as without `-o`,
+            // with nothing renamed over the name.
+            Shape::Stream => self.run_stream(Some(&o.inputs[0]), Some(out)),
             Shape::File => {
                 crate::write::check_output(&o.inputs, out, false)?;
-                if crate::write::writes_through(out) {
-                    // `-o /dev/stdout`, `-o /dev/null`, a FIFO: a stream,
-                    // as without `-o`, with nothing renamed over the name.
-                    return self.run_stream(Some(&o.inputs[0]), Some(out));
-                }
                 self.run_tree(Some(out), true)
             }
             _ => {

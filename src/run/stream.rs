@@ -19,11 +19,15 @@ impl Ctx<'_> {
         output: Option<&Path>,
     ) -> Result<(Status, Shape, Summary)> {
         let o = self.opts;
+        if let Some(out) = output {
+            write::check_written_through(out)?;
+        }
         if let (Some(i), Some(out)) = (input, output) {
             write::check_output(&[i.to_path_buf()], out, false)?;
         }
-        // Temporaries of a killed run beside the output file.
-        if let Some(out) = output.filter(|_| !o.dry_run) {
+        // Temporaries of a killed run beside the output file (none beside
+        // a device or standard output).
+        if let Some(out) = output.filter(|out| !o.dry_run && !write::writes_through(out)) {
             let dir = out.parent().filter(|p| !p.as_os_str().is_empty());
             write::sweep_temporaries_in(dir.unwrap_or(Path::new(".")));
         }
