@@ -709,7 +709,47 @@ fn guess_legacy_with(
     if best.avg > IMPLAUSIBLE_AVG_COST {
         confidence = confidence.min(IMPLAUSIBLE_CONFIDENCE);
     }
+    // KOI8 puts small Cyrillic letters where windows-1251 has capitals and
+    // the other way round, so a word in capitals (`БРОЙ`, `ФАЙЛ`: the
+    // placeholders of help texts) reads in the other as a word in small
+    // letters, which the letter model, weighing how common each letter is,
+    // can like better. When the next reading is such a swap of the case of
+    // every Cyrillic letter and they are few (a word or two: longer text
+    // has enough letters for their frequencies to tell), the lead says
+    // little: not sure.
+    let next = scored.iter().filter(|r| r.text != best.text).min_by_key(|r| r.cost);
+    if let Some(next) = next
+        && let (Some((a, n)), Some((b, _))) = (cyrillic_case(&best.text), cyrillic_case(&next.text))
+        && a != b
+        && n < CASE_SWAP_LETTERS
+    {
+        confidence = confidence.min(CASE_SWAP_CONFIDENCE);
+    }
     (best.encoding, confidence, before_raw)
+}
+
+/// The most a single-byte reading is sure of when the next reading has
+/// every Cyrillic letter in the other case (see [`guess_legacy_with`]).
+const CASE_SWAP_CONFIDENCE: f32 = 0.75;
+
+/// Below how many Cyrillic letters a case swap makes a reading unsure.
+const CASE_SWAP_LETTERS: usize = 16;
+
+/// Whether the Cyrillic letters of `text` are all capitals (`true`) or all
+/// small (`false`), and how many there are; `None` when it has none, or
+/// both cases.
+fn cyrillic_case(text: &str) -> Option<(bool, usize)> {
+    let (mut upper, mut lower) = (0usize, 0usize);
+    for c in text.chars().filter(|c| matches!(c, '\u{0400}'..='\u{04FF}') && c.is_alphabetic()) {
+        upper += usize::from(c.is_uppercase());
+        lower += usize::from(c.is_lowercase());
+    }
+    match (upper, lower) {
+        (0, 0) => None,
+        (n, 0) => Some((true, n)),
+        (0, n) => Some((false, n)),
+        _ => None,
+    }
 }
 
 /// The confidence of a reading that leads the next different reading by

@@ -708,6 +708,26 @@ fn near_readings_get_a_low_confidence() {
 }
 
 #[test]
+fn cyrillic_in_capitals_against_its_koi8_swap_is_not_sure() {
+    // windows-1251 capitals are KOI8 small letters: `БРОЙ` (a placeholder
+    // of a help text) reads as `апни`. Whichever wins, a lead of one over
+    // the other on a word or two is no reason to be sure.
+    let cp1251 = encoding_rs::WINDOWS_1251;
+    for text in ["-c, -C БРОЙ, --context[=БРОЙ]", "ОШИБКА ФАЙЛА"] {
+        let (_, info, _) = dec(&cp1251.encode(text).0);
+        assert!(info.confidence <= 0.75, "{text}: {info:?}");
+    }
+    // Longer text in capitals, or small letters and capitals together:
+    // the letters tell, and the reading is sure.
+    for text in ["ОШИБКА: НЕ УДАЛОСЬ ОТКРЫТЬ ФАЙЛ", "Не удалось открыть файл: Нет доступа"]
+    {
+        let (decoded, info, _) = dec(&cp1251.encode(text).0);
+        assert_eq!((decoded.as_ref(), info.encoding), (text, "windows-1251"));
+        assert!(info.confidence > 0.97, "{text}: {info:?}");
+    }
+}
+
+#[test]
 fn the_pipeline_skips_chinese_only_rules_for_other_languages() {
     use crate::config::{Config, ConvertSpec};
     let pipeline = crate::Pipeline::new(Config {
