@@ -15,8 +15,9 @@
 //! by the output, not followed (a rename replaces a name, never what a
 //! link points to). (A single output file the user named, `-o FILE`, is
 //! written through when it is a character device, a FIFO or standard
-//! output under another name: [`writes_through`].) The folder handles are kept (a bounded cache), so a
-//! folder swapped for a link after it was opened is not followed either.
+//! output under another name: [`writes_through`].) The folder handles are
+//! kept (a bounded cache), so a folder swapped for a link after it was
+//! opened is not followed either.
 //! Only OUT itself is taken as the user named it, links and all.
 //!
 //! Inputs and OUT are compared by device and inode, not by name: OUT, any
@@ -230,11 +231,11 @@ pub fn writes_through(target: &Path) -> bool {
     !matches!(through(target), Ok(None))
 }
 
-/// The usage error for an output file that can be neither replaced nor
-/// written through: a block device or a socket (unless it is standard
-/// output or error itself).
-pub fn check_written_through(target: &Path) -> Result<()> {
-    through(target).map(|_| ())
+/// [`writes_through`], with the usage error for an output file that can
+/// be neither replaced nor written through: a block device or a socket
+/// (unless it is standard output or error itself).
+pub fn check_written_through(target: &Path) -> Result<bool> {
+    through(target).map(|t| t.is_some())
 }
 
 /// `target` opened for writing in place when [`writes_through`] says so.

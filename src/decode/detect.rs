@@ -699,12 +699,9 @@ fn guess_legacy_with(
     // language that explains them best (`lang::Scorer`), which on the
     // training set decides better than following chardetng outright.
     let best = &scored[0];
-    let margin = scored
-        .iter()
-        .filter(|r| r.text != best.text)
-        .map(|r| r.cost.saturating_sub(best.cost))
-        .min()
-        .unwrap_or(64);
+    // The next reading that makes another text: the lead is over it.
+    let next = scored.iter().filter(|r| r.text != best.text).min_by_key(|r| r.cost);
+    let margin = next.map_or(64, |r| r.cost.saturating_sub(best.cost));
     let mut confidence = margin_confidence(margin);
     if best.avg > IMPLAUSIBLE_AVG_COST {
         confidence = confidence.min(IMPLAUSIBLE_CONFIDENCE);
@@ -717,7 +714,6 @@ fn guess_legacy_with(
     // every Cyrillic letter and they are few (a word or two: longer text
     // has enough letters for their frequencies to tell), the lead says
     // little: not sure.
-    let next = scored.iter().filter(|r| r.text != best.text).min_by_key(|r| r.cost);
     if let Some(next) = next
         && let (Some((a, n)), Some((b, _))) = (cyrillic_case(&best.text), cyrillic_case(&next.text))
         && a != b

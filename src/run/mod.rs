@@ -165,12 +165,14 @@ impl RunOptions {
                 let single = self.inputs.len() == 1 && !self.inputs[0].is_dir();
                 let names_folder =
                     out.is_dir() || out.as_os_str().as_encoded_bytes().ends_with(b"/");
-                match (single && !names_folder, single && crate::write::writes_through(out)) {
+                if !single || names_folder {
+                    Shape::Tree
+                } else if crate::write::writes_through(out) {
                     // `-o /dev/null`, `-o /dev/stdout`, a FIFO: written
                     // through like standard output, so a stream.
-                    (true, true) => Shape::Stream,
-                    (true, false) => Shape::File,
-                    (false, _) => Shape::Tree,
+                    Shape::Stream
+                } else {
+                    Shape::File
                 }
             }
         }

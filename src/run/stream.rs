@@ -19,15 +19,13 @@ impl Ctx<'_> {
         output: Option<&Path>,
     ) -> Result<(Status, Shape, Summary)> {
         let o = self.opts;
-        if let Some(out) = output {
-            write::check_written_through(out)?;
-        }
+        let through = output.map(write::check_written_through).transpose()?.unwrap_or(false);
         if let (Some(i), Some(out)) = (input, output) {
             write::check_output(&[i.to_path_buf()], out, false)?;
         }
         // Temporaries of a killed run beside the output file (none beside
         // a device or standard output).
-        if let Some(out) = output.filter(|out| !o.dry_run && !write::writes_through(out)) {
+        if let Some(out) = output.filter(|_| !o.dry_run && !through) {
             let dir = out.parent().filter(|p| !p.as_os_str().is_empty());
             write::sweep_temporaries_in(dir.unwrap_or(Path::new(".")));
         }
