@@ -34,6 +34,9 @@ fi
 echo "== python: clippy on the binding crate"
 PYO3_PYTHON="$py" cargo clippy --quiet -p zhclean-python --all-targets -- -D warnings
 
+echo "== python: the binding crate's own Rust tests"
+PYO3_PYTHON="$py" cargo test --quiet -p zhclean-python
+
 echo "== python: the zhclean binary the tests compare with"
 cargo build --quiet --release --bin zhclean
 

@@ -721,8 +721,24 @@ fn guess_legacy_with(
     {
         confidence = confidence.min(CASE_SWAP_CONFIDENCE);
     }
+    // A Latin reading whose letters beyond ASCII belong to a language
+    // that its ASCII letters fit worst (its mismatch at the most:
+    // `quatričme`, French words with a Czech letter, windows-1250 reading
+    // French windows-1252), against a next reading whose letters fit one
+    // language much better (half that mismatch or less): the two say
+    // different things about the language, and the letter costs alone
+    // chose, so the lead is not sure.
+    if best.mismatch.is_some_and(|m| m >= lang::LANGUAGE_MISMATCH)
+        && next.is_some_and(|r| r.mismatch.is_some_and(|m| 2 * m <= lang::LANGUAGE_MISMATCH))
+    {
+        confidence = confidence.min(LANGUAGE_DISAGREEMENT_CONFIDENCE);
+    }
     (best.encoding, confidence, before_raw)
 }
+
+/// The most a Latin reading is sure of when its letters disagree on the
+/// language (see [`guess_legacy_with`]).
+const LANGUAGE_DISAGREEMENT_CONFIDENCE: f32 = 0.75;
 
 /// The most a single-byte reading is sure of when the next reading has
 /// every Cyrillic letter in the other case (see [`guess_legacy_with`]).

@@ -751,3 +751,20 @@ fn the_pipeline_skips_chinese_only_rules_for_other_languages() {
     let doc = pipeline.process_bytes("会社说明书在哪里?\n".as_bytes(), None).unwrap();
     assert_eq!(doc.text, "會社說明書在哪裏？\n");
 }
+
+#[test]
+fn latin_letters_that_disagree_on_the_language_are_not_sure() {
+    // In windows-1250, French `è` is Czech `č`: `deuxième` reads
+    // `deuxičme`. When the reading that wins has letters beyond ASCII of a
+    // language its ASCII letters fit worst, and the next one fits one
+    // language throughout, neither is sure.
+    let cp1252 = encoding_rs::WINDOWS_1252;
+    let text = "voir le deuxième et le troisième champ du quatrième tableau, puis le cinquième et le sixième\n";
+    let (decoded, info, _) = dec(&cp1252.encode(&text.repeat(4)).0);
+    assert!(decoded == text.repeat(4) || info.confidence <= 0.75, "{decoded}: {info:?}");
+    // French whose letters are French: sure.
+    let text = "Le fichier de configuration est introuvable. Vérifiez le chemin indiqué et réessayez à nouveau.\n";
+    let (decoded, info, _) = dec(&cp1252.encode(text).0);
+    assert_eq!((decoded.as_ref(), info.encoding), (text, "windows-1252"));
+    assert!(info.confidence > 0.9, "{info:?}");
+}
