@@ -289,8 +289,12 @@ unsafe fn block4(src: *const u32, dst: *mut u8) -> usize {
     // what the caller promised.
     unsafe {
         let c = _mm_loadu_si128(src.cast());
-        // Signed compares: code points are below 2^31.
-        let ascii = _mm_cmplt_epi32(c, _mm_set1_epi32(0x80));
+        // Signed compares, so a value of 2^31 or more is negative: it must
+        // not pass for ASCII (it is refused below, as past U+10FFFF).
+        let ascii = _mm_andnot_si128(
+            _mm_cmplt_epi32(c, _mm_setzero_si128()),
+            _mm_cmplt_epi32(c, _mm_set1_epi32(0x80)),
+        );
         if _mm_movemask_ps(_mm_castsi128_ps(ascii)) == 0xF {
             let p = _mm_packs_epi32(c, c);
             let p = _mm_packus_epi16(p, p);
@@ -340,8 +344,10 @@ unsafe fn block8_avx2(src: *const u32, dst: *mut u8) -> usize {
     // SAFETY: the loads and stores stay within what the caller promised.
     unsafe {
         let c = _mm256_loadu_si256(src.cast());
-        // Signed compares: code points are below 2^31.
-        let ascii = _mm256_cmpgt_epi32(_mm256_set1_epi32(0x80), c);
+        // Unsigned: a value of 2^31 or more is no ASCII (it is refused, as
+        // past U+10FFFF). The compares below are signed, and such a value
+        // fails them all.
+        let ascii = _mm256_cmpeq_epi32(_mm256_min_epu32(c, _mm256_set1_epi32(0x7F)), c);
         if _mm256_movemask_ps(_mm256_castsi256_ps(ascii)) == 0xFF {
             let p = _mm_packs_epi32(_mm256_castsi256_si128(c), _mm256_extracti128_si256::<1>(c));
             _mm_storel_epi64(dst.cast(), _mm_packus_epi16(p, p));
@@ -613,7 +619,8 @@ mod tests {
 
     /// Every mix of ASCII, two-, three- and four-byte code points, at every
     /// offset into the blocks the fast paths take, against the standard
-    /// library's UTF-8; and a surrogate anywhere is refused.
+    /// library's UTF-8; and a surrogate or a value past U+10FFFF anywhere
+    /// is refused. (Without AVX2 only the SSE2 and scalar paths run.)
     #[test]
     fn ucs4_to_utf8_agrees_with_std() {
         let pool = ['a', '7', ' ', '·', 'é', '中', '，', '\u{FFFD}', '𠀀', '\u{7F}', '\u{800}'];
@@ -641,10 +648,17 @@ mod tests {
                 assert!(ucs4_to_utf8_with::<false>(&units, &mut out));
                 assert_eq!(out, text);
                 if len > 0 {
-                    let mut bad = units.clone();
-                    bad[next(len)] = 0xD800 + next(0x800) as u32;
-                    assert!(!ucs4_to_utf8(&bad, &mut out));
-                    assert!(out.is_empty());
+                    // A surrogate, or a value past U+10FFFF (`u32::MAX`
+                    // and 2^31 among them, negative to a signed compare),
+                    // anywhere.
+                    let past = [0x11_0000, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF];
+                    for bad_unit in [0xD800 + next(0x800) as u32, past[next(past.len())]] {
+                        let mut bad = units.clone();
+                        bad[next(len)] = bad_unit;
+                        assert!(!ucs4_to_utf8(&bad, &mut out), "{bad_unit:#x}");
+                        assert!(out.is_empty());
+                        assert!(!ucs4_to_utf8_with::<false>(&bad, &mut out), "{bad_unit:#x}");
+                    }
                 }
             }
         }

@@ -163,8 +163,7 @@ pub fn classify(text: &str) -> Language {
     let (mut shinjitai_n, mut shinjitai_first, mut two_shinjitai) = (0usize, None, false);
     // Shinjitai that classical poetry does not write either, and kana
     // written as Japanese writes them (see below).
-    // `の` alone is kept apart: Chinese writes it for 的.
-    let (mut modern_shinjitai, mut kana_in_text, mut no_in_text) = (false, false, false);
+    let (mut modern_shinjitai, mut kana_in_text) = (false, false);
     // The marks of every Han character so far (see [`han_marks`]).
     let mut scripts = 0u8;
     // The character before this one ('\0' at the start).
@@ -190,16 +189,13 @@ pub fn classify(text: &str) -> Language {
                 kana += 1;
                 // Kana as Japanese writes it: after a kanji (`時に`), a
                 // kana, a space, a letter or a quote; not inside a
-                // kaomoji (`(ツ)`, `)ノ`).
-                let in_text = is_han(before as u32)
-                    || (0x3041..=0x30FA).contains(&(before as u32))
-                    || before.is_ascii_alphanumeric()
-                    || matches!(before, ' ' | '\n' | '\'' | '"' | '`' | '\0');
-                if c == 'の' {
-                    no_in_text |= in_text;
-                } else {
-                    kana_in_text |= in_text;
-                }
+                // kaomoji (`(ツ)`, `)ノ`), and not `の`, which Chinese
+                // writes for 的.
+                kana_in_text |= c != 'の'
+                    && (is_han(before as u32)
+                        || (0x3041..=0x30FA).contains(&(before as u32))
+                        || before.is_ascii_alphanumeric()
+                        || matches!(before, ' ' | '\n' | '\'' | '"' | '`' | '\0'));
             }
             0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3131..=0x318E => hangul += 1,
             0x00C0..=0x024F | 0x1E00..=0x1EFF if c.is_alphabetic() => latin += 1,
@@ -228,21 +224,13 @@ pub fn classify(text: &str) -> Language {
     // (`終了状態`: `状` is Simplified, `終` and `態` Traditional), in forms
     // that are common kanji (JIS level 1), with none that is not
     // (`当比较目录時` is Chinese: Japanese writes `較` and `録`). Japanese
-    // kanji mix the scripts; Chinese text does not. `の`, which Chinese
-    // web text writes for 的 (`我们の`), is a sign only in a text with no
-    // Han form that Japanese does not write (`nice の引数`, `既知の`; not
-    // `我们の`, whose `们` is no kanji).
+    // kanji mix the scripts; Chinese text does not.
     let short = han + kana < SHORT_HAN;
-    let chinese_form = scripts & (SIMPLIFIED_ZH | TRADITIONAL_ZH) != 0;
     if hangul >= 2 && hangul * 3 > han + kana {
         Language::Korean
     } else if (kana >= 2 && kana * 8 > han + kana)
         || (two_shinjitai && modern_shinjitai && shinjitai_n * 16 >= han)
-        || (short
-            && (kana_in_text
-                || (no_in_text && !chinese_form)
-                || modern_shinjitai
-                || mixed_scripts(scripts)))
+        || (short && (kana_in_text || modern_shinjitai || mixed_scripts(scripts)))
     {
         Language::Japanese
     } else if han > 0 {
@@ -1200,12 +1188,15 @@ mod tests {
         assert_eq!(classify("関数作成時に `-"), Language::Japanese);
         assert_eq!(classify("属性:\n属性\n利用可能な"), Language::Japanese);
         assert_eq!(classify("致命的: `$' は awk 形式内"), Language::Japanese);
-        // `の` too, unless a Han form beside it is no kanji.
-        assert_eq!(classify("nice の引数"), Language::Japanese);
-        assert_eq!(classify("OpenPGPの秘"), Language::Japanese);
-        assert_eq!(classify("名称:\n既知の <"), Language::Japanese);
-        assert_eq!(classify("我们の蛋糕"), Language::Chinese);
-        assert_eq!(classify("超好吃の蛋糕們"), Language::Chinese);
+        assert_eq!(classify("超好吃の蛋糕"), Language::Chinese);
+        // Nor is `の` beside kanji that Chinese shares, or beside a
+        // Simplified form that classical poems write too (`东`, `个`):
+        // Chinese web text writes it so, and classing such a record
+        // Japanese would skip its conversion and punctuation.
+        for text in ["我の世界", "东京の夜", "一个人の旅行", "学生の日常", "初恋の味道"]
+        {
+            assert_eq!(classify(text), Language::Chinese, "{text}");
+        }
         // Kana in a kaomoji are not Japanese.
         assert_eq!(classify("太好了ヽ(✿ﾟ▽ﾟ)ノ"), Language::Chinese);
         assert_eq!(classify("我也不知道¯\\_(ツ)_/¯"), Language::Chinese);
