@@ -34,6 +34,18 @@ import zhclean
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def load_raw(records: Path | str) -> list[bytes]:
+    """The UTF-8 of every string `text` field of a JSON Lines file, so that
+    each round can make fresh `str` objects from it."""
+    raw = []
+    with open(records, encoding="utf-8") as f:
+        for line in f:
+            t = json.loads(line).get("text")
+            if isinstance(t, str):
+                raw.append(t.encode("utf-8"))
+    return raw
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("records", type=Path)
@@ -41,12 +53,7 @@ def main() -> None:
     ap.add_argument("--convert", default=None)
     args = ap.parse_args()
 
-    raw = []
-    with open(args.records, encoding="utf-8") as f:
-        for line in f:
-            t = json.loads(line).get("text")
-            if isinstance(t, str):
-                raw.append(t.encode("utf-8"))
+    raw = load_raw(args.records)
     nbytes = sum(map(len, raw))
     arrow = pa.array([b.decode("utf-8") for b in raw], type=pa.string())
     example = ROOT / "target" / "release" / "examples" / "records_speed"

@@ -16,14 +16,13 @@ import sys
 import time
 
 import zhclean
+from bench_batch import load_raw
 
 
 def main() -> None:
     records, rounds = sys.argv[1], int(sys.argv[2])
     convert = sys.argv[3] if len(sys.argv) > 3 else None
-    with open(records, encoding="utf-8") as f:
-        raw = [json.loads(line).get("text") for line in f]
-    raw = [t.encode("utf-8") for t in raw if isinstance(t, str)]
+    raw = load_raw(records)
     cleaner = zhclean.Cleaner(threads=1, convert=convert)
     wall, cpu = [], []
     for _ in range(rounds):

@@ -348,7 +348,8 @@ unsafe fn block8_avx2(src: *const u32, dst: *mut u8) -> usize {
         // past U+10FFFF). The compares below are signed, and such a value
         // fails them all.
         let ascii = _mm256_cmpeq_epi32(_mm256_min_epu32(c, _mm256_set1_epi32(0x7F)), c);
-        if _mm256_movemask_ps(_mm256_castsi256_ps(ascii)) == 0xFF {
+        let ascii_mask = _mm256_movemask_ps(_mm256_castsi256_ps(ascii));
+        if ascii_mask == 0xFF {
             let p = _mm_packs_epi32(_mm256_castsi256_si128(c), _mm256_extracti128_si256::<1>(c));
             _mm_storel_epi64(dst.cast(), _mm_packus_epi16(p, p));
             return 8;
@@ -360,9 +361,7 @@ unsafe fn block8_avx2(src: *const u32, dst: *mut u8) -> usize {
             _mm256_set1_epi32(0xD800),
         );
         let three = _mm256_andnot_si256(surrogate, _mm256_and_si256(wide, bmp));
-        let three_mask = _mm256_movemask_ps(_mm256_castsi256_ps(three));
-        let ascii_mask = _mm256_movemask_ps(_mm256_castsi256_ps(ascii));
-        if three_mask | ascii_mask != 0xFF {
+        if _mm256_movemask_ps(_mm256_castsi256_ps(three)) | ascii_mask != 0xFF {
             return 0;
         }
         // Each lane: lead byte, then the two continuation bytes, in memory
@@ -375,21 +374,12 @@ unsafe fn block8_avx2(src: *const u32, dst: *mut u8) -> usize {
             _mm256_or_si256(lead, mid),
             _mm256_or_si256(last, _mm256_set1_epi32(0x0080_80E0)),
         );
-        if three_mask == 0xFF {
-            let pack = _mm256_setr_epi8(
-                0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1, //
-                0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
-            );
-            let packed = _mm256_shuffle_epi8(seq, pack);
-            // The second half's store overwrites the first's 4 spare bytes.
-            _mm_storeu_si128(dst.cast(), _mm256_castsi256_si128(packed));
-            _mm_storeu_si128(dst.add(12).cast(), _mm256_extracti128_si256::<1>(packed));
-            return 24;
-        }
-        // ASCII and three-byte lanes mixed (Chinese text with digits and
-        // Latin words, a fifth of the eight-code-point blocks of the
-        // People's Daily records): an ASCII lane is its code point, and
-        // each half is packed by the shuffle its own mix picks.
+        // Three-byte lanes, with or without ASCII ones among them (Chinese
+        // text with digits and Latin words: a fifth of the eight-code-point
+        // blocks of the People's Daily records mix the two): an ASCII lane
+        // is its code point, and each half is packed by the shuffle its
+        // own mix picks (the second half's store overwrites the first's
+        // spare bytes).
         let seq = _mm256_blendv_epi8(seq, c, ascii);
         let (lo, hi) = (ascii_mask as usize & 0xF, ascii_mask as usize >> 4);
         let pack = |m: usize| _mm_loadu_si128(MIXED_PACK[m].as_ptr().cast());

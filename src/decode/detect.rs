@@ -719,7 +719,7 @@ fn guess_legacy_with(
         && a != b
         && n < CASE_SWAP_LETTERS
     {
-        confidence = confidence.min(CASE_SWAP_CONFIDENCE);
+        confidence = confidence.min(UNSURE_CONFIDENCE);
     }
     // A Latin reading whose letters beyond ASCII belong to a language
     // that its ASCII letters fit worst (its mismatch at the most:
@@ -731,18 +731,15 @@ fn guess_legacy_with(
     if best.mismatch.is_some_and(|m| m >= lang::LANGUAGE_MISMATCH)
         && next.is_some_and(|r| r.mismatch.is_some_and(|m| 2 * m <= lang::LANGUAGE_MISMATCH))
     {
-        confidence = confidence.min(LANGUAGE_DISAGREEMENT_CONFIDENCE);
+        confidence = confidence.min(UNSURE_CONFIDENCE);
     }
     (best.encoding, confidence, before_raw)
 }
 
-/// The most a Latin reading is sure of when its letters disagree on the
-/// language (see [`guess_legacy_with`]).
-const LANGUAGE_DISAGREEMENT_CONFIDENCE: f32 = 0.75;
-
-/// The most a single-byte reading is sure of when the next reading has
-/// every Cyrillic letter in the other case (see [`guess_legacy_with`]).
-const CASE_SWAP_CONFIDENCE: f32 = 0.75;
+/// The most a single-byte reading is sure of when its lead says little
+/// (see [`guess_legacy_with`]): the next reading has every Cyrillic letter
+/// in the other case, or the two disagree on the language of the letters.
+const UNSURE_CONFIDENCE: f32 = 0.75;
 
 /// Below how many Cyrillic letters a case swap makes a reading unsure.
 const CASE_SWAP_LETTERS: usize = 16;

@@ -756,8 +756,8 @@ fn the_pipeline_skips_chinese_only_rules_for_other_languages() {
 fn latin_letters_that_disagree_on_the_language_are_not_sure() {
     // In windows-1250, French `è` is Czech `č`: `deuxième` reads
     // `deuxičme`. When the reading that wins has letters beyond ASCII of a
-    // language its ASCII letters fit worst, and the next one fits one
-    // language throughout, neither is sure.
+    // language its ASCII letters fit worst, and the next one fits its
+    // language much better, the winner is not sure.
     let cp1252 = encoding_rs::WINDOWS_1252;
     let text = "voir le deuxième et le troisième champ du quatrième tableau, puis le cinquième et le sixième\n";
     let (decoded, info, _) = dec(&cp1252.encode(&text.repeat(4)).0);
